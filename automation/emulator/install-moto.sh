@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs the moto AWS emulator (PyPI, pinned) into a virtualenv in the cache
+# outside the repo, and prints the path of its moto_server. Reused when present.
+set -euo pipefail
+version="${MOTO_VERSION:-5.2.5}"
+cache="${DR_FAILOVER_CACHE:-$HOME/.cache/dr-failover}"
+venv="$cache/moto-venv/$version"
+if [ -x "$venv/bin/moto_server" ]; then echo "$venv/bin/moto_server"; exit 0; fi
+python3 -m venv "$venv" >&2
+"$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$version" >&2
+echo "$venv/bin/moto_server"

@@ -1,0 +1,104 @@
+/**
+ * The moto AWS emulator as a child process on 127.0.0.1, for the emulator
+ * rehearsal mode and the tests. One server answers every region (the region
+ * comes from each request's SigV4 scope).
+ */
+import { execa, type ResultPromise } from "execa";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ToolError } from "../errors.js";
+
+/** The folder holding the emulator's shell scripts (works from src and dist). */
+export function emulatorScriptsDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // dist/automation/emulator → automation/emulator in the repo
+  return here.includes(`${join("dist", "automation")}`) ? here.replace(join("dist", "automation"), "automation") : here;
+}
+
+export interface MotoServer {
+  /** e.g. http://127.0.0.1:43121 */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Forgets every resource in every region. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartMotoOptions {
+  /** Path of moto_server; default: installed (once) by install-moto.sh into the cache. */
+  motoServerPath?: string;
+  /** ECS services report this many running tasks (moto never starts containers). */
+  ecsServiceRunning?: number;
+  startTimeoutMs?: number;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** Installs moto into the cache if needed and returns the moto_server path. */
+export async function installMoto(): Promise<string> {
+  try {
+    const { stdout } = await execa("bash", [join(emulatorScriptsDir(), "install-moto.sh")], { stdin: "ignore" });
+    return stdout.trim().split("\n").pop()!;
+  } catch (cause) {
+    throw new ToolError("EMULATOR_INSTALL", "could not install the moto AWS emulator from PyPI", {
+      hint: "The emulator mode needs python3 with venv and pip access to PyPI; see the README's emulator section.",
+      cause,
+    });
+  }
+}
+
+async function waitUntilUp(endpoint: string, child: ResultPromise, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.catch(() => undefined).finally(() => (exited = true));
+  while (Date.now() < deadline && !exited) {
+    try {
+      const response = await fetch(`${endpoint}/moto-api/data.json`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new ToolError("EMULATOR_START", `moto did not start on ${endpoint}`, {
+    hint: "Run automation/emulator/install-moto.sh by hand to see why.",
+  });
+}
+
+/** Starts moto on a free loopback port and waits until it answers. */
+export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
+  const motoServerPath = options.motoServerPath ?? process.env.DR_FAILOVER_MOTO_SERVER ?? (await installMoto());
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = execa(motoServerPath, ["-H", "127.0.0.1", "-p", String(port)], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "ignore",
+    cleanup: true,
+    reject: false,
+    env: { MOTO_ECS_SERVICE_RUNNING: String(options.ecsServiceRunning ?? 2) },
+  });
+  await waitUntilUp(endpoint, child, options.startTimeoutMs ?? 30_000);
+  return {
+    endpoint,
+    port,
+    async reset() {
+      await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await child;
+    },
+  };
+}

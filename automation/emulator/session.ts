@@ -1,0 +1,50 @@
+/**
+ * Emulator rehearsal: moto on loopback seeded with the plan's "primary
+ * environment + DR artifacts", the stand-in `aws` plugin on the engine's PATH
+ * and a local HTTP server standing in for the containers. Nothing here runs
+ * unless the operator asked for --emulator.
+ */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Plan } from "../plan.js";
+import type { ConnectTo } from "../verify.js";
+import { startAppStandin } from "./app-standin.js";
+import { emulatorScriptsDir, startMoto } from "./moto.js";
+import { seedWorld } from "./seed-world.js";
+
+export interface EmulatorSession {
+  endpoint: string;
+  /** State for the emulator's stacks, apart from real ones. */
+  stateDir: string;
+  standinBinDir: string;
+  connectTo: ConnectTo;
+  stop(): Promise<void>;
+}
+
+export function standinBinDir(): string {
+  return join(emulatorScriptsDir(), "aws-standin", "bin");
+}
+
+export async function startEmulatorSession(options: { plan: Plan; targetRegion: string; stateDir: string }): Promise<EmulatorSession> {
+  const stateDir = join(options.stateDir, "emulator");
+  // The emulator forgets everything when it stops: so must its Pulumi state. Reports are kept.
+  await Promise.all(["backend", "workspace"].map((dir) => rm(join(stateDir, dir), { recursive: true, force: true })));
+  const moto = await startMoto({ ecsServiceRunning: options.plan.service.desiredCount });
+  try {
+    await seedWorld({ endpoint: moto.endpoint, plan: options.plan, targetRegion: options.targetRegion });
+    const app = await startAppStandin({ healthPath: options.plan.service.healthCheckPath });
+    return {
+      endpoint: moto.endpoint,
+      stateDir,
+      standinBinDir: standinBinDir(),
+      connectTo: () => ({ host: "127.0.0.1", port: app.port }),
+      async stop() {
+        await app.stop();
+        await moto.stop();
+      },
+    };
+  } catch (error) {
+    await moto.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The run journal: one NDJSON line per step of every run in the state
+ * directory, so an operator can see what happened after a crash.
+ */
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { hostname, userInfo } from "node:os";
+import { join } from "node:path";
+
+export interface JournalEntry {
+  time: string;
+  user: string;
+  host: string;
+  runId: string;
+  journey: string;
+  stackName: string;
+  step: string;
+  result: "started" | "ok" | "failed" | "info";
+  detail?: string;
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+
+export class Journal {
+  private readonly path: string;
+
+  constructor(
+    private readonly stateDir: string,
+    private readonly base: Pick<JournalEntry, "runId" | "journey" | "stackName">,
+  ) {
+    this.path = join(stateDir, "journal.ndjson");
+  }
+
+  async write(step: string, result: JournalEntry["result"], detail?: string): Promise<void> {
+    const entry: JournalEntry = { time: new Date().toISOString(), user: currentUser(), host: hostname(), ...this.base, step, result, detail };
+    await mkdir(this.stateDir, { recursive: true });
+    await appendFile(this.path, `${JSON.stringify(entry)}\n`);
+  }
+}
+
+export async function readJournal(stateDir: string): Promise<JournalEntry[]> {
+  try {
+    const text = await readFile(join(stateDir, "journal.ndjson"), "utf8");
+    return text
+      .split("\n")
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as JournalEntry);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Choosing the restore point: the newest `available` snapshot of the source DB
+ * that lives in the target region (a copy: a cross-region ARN is not a usable
+ * restore source). Only the target region is asked, so this works with the
+ * source region gone.
+ */
+import { DescribeDBSnapshotsCommand, type DBSnapshot, type RDSClient } from "@aws-sdk/client-rds";
+import { awsErrorName, wrapAwsError } from "./aws.js";
+import { PreconditionError } from "./errors.js";
+
+export interface RestorePoint {
+  snapshotIdentifier: string;
+  snapshotArn: string;
+  /** When the data was captured (the original snapshot's time for a copy). */
+  capturedAt: Date;
+  snapshotType: string;
+  encrypted: boolean;
+  kmsKeyId?: string;
+  sourceRegion?: string;
+  engine?: string;
+  allocatedStorageGiB?: number;
+}
+
+export interface FindSnapshotOptions {
+  sourceIdentifier: string;
+  targetRegion: string;
+  /** An explicit snapshot (`--snapshot`): must exist in the target region, belong to the DB and be available. */
+  snapshotIdentifier?: string;
+  /** Counts DescribeDBSnapshots calls (benchmark). */
+  onCall?: () => void;
+}
+
+/** Real AWS pages at most 100 snapshots per call. */
+const PAGE_SIZE = 100;
+
+function capturedAt(snapshot: DBSnapshot): Date | undefined {
+  return snapshot.OriginalSnapshotCreateTime ?? snapshot.SnapshotCreateTime;
+}
+
+function toRestorePoint(snapshot: DBSnapshot): RestorePoint {
+  return {
+    snapshotIdentifier: snapshot.DBSnapshotIdentifier!,
+    snapshotArn: snapshot.DBSnapshotArn!,
+    capturedAt: capturedAt(snapshot)!,
+    snapshotType: snapshot.SnapshotType ?? "unknown",
+    encrypted: snapshot.Encrypted ?? false,
+    kmsKeyId: snapshot.KmsKeyId,
+    sourceRegion: snapshot.SourceRegion,
+    engine: snapshot.Engine,
+    allocatedStorageGiB: snapshot.AllocatedStorage,
+  };
+}
+
+async function describeAll(rds: RDSClient, input: { DBInstanceIdentifier?: string; DBSnapshotIdentifier?: string }, onCall?: () => void) {
+  const snapshots: DBSnapshot[] = [];
+  let marker: string | undefined;
+  do {
+    onCall?.();
+    // Server-side filter by instance: ceil(N/100) calls for N snapshots of this DB, whatever else is in the region.
+    const page = await rds.send(
+      new DescribeDBSnapshotsCommand({ ...input, MaxRecords: input.DBSnapshotIdentifier ? undefined : PAGE_SIZE, Marker: marker }),
+    );
+    snapshots.push(...(page.DBSnapshots ?? []));
+    marker = page.Marker;
+  } while (marker);
+  return snapshots;
+}
+
+export async function findRestorableSnapshot(rds: RDSClient, options: FindSnapshotOptions): Promise<RestorePoint> {
+  const { sourceIdentifier, targetRegion } = options;
+  if (options.snapshotIdentifier) {
+    let found: DBSnapshot[];
+    try {
+      found = await describeAll(rds, { DBSnapshotIdentifier: options.snapshotIdentifier }, options.onCall);
+    } catch (error) {
+      if (awsErrorName(error) === "DBSnapshotNotFoundFault" || awsErrorName(error) === "DBSnapshotNotFound") found = [];
+      else throw wrapAwsError(`DescribeDBSnapshots in ${targetRegion}`, error);
+    }
+    const snapshot = found[0];
+    if (!snapshot) {
+      throw new PreconditionError("SNAPSHOT_NOT_FOUND", `snapshot ${options.snapshotIdentifier} does not exist in ${targetRegion}`, {
+        hint: `List the copies with: aws rds describe-db-snapshots --region ${targetRegion} --db-instance-identifier ${sourceIdentifier}`,
+      });
+    }
+    if (snapshot.DBInstanceIdentifier !== sourceIdentifier) {
+      throw new PreconditionError(
+        "SNAPSHOT_OTHER_DATABASE",
+        `snapshot ${options.snapshotIdentifier} belongs to ${snapshot.DBInstanceIdentifier}, not to ${sourceIdentifier}`,
+        { hint: "Pass a snapshot of the plan's database.sourceIdentifier, or omit --snapshot to use the newest copy." },
+      );
+    }
+    if (snapshot.Status !== "available") {
+      throw new PreconditionError("SNAPSHOT_NOT_AVAILABLE", `snapshot ${options.snapshotIdentifier} is ${snapshot.Status}, not available`, {
+        hint: "Wait for the copy to finish (aws rds wait db-snapshot-available) or pick another snapshot.",
+      });
+    }
+    return toRestorePoint(snapshot);
+  }
+
+  let snapshots: DBSnapshot[];
+  try {
+    snapshots = await describeAll(rds, { DBInstanceIdentifier: sourceIdentifier }, options.onCall);
+  } catch (error) {
+    throw wrapAwsError(`DescribeDBSnapshots in ${targetRegion}`, error);
+  }
+  // Filter client-side too: an emulator may ignore the server-side filter.
+  const mine = snapshots.filter((snapshot) => snapshot.DBInstanceIdentifier === sourceIdentifier);
+  const available = mine.filter((snapshot) => snapshot.Status === "available" && capturedAt(snapshot));
+  if (available.length === 0) {
+    const pending = mine.length - available.length;
+    throw new PreconditionError(
+      "NO_RESTORABLE_SNAPSHOT",
+      `no available snapshot of ${sourceIdentifier} in ${targetRegion}${pending ? ` (${pending} not yet available)` : ""}`,
+      {
+        hint: `Copy a snapshot to ${targetRegion} (aws rds copy-db-snapshot --region ${targetRegion} --source-db-snapshot-identifier <source ARN>) and check your copy schedule.`,
+      },
+    );
+  }
+  available.sort((a, b) => capturedAt(b)!.getTime() - capturedAt(a)!.getTime());
+  return toRestorePoint(available[0]);
+}

@@ -1,0 +1,151 @@
+/**
+ * The Pulumi side: a LocalWorkspace with the inline DR program, a state
+ * backend (local file backend by default: works with no account), secrets, the
+ * CLI to use, and engine events turned into resource spans.
+ */
+import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent } from "@pulumi/pulumi/automation/index.js";
+import { execa } from "execa";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { delimiter, join, resolve } from "node:path";
+import { drProgram } from "../stacks/index.js";
+import type { DrMode } from "../stacks/args.js";
+import type { RunClock, OpenSpan } from "./clock.js";
+import { emulatorScriptsDir } from "./emulator/moto.js";
+import { ToolError, UsageError } from "./errors.js";
+import type { EventSink } from "./events.js";
+
+export const PROJECT_NAME = "dr-failover";
+
+export interface WorkspaceOptions {
+  /** Holds the file backend, the workspace, runs and the journal. */
+  stateDir: string;
+  /** Any Pulumi backend URL; default file://<stateDir>/backend. */
+  backendUrl?: string;
+  /** e.g. awskms://alias/dr?region=ap-northeast-3; default: passphrase. */
+  secretsProvider?: string;
+  /** Emulator rehearsal: stand-in aws plugin on PATH, fixed passphrase allowed. */
+  emulator?: { standinBinDir: string };
+}
+
+export function backendUrlOf(options: WorkspaceOptions): string {
+  return options.backendUrl ?? `file://${resolve(options.stateDir, "backend")}`;
+}
+
+/** A state backend in the failing region is unreachable exactly when it is needed. */
+export function backendRegionWarning(backendUrl: string, sourceRegion: string): string | undefined {
+  if (!/^(s3|azblob|gs):\/\//.test(backendUrl)) return undefined;
+  const region = /[?&]region=([a-z0-9-]+)/.exec(backendUrl)?.[1];
+  if (region === sourceRegion || backendUrl.includes(sourceRegion)) {
+    return `the state backend ${backendUrl} lives in the source region ${sourceRegion}: during a regional outage it is unreachable — keep DR state elsewhere`;
+  }
+  if (!region && backendUrl.startsWith("s3://")) {
+    return `the state backend ${backendUrl} names no region: make sure it is not in the source region ${sourceRegion}`;
+  }
+  return undefined;
+}
+
+export function stackNameFor(app: string, mode: DrMode, targetRegion: string, runId: string): string {
+  return mode === "drill" ? `${app}-drill-${targetRegion}-${runId}` : `${app}-failover-${targetRegion}`;
+}
+
+/** Where the Pulumi CLI comes from: $DR_FAILOVER_PULUMI_ROOT, the PATH, or (emulator) the one built from Go modules. */
+async function pulumiCommand(emulator: boolean): Promise<PulumiCommand> {
+  const root = process.env.DR_FAILOVER_PULUMI_ROOT;
+  if (root) return PulumiCommand.get({ root });
+  const onPath = (process.env.PATH ?? "").split(delimiter).some((dir) => dir && existsSync(join(dir, "pulumi")));
+  if (onPath) return PulumiCommand.get();
+  if (emulator) {
+    const { stdout } = await execa("bash", [join(emulatorScriptsDir(), "build-pulumi-cli.sh")], { stdin: "ignore" }).catch((cause) => {
+      throw new ToolError("PULUMI_CLI_BUILD", "could not build the Pulumi CLI from the Go module proxy", { cause });
+    });
+    return PulumiCommand.get({ root: stdout.trim().split("\n").pop()! });
+  }
+  throw new ToolError("PULUMI_CLI_NOT_FOUND", "the Pulumi CLI is not on PATH", {
+    hint: "Install it (https://www.pulumi.com/docs/install/) or set DR_FAILOVER_PULUMI_ROOT to a folder holding bin/pulumi.",
+  });
+}
+
+function passphraseEnv(options: WorkspaceOptions): Record<string, string> {
+  if (options.secretsProvider && options.secretsProvider !== "passphrase") return {};
+  if (process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE) return {};
+  // The emulator's state is thrown away with the emulator: a fixed passphrase protects nothing real.
+  if (options.emulator) return { PULUMI_CONFIG_PASSPHRASE: "dr-failover-emulator-rehearsal" };
+  throw new UsageError("PASSPHRASE_MISSING", "PULUMI_CONFIG_PASSPHRASE is not set: the stack's secrets (the DB password) need it", {
+    hint: "Export PULUMI_CONFIG_PASSPHRASE (keep it in your password manager), or pass --secrets-provider awskms://… with a key in the target region.",
+  });
+}
+
+export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWorkspace> {
+  const stateDir = resolve(options.stateDir);
+  const workDir = join(stateDir, "workspace");
+  const backendUrl = backendUrlOf(options);
+  if (backendUrl.startsWith("file://")) await mkdir(backendUrl.slice("file://".length), { recursive: true });
+  await mkdir(workDir, { recursive: true });
+  const envVars: Record<string, string> = {
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_BACKEND_URL: backendUrl,
+    ...passphraseEnv(options),
+  };
+  if (options.emulator) {
+    // The stand-in answers for `aws` only here: never on the PATH of a run against real AWS.
+    envVars.PATH = `${options.emulator.standinBinDir}${delimiter}${process.env.PATH ?? ""}`;
+    envVars.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
+  }
+  return LocalWorkspace.create({
+    workDir,
+    program: drProgram,
+    projectSettings: { name: PROJECT_NAME, runtime: "nodejs", backend: { url: backendUrl } },
+    envVars,
+    secretsProvider: options.secretsProvider,
+    pulumiCommand: await pulumiCommand(Boolean(options.emulator)),
+  });
+}
+
+/** The stack if it exists, else undefined. */
+export async function findStack(workspace: LocalWorkspace, stackName: string): Promise<Stack | undefined> {
+  const stacks = await workspace.listStacks();
+  if (!stacks.some((summary) => summary.name === stackName)) return undefined;
+  return Stack.select(stackName, workspace);
+}
+
+/** Short resource name and type from a URN (…::type::name). */
+export function parseUrn(urn: string): { type: string; name: string } {
+  const parts = urn.split("::");
+  const typePath = parts[2] ?? "";
+  return { type: typePath.split("$").pop() ?? typePath, name: parts[3] ?? urn };
+}
+
+const NOT_TIMED = /^(pulumi:pulumi:Stack|pulumi:providers:|dr-failover:stack:)/;
+
+/** Turns engine events into resource spans on the clock and `resource` events for the renderer. */
+export function engineEventHandler(clock: RunClock, emit: EventSink): (event: EngineEvent) => void {
+  const open = new Map<string, OpenSpan>();
+  const finish = (urn: string, ok: boolean, op: string) => {
+    const span = open.get(urn);
+    if (!span) return;
+    open.delete(urn);
+    const ended = span.end(ok);
+    const { type, name } = parseUrn(urn);
+    emit({ type: "resource", urn, resourceType: type, name, op, status: ok ? "done" : "failed", durationMs: ended.durationMs });
+  };
+  return (event) => {
+    const pre = event.resourcePreEvent?.metadata;
+    if (pre) {
+      const { type, name } = parseUrn(pre.urn);
+      if (NOT_TIMED.test(type) || pre.op === "same" || pre.op === "read") return;
+      // Engine timestamps are whole seconds: the clock takes its own on receipt.
+      open.set(pre.urn, clock.begin(`${name}`, "resource", type));
+      emit({ type: "resource", urn: pre.urn, resourceType: type, name, op: pre.op, status: "started" });
+      return;
+    }
+    const done = event.resOutputsEvent?.metadata;
+    if (done) return finish(done.urn, true, done.op);
+    const failed = event.resOpFailedEvent?.metadata;
+    if (failed) return finish(failed.urn, false, failed.op);
+    const diag = event.diagnosticEvent;
+    if (diag && diag.severity === "error" && diag.message.trim()) {
+      emit({ type: "warning", code: "ENGINE_DIAGNOSTIC", message: diag.message.trim() });
+    }
+  };
+}

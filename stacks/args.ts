@@ -1,0 +1,82 @@
+/**
+ * What the DR stack program needs, fully resolved by automation/ (ids, not
+ * names; the snapshot already chosen). The program itself makes no AWS calls
+ * of its own beyond the resources it declares.
+ */
+
+/** drill: temporary copy under its own names; failover: the real thing, protected. */
+export type DrMode = "drill" | "failover";
+
+export interface DrStackArgs {
+  mode: DrMode;
+  app: string;
+  targetRegion: string;
+  /** Short id that makes a drill's names unique ("" for a failover). */
+  runId: string;
+  /** AWS endpoint override (an emulator); undefined against real AWS. */
+  endpoint?: string;
+  tags: Record<string, string>;
+  database: {
+    identifier: string;
+    snapshotIdentifier: string;
+    instanceClass: string;
+    engine: string;
+    port: number;
+    databaseName: string;
+    username: string;
+    multiAz: boolean;
+    subnetGroupName: string;
+    securityGroupIds: string[];
+    kmsKeyId?: string;
+    /** true: the stack sets the (secret) password on the restored instance. */
+    resetPassword: boolean;
+    /** Set by destroy after a failover: protection off, final snapshot on delete. */
+    releasing: boolean;
+    /** Only for a failover: destroy takes this final snapshot. */
+    finalSnapshotIdentifier?: string;
+  };
+  storage: { replicaBucket: string };
+  secret: { name: string };
+  service: {
+    cluster: string;
+    name: string;
+    image: string;
+    cpu: number;
+    memory: number;
+    desiredCount: number;
+    containerPort: number;
+    healthCheckPath: string;
+    environment: Record<string, string>;
+    subnetIds: string[];
+    securityGroupIds: string[];
+    assignPublicIp: boolean;
+  };
+  loadBalancer: {
+    name: string;
+    targetGroupName: string;
+    vpcId: string;
+    subnetIds: string[];
+    securityGroupIds: string[];
+    internal: boolean;
+  };
+  dns: {
+    zoneId: string;
+    /** A record the stack owns (drills). A failover's production switch is done outside the stack. */
+    ownedRecord?: { name: string; ttl: number };
+  };
+}
+
+/** Stack outputs automation/ reads back (status, verification, DNS switch). */
+export interface DrStackOutputs {
+  mode: DrMode;
+  databaseIdentifier: string;
+  databaseAddress: string;
+  databasePort: number;
+  secretArn: string;
+  clusterName: string;
+  serviceName: string;
+  loadBalancerDnsName: string;
+  loadBalancerZoneId: string;
+  replicaBucket: string;
+  ownedRecordName?: string;
+}

@@ -1,0 +1,57 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { DrStackArgs } from "./args.js";
+
+export interface RestoredDatabaseArgs {
+  mode: DrStackArgs["mode"];
+  database: DrStackArgs["database"];
+  /** Set on the restored instance only when `database.resetPassword`. */
+  password: pulumi.Output<string>;
+}
+
+/**
+ * The RDS instance restored from the copied snapshot in the target region.
+ * A re-run never replaces it: the snapshot it came from is ignored after creation.
+ * A failover's instance is protected and leaves a final snapshot when destroyed.
+ */
+export class RestoredDatabase extends pulumi.ComponentResource {
+  readonly instance: aws.rds.Instance;
+
+  constructor(name: string, args: RestoredDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dr-failover:stack:RestoredDatabase", name, {}, opts);
+    const { database, mode } = args;
+    const failover = mode === "failover";
+    // Destroy after a failover first releases protection (and sets the final snapshot), then deletes.
+    const protectedNow = failover && !database.releasing;
+    this.instance = new aws.rds.Instance(
+      "database",
+      {
+        identifier: database.identifier,
+        snapshotIdentifier: database.snapshotIdentifier,
+        instanceClass: database.instanceClass,
+        engine: database.engine,
+        port: database.port,
+        username: database.username,
+        password: database.resetPassword ? args.password : undefined,
+        dbSubnetGroupName: database.subnetGroupName,
+        vpcSecurityGroupIds: database.securityGroupIds,
+        kmsKeyId: database.kmsKeyId,
+        storageEncrypted: database.kmsKeyId ? true : undefined,
+        // Drills run single-AZ: cheaper, and the drill proves restorability, not HA.
+        multiAz: failover && database.multiAz,
+        publiclyAccessible: false,
+        applyImmediately: true,
+        deletionProtection: protectedNow,
+        skipFinalSnapshot: !failover,
+        finalSnapshotIdentifier: failover ? database.finalSnapshotIdentifier : undefined,
+      },
+      {
+        parent: this,
+        protect: protectedNow,
+        // A newer snapshot on a re-run must not replace (= destroy) the live DR database.
+        ignoreChanges: ["snapshotIdentifier"],
+      },
+    );
+    this.registerOutputs({ address: this.instance.address });
+  }
+}

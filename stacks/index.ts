@@ -1,0 +1,84 @@
+/**
+ * The DR stack: one component per concern, all in the target region through
+ * one explicit provider. Pure: config in, resources out.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { DrStackArgs, DrStackOutputs } from "./args.js";
+import { RestoredDatabase } from "./database.js";
+import { OwnedRecord } from "./dns.js";
+import { targetRegionProvider } from "./provider.js";
+import { ConnectionSecret } from "./secrets.js";
+import { AppService } from "./service.js";
+import { ReplicaBucketBinding } from "./storage.js";
+
+export type { DrMode, DrStackArgs, DrStackOutputs } from "./args.js";
+
+/** Config namespace shared with automation/ and with plain `pulumi up`. */
+export const CONFIG_NAMESPACE = "dr-failover";
+/** `dr-failover:stackArgs`: the resolved DrStackArgs (an object). */
+export const ARGS_KEY = "stackArgs";
+/** `dr-failover:databasePassword`: secret. */
+export const PASSWORD_KEY = "databasePassword";
+
+type Outputs = { [K in keyof DrStackOutputs]: pulumi.Output<DrStackOutputs[K]> | DrStackOutputs[K] };
+
+/** Declares the whole DR environment and returns the outputs automation/ reads back. */
+export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Outputs {
+  const provider = targetRegionProvider(args);
+  const opts = { providers: { aws: provider } };
+  const nameSuffix = args.runId ? `-drill-${args.runId}` : `-dr-${args.targetRegion}`;
+
+  const database = new RestoredDatabase("database", { mode: args.mode, database: args.database, password }, opts);
+  const secret = new ConnectionSecret(
+    "secret",
+    { mode: args.mode, name: args.secret.name, database: args.database, address: database.instance.address, password },
+    opts,
+  );
+  // The task role is needed by the bucket binding; the service needs the bucket name: build roles first.
+  const service: AppService = new AppService(
+    "service",
+    {
+      service: args.service,
+      loadBalancer: args.loadBalancer,
+      nameSuffix,
+      secretArn: secret.secret.arn,
+      replicaBucket: args.storage.replicaBucket,
+      startAfter: [secret.version],
+    },
+    opts,
+  );
+  const storage = new ReplicaBucketBinding(
+    "storage",
+    { replicaBucket: args.storage.replicaBucket, taskRoleName: service.taskRole.name },
+    opts,
+  );
+  const owned = args.dns.ownedRecord
+    ? new OwnedRecord(
+        "dns",
+        { zoneId: args.dns.zoneId, name: args.dns.ownedRecord.name, ttl: args.dns.ownedRecord.ttl, target: service.loadBalancer.dnsName },
+        opts,
+      )
+    : undefined;
+
+  return {
+    mode: args.mode,
+    databaseIdentifier: database.instance.identifier,
+    databaseAddress: database.instance.address,
+    databasePort: database.instance.port,
+    secretArn: secret.secret.arn,
+    clusterName: service.cluster.name,
+    serviceName: service.service.name,
+    loadBalancerDnsName: service.loadBalancer.dnsName,
+    loadBalancerZoneId: service.loadBalancer.zoneId,
+    replicaBucket: storage.bucketName,
+    ownedRecordName: owned?.record.fqdn,
+  };
+}
+
+/** The program as Pulumi runs it (inline from automation/, or `pulumi up` with Pulumi.yaml). */
+export async function drProgram(): Promise<Outputs> {
+  const config = new pulumi.Config(CONFIG_NAMESPACE);
+  const args = config.requireObject<DrStackArgs>(ARGS_KEY);
+  const password = config.requireSecret(PASSWORD_KEY);
+  return drStack(args, password);
+}

@@ -1,0 +1,54 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { DrStackArgs } from "./args.js";
+
+export interface ConnectionSecretArgs {
+  mode: DrStackArgs["mode"];
+  name: string;
+  database: DrStackArgs["database"];
+  address: pulumi.Output<string>;
+  password: pulumi.Output<string>;
+}
+
+/**
+ * The application's DB connection secret in the target region, pointing at the
+ * restored endpoint (runbook step 3). The secret itself does not wait for the
+ * database — only its value does — so roles and the task definition can
+ * reference its ARN while the restore is still running.
+ */
+export class ConnectionSecret extends pulumi.ComponentResource {
+  readonly secret: aws.secretsmanager.Secret;
+  readonly version: aws.secretsmanager.SecretVersion;
+
+  constructor(name: string, args: ConnectionSecretArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dr-failover:stack:ConnectionSecret", name, {}, opts);
+    this.secret = new aws.secretsmanager.Secret(
+      "connection",
+      {
+        name: args.name,
+        description: `DB connection of the ${args.mode} environment restored by dr-failover`,
+        // A drill's secret is gone at once so the next drill can reuse nothing by accident.
+        recoveryWindowInDays: args.mode === "drill" ? 0 : 7,
+      },
+      { parent: this },
+    );
+    const secretString = pulumi
+      .all([args.address, args.password])
+      .apply(([host, password]) =>
+        JSON.stringify({
+          engine: args.database.engine,
+          host,
+          port: args.database.port,
+          database: args.database.databaseName,
+          username: args.database.username,
+          password,
+        }),
+      );
+    this.version = new aws.secretsmanager.SecretVersion(
+      "connection-value",
+      { secretId: this.secret.id, secretString: pulumi.secret(secretString) },
+      { parent: this },
+    );
+    this.registerOutputs({ arn: this.secret.arn });
+  }
+}

@@ -1,0 +1,157 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { DrStackArgs } from "./args.js";
+
+export interface AppServiceArgs {
+  service: DrStackArgs["service"];
+  loadBalancer: DrStackArgs["loadBalancer"];
+  /** Role names are account-global: the suffix keeps regions and drills apart. */
+  nameSuffix: string;
+  secretArn: pulumi.Output<string>;
+  replicaBucket: pulumi.Input<string>;
+  /** The service starts only once these exist (the secret value holding the restored endpoint). */
+  startAfter: pulumi.Resource[];
+}
+
+const ECS_TASKS_TRUST = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
+
+/** Keys of the connection secret handed to the container as environment variables. */
+const SECRET_KEYS = { DB_HOST: "host", DB_PORT: "port", DB_NAME: "database", DB_USER: "username", DB_PASSWORD: "password" };
+
+/**
+ * The ECS service behind an application load balancer. Everything except the
+ * service itself is independent of the database, so it is created while the
+ * restore runs; the service waits for the connection secret and then for
+ * steady state.
+ */
+export class AppService extends pulumi.ComponentResource {
+  readonly cluster: aws.ecs.Cluster;
+  readonly service: aws.ecs.Service;
+  readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly taskRole: aws.iam.Role;
+
+  constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("dr-failover:stack:AppService", name, {}, opts);
+    const { service, loadBalancer } = args;
+    const parent = { parent: this };
+
+    const executionRole = new aws.iam.Role(
+      "execution-role",
+      { name: `${service.name}-exec${args.nameSuffix}`.slice(0, 64), assumeRolePolicy: ECS_TASKS_TRUST },
+      parent,
+    );
+    new aws.iam.RolePolicyAttachment(
+      "execution-role-managed",
+      { role: executionRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      "execution-role-secret",
+      {
+        role: executionRole.name,
+        policy: args.secretArn.apply((arn) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: arn }],
+          }),
+        ),
+      },
+      parent,
+    );
+    this.taskRole = new aws.iam.Role(
+      "task-role",
+      { name: `${service.name}-task${args.nameSuffix}`.slice(0, 64), assumeRolePolicy: ECS_TASKS_TRUST },
+      parent,
+    );
+
+    this.cluster = new aws.ecs.Cluster("cluster", { name: service.cluster }, parent);
+
+    const containerDefinitions = pulumi
+      .all([args.secretArn, args.replicaBucket])
+      .apply(([secretArn, bucket]) =>
+        JSON.stringify([
+          {
+            name: service.name,
+            image: service.image,
+            essential: true,
+            portMappings: [{ containerPort: service.containerPort, protocol: "tcp" }],
+            environment: Object.entries({ ...service.environment, ASSETS_BUCKET: bucket, DATABASE_SECRET_ARN: secretArn })
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([key, value]) => ({ name: key, value })),
+            secrets: Object.entries(SECRET_KEYS).map(([env, key]) => ({ name: env, valueFrom: `${secretArn}:${key}::` })),
+          },
+        ]),
+      );
+    const taskDefinition = new aws.ecs.TaskDefinition(
+      "task",
+      {
+        family: `${service.name}${args.nameSuffix}`,
+        cpu: String(service.cpu),
+        memory: String(service.memory),
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+        executionRoleArn: executionRole.arn,
+        taskRoleArn: this.taskRole.arn,
+        containerDefinitions,
+      },
+      parent,
+    );
+
+    this.loadBalancer = new aws.lb.LoadBalancer(
+      "load-balancer",
+      {
+        name: loadBalancer.name,
+        loadBalancerType: "application",
+        internal: loadBalancer.internal,
+        subnets: loadBalancer.subnetIds,
+        securityGroups: loadBalancer.securityGroupIds,
+      },
+      parent,
+    );
+    const targetGroup = new aws.lb.TargetGroup(
+      "target-group",
+      {
+        name: loadBalancer.targetGroupName,
+        port: service.containerPort,
+        protocol: "HTTP",
+        targetType: "ip",
+        vpcId: loadBalancer.vpcId,
+        healthCheck: { path: service.healthCheckPath, matcher: "200-399" },
+      },
+      parent,
+    );
+    const listener = new aws.lb.Listener(
+      "http",
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+      },
+      parent,
+    );
+
+    this.service = new aws.ecs.Service(
+      "service",
+      {
+        name: service.name,
+        cluster: this.cluster.arn,
+        taskDefinition: taskDefinition.arn,
+        desiredCount: service.desiredCount,
+        launchType: "FARGATE",
+        networkConfiguration: {
+          subnets: service.subnetIds,
+          securityGroups: service.securityGroupIds,
+          assignPublicIp: service.assignPublicIp,
+        },
+        loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: service.name, containerPort: service.containerPort }],
+        waitForSteadyState: true,
+      },
+      { parent: this, dependsOn: [listener, ...args.startAfter] },
+    );
+    this.registerOutputs({ serviceName: this.service.name });
+  }
+}
