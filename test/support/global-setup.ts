@@ -1,0 +1,27 @@
+/**
+ * Makes the substrate available to every test: moto installed into its cached
+ * virtualenv, the Pulumi CLI built from the Go module proxy (cached), and the
+ * project compiled (the stand-in plugin runs from dist/).
+ */
+import { execa } from "execa";
+import { join } from "node:path";
+
+const root = new URL("../..", import.meta.url).pathname;
+const scripts = join(root, "automation", "emulator");
+
+async function lastLine(script: string): Promise<string> {
+  const { stdout } = await execa("bash", [join(scripts, script)], { stdin: "ignore", stderr: "inherit" });
+  return stdout.trim().split("\n").pop()!;
+}
+
+export default async function setup(): Promise<void> {
+  const [motoServer, pulumiRoot] = await Promise.all([
+    process.env.DR_FAILOVER_MOTO_SERVER ?? lastLine("install-moto.sh"),
+    process.env.DR_FAILOVER_PULUMI_ROOT ?? lastLine("build-pulumi-cli.sh"),
+    // DR_FAILOVER_SKIP_BUILD=1 when dist/ is known fresh (saves ~20 s per run while iterating).
+    process.env.DR_FAILOVER_SKIP_BUILD ? undefined : execa("npx", ["tsc", "-p", "tsconfig.json"], { cwd: root, stdin: "ignore", stdout: "inherit", stderr: "inherit" }),
+  ]);
+  process.env.DR_FAILOVER_MOTO_SERVER = motoServer;
+  process.env.DR_FAILOVER_PULUMI_ROOT = pulumiRoot;
+  process.env.PULUMI_SKIP_UPDATE_CHECK = "true";
+}

@@ -1,0 +1,193 @@
+/**
+ * The stack program under Pulumi mocks: the options that keep data and
+ * production DNS safe, read from the engine's registration requests.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { DrMode } from "../../stacks/args.js";
+import { exampleStackArgs } from "../support/stack-args.js";
+
+interface Registration {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  protect: boolean;
+  ignoreChanges: string[];
+  deleteBeforeReplace: boolean;
+  dependencies: string[];
+  provider: string;
+  parent: string;
+  urn: string;
+}
+
+let registrations: Registration[];
+let invokes: { token: string; args: Record<string, any> }[];
+
+async function setupMocks() {
+  registrations = [];
+  invokes = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({
+        id: `${args.name}-id`,
+        state: {
+          ...args.inputs,
+          arn: `arn:aws:mock:::${args.name}`,
+          address: args.type === "aws:rds/instance:Instance" ? "db.mock.local" : undefined,
+          dnsName: args.type === "aws:lb/loadBalancer:LoadBalancer" ? "alb.mock.local" : undefined,
+          fqdn: args.inputs.name,
+        },
+      }),
+      call: (args) => {
+        invokes.push({ token: args.token, args: args.inputs });
+        return { bucket: args.inputs.bucket, arn: `arn:aws:s3:::${args.inputs.bucket}` };
+      },
+    },
+    "dr-failover",
+    "test",
+    false,
+  );
+  // Options are not in MockResourceArgs: read them from the monitor's requests.
+  const monitor = (pulumi.runtime as any).getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request: any, callback: any) => {
+    registrations.push({
+      type: request.getType(),
+      name: request.getName(),
+      inputs: request.getObject()?.toJavaScript() ?? {},
+      protect: request.getProtect(),
+      ignoreChanges: request.getIgnorechangesList(),
+      deleteBeforeReplace: request.getDeletebeforereplace(),
+      dependencies: request.getDependenciesList(),
+      provider: request.getProvider(),
+      parent: request.getParent(),
+      urn: "",
+    });
+    return register(request, (error: any, response: any) => {
+      if (response) registrations[registrations.length - 1].urn = response.getUrn();
+      callback(error, response);
+    });
+  };
+}
+
+async function runStack(mode: DrMode, overrides = {}) {
+  const { drStack } = await import("../../stacks/index.js");
+  const outputs = drStack(exampleStackArgs(mode, overrides), pulumi.output("s3cr3t-password"));
+  // Let every registration and apply settle.
+  await new Promise<void>((resolve) => pulumi.all(Object.values(outputs)).apply(() => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return outputs;
+}
+
+const ofType = (type: string) => registrations.filter((registration) => registration.type === type);
+const one = (type: string) => {
+  const found = ofType(type);
+  expect(found, type).toHaveLength(1);
+  return found[0];
+};
+
+describe("the DR stack program", () => {
+  beforeEach(setupMocks);
+
+  it("puts every AWS resource in the target region through one explicit provider", async () => {
+    await runStack("drill");
+    const provider = one("pulumi:providers:aws");
+    expect(provider.inputs.region).toBe("ap-northeast-3");
+    const awsResources = registrations.filter((registration) => registration.type.startsWith("aws:"));
+    expect(awsResources.length).toBeGreaterThan(10);
+    for (const resource of awsResources) expect(resource.provider, resource.type).toContain("pulumi:providers:aws::target-ap-northeast-3");
+    for (const invoke of invokes) expect(invoke.token).toBe("aws:s3/getBucket:getBucket");
+  });
+
+  it("restores the database from the chosen snapshot and never replaces it on a re-run", async () => {
+    await runStack("failover");
+    const db = one("aws:rds/instance:Instance");
+    expect(db.inputs.snapshotIdentifier).toBe("peoplebooster-production-20261128-030000");
+    expect(db.inputs.dbSubnetGroupName).toBe("peoplebooster-production-db");
+    expect(db.ignoreChanges).toContain("snapshotIdentifier");
+  });
+
+  it("protects a failover's database and takes a final snapshot on delete", async () => {
+    await runStack("failover", { database: { ...exampleStackArgs("failover").database, finalSnapshotIdentifier: "final-1" } });
+    const db = one("aws:rds/instance:Instance");
+    expect(db.protect).toBe(true);
+    expect(db.inputs.deletionProtection).toBe(true);
+    expect(db.inputs.skipFinalSnapshot).toBe(false);
+    expect(db.inputs.finalSnapshotIdentifier).toBe("final-1");
+    expect(db.inputs.multiAz).toBe(true);
+  });
+
+  it("releases protection only when destroy asks for it, keeping the final snapshot", async () => {
+    const args = exampleStackArgs("failover");
+    await runStack("failover", { database: { ...args.database, releasing: true, finalSnapshotIdentifier: "final-2" } });
+    const db = one("aws:rds/instance:Instance");
+    expect(db.protect).toBe(false);
+    expect(db.inputs.deletionProtection).toBe(false);
+    expect(db.inputs.skipFinalSnapshot).toBe(false);
+    expect(db.inputs.finalSnapshotIdentifier).toBe("final-2");
+  });
+
+  it("runs a drill unprotected, single-AZ and without a final snapshot", async () => {
+    await runStack("drill");
+    const db = one("aws:rds/instance:Instance");
+    expect(db.protect).toBe(false);
+    expect(db.inputs.deletionProtection).toBe(false);
+    expect(db.inputs.skipFinalSnapshot).toBe(true);
+    expect(db.inputs.finalSnapshotIdentifier).toBeUndefined();
+    expect(db.inputs.multiAz).toBe(false);
+  });
+
+  it("binds the replica bucket without creating or deleting any bucket", async () => {
+    await runStack("drill");
+    expect(registrations.filter((registration) => registration.type.startsWith("aws:s3/"))).toHaveLength(0);
+    expect(invokes).toEqual([expect.objectContaining({ token: "aws:s3/getBucket:getBucket", args: expect.objectContaining({ bucket: "peoplebooster-production-assets-apne3" }) })]);
+    const policy = ofType("aws:iam/rolePolicy:RolePolicy").find((registration) => registration.name === "replica-bucket-access");
+    expect(policy?.inputs.policy).toContain("arn:aws:s3:::peoplebooster-production-assets-apne3/*");
+  });
+
+  it("declares no production record: a failover's stack owns no DNS at all", async () => {
+    await runStack("failover");
+    expect(ofType("aws:route53/record:Record")).toHaveLength(0);
+  });
+
+  it("gives a drill its own record, never overwriting, deleted before a replacement", async () => {
+    await runStack("drill");
+    const record = one("aws:route53/record:Record");
+    expect(record.inputs.name).toBe("drill-api.peoplebooster.example.com");
+    expect(record.inputs.allowOverwrite).toBeUndefined();
+    expect(record.deleteBeforeReplace).toBe(true);
+  });
+
+  it("keeps the password out of plain inputs: only the secret version holds it, as a secret", async () => {
+    await runStack("drill");
+    const version = one("aws:secretsmanager/secretVersion:SecretVersion");
+    expect(JSON.stringify(version.inputs.secretString)).toContain("4dabf18193072939515e22adb298388d"); // Pulumi's secret signature
+    for (const registration of registrations.filter((candidate) => candidate.type !== "aws:secretsmanager/secretVersion:SecretVersion" && candidate.type !== "aws:rds/instance:Instance")) {
+      expect(JSON.stringify(registration.inputs), registration.type).not.toContain("s3cr3t-password");
+    }
+  });
+
+  it("lets only the ECS service wait for the database; everything else starts at once", async () => {
+    await runStack("drill");
+    const urnOf = (type: string) => one(type).urn;
+    const service = one("aws:ecs/service:Service");
+    expect(service.dependencies).toContain(urnOf("aws:secretsmanager/secretVersion:SecretVersion"));
+    const dbUrn = urnOf("aws:rds/instance:Instance");
+    const versionUrn = urnOf("aws:secretsmanager/secretVersion:SecretVersion");
+    for (const type of ["aws:ecs/cluster:Cluster", "aws:ecs/taskDefinition:TaskDefinition", "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:route53/record:Record", "aws:iam/role:Role", "aws:secretsmanager/secret:Secret"]) {
+      for (const registration of ofType(type)) {
+        expect(registration.dependencies, type).not.toContain(dbUrn);
+        expect(registration.dependencies, type).not.toContain(versionUrn);
+      }
+    }
+  });
+
+  it("points the provider at an emulator only when an endpoint is given", async () => {
+    await runStack("drill", { endpoint: "http://127.0.0.1:5000" });
+    const provider = one("pulumi:providers:aws");
+    expect(JSON.stringify(provider.inputs.endpoints)).toContain("http://127.0.0.1:5000");
+    await setupMocks();
+    await runStack("drill");
+    expect(one("pulumi:providers:aws").inputs.endpoints).toBeUndefined();
+  });
+});
