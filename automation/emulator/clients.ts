@@ -1,0 +1,82 @@
+/**
+ * AWS SDK v3 clients pointed at the moto emulator: one factory for every
+ * service, taking (endpoint, region). moto serves all regions on one port and
+ * reads the region from each request's SigV4 scope, i.e. from the client's
+ * `region`; it does not check the (fixed, fake) credentials.
+ */
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+
+/** Fake credentials: moto accepts anything, real AWS accepts none of these. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" } as const;
+
+export interface EmulatorClients {
+  readonly region: string;
+  readonly ec2: EC2Client;
+  readonly ecs: ECSClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly iam: IAMClient;
+  readonly rds: RDSClient;
+  readonly route53: Route53Client;
+  readonly s3: S3Client;
+  readonly secrets: SecretsManagerClient;
+  /** Closes every client's sockets. */
+  destroy(): void;
+}
+
+/** Every SDK client the emulator needs, for one region of the moto server at `endpoint`. */
+export function emulatorClients(endpoint: string, region: string): EmulatorClients {
+  const config = { endpoint, region, credentials: EMULATOR_CREDENTIALS, maxAttempts: 2 };
+  const clients = {
+    ec2: new EC2Client(config),
+    ecs: new ECSClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    iam: new IAMClient(config),
+    rds: new RDSClient(config),
+    route53: new Route53Client(config),
+    // 127.0.0.1 has no bucket subdomains: path-style addressing is required.
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+    secrets: new SecretsManagerClient(config),
+  };
+  return {
+    region,
+    ...clients,
+    destroy() {
+      for (const client of Object.values(clients)) client.destroy();
+    },
+  };
+}
+
+/**
+ * A JSON-protocol call for a service whose SDK client is not installed (e.g.
+ * ECR). moto reads the region from the Authorization header's credential scope
+ * and does not verify the signature, so none is computed.
+ */
+export async function motoJsonCall<T = unknown>(
+  endpoint: string,
+  region: string,
+  options: { signingName: string; target: string; body: unknown },
+): Promise<T> {
+  const date = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+  const response = await fetch(`${endpoint}/`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": options.target,
+      "x-amz-date": date,
+      authorization:
+        `AWS4-HMAC-SHA256 Credential=${EMULATOR_CREDENTIALS.accessKeyId}/${date.slice(0, 8)}/${region}/${options.signingName}/aws4_request, ` +
+        "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0",
+    },
+    body: JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${options.target} failed in ${region} (${response.status}): ${text.slice(0, 300)}`);
+  return (text ? JSON.parse(text) : {}) as T;
+}
