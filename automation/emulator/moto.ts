@@ -87,7 +87,8 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     stderr: "ignore",
     cleanup: true,
     reject: false,
-    env: { MOTO_ECS_SERVICE_RUNNING: String(options.ecsServiceRunning ?? 2) },
+    // AWS-managed IAM policies (e.g. AmazonECSTaskExecutionRolePolicy) exist only when moto loads them.
+    env: { MOTO_ECS_SERVICE_RUNNING: String(options.ecsServiceRunning ?? 2), MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
   });
   await waitUntilUp(endpoint, child, options.startTimeoutMs ?? 30_000);
   return {
