@@ -6,7 +6,6 @@
 import { DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
 import { Stack } from "@pulumi/pulumi/automation/index.js";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY, type DrMode, type DrStackArgs, type DrStackOutputs } from "../stacks/index.js";
 import { awsErrorName, type AwsClients } from "./aws.js";
 import { RunClock, type Span } from "./clock.js";
@@ -14,6 +13,7 @@ import { drValueFor, readRecord, recordTarget, upsertRecord, type DnsRecordValue
 import { DrFailoverError, RefusedError, ToolError, UsageError, VerificationError } from "./errors.js";
 import type { DrEvent, EventSink } from "./events.js";
 import { Journal } from "./journal.js";
+import { TOOL_VERSION } from "./paths.js";
 import { targetOf, type Plan } from "./plan.js";
 import { runPreflight, type PreflightResult } from "./preflight.js";
 import { REPORT_SCHEMA_VERSION, listReports, writeReport, type RunReport } from "./report.js";
@@ -40,7 +40,6 @@ export interface ProvisionOptions {
 
 /** Config key holding the production record's value before a failover switched it. */
 const PREVIOUS_RECORD_KEY = `${CONFIG_NAMESPACE}:previousProductionRecord`;
-const TOOL_VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url).pathname.replace("/dist/package.json", "/package.json"), "utf8")) as { version: string }).version;
 
 export function newRunId(mode: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\..*/, "").toLowerCase();

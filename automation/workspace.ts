@@ -11,7 +11,7 @@ import { delimiter, join, resolve } from "node:path";
 import { drProgram } from "../stacks/index.js";
 import type { DrMode } from "../stacks/args.js";
 import type { RunClock, OpenSpan } from "./clock.js";
-import { emulatorScriptsDir } from "./emulator/moto.js";
+import { EMULATOR_DIR } from "./paths.js";
 import { ToolError, UsageError } from "./errors.js";
 import type { EventSink } from "./events.js";
 
@@ -56,7 +56,7 @@ async function pulumiCommand(emulator: boolean): Promise<PulumiCommand> {
   const onPath = (process.env.PATH ?? "").split(delimiter).some((dir) => dir && existsSync(join(dir, "pulumi")));
   if (onPath) return PulumiCommand.get();
   if (emulator) {
-    const { stdout } = await execa("bash", [join(emulatorScriptsDir(), "build-pulumi-cli.sh")], { stdin: "ignore" }).catch((cause) => {
+    const { stdout } = await execa("bash", [join(EMULATOR_DIR, "build-pulumi-cli.sh")], { stdin: "ignore" }).catch((cause) => {
       throw new ToolError("PULUMI_CLI_BUILD", "could not build the Pulumi CLI from the Go module proxy", { cause });
     });
     return PulumiCommand.get({ root: stdout.trim().split("\n").pop()! });

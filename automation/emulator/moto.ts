@@ -5,16 +5,10 @@
  */
 import { execa, type ResultPromise } from "execa";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { ToolError } from "../errors.js";
+import { EMULATOR_DIR } from "../paths.js";
 
-/** The folder holding the emulator's shell scripts (works from src and dist). */
-export function emulatorScriptsDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // dist/automation/emulator → automation/emulator in the repo
-  return here.includes(`${join("dist", "automation")}`) ? here.replace(join("dist", "automation"), "automation") : here;
-}
 
 export interface MotoServer {
   /** e.g. http://127.0.0.1:43121 */
@@ -48,7 +42,7 @@ export async function freePort(): Promise<number> {
 /** Installs moto into the cache if needed and returns the moto_server path. */
 export async function installMoto(): Promise<string> {
   try {
-    const { stdout } = await execa("bash", [join(emulatorScriptsDir(), "install-moto.sh")], { stdin: "ignore" });
+    const { stdout } = await execa("bash", [join(EMULATOR_DIR, "install-moto.sh")], { stdin: "ignore" });
     return stdout.trim().split("\n").pop()!;
   } catch (cause) {
     throw new ToolError("EMULATOR_INSTALL", "could not install the moto AWS emulator from PyPI", {

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import type { Plan } from "../plan.js";
 import type { ConnectTo } from "../verify.js";
 import { startAppStandin } from "./app-standin.js";
-import { emulatorScriptsDir, startMoto } from "./moto.js";
+import { EMULATOR_DIR } from "../paths.js";
+import { startMoto } from "./moto.js";
 import { seedWorld } from "./seed-world.js";
 
 export interface EmulatorSession {
@@ -22,7 +23,7 @@ export interface EmulatorSession {
 }
 
 export function standinBinDir(): string {
-  return join(emulatorScriptsDir(), "aws-standin", "bin");
+  return join(EMULATOR_DIR, "aws-standin", "bin");
 }
 
 export async function startEmulatorSession(options: { plan: Plan; targetRegion: string; stateDir: string }): Promise<EmulatorSession> {

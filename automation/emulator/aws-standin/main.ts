@@ -1,0 +1,19 @@
+/**
+ * Entry point of the stand-in `pulumi-resource-aws` plugin: serves the
+ * StandinProvider over gRPC with @pulumi/pulumi's provider server (which
+ * prints the port on stdout; nothing else may write to stdout).
+ */
+import { main } from "@pulumi/pulumi/provider/index.js";
+import { installConfigurePatch } from "./configure-patch.js";
+import { createStandinProvider } from "./provider.js";
+
+// stderr of a plugin shows up in the engine's output: keep it to real problems.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const provider = createStandinProvider();
+installConfigurePatch((config) => provider.configure(config));
+
+main(provider, process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`pulumi-resource-aws (stand-in): ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

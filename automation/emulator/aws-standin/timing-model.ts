@@ -1,0 +1,106 @@
+/**
+ * Modeled AWS latencies of the stand-in `aws` provider, in seconds per
+ * operation (before scaling). Off unless `DR_STANDIN_LATENCY_SCALE` is a
+ * positive number; the sleep is `seconds * scale`. One table, exported so a
+ * benchmark can compute the expected critical path from the same numbers.
+ *
+ * Override per type with `DR_STANDIN_LATENCY_MODEL`, a JSON object whose values
+ * are either a number (the create latency) or `{ create?, update?, delete? }`:
+ *   DR_STANDIN_LATENCY_MODEL='{"aws:rds/instance:Instance": 900}'
+ */
+
+export type LatencyOperation = "create" | "update" | "delete";
+
+export interface OperationLatency {
+  /** Seconds modeled for a create. */
+  readonly create: number;
+  /** Seconds modeled for an in-place update. */
+  readonly update: number;
+  /** Seconds modeled for a delete (smaller than create). */
+  readonly delete: number;
+  /**
+   * When set, the modeled latency applies only if this boolean input is true
+   * (e.g. ECS services only wait for steady state with `waitForSteadyState`);
+   * otherwise the default entry applies.
+   */
+  readonly onlyWhenInput?: string;
+}
+
+/** Used for every type (and operation) not listed in TIMING_MODEL. */
+export const DEFAULT_LATENCY: OperationLatency = { create: 3, update: 3, delete: 1 };
+
+export const TIMING_MODEL: Readonly<Record<string, OperationLatency>> = {
+  // Restore from snapshot / create: the dominant term of a DR failover.
+  "aws:rds/instance:Instance": { create: 1200, update: 3, delete: 300 },
+  // An ALB goes from provisioning to active in ~3 minutes.
+  "aws:lb/loadBalancer:LoadBalancer": { create: 180, update: 3, delete: 30 },
+  // waitForSteadyState: tasks pulled, started and healthy behind the target group.
+  "aws:ecs/service:Service": { create: 240, update: 240, delete: 30, onlyWhenInput: "waitForSteadyState" },
+  // A change is done when GetChange reports INSYNC.
+  "aws:route53/record:Record": { create: 60, update: 60, delete: 60 },
+};
+
+/** The latency scale from the environment (0 = no modeled delays). */
+export function latencyScale(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.DR_STANDIN_LATENCY_SCALE;
+  if (raw === undefined || raw.trim() === "") return 0;
+  const scale = Number(raw);
+  return Number.isFinite(scale) && scale > 0 ? scale : 0;
+}
+
+function parseOverrides(env: NodeJS.ProcessEnv): Record<string, Partial<OperationLatency>> {
+  const raw = env.DR_STANDIN_LATENCY_MODEL;
+  if (!raw || raw.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error("DR_STANDIN_LATENCY_MODEL is not valid JSON");
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new Error("DR_STANDIN_LATENCY_MODEL must be a JSON object keyed by resource type token");
+  }
+  const result: Record<string, Partial<OperationLatency>> = {};
+  for (const [token, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof value === "number") result[token] = { create: value };
+    else if (value && typeof value === "object") result[token] = value as Partial<OperationLatency>;
+    else throw new Error(`DR_STANDIN_LATENCY_MODEL["${token}"] must be a number or {create, update, delete}`);
+  }
+  return result;
+}
+
+/** The effective table: TIMING_MODEL with the env overrides applied. */
+export function effectiveTimingModel(env: NodeJS.ProcessEnv = process.env): Record<string, OperationLatency> {
+  const overrides = parseOverrides(env);
+  const model: Record<string, OperationLatency> = { ...TIMING_MODEL };
+  for (const [token, override] of Object.entries(overrides)) {
+    const base = model[token] ?? DEFAULT_LATENCY;
+    model[token] = { ...base, ...override };
+  }
+  return model;
+}
+
+/** Unscaled seconds modeled for one operation on one resource type. */
+export function modeledSeconds(
+  token: string,
+  operation: LatencyOperation,
+  inputs: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  const entry = effectiveTimingModel(env)[token];
+  if (!entry) return DEFAULT_LATENCY[operation];
+  if (entry.onlyWhenInput && inputs[entry.onlyWhenInput] !== true) return DEFAULT_LATENCY[operation];
+  return entry[operation] ?? DEFAULT_LATENCY[operation];
+}
+
+/** Milliseconds to sleep for one operation (0 when latencies are off). */
+export function modeledDelayMs(
+  token: string,
+  operation: LatencyOperation,
+  inputs: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  const scale = latencyScale(env);
+  if (scale === 0) return 0;
+  return Math.round(modeledSeconds(token, operation, inputs, env) * scale * 1000);
+}

@@ -1,0 +1,42 @@
+import type { Clients } from "./config.js";
+import type { Props } from "./wire.js";
+
+export interface PropSpec {
+  /** A change forces replacement (ForceNew in the real provider). */
+  replace?: boolean;
+  /** Optional+computed: absent in the new inputs means "keep", not "remove". */
+  computed?: boolean;
+  /** Compared as a set (order-insensitive). */
+  set?: boolean;
+}
+
+export interface HandlerContext {
+  clients: Clients;
+  urn: string;
+  /** The resource type token. */
+  token: string;
+}
+
+export interface ResourceHandler {
+  token: string;
+  /** Every input property (Pulumi camelCase names) the stand-in honours. */
+  props: Record<string, PropSpec>;
+  /** Inputs that must be present (unknown is fine during preview). */
+  required?: string[];
+  /** Simple autonaming: `<urn name>-<7 hex>` when the property is absent. */
+  autoname?: { prop: string; maxLength?: number; lowercase?: boolean };
+  /** Any input change replaces (e.g. ECS task definitions). */
+  replaceOnAnyChange?: boolean;
+  /** Creates and returns the id and computed outputs (merged with the inputs by the caller). */
+  create(ctx: HandlerContext, inputs: Props): Promise<{ id: string; outs: Props }>;
+  /** Live state to merge over the stored state, or undefined when the resource is gone. */
+  read(ctx: HandlerContext, id: string, state: Props): Promise<Props | undefined>;
+  /** In-place update; returns computed outputs. Absent: every change replaces. */
+  update?(ctx: HandlerContext, id: string, olds: Props, news: Props): Promise<Props>;
+  delete(ctx: HandlerContext, id: string, state: Props): Promise<void>;
+}
+
+export interface InvokeHandler {
+  token: string;
+  invoke(clients: Clients, args: Props): Promise<Props>;
+}
