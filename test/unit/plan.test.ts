@@ -1,0 +1,76 @@
+import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../automation/errors.js";
+import { loadPlan, parseDuration, parsePlan, planJsonSchema, targetOf } from "../../automation/plan.js";
+
+const example = async () => parse(await readFile("examples/peoplebooster.yaml", "utf8"));
+
+describe("the DR plan", () => {
+  it("accepts the example built from the seed runbook, with its identifiers and objectives", async () => {
+    const plan = await loadPlan("examples/peoplebooster.yaml");
+    expect(plan.sourceRegion).toBe("ap-northeast-1");
+    expect(plan.database.sourceIdentifier).toBe("peoplebooster-production");
+    expect(plan.database.instanceClass).toBe("db.t3.medium");
+    expect(plan.targets["ap-northeast-3"].database.subnetGroup).toBe("peoplebooster-production-db");
+    expect(plan.secrets.databaseSecretName).toBe("peoplebooster/production/database");
+    expect(plan.service).toMatchObject({ cluster: "peoplebooster-production", name: "peoplebooster-backend" });
+    expect(plan.objectives).toEqual({ rto: 4 * 3600_000, rpo: 3600_000 });
+  });
+
+  it("lists every problem at once as path: message", async () => {
+    const doc = await example();
+    doc.sourceRegion = "tokyo";
+    doc.database.port = "5432";
+    doc.dns.drillRecord = doc.dns.productionRecord;
+    doc.service.surprise = true;
+    doc.objectives.rto = "four hours";
+    let error: unknown;
+    try {
+      parsePlan(doc, "bad.yaml");
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    const details = (error as UsageError).details.join("\n");
+    expect((error as UsageError).code).toBe("PLAN_INVALID");
+    expect(details).toContain("sourceRegion: must be an AWS region code");
+    expect(details).toMatch(/database\.port: .*number/);
+    expect(details).toMatch(/service: .*surprise/);
+    expect(details).toContain('objectives.rto: objectives.rto must be a duration like "4h"');
+    expect((error as UsageError).details.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("refuses names a drill could use to touch production, and records outside the zone", async () => {
+    const doc = await example();
+    doc.dns.drillRecord = "api.peoplebooster.example.com.";
+    doc.dns.productionRecord = "api.other.example.org";
+    const error = (() => {
+      try {
+        parsePlan(doc);
+      } catch (caught) {
+        return caught as UsageError;
+      }
+    })();
+    expect(error?.details).toEqual(expect.arrayContaining([expect.stringContaining("dns.productionRecord: must be inside the hosted zone")]));
+  });
+
+  it("rejects the source region as a target, and unknown target regions with the allowed ones", async () => {
+    const plan = await loadPlan("examples/peoplebooster.yaml");
+    expect(() => targetOf(plan, "ap-northeast-1")).toThrow(expect.objectContaining({ code: "TARGET_IS_SOURCE" }));
+    expect(() => targetOf(plan, "eu-west-1")).toThrow(expect.objectContaining({ code: "TARGET_NOT_IN_PLAN", hint: expect.stringContaining("ap-northeast-3, us-west-2") }));
+  });
+
+  it("parses durations and rejects nonsense", () => {
+    expect(parseDuration("4h")).toBe(14_400_000);
+    expect(parseDuration("1h30m")).toBe(5_400_000);
+    expect(parseDuration(90)).toBe(90_000);
+    expect(parseDuration("0m")).toBeUndefined();
+    expect(parseDuration("soon")).toBeUndefined();
+  });
+
+  it("ships a JSON Schema for editors that matches the schema in code", async () => {
+    const committed = JSON.parse(await readFile("examples/dr-plan.schema.json", "utf8"));
+    expect(committed).toEqual(planJsonSchema());
+  });
+});
