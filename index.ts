@@ -4,7 +4,7 @@
  * renders its events and maps errors to exit codes. The only place that
  * prints or exits. Heavy modules are imported lazily so --help stays fast.
  */
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import type { DrEvent } from "./automation/events.js";
 import type { JourneyContext } from "./automation/journeys.js";
 import type { RunReport } from "./automation/report.js";
@@ -174,7 +174,9 @@ export function buildProgram(): Command {
     .option("--endpoint-url <url>", "AWS endpoint override for every client (an emulator such as LocalStack or moto); default $AWS_ENDPOINT_URL")
     .option("--emulator", "rehearse against a local AWS emulator (moto) seeded from the plan: no AWS account needed")
     .option("--json", "one JSON event per line on stdout")
-    .showHelpAfterError()
+    // Usage errors go through our exit-code mapping (2) and one error format, not commander's exit(1).
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
     .addHelpText(
       "after",
       `
@@ -264,17 +266,13 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
     .option("-p, --plan <file>", "only the stacks of this plan's app")
     .action(async (options: { plan?: string }) => {
       const globals = program.opts<GlobalOptions>();
-      await execute(globals, async (signal) => {
-        const { getStatus } = await import("./automation/journeys.js");
+      await execute(globals, async () => {
+        const { getStatus } = await import("./automation/status.js");
         const { loadPlan } = await import("./automation/plan.js");
-        const { AwsClients } = await import("./automation/aws.js");
         const plan = options.plan ? await loadPlan(options.plan) : undefined;
         const statuses = await getStatus({
           plan,
-          aws: new AwsClients(),
-          emit: renderer(Boolean(globals.json)),
-          signal,
-          workspace: { stateDir: globals.stateDir, backendUrl: globals.backend, secretsProvider: globals.secretsProvider ?? "passphrase" },
+          workspace: { stateDir: globals.stateDir, backendUrl: globals.backend, secretsProvider: globals.secretsProvider, requireSecrets: false },
         });
         if (globals.json) out(JSON.stringify({ type: "status", stacks: statuses }));
         else if (statuses.length === 0) out("no DR stacks");
@@ -328,4 +326,13 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error;
+  // --help and --version end here too, with commander's own exit code 0.
+  if (error.exitCode === 0) process.exit(0);
+  err(`error USAGE: ${error.message.replace(/^error: /, "")}`);
+  err("  hint: `dr-failover --help` and `dr-failover <command> --help` list the commands and options.");
+  process.exit(2);
+}

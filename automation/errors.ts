@@ -80,7 +80,7 @@ export class VerificationError extends DrFailoverError {
   }
 }
 
-/** A safety rule stopped the journey (unconfirmed failover, unrestorable DNS, ...). */
+/** A safety rule stopped the journey (production DNS that cannot be restored, ...). */
 export class RefusedError extends DrFailoverError {
   constructor(code: string, message: string, options?: DrFailoverErrorOptions) {
     super(code, message, "user", ExitCode.refused, options);

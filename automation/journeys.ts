@@ -6,7 +6,8 @@
 import { DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
 import { Stack } from "@pulumi/pulumi/automation/index.js";
 import { randomBytes } from "node:crypto";
-import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY, type DrMode, type DrStackArgs, type DrStackOutputs } from "../stacks/index.js";
+import type { DrMode, DrStackArgs, DrStackOutputs } from "../stacks/args.js";
+import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "../stacks/config.js";
 import { awsErrorName, type AwsClients } from "./aws.js";
 import { RunClock, type Span } from "./clock.js";
 import { drValueFor, readRecord, recordTarget, upsertRecord, type DnsRecordValue } from "./dns.js";
@@ -16,7 +17,7 @@ import { Journal } from "./journal.js";
 import { TOOL_VERSION } from "./paths.js";
 import { targetOf, type Plan } from "./plan.js";
 import { runPreflight, type PreflightResult } from "./preflight.js";
-import { REPORT_SCHEMA_VERSION, listReports, writeReport, type RunReport } from "./report.js";
+import { REPORT_SCHEMA_VERSION, writeReport, type RunReport } from "./report.js";
 import { checkEcsService, checkHealth, runOperatorChecks, type CheckResult, type ConnectTo } from "./verify.js";
 import { backendRegionWarning, backendUrlOf, engineEventHandler, findStack, openWorkspace, stackNameFor, type WorkspaceOptions } from "./workspace.js";
 
@@ -624,42 +625,4 @@ export async function runPreview(ctx: JourneyContext, options: ProvisionOptions 
   } finally {
     if (!existed) await workspace.removeStack(run.stackName);
   }
-}
-
-export interface StackStatus {
-  stackName: string;
-  mode: DrMode | "unknown";
-  targetRegion?: string;
-  lastUpdate?: string;
-  ageMs?: number;
-  resourceCount?: number;
-  endpoints?: RunReport["endpoints"];
-  lastReport?: { runId: string; result: string; rtoMs?: number; finishedAt: string };
-}
-
-/** The DR stacks in the backend with their mode, age, endpoints and last report. */
-export async function getStatus(ctx: Omit<JourneyContext, "targetRegion" | "plan"> & { plan?: Plan }): Promise<StackStatus[]> {
-  const workspace = await openWorkspace(ctx.workspace);
-  const summaries = await workspace.listStacks();
-  const reports = await listReports(ctx.workspace.stateDir);
-  const statuses: StackStatus[] = [];
-  for (const summary of summaries) {
-    if (ctx.plan && !summary.name.startsWith(`${ctx.plan.app}-`)) continue;
-    const stack = await Stack.select(summary.name, workspace);
-    const outputs = toOutputs(await stack.outputs().catch(() => ({})));
-    const mode: StackStatus["mode"] = summary.name.includes("-drill-") ? "drill" : summary.name.includes("-failover-") ? "failover" : "unknown";
-    const report = [...reports].reverse().find((candidate) => candidate.stackName === summary.name);
-    const lastUpdate = summary.lastUpdate ? new Date(summary.lastUpdate) : undefined;
-    statuses.push({
-      stackName: summary.name,
-      mode,
-      targetRegion: report?.targetRegion,
-      lastUpdate: lastUpdate?.toISOString(),
-      ageMs: lastUpdate ? Date.now() - lastUpdate.getTime() : undefined,
-      resourceCount: summary.resourceCount,
-      endpoints: outputs.serviceName ? endpointsOf(outputs) : undefined,
-      lastReport: report ? { runId: report.runId, result: report.result, rtoMs: report.rto?.achievedMs, finishedAt: report.finishedAt } : undefined,
-    });
-  }
-  return statuses;
 }

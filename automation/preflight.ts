@@ -187,6 +187,8 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
         "RPO_BREACH",
         `the newest restore point ${restorePoint.snapshotIdentifier} is ${formatDuration(dataLoss)} old at the incident start, beyond the RPO of ${formatDuration(rpo)} — pass --accept-data-loss to restore it anyway, or --snapshot to choose another`,
       );
+    } else if (dataLoss > rpo) {
+      warnings.push({ code: "RPO_BREACH_ACCEPTED", message: `restoring ${restorePoint.snapshotIdentifier} loses ${formatDuration(dataLoss)} of data, beyond the RPO of ${formatDuration(rpo)} (--accept-data-loss)` });
     } else if (dataLoss > rpo * 0.8) {
       warnings.push({ code: "RPO_CLOSE", message: `data-loss window ${formatDuration(dataLoss)} is ${Math.round((dataLoss / rpo) * 100)} % of the RPO` });
     }

@@ -8,7 +8,6 @@ import { execa } from "execa";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { delimiter, join, resolve } from "node:path";
-import { drProgram } from "../stacks/index.js";
 import type { DrMode } from "../stacks/args.js";
 import type { RunClock, OpenSpan } from "./clock.js";
 import { EMULATOR_DIR } from "./paths.js";
@@ -24,6 +23,8 @@ export interface WorkspaceOptions {
   backendUrl?: string;
   /** e.g. awskms://alias/dr?region=ap-northeast-3; default: passphrase. */
   secretsProvider?: string;
+  /** false for read-only commands (status): a missing passphrase is then no error. */
+  requireSecrets?: boolean;
   /** Emulator rehearsal: stand-in aws plugin on PATH, fixed passphrase allowed. */
   emulator?: { standinBinDir: string };
 }
@@ -71,6 +72,7 @@ function passphraseEnv(options: WorkspaceOptions): Record<string, string> {
   if (process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE) return {};
   // The emulator's state is thrown away with the emulator: a fixed passphrase protects nothing real.
   if (options.emulator) return { PULUMI_CONFIG_PASSPHRASE: "dr-failover-emulator-rehearsal" };
+  if (options.requireSecrets === false) return {};
   throw new UsageError("PASSPHRASE_MISSING", "PULUMI_CONFIG_PASSPHRASE is not set: the stack's secrets (the DB password) need it", {
     hint: "Export PULUMI_CONFIG_PASSPHRASE (keep it in your password manager), or pass --secrets-provider awskms://… with a key in the target region.",
   });
@@ -92,9 +94,11 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWor
     envVars.PATH = `${options.emulator.standinBinDir}${delimiter}${process.env.PATH ?? ""}`;
     envVars.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
   }
+  // The program (and @pulumi/aws, seconds to load) only for commands that run it.
+  const program = options.requireSecrets === false ? undefined : (await import("../stacks/index.js")).drProgram;
   return LocalWorkspace.create({
     workDir,
-    program: drProgram,
+    program,
     projectSettings: { name: PROJECT_NAME, runtime: "nodejs", backend: { url: backendUrl } },
     envVars,
     secretsProvider: options.secretsProvider,

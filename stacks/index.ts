@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DrStackArgs, DrStackOutputs } from "./args.js";
+import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "./config.js";
 import { RestoredDatabase } from "./database.js";
 import { OwnedRecord } from "./dns.js";
 import { targetRegionProvider } from "./provider.js";
@@ -12,13 +13,8 @@ import { AppService } from "./service.js";
 import { ReplicaBucketBinding } from "./storage.js";
 
 export type { DrMode, DrStackArgs, DrStackOutputs } from "./args.js";
+export { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "./config.js";
 
-/** Config namespace shared with automation/ and with plain `pulumi up`. */
-export const CONFIG_NAMESPACE = "dr-failover";
-/** `dr-failover:stackArgs`: the resolved DrStackArgs (an object). */
-export const ARGS_KEY = "stackArgs";
-/** `dr-failover:databasePassword`: secret. */
-export const PASSWORD_KEY = "databasePassword";
 
 type Outputs = { [K in keyof DrStackOutputs]: pulumi.Output<DrStackOutputs[K]> | DrStackOutputs[K] };
 

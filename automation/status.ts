@@ -1,0 +1,48 @@
+/**
+ * `status`: the DR stacks in the backend with mode, age, endpoints and last
+ * report. Kept apart from the journeys so it loads no AWS SDK and no program.
+ */
+import type { DrMode, DrStackOutputs } from "../stacks/args.js";
+import type { JourneyContext } from "./journeys.js";
+import type { Plan } from "./plan.js";
+import { listReports, type RunReport } from "./report.js";
+import { openWorkspace } from "./workspace.js";
+import { Stack } from "@pulumi/pulumi/automation/index.js";
+
+export interface StackStatus {
+  stackName: string;
+  mode: DrMode | "unknown";
+  targetRegion?: string;
+  lastUpdate?: string;
+  ageMs?: number;
+  resourceCount?: number;
+  endpoints?: RunReport["endpoints"];
+  lastReport?: { runId: string; result: string; rtoMs?: number; finishedAt: string };
+}
+
+/** The DR stacks in the backend with their mode, age, endpoints and last report. */
+export async function getStatus(ctx: Pick<JourneyContext, "workspace"> & { plan?: Plan }): Promise<StackStatus[]> {
+  const workspace = await openWorkspace(ctx.workspace);
+  const summaries = await workspace.listStacks();
+  const reports = await listReports(ctx.workspace.stateDir);
+  const statuses: StackStatus[] = [];
+  for (const summary of summaries) {
+    if (ctx.plan && !summary.name.startsWith(`${ctx.plan.app}-`)) continue;
+    const stack = await Stack.select(summary.name, workspace);
+    const outputs = Object.fromEntries(Object.entries(await stack.outputs().catch(() => ({}))).map(([key, output]) => [key, output.value])) as Partial<DrStackOutputs>;
+    const mode: StackStatus["mode"] = summary.name.includes("-drill-") ? "drill" : summary.name.includes("-failover-") ? "failover" : "unknown";
+    const report = [...reports].reverse().find((candidate) => candidate.stackName === summary.name);
+    const lastUpdate = summary.lastUpdate ? new Date(summary.lastUpdate) : undefined;
+    statuses.push({
+      stackName: summary.name,
+      mode,
+      targetRegion: report?.targetRegion,
+      lastUpdate: lastUpdate?.toISOString(),
+      ageMs: lastUpdate ? Date.now() - lastUpdate.getTime() : undefined,
+      resourceCount: summary.resourceCount,
+      endpoints: outputs.serviceName ? { serviceName: outputs.serviceName, loadBalancer: outputs.loadBalancerDnsName, database: outputs.databaseAddress } : undefined,
+      lastReport: report ? { runId: report.runId, result: report.result, rtoMs: report.rto?.achievedMs, finishedAt: report.finishedAt } : undefined,
+    });
+  }
+  return statuses;
+}
