@@ -26,6 +26,9 @@ interface TargetOptions {
   acceptDataLoss?: boolean;
 }
 
+// The SDK's notice about its Node 22 plans is noise for an operator at 3 a.m.; the lockfile pins the SDK.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 

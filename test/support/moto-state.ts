@@ -15,7 +15,7 @@
  *   useless for the seeded world and kept for RDS-free checks only.
  */
 import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
-import { ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import { DescribeClustersCommand, DescribeServicesCommand, ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ListRolesCommand } from "@aws-sdk/client-iam";
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, DescribeDBSubnetGroupsCommand } from "@aws-sdk/client-rds";
@@ -54,10 +54,17 @@ async function regionSummary(endpoint: string, region: string): Promise<MotoStat
         c.ec2.send(new DescribeInstancesCommand({})),
         c.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true })),
       ]);
+    // moto keeps deleted clusters and services listed as INACTIVE (as AWS does for a while): they are gone.
+    const activeClusters: string[] = [];
     const services: string[] = [];
     for (const cluster of clusters.clusterArns ?? []) {
+      const [described] = (await c.ecs.send(new DescribeClustersCommand({ clusters: [cluster] }))).clusters ?? [];
+      if (described?.status === "INACTIVE") continue;
+      activeClusters.push(cluster);
       const listed = await c.ecs.send(new ListServicesCommand({ cluster }));
-      services.push(...(listed.serviceArns ?? []));
+      if (!listed.serviceArns?.length) continue;
+      const describedServices = await c.ecs.send(new DescribeServicesCommand({ cluster, services: listed.serviceArns }));
+      services.push(...(describedServices.services ?? []).filter((service) => service.status !== "INACTIVE").map((service) => service.serviceArn!));
     }
     const listeners: string[] = [];
     for (const lb of loadBalancers.LoadBalancers ?? []) {
@@ -72,7 +79,7 @@ async function regionSummary(endpoint: string, region: string): Promise<MotoStat
       [key("rds", "snapshots")]: sorted(snapshotList.filter((s) => s.SnapshotType === "manual").map((s) => s.DBSnapshotIdentifier)),
       [key("rds", "automatedSnapshots")]: sorted(snapshotList.filter((s) => s.SnapshotType !== "manual").map((s) => s.DBSnapshotIdentifier)),
       [key("rds", "subnetGroups")]: sorted((subnetGroups.DBSubnetGroups ?? []).map((group) => group.DBSubnetGroupName).filter((name) => name !== "default")),
-      [key("ecs", "clusters")]: sorted(clusters.clusterArns ?? []),
+      [key("ecs", "clusters")]: sorted(activeClusters),
       [key("ecs", "services")]: sorted(services),
       [key("ecs", "taskDefinitions")]: sorted(taskDefinitions.taskDefinitionArns ?? []),
       [key("elbv2", "loadBalancers")]: sorted((loadBalancers.LoadBalancers ?? []).map((lb) => lb.LoadBalancerName)),
