@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     root: new URL("..", import.meta.url).pathname,
     include: ["test/**/*.test.ts"],
+    // tsc compiles the tests into dist/ as well: run the sources only.
+    exclude: ["**/node_modules/**", "**/dist/**"],
     globalSetup: ["test/support/global-setup.ts"],
     // The real engine and moto are shared machine resources: two workers on two cores.
     maxWorkers: 2,

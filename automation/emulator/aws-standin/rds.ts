@@ -130,42 +130,51 @@ export const rdsInstance: ResourceHandler = {
           }),
         ),
       );
-      let db = await waitAvailable(clients, id);
-      // Like the real provider: what RestoreDBInstanceFromDBSnapshot cannot set
-      // (or what the emulator dropped) goes through ModifyDBInstance afterwards.
-      const modify: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: id, ApplyImmediately: true };
-      let needed = false;
-      if (inputs.password !== undefined) {
-        modify.MasterUserPassword = inputs.password;
-        needed = true;
+      try {
+        let db = await waitAvailable(clients, id);
+        // Like the real provider: what RestoreDBInstanceFromDBSnapshot cannot set
+        // (or what the emulator dropped) goes through ModifyDBInstance afterwards.
+        const modify: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: id, ApplyImmediately: true };
+        let needed = false;
+        if (inputs.password !== undefined) {
+          modify.MasterUserPassword = inputs.password;
+          needed = true;
+        }
+        if (inputs.multiAz !== undefined && db.MultiAZ !== inputs.multiAz) {
+          modify.MultiAZ = inputs.multiAz;
+          needed = true;
+        }
+        if (inputs.deletionProtection !== undefined && Boolean(db.DeletionProtection) !== inputs.deletionProtection) {
+          modify.DeletionProtection = inputs.deletionProtection;
+          needed = true;
+        }
+        if (inputs.backupRetentionPeriod !== undefined && db.BackupRetentionPeriod !== inputs.backupRetentionPeriod) {
+          modify.BackupRetentionPeriod = inputs.backupRetentionPeriod;
+          needed = true;
+        }
+        if (
+          inputs.vpcSecurityGroupIds !== undefined &&
+          !deepEqual(
+            [...inputs.vpcSecurityGroupIds].sort(),
+            (db.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId).sort(),
+          )
+        ) {
+          modify.VpcSecurityGroupIds = inputs.vpcSecurityGroupIds;
+          needed = true;
+        }
+        if (needed) {
+          await clients.rds().send(new ModifyDBInstanceCommand(modify));
+          db = await waitAvailable(clients, id);
+        }
+        return { id, outs: instanceOutputs(db) };
+      } catch (error) {
+        // The instance exists: report it so the engine records it (ErrorResourceInitFailed).
+        throw Object.assign(new Error(`RDS DB Instance (${id}) restored but not ready: ${(error as Error).message}`), {
+          id,
+          properties: { identifier: id },
+          reasons: [(error as Error).message],
+        });
       }
-      if (inputs.multiAz !== undefined && db.MultiAZ !== inputs.multiAz) {
-        modify.MultiAZ = inputs.multiAz;
-        needed = true;
-      }
-      if (inputs.deletionProtection !== undefined && Boolean(db.DeletionProtection) !== inputs.deletionProtection) {
-        modify.DeletionProtection = inputs.deletionProtection;
-        needed = true;
-      }
-      if (inputs.backupRetentionPeriod !== undefined && db.BackupRetentionPeriod !== inputs.backupRetentionPeriod) {
-        modify.BackupRetentionPeriod = inputs.backupRetentionPeriod;
-        needed = true;
-      }
-      if (
-        inputs.vpcSecurityGroupIds !== undefined &&
-        !deepEqual(
-          [...inputs.vpcSecurityGroupIds].sort(),
-          (db.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId).sort(),
-        )
-      ) {
-        modify.VpcSecurityGroupIds = inputs.vpcSecurityGroupIds;
-        needed = true;
-      }
-      if (needed) {
-        await clients.rds().send(new ModifyDBInstanceCommand(modify));
-        db = await waitAvailable(clients, id);
-      }
-      return { id, outs: instanceOutputs(db) };
     }
     await clients.rds().send(
       new CreateDBInstanceCommand(

@@ -1,0 +1,187 @@
+import { DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
+import {
+  CopyDBSnapshotCommand,
+  CreateDBInstanceCommand,
+  CreateDBSnapshotCommand,
+  CreateDBSubnetGroupCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+} from "@aws-sdk/client-rds";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FINAL_SNAPSHOT_REQUIRED } from "../../automation/emulator/aws-standin/rds.js";
+import type { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
+import { UNKNOWN } from "../../automation/emulator/aws-standin/wire.js";
+import {
+  checkAndCreate,
+  isSecretValue,
+  makeSecret,
+  REGION_A,
+  REGION_B,
+  sdk,
+  standinProvider,
+  startMoto,
+  urn,
+  type MotoServer,
+} from "../support/standin-moto.js";
+
+const TYPE = "aws:rds/instance:Instance";
+
+describe("stand-in aws:rds/instance:Instance on moto", () => {
+  let moto: MotoServer;
+  let provider: StandinProvider;
+  let subnetGroup: string;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    const a = sdk(moto, REGION_A);
+    const b = sdk(moto, REGION_B);
+    await a.rds().send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: "prod-db",
+        DBInstanceClass: "db.t3.micro",
+        Engine: "postgres",
+        MasterUsername: "app",
+        MasterUserPassword: "source-password",
+        AllocatedStorage: 20,
+      }),
+    );
+    const snap = await a.rds().send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "prod-db", DBSnapshotIdentifier: "prod-snap" }));
+    await b.rds().send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: snap.DBSnapshot!.DBSnapshotArn,
+        TargetDBSnapshotIdentifier: "dr-snap",
+      }),
+    );
+    const subnets = await b.ec2().send(new DescribeSubnetsCommand({}));
+    subnetGroup = "dr-subnets";
+    await b.rds().send(
+      new CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: subnetGroup,
+        DBSubnetGroupDescription: "dr",
+        SubnetIds: subnets.Subnets!.slice(0, 2).map((s) => s.SubnetId!),
+      }),
+    );
+    provider = standinProvider(moto, REGION_B);
+  }, 120_000);
+
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  it("autonames a missing identifier and keeps the old one", async () => {
+    const first = await provider.check(urn(TYPE, "Db"), {}, { instanceClass: "db.t3.micro" });
+    expect(first.inputs.identifier).toMatch(/^db-[0-9a-f]{7}$/);
+    expect(first.inputs.__defaults).toEqual(["identifier"]);
+    const second = await provider.check(urn(TYPE, "Db"), first.inputs, { instanceClass: "db.t3.micro" });
+    expect(second.inputs.identifier).toBe(first.inputs.identifier);
+    const missing = await provider.check(urn(TYPE, "Db"), {}, {});
+    expect(missing.failures?.map((f) => f.property)).toEqual(["instanceClass"]);
+  });
+
+  it("restores from the copied snapshot, sets the password, diffs and updates", async () => {
+    const inputs = {
+      identifier: "dr-db",
+      snapshotIdentifier: "dr-snap",
+      instanceClass: "db.t3.micro",
+      dbSubnetGroupName: subnetGroup,
+      password: makeSecret("new-password-123"),
+      multiAz: false,
+      publiclyAccessible: false,
+      skipFinalSnapshot: false,
+      tags: { app: "dr" },
+    };
+    const { id, outs } = await checkAndCreate(provider, urn(TYPE, "db"), inputs);
+    expect(id).toBe("dr-db");
+    expect(outs.arn).toContain(`:${REGION_B}:`);
+    expect(outs.address).toBeTruthy();
+    expect(outs.endpoint).toBe(`${outs.address}:${outs.port}`);
+    expect(outs.status).toBe("available");
+    expect(outs.engine).toBe("postgres");
+    expect(outs.dbSubnetGroupName).toBe(subnetGroup);
+    expect(outs.resourceId).toBeTruthy();
+    expect(isSecretValue(outs.password)).toBe(true);
+    expect(JSON.stringify(outs)).not.toContain("source-password");
+
+    const live = await sdk(moto, REGION_B).rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "dr-db" }));
+    expect(live.DBInstances![0]!.DBSubnetGroup?.DBSubnetGroupName).toBe(subnetGroup);
+
+    // no change
+    const same = await provider.diff(id, urn(TYPE, "db"), outs, inputs);
+    expect(same.changes).toBe(false);
+    // a newer snapshot forces replacement (delete first: the identifier is explicit)
+    const newer = await provider.diff(id, urn(TYPE, "db"), outs, { ...inputs, snapshotIdentifier: "dr-snap-2" });
+    expect(newer.changes).toBe(true);
+    expect(newer.replaces).toEqual(["snapshotIdentifier"]);
+    expect(newer.deleteBeforeReplace).toBe(true);
+    // unknown during preview
+    const unknown = await provider.diff(id, urn(TYPE, "db"), outs, { ...inputs, snapshotIdentifier: UNKNOWN });
+    expect(unknown.replaces).toEqual(["snapshotIdentifier"]);
+    // a password change is an update
+    const password = await provider.diff(id, urn(TYPE, "db"), outs, { ...inputs, password: makeSecret("other") });
+    expect(password).toMatchObject({ changes: true, replaces: [] });
+    for (const prop of ["kmsKeyId", "storageEncrypted", "username", "engine", "identifier"]) {
+      const value = prop === "storageEncrypted" ? true : `x-${prop}`;
+      const result = await provider.diff(id, urn(TYPE, "db"), outs, { ...inputs, [prop]: value });
+      expect(result.replaces, prop).toEqual([prop]);
+    }
+
+    const updated = await provider.update(id, urn(TYPE, "db"), outs, { ...inputs, instanceClass: "db.t3.small", applyImmediately: true, tags: { app: "dr", tier: "db" } });
+    expect(updated.outs.instanceClass).toBe("db.t3.small");
+    expect(updated.outs.tagsAll).toEqual({ app: "dr", tier: "db" });
+    expect(isSecretValue(updated.outs.password)).toBe(true);
+
+    const read = await provider.read(id, urn(TYPE, "db"), updated.outs);
+    expect(read.id).toBe("dr-db");
+    expect(read.props.instanceClass).toBe("db.t3.small");
+    expect(isSecretValue(read.props.password)).toBe(true);
+
+    // skipFinalSnapshot=false without finalSnapshotIdentifier: the real provider's error, nothing deleted
+    await expect(provider.delete(id, urn(TYPE, "db"), updated.outs)).rejects.toThrow(FINAL_SNAPSHOT_REQUIRED);
+    const still = await sdk(moto, REGION_B).rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "dr-db" }));
+    expect(still.DBInstances).toHaveLength(1);
+
+    // with a final snapshot identifier: the snapshot is made, the instance goes
+    await provider.delete(id, urn(TYPE, "db"), { ...updated.outs, finalSnapshotIdentifier: "dr-db-final" });
+    const snaps = await sdk(moto, REGION_B).rds().send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: "dr-db-final" }));
+    expect(snaps.DBSnapshots?.[0]?.DBInstanceIdentifier).toBe("dr-db");
+    const gone = await provider.read(id, urn(TYPE, "db"), updated.outs);
+    expect(gone.id).toBe("");
+    // deleting again is a no-op
+    await provider.delete(id, urn(TYPE, "db"), { ...updated.outs, skipFinalSnapshot: true });
+  });
+
+  it("refuses to delete a protected instance and skips the snapshot on request", async () => {
+    const { id, outs } = await checkAndCreate(provider, urn(TYPE, "protected"), {
+      identifier: "dr-protected",
+      snapshotIdentifier: "dr-snap",
+      instanceClass: "db.t3.micro",
+      dbSubnetGroupName: subnetGroup,
+      deletionProtection: true,
+      skipFinalSnapshot: true,
+    });
+    expect(outs.deletionProtection).toBe(true);
+    await expect(provider.delete(id, urn(TYPE, "protected"), outs)).rejects.toThrow(/protect/i);
+    const off = await provider.update(id, urn(TYPE, "protected"), outs, { ...outs, deletionProtection: false, applyImmediately: true });
+    expect(off.outs.deletionProtection).toBe(false);
+    const before = await sdk(moto, REGION_B).rds().send(new DescribeDBSnapshotsCommand({}));
+    await provider.delete(id, urn(TYPE, "protected"), off.outs);
+    const after = await sdk(moto, REGION_B).rds().send(new DescribeDBSnapshotsCommand({}));
+    const manual = (list: typeof after.DBSnapshots) => (list ?? []).filter((s) => s.SnapshotType === "manual").map((s) => s.DBSnapshotIdentifier);
+    expect(manual(after.DBSnapshots)).toEqual(manual(before.DBSnapshots));
+    expect((await provider.read(id, urn(TYPE, "protected"), off.outs)).id).toBe("");
+  });
+
+  it("creates a fresh instance without a snapshot", async () => {
+    const { id, outs } = await checkAndCreate(provider, urn(TYPE, "fresh"), {
+      instanceClass: "db.t3.micro",
+      engine: "postgres",
+      username: "app",
+      password: makeSecret("pw-123456789"),
+      allocatedStorage: 20,
+      skipFinalSnapshot: true,
+    });
+    expect(id).toMatch(/^fresh-[0-9a-f]{7}$/);
+    expect(outs.username).toBe("app");
+    await provider.delete(id, urn(TYPE, "fresh"), outs);
+  });
+});

@@ -1,0 +1,95 @@
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
+import { checkAndCreate, REGION_B, sdk, standinProvider, startMoto, urn, type MotoServer } from "../support/standin-moto.js";
+
+const TYPE = "aws:route53/record:Record";
+
+describe("stand-in aws:route53/record:Record and getZone on moto", () => {
+  let moto: MotoServer;
+  let provider: StandinProvider;
+  let zoneId: string;
+
+  const records = async (name: string) => {
+    const out = await sdk(moto, REGION_B).route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+    return (out.ResourceRecordSets ?? []).filter((r) => r.Name === `${name}.`);
+  };
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    const zone = await sdk(moto, REGION_B).route53().send(new CreateHostedZoneCommand({ Name: "example.com", CallerReference: "t1" }));
+    zoneId = zone.HostedZone!.Id!.replace("/hostedzone/", "");
+    provider = standinProvider(moto, REGION_B);
+  }, 120_000);
+
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  it("creates (CREATE), updates (UPSERT), reads and deletes a record", async () => {
+    const inputs = { zoneId, name: "app", type: "CNAME", ttl: 60, records: ["primary.example.net"] };
+    const { id, outs } = await checkAndCreate(provider, urn(TYPE, "app"), inputs);
+    expect(id).toBe(`${zoneId}_app_CNAME`);
+    expect(outs.fqdn).toBe("app.example.com");
+    expect((await records("app.example.com"))[0]?.ResourceRecords?.[0]?.Value).toBe("primary.example.net");
+
+    expect((await provider.diff(id, urn(TYPE, "app"), outs, inputs)).changes).toBe(false);
+    const retarget = { ...inputs, records: ["dr.example.net"] };
+    expect(await provider.diff(id, urn(TYPE, "app"), outs, retarget)).toMatchObject({ changes: true, replaces: [] });
+    for (const prop of ["zoneId", "name", "type", "setIdentifier"]) {
+      expect((await provider.diff(id, urn(TYPE, "app"), outs, { ...inputs, [prop]: "X" })).replaces).toEqual([prop]);
+    }
+    const updated = await provider.update(id, urn(TYPE, "app"), outs, retarget);
+    expect((await records("app.example.com"))[0]?.ResourceRecords?.[0]?.Value).toBe("dr.example.net");
+
+    const read = await provider.read(id, urn(TYPE, "app"), updated.outs);
+    expect(read.props.records).toEqual(["dr.example.net"]);
+
+    await provider.delete(id, urn(TYPE, "app"), updated.outs);
+    expect(await records("app.example.com")).toHaveLength(0);
+    expect((await provider.read(id, urn(TYPE, "app"), updated.outs)).id).toBe("");
+  });
+
+  it("fails to CREATE over an existing record unless allowOverwrite (UPSERT)", async () => {
+    await sdk(moto, REGION_B).route53().send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zoneId,
+        ChangeBatch: {
+          Changes: [{ Action: "CREATE", ResourceRecordSet: { Name: "www.example.com", Type: "A", TTL: 300, ResourceRecords: [{ Value: "10.0.0.1" }] } }],
+        },
+      }),
+    );
+    const inputs = { zoneId, name: "www.example.com", type: "A", ttl: 60, records: ["10.0.0.2"] };
+    await expect(checkAndCreate(provider, urn(TYPE, "www"), inputs)).rejects.toThrow(/already exists/);
+    expect((await records("www.example.com"))[0]?.ResourceRecords?.map((r) => r.Value)).toEqual(["10.0.0.1"]);
+    const { id, outs } = await checkAndCreate(provider, urn(TYPE, "www"), { ...inputs, allowOverwrite: true });
+    expect(id).toBe(`${zoneId}_www.example.com_A`);
+    const live = await records("www.example.com");
+    expect(live).toHaveLength(1);
+    expect(live[0]?.ResourceRecords?.map((r) => r.Value)).toEqual(["10.0.0.2"]);
+    await provider.delete(id, urn(TYPE, "www"), outs);
+    expect(await records("www.example.com")).toHaveLength(0);
+  });
+
+  it("creates an alias record", async () => {
+    const inputs = {
+      zoneId,
+      name: "alias.example.com",
+      type: "A",
+      aliases: [{ name: "my-alb-123.us-west-2.elb.amazonaws.com", zoneId: "Z1H1FL5HABSF5", evaluateTargetHealth: true }],
+    };
+    const { id, outs } = await checkAndCreate(provider, urn(TYPE, "alias"), inputs);
+    const live = await records("alias.example.com");
+    expect(live[0]?.AliasTarget?.DNSName).toContain("my-alb-123");
+    await provider.delete(id, urn(TYPE, "alias"), outs);
+    expect(await records("alias.example.com")).toHaveLength(0);
+  });
+
+  it("getZone finds a zone by name or id and fails for a missing one", async () => {
+    const byName = await provider.invoke("aws:route53/getZone:getZone", { name: "example.com." });
+    expect(byName.outputs).toMatchObject({ zoneId, id: zoneId, name: "example.com", privateZone: false });
+    const byId = await provider.invoke("aws:route53/getZone:getZone", { zoneId });
+    expect(byId.outputs.name).toBe("example.com");
+    await expect(provider.invoke("aws:route53/getZone:getZone", { name: "missing.example" })).rejects.toThrow(/no matching Route 53 Hosted Zone/);
+  });
+});
