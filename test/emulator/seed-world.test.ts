@@ -23,11 +23,8 @@ import { loadPlan, type Plan } from "../../automation/plan.js";
 import {
   countsOf,
   diffMotoState,
-  fetchModelData,
   isEmptyDiff,
   matching,
-  modelDataCounts,
-  MotoModelDataUnavailable,
   planRegions,
   summarizeMotoState,
 } from "../support/moto-state.js";
@@ -324,22 +321,5 @@ describe("moto-state summaries", () => {
     const after = await summarizeMotoState(moto.endpoint, planRegions(plan));
     expect(isEmptyDiff(diffMotoState(before, after))).toBe(true);
     expect(matching(after, /peoplebooster-dr-logs/)).toEqual({});
-  }, SLOW);
-
-  it("moto's data.json is an ever-created log (deleted resources stay) and fails once an RDS instance exists", async () => {
-    await dr.s3.send(new CreateBucketCommand({ Bucket: "short-lived-bucket", CreateBucketConfiguration: { LocationConstraint: TARGET } }));
-    await dr.s3.send(new DeleteBucketCommand({ Bucket: "short-lived-bucket" }));
-    expect(modelDataCounts(await fetchModelData(moto.endpoint))["s3/FakeBucket"]).toBe(1);
-    expect(await summarizeMotoState(moto.endpoint, [TARGET])).toEqual({});
-
-    await seed();
-    // moto 5.2.5: DBInstance.db_subnet_group_name raises NotImplementedError in the dump (HTTP 500).
-    // If a later moto fixes it, the dump must at least list the instance.
-    try {
-      const counts = modelDataCounts(await fetchModelData(moto.endpoint));
-      expect(counts["rds/DBInstance"]).toBeGreaterThanOrEqual(1);
-    } catch (error) {
-      expect(error).toBeInstanceOf(MotoModelDataUnavailable);
-    }
   }, SLOW);
 });

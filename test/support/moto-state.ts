@@ -2,17 +2,11 @@
  * What moto holds, for tests that assert "nothing new was created" or "nothing
  * of the DR stack is left": summarise before and after, then diff.
  *
- * Two sources, because moto's own dump is not the live state:
- * - `summarizeMotoState` lists the live resources with the SDK, per service and
- *   region (global services under "global"), by name. Use this for both
- *   assertions.
- * - `/moto-api/data.json` (`fetchModelData`, `modelDataCounts`) lists every
- *   model object constructed since the last reset, deleted ones included, with
- *   no reliable region, and dumps secret values in clear (never scan it for
- *   leaks). In moto 5.2.5 it answers HTTP 500 as soon as an RDS DB instance
- *   exists (DBInstance.db_subnet_group_name is a write-only property that
- *   raises NotImplementedError, which the dump does not catch), so it is
- *   useless for the seeded world and kept for RDS-free checks only.
+ * The live resources are listed with the SDK, per service and region (global
+ * services under "global"), by name. Not moto's `/moto-api/data.json`: it lists
+ * every object ever created since the last reset (deleted ones included), dumps
+ * secret values in clear, and in moto 5.2.5 answers HTTP 500 once an RDS
+ * instance exists.
  */
 import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { DescribeClustersCommand, DescribeServicesCommand, ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
@@ -195,31 +189,4 @@ export function matching(summary: MotoStateSummary, pattern: RegExp): Record<str
     if (hits.length > 0) found[key] = hits;
   }
   return found;
-}
-
-/** moto's raw model dump: `{ service: { ModelClass: [attributes…] } }`, every object since the last reset. */
-export type MotoModelData = Record<string, Record<string, Array<Record<string, unknown>>>>;
-
-export class MotoModelDataUnavailable extends Error {}
-
-/** GET /moto-api/data.json; throws MotoModelDataUnavailable when moto fails to dump (e.g. any RDS instance in 5.2.5). */
-export async function fetchModelData(endpoint: string): Promise<MotoModelData> {
-  const response = await fetch(`${endpoint}/moto-api/data.json`);
-  if (!response.ok) {
-    throw new MotoModelDataUnavailable(
-      `moto could not dump its state (HTTP ${response.status}); moto 5.2.5 fails whenever an RDS DB instance exists — use summarizeMotoState`,
-    );
-  }
-  return (await response.json()) as MotoModelData;
-}
-
-/** Objects constructed since the last reset per `service/ModelClass` (deleted ones included). */
-export function modelDataCounts(data: MotoModelData): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const [service, models] of Object.entries(data)) {
-    for (const [model, instances] of Object.entries(models)) {
-      if (instances.length > 0) counts[`${service}/${model}`] = instances.length;
-    }
-  }
-  return counts;
 }
