@@ -9,7 +9,8 @@ export default defineConfig({
     globalSetup: ["test/support/global-setup.ts"],
     // The real engine and moto are shared machine resources: two workers on two cores.
     maxWorkers: 2,
-    testTimeout: 120_000,
+    // Engine journeys take 10–60 s alone; a loaded 2-core machine can triple that.
+    testTimeout: 300_000,
     hookTimeout: 300_000,
   },
 });
