@@ -5,7 +5,7 @@
  * prints or exits. Heavy modules are imported lazily so --help stays fast.
  */
 import { Command, CommanderError, Option } from "commander";
-import type { DrEvent } from "./automation/events.js";
+import { EVENT_SCHEMA_VERSION, type DrEvent, type EventSink } from "./automation/events.js";
 import type { JourneyContext } from "./automation/journeys.js";
 import type { RunReport } from "./automation/report.js";
 
@@ -16,6 +16,7 @@ interface GlobalOptions {
   endpointUrl?: string;
   emulator?: boolean;
   json?: boolean;
+  lang: "en" | "ja";
 }
 
 interface TargetOptions {
@@ -34,7 +35,7 @@ const err = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Plain, timestamped lines (CI, pipes) or one JSON object per line (--json). */
 function renderer(json: boolean): (event: DrEvent) => void {
-  if (json) return (event) => out(JSON.stringify({ time: new Date().toISOString(), ...event }));
+  if (json) return (event) => out(JSON.stringify({ schemaVersion: EVENT_SCHEMA_VERSION, time: new Date().toISOString(), ...event }));
   const stamp = () => new Date().toISOString().slice(11, 19);
   return (event) => {
     switch (event.type) {
@@ -55,7 +56,39 @@ function renderer(json: boolean): (event: DrEvent) => void {
         return out(`${stamp()}   recovered after ${formatHms(event.elapsedMs)} of ${formatHms(event.budgetMs)} (${((event.elapsedMs / event.budgetMs) * 100).toFixed(1)} %)`);
       case "run-finished":
         return out(`${stamp()} ${event.ok ? "done" : "FAILED"}: ${event.reportPaths.join(", ")}`);
+      case "dns-switched":
+        return; // the info line says it
     }
+  };
+}
+
+/**
+ * Where a journey's events go, decided here only: a live view in an interactive terminal
+ * (stdout a TTY, CI unset), else plain timestamped lines (no redraws) or NDJSON (--json);
+ * then, when the plan has notifications, also to its webhooks. `close` ends the view and
+ * waits briefly for webhook requests in flight.
+ */
+async function eventSinkFor(globals: GlobalOptions, plan: import("./automation/plan.js").Plan): Promise<{ emit: EventSink; close: () => Promise<void> }> {
+  let emit: EventSink = renderer(Boolean(globals.json));
+  let stopView = () => undefined as void;
+  // A terminal of zero rows (e.g. a pseudo-terminal nobody sized) would show an empty frame: plain lines then.
+  if (!globals.json && process.stdout.isTTY && !process.env.CI && process.env.TERM !== "dumb" && (process.stdout.rows ?? 0) > 0) {
+    const { createLogUpdate } = await import("log-update");
+    const { createLiveView } = await import("./automation/live-view.js");
+    const draw = createLogUpdate(process.stdout);
+    const view = createLiveView({ draw: (frame) => draw(frame), done: () => draw.done(), width: process.stdout.columns, color: true });
+    emit = view;
+    stopView = () => view.stop();
+  }
+  if (!plan.notifications) return { emit, close: async () => stopView() };
+  const { notifyingSink } = await import("./automation/notify.js");
+  const notifying = notifyingSink(emit, plan.notifications);
+  return {
+    emit: notifying,
+    close: async () => {
+      await notifying.flush();
+      stopView();
+    },
   };
 }
 
@@ -90,7 +123,8 @@ async function journeyContext(globals: GlobalOptions, target: TargetOptions, sig
       hint: "Give when the outage began, e.g. --incident-start 2026-11-28T03:12:00+09:00 (default: now).",
     });
   }
-  const emit = renderer(Boolean(globals.json));
+  const { emit, close: closeEvents } = await eventSinkFor(globals, plan);
+  const reporting = { planFile: target.plan, reportLanguage: globals.lang };
   if (globals.emulator) {
     const { startEmulatorSession } = await import("./automation/emulator/session.js");
     const session = await startEmulatorSession({ plan, targetRegion: target.targetRegion, stateDir: globals.stateDir });
@@ -103,16 +137,20 @@ async function journeyContext(globals: GlobalOptions, target: TargetOptions, sig
         emit,
         signal,
         incidentStart,
+        ...reporting,
         connectTo: session.connectTo,
         workspace: { stateDir: session.stateDir, emulator: { standinBinDir: session.standinBinDir } },
       },
       close: async () => {
+        await closeEvents();
         aws.destroy();
         await session.stop();
       },
     };
   }
   const aws = new AwsClients({ endpoint: globals.endpointUrl ?? process.env.AWS_ENDPOINT_URL });
+  // Lab/test hook: send the HTTP health checks to host:port instead of resolving the service name.
+  const connectTo = /^([^:]+):(\d+)$/.exec(process.env.DR_FAILOVER_CONNECT_TO ?? "");
   return {
     ctx: {
       plan,
@@ -121,9 +159,14 @@ async function journeyContext(globals: GlobalOptions, target: TargetOptions, sig
       emit,
       signal,
       incidentStart,
+      ...reporting,
+      connectTo: connectTo ? () => ({ host: connectTo[1], port: Number(connectTo[2]) }) : undefined,
       workspace: { stateDir: globals.stateDir, backendUrl: globals.backend, secretsProvider: globals.secretsProvider },
     },
-    close: async () => aws.destroy(),
+    close: async () => {
+      await closeEvents();
+      aws.destroy();
+    },
   };
 }
 
@@ -146,13 +189,18 @@ async function execute(globals: GlobalOptions, work: (signal: AbortSignal) => Pr
   } catch (error) {
     const { isDrFailoverError } = await import("./automation/errors.js");
     if (globals.json) {
-      out(JSON.stringify(isDrFailoverError(error) ? { type: "error", code: error.code, message: error.message, details: error.details, hint: error.hint } : { type: "error", code: "UNEXPECTED", message: String(error) }));
+      out(JSON.stringify(isDrFailoverError(error) ? { schemaVersion: EVENT_SCHEMA_VERSION, type: "error", code: error.code, message: error.message, details: error.details, hint: error.hint } : { schemaVersion: EVENT_SCHEMA_VERSION, type: "error", code: "UNEXPECTED", message: String(error) }));
     }
     if (isDrFailoverError(error)) {
       err(`error ${error.code}: ${error.message}`);
       for (const detail of error.details) err(`  - ${detail}`);
       if (error.hint) err(`  hint: ${error.hint}`);
-      process.exit(error.exitCode);
+      // Whatever failed after a Ctrl-C failed because of it: 130, and the re-run resumes.
+      process.exit(controller.signal.aborted ? 130 : error.exitCode);
+    }
+    if (controller.signal.aborted) {
+      err(`error INTERRUPTED: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(130);
     }
     err(`unexpected error (a bug in dr-failover): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(1);
@@ -176,7 +224,8 @@ export function buildProgram(): Command {
     .option("--secrets-provider <url>", "Pulumi secrets provider (default: passphrase from PULUMI_CONFIG_PASSPHRASE), e.g. awskms://alias/dr?region=…")
     .option("--endpoint-url <url>", "AWS endpoint override for every client (an emulator such as LocalStack or moto); default $AWS_ENDPOINT_URL")
     .option("--emulator", "rehearse against a local AWS emulator (moto) seeded from the plan: no AWS account needed")
-    .option("--json", "one JSON event per line on stdout")
+    .option("--json", "one JSON event per line on stdout (NDJSON, schema in the README)")
+    .addOption(new Option("--lang <lang>", "language of the Markdown and HTML reports").choices(["en", "ja"]).default("en"))
     // Usage errors go through our exit-code mapping (2) and one error format, not commander's exit(1).
     .exitOverride()
     .configureOutput({ outputError: () => undefined })
@@ -267,14 +316,19 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
     .command("status")
     .description("DR stacks with mode, age, endpoints and last report")
     .option("-p, --plan <file>", "only the stacks of this plan's app")
-    .action(async (options: { plan?: string }) => {
+    .option("--max-drill-age <duration>", "warn about drill stacks kept longer than this (e.g. 24h, 90m)", "24h")
+    .action(async (options: { plan?: string; maxDrillAge: string }) => {
       const globals = program.opts<GlobalOptions>();
       await execute(globals, async () => {
         const { getStatus } = await import("./automation/status.js");
-        const { loadPlan } = await import("./automation/plan.js");
+        const { loadPlan, parseDuration } = await import("./automation/plan.js");
+        const { UsageError } = await import("./automation/errors.js");
+        const maxDrillAgeMs = parseDuration(options.maxDrillAge);
+        if (maxDrillAgeMs === undefined) throw new UsageError("MAX_DRILL_AGE_INVALID", `--max-drill-age ${options.maxDrillAge} is not a duration`, { hint: 'Give a duration like "24h", "90m" or "1h30m".' });
         const plan = options.plan ? await loadPlan(options.plan) : undefined;
         const statuses = await getStatus({
           plan,
+          maxDrillAgeMs,
           workspace: { stateDir: globals.stateDir, backendUrl: globals.backend, secretsProvider: globals.secretsProvider, requireSecrets: false },
         });
         if (globals.json) out(JSON.stringify({ type: "status", stacks: statuses }));
@@ -283,23 +337,45 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
           out(`${status.stackName}  ${status.mode}  age ${status.ageMs === undefined ? "?" : formatHms(status.ageMs)}  resources ${status.resourceCount ?? "?"}`);
           if (status.endpoints?.loadBalancer) out(`  service ${status.endpoints.loadBalancer}  database ${status.endpoints.database}`);
           if (status.lastReport) out(`  last run ${status.lastReport.runId}: ${status.lastReport.result}`);
+          if (status.stale) err(`⚠ DRILL_STACK_KEPT: ${status.stackName} has been kept for ${formatHms(status.ageMs ?? 0)} (more than ${options.maxDrillAge}); remove it with: dr-failover destroy --stack ${status.stackName}`);
         }
       });
     });
 
   program
     .command("report")
-    .description("print the report of a past run")
-    .argument("<run-id>", "run id (see the runs folder of the state dir)")
-    .addOption(new Option("--format <format>", "output format").choices(["md", "json"]).default("md"))
-    .action(async (runId: string, options: { format: "md" | "json" }) => {
+    .description("print the report of a past run (Markdown, self-contained HTML or JSON; --lang ja for Japanese)")
+    .argument("<run-id>", "run id (see `dr-failover history` or the runs folder of the state dir)")
+    .addOption(new Option("--format <format>", "output format").choices(["md", "html", "json"]).default("md"))
+    .action(async (runId: string, options: { format: "md" | "html" | "json" }) => {
       const globals = program.opts<GlobalOptions>();
       await execute(globals, async () => {
-        const { readReport, renderMarkdown } = await import("./automation/report.js");
+        const { readReport, renderMarkdown, renderHtml } = await import("./automation/report.js");
         const { UsageError } = await import("./automation/errors.js");
         const report = await readReport(globals.stateDir, runId);
         if (!report) throw new UsageError("RUN_NOT_FOUND", `no report for run ${runId} in ${globals.stateDir}`, { hint: "`dr-failover status` and the runs folder list the runs." });
-        out(options.format === "json" ? JSON.stringify(report, null, 2) : renderMarkdown(report));
+        if (options.format === "json") out(JSON.stringify(report, null, 2));
+        else out(options.format === "html" ? renderHtml(report, { lang: globals.lang }) : renderMarkdown(report, { lang: globals.lang }));
+      });
+    });
+
+  program
+    .command("history")
+    .description("past drills and failovers: date, target, RTO achieved and % of budget, RPO, result; the RTO trend across drills")
+    .option("-p, --plan <file>", "only this plan's app")
+    .action(async (options: { plan?: string }) => {
+      const globals = program.opts<GlobalOptions>();
+      await execute(globals, async () => {
+        const { listReports } = await import("./automation/report.js");
+        const { buildHistory, renderHistoryTable } = await import("./automation/history.js");
+        const { loadPlan } = await import("./automation/plan.js");
+        const app = options.plan ? (await loadPlan(options.plan)).app : undefined;
+        const history = buildHistory(await listReports(globals.stateDir), { app });
+        if (globals.json) out(JSON.stringify({ schemaVersion: EVENT_SCHEMA_VERSION, type: "history", ...history }));
+        else {
+          renderHistoryTable(history).forEach(out);
+          for (const warning of history.warnings) err(`⚠ ${warning.code}: ${warning.message}`);
+        }
       });
     });
 
@@ -323,6 +399,23 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
       await execute(program.opts<GlobalOptions>(), async () => {
         const { planJsonSchema } = await import("./automation/plan.js");
         out(JSON.stringify(planJsonSchema(), null, 2));
+      });
+    });
+
+  program
+    .command("iam-policy")
+    .description("print the least-privilege IAM policy (JSON) the journeys need, scoped to the plan's names and target regions")
+    .requiredOption("-p, --plan <file>", "DR plan (YAML)")
+    .option("-r, --target-region <region>", "only this target region (default: every target of the plan)")
+    .addOption(new Option("--journey <journey>", "which journey's permissions").choices(["drill", "failover", "destroy", "all"]).default("all"))
+    .option("--account-id <id>", "AWS account id for the ARNs (default: *)")
+    .action(async (options: { plan: string; targetRegion?: string; journey: "drill" | "failover" | "destroy" | "all"; accountId?: string }) => {
+      await execute(program.opts<GlobalOptions>(), async () => {
+        const { loadPlan } = await import("./automation/plan.js");
+        const { iamPolicyFor } = await import("./automation/iam-policy.js");
+        const plan = await loadPlan(options.plan);
+        const policy = iamPolicyFor(plan, { journey: options.journey, targetRegions: options.targetRegion ? [options.targetRegion] : undefined, accountId: options.accountId });
+        out(JSON.stringify(policy, null, 2));
       });
     });
 

@@ -5,6 +5,8 @@
  */
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -68,6 +70,13 @@ export class AwsClients {
   }
   secrets(region: string): SecretsManagerClient {
     return this.client("secrets", region, () => new SecretsManagerClient(this.config(region)));
+  }
+  elbv2(region: string): ElasticLoadBalancingV2Client {
+    return this.client("elbv2", region, () => new ElasticLoadBalancingV2Client(this.config(region)));
+  }
+  /** IAM is global (its control plane answers in us-east-1). */
+  iam(): IAMClient {
+    return this.client("iam", ROUTE53_REGION, () => new IAMClient(this.config(ROUTE53_REGION)));
   }
   route53(): Route53Client {
     return this.client("route53", ROUTE53_REGION, () => new Route53Client(this.config(ROUTE53_REGION)));

@@ -108,7 +108,7 @@ export function drValueFor(previous: DnsRecordValue, loadBalancer: { dnsName: st
 export interface WaitOptions {
   timeoutMs: number;
   signal?: AbortSignal;
-  /** First poll interval; doubles up to 10 s (Route53 usually syncs within a minute). */
+  /** First poll interval (default 2 s); doubles up to 5 s: Route53 usually syncs within a minute, so a 10 s cap could add up to 10 s to the RTO. */
   initialIntervalMs?: number;
 }
 
@@ -144,6 +144,6 @@ export async function waitInSync(route53: Route53Client, changeId: string, name:
       });
     }
     await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), wait.signal);
-    interval = Math.min(interval * 2, 10_000);
+    interval = Math.min(interval * 2, 5_000);
   }
 }

@@ -97,3 +97,10 @@ export class ToolError extends DrFailoverError {
 export function isDrFailoverError(error: unknown): error is DrFailoverError {
   return error instanceof DrFailoverError;
 }
+
+/** The operator interrupted the run (Ctrl-C): the engine was told to stop; a re-run resumes. */
+export class InterruptedError extends DrFailoverError {
+  constructor(code: string, message: string, options?: DrFailoverErrorOptions) {
+    super(code, message, "user", ExitCode.interrupted, options);
+  }
+}

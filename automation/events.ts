@@ -5,15 +5,51 @@
 
 export type PhaseName = "preflight" | "database" | "service" | "dns" | "verification" | "report" | "teardown";
 
+/** Version of the NDJSON event stream (`--json`); bumped when a field changes meaning or disappears. */
+export const EVENT_SCHEMA_VERSION = 1;
+
 export type DrEvent =
-  | { type: "run-started"; runId: string; journey: string; targetRegion: string; stackName: string; emulator: boolean }
+  | {
+      type: "run-started";
+      runId: string;
+      journey: string;
+      targetRegion: string;
+      stackName: string;
+      emulator: boolean;
+      /** When the outage began (ISO); the RTO budget is spent from here. */
+      incidentStart?: string;
+      rtoBudgetMs?: number;
+      /** Expected duration per phase (plan `objectives.expectedPhaseDurations`, else the median of past runs). */
+      expectedPhaseMs?: Record<string, number>;
+    }
   | { type: "phase-started"; phase: PhaseName | string }
   | { type: "phase-finished"; phase: PhaseName | string; durationMs: number; ok: boolean }
   | { type: "resource"; urn: string; resourceType: string; name: string; op: string; status: "started" | "done" | "failed"; durationMs?: number }
   | { type: "info"; message: string }
   | { type: "warning"; code: string; message: string }
   | { type: "clock"; elapsedMs: number; budgetMs: number }
-  | { type: "run-finished"; runId: string; ok: boolean; reportPaths: string[] };
+  | { type: "dns-switched"; record: string; target: string }
+  | { type: "run-finished"; runId: string; ok: boolean; reportPaths: string[]; summary?: ReportSummary };
+
+/** The headline of a run's report, carried by `run-finished` (and sent to notification webhooks). */
+export interface ReportSummary {
+  journey: string;
+  app: string;
+  targetRegion: string;
+  result: "succeeded" | "failed";
+  emulator: boolean;
+  rtoMs: number;
+  rpoMs: number;
+  rtoAchievedMs?: number;
+  rtoPercentOfBudget?: number;
+  rtoMet?: boolean;
+  dataLossWindowMs?: number;
+  rpoMet?: boolean;
+  snapshotIdentifier?: string;
+  errorCode?: string;
+  verification: { passed: number; failed: number };
+  warnings: string[];
+}
 
 /** Where events go. Must not throw. */
 export type EventSink = (event: DrEvent) => void;

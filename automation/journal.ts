@@ -36,10 +36,17 @@ export class Journal {
     this.path = join(stateDir, "journal.ndjson");
   }
 
-  async write(step: string, result: JournalEntry["result"], detail?: string): Promise<void> {
+  private last: Promise<void> = Promise.resolve();
+
+  /** Appends one line; writes are chained so lines keep their order even when a caller does not await. */
+  write(step: string, result: JournalEntry["result"], detail?: string): Promise<void> {
     const entry: JournalEntry = { time: new Date().toISOString(), user: currentUser(), host: hostname(), ...this.base, step, result, detail };
-    await mkdir(this.stateDir, { recursive: true });
-    await appendFile(this.path, `${JSON.stringify(entry)}\n`);
+    const next = this.last.catch(() => undefined).then(async () => {
+      await mkdir(this.stateDir, { recursive: true });
+      await appendFile(this.path, `${JSON.stringify(entry)}\n`);
+    });
+    this.last = next;
+    return next;
   }
 }
 

@@ -4,22 +4,26 @@
  * RunReport, nothing is printed here.
  */
 import { DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
-import { Stack } from "@pulumi/pulumi/automation/index.js";
+import { Stack, type LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
 import { randomBytes } from "node:crypto";
 import type { DrMode, DrStackArgs, DrStackOutputs } from "../stacks/args.js";
 import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "../stacks/config.js";
 import { awsErrorName, type AwsClients } from "./aws.js";
 import { RunClock, type Span } from "./clock.js";
 import { drValueFor, readRecord, recordTarget, upsertRecord, type DnsRecordValue } from "./dns.js";
-import { DrFailoverError, RefusedError, ToolError, UsageError, VerificationError } from "./errors.js";
+import { DrFailoverError, InterruptedError, RefusedError, ToolError, UsageError, VerificationError } from "./errors.js";
 import type { DrEvent, EventSink } from "./events.js";
 import { Journal } from "./journal.js";
 import { TOOL_VERSION } from "./paths.js";
 import { targetOf, type Plan } from "./plan.js";
 import { runPreflight, type PreflightResult } from "./preflight.js";
-import { REPORT_SCHEMA_VERSION, writeReport, type RunReport } from "./report.js";
+import { recoverStack } from "./recovery.js";
+import { measuredCriticalPath, type StateResource } from "./critical-path.js";
+import { expectedFromHistory, watchProgress } from "./progress.js";
+import { listReports, REPORT_SCHEMA_VERSION, reportSummary, writeReport, type RunReport } from "./report.js";
+import type { ReportLanguage } from "./report-i18n.js";
 import { checkEcsService, checkHealth, runOperatorChecks, type CheckResult, type ConnectTo } from "./verify.js";
-import { backendRegionWarning, backendUrlOf, engineEventHandler, findStack, openWorkspace, stackNameFor, type WorkspaceOptions } from "./workspace.js";
+import { backendRegionWarning, backendUrlOf, checkStateBackend, engineEventHandler, findStack, openWorkspace, stackNameFor, type WorkspaceOptions } from "./workspace.js";
 
 export interface JourneyContext {
   plan: Plan;
@@ -32,6 +36,12 @@ export interface JourneyContext {
   connectTo?: ConnectTo;
   /** Start of the outage (RTO and RPO are measured from it); default: now. */
   incidentStart?: Date;
+  /** The plan file, as given (recorded in the report's environment). */
+  planFile?: string;
+  /** Language of report.md and report.html (default English). */
+  reportLanguage?: ReportLanguage;
+  /** First GetChange poll of a DNS switch (default 2 s, doubling to 5 s); a benchmark on scaled time scales it too. */
+  dnsPollIntervalMs?: number;
 }
 
 export interface ProvisionOptions {
@@ -92,7 +102,9 @@ export function stackArgsFor(plan: Plan, targetRegion: string, mode: DrMode, run
       releasing: false,
     },
     storage: { replicaBucket: target.storage.replicaBucket },
-    secret: { name: `${plan.secrets.databaseSecretName}/dr-${drill ? `drill-${short}` : "failover"}` },
+    // Unique per stack generation: a destroyed failover's secret sits in its 7-day recovery window,
+    // and Secrets Manager refuses a new secret of the same name meanwhile. Re-runs keep the first name.
+    secret: { name: `${plan.secrets.databaseSecretName}/dr-${drill ? "drill" : "failover"}-${shortId(runId)}` },
     service: {
       cluster: `${plan.service.cluster}${suffix}`,
       name: `${plan.service.name}${suffix}`,
@@ -161,12 +173,43 @@ class Run {
       warnings: [],
       spans: this.clock.spans,
       versions: { tool: TOOL_VERSION, node: process.version },
+      planFile: ctx.planFile,
     };
   }
 
+  /** Raises RTO_PROJECTED_OVERRUN and PHASE_SLOWER_THAN_EXPECTED from the run's own events. */
+  private watch?: ReturnType<typeof watchProgress>;
+
+  /** Announces the run with its RTO budget and the expected phase durations (the plan's, else past runs'). */
+  async start(): Promise<void> {
+    const { ctx, report } = this;
+    let expected: Record<string, number> = { ...ctx.plan.objectives.expectedPhaseDurations };
+    if (Object.keys(expected).length === 0) {
+      const past = (await listReports(ctx.workspace.stateDir).catch(() => [])).filter(
+        (candidate) => candidate.app === report.app && candidate.journey === this.journey && candidate.result === "succeeded" && candidate.emulator === report.emulator,
+      );
+      expected = expectedFromHistory(past.slice(-10));
+    }
+    if (Object.keys(expected).length) report.expectedPhaseMs = expected;
+    this.watch = watchProgress((warning) => this.emit({ type: "warning", ...warning }));
+    this.emit({
+      type: "run-started",
+      runId: this.runId,
+      journey: this.journey,
+      targetRegion: ctx.targetRegion,
+      stackName: this.stackName,
+      emulator: report.emulator,
+      incidentStart: report.incidentStart,
+      rtoBudgetMs: report.objectives.rtoMs,
+      expectedPhaseMs: report.expectedPhaseMs,
+    });
+  }
+
   emit(event: DrEvent) {
+    if (event.type === "run-started") void this.journal.write("run", "started", `${event.journey} → ${event.targetRegion}`);
     if (event.type === "warning") this.report.warnings.push({ code: event.code, message: this.redact(event.message) });
     this.ctx.emit(event);
+    this.watch?.observe(event);
   }
 
   redact(text: string): string {
@@ -174,6 +217,10 @@ class Run {
   }
 
   async phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+    if (this.ctx.signal?.aborted) {
+      await this.journal.write(name, "failed", "interrupted before this step started");
+      throw interrupted(this.stackName, `before ${name}`);
+    }
     this.emit({ type: "phase-started", phase: name });
     await this.journal.write(name, "started");
     const open = this.clock.begin(name);
@@ -186,7 +233,9 @@ class Run {
     } catch (error) {
       const span = open.end(false);
       this.emit({ type: "phase-finished", phase: name, durationMs: span.durationMs ?? 0, ok: false });
-      await this.journal.write(name, "failed", this.redact(error instanceof Error ? error.message : String(error)));
+      const message = this.redact(error instanceof Error ? error.message : String(error));
+      // Where a Ctrl-C stopped the run, said plainly (the engine's own message is about its exit code).
+      await this.journal.write(name, "failed", this.ctx.signal?.aborted ? `interrupted (Ctrl-C) during ${name}: ${message.split("\n")[0]}` : message);
       throw error;
     }
   }
@@ -216,9 +265,10 @@ class Run {
           ? { code: error.code, message: this.redact(error.message) }
           : { code: "UNEXPECTED", message: this.redact(error instanceof Error ? error.message : String(error)) };
     }
-    const paths = await writeReport(this.ctx.workspace.stateDir, report);
+    this.watch?.stop();
+    const paths = await writeReport(this.ctx.workspace.stateDir, report, { lang: this.ctx.reportLanguage });
     await this.journal.write("finished", error === undefined ? "ok" : "failed", report.error?.code);
-    this.emit({ type: "run-finished", runId: this.runId, ok: error === undefined, reportPaths: paths });
+    this.emit({ type: "run-finished", runId: this.runId, ok: error === undefined, reportPaths: paths, summary: reportSummary(report) });
     return report;
   }
 }
@@ -236,6 +286,8 @@ async function preflightPhase(run: Run, journey: "drill" | "failover" | "preview
   return run.phase("preflight", async () => {
     const warning = backendRegionWarning(backendUrlOf(ctx.workspace), ctx.plan.sourceRegion);
     if (warning) run.emit({ type: "warning", code: "BACKEND_IN_SOURCE_REGION", message: warning });
+    // Secrets passphrase and state backend usable, before anything is created.
+    await checkStateBackend(ctx.workspace);
     const result = await runPreflight(ctx.aws, {
       plan: ctx.plan,
       targetRegion: ctx.targetRegion,
@@ -257,11 +309,25 @@ async function preflightPhase(run: Run, journey: "drill" | "failover" | "preview
   });
 }
 
+/**
+ * Opens the workspace while preflight's AWS calls are in flight: loading the
+ * program (@pulumi/aws, ~1 s) and the CLI's version check are then off the
+ * RTO path. Creates nothing (no stack); a failure surfaces where it is awaited.
+ */
+function prepareWorkspace(ctx: JourneyContext): Promise<LocalWorkspace> {
+  const ready = openWorkspace(ctx.workspace);
+  ready.catch(() => undefined);
+  return ready;
+}
+
 /** Creates or selects the stack and writes its config; the password is created once and kept. */
-async function configureStack(run: Run, args: DrStackArgs, preflight: PreflightResult): Promise<Stack> {
-  const workspace = await openWorkspace(run.ctx.workspace);
+async function configureStack(run: Run, args: DrStackArgs, preflight: PreflightResult, workspaceReady?: Promise<LocalWorkspace>): Promise<Stack> {
+  const workspace = await (workspaceReady ?? openWorkspace(run.ctx.workspace));
   const stack = await Stack.createOrSelect(run.stackName, workspace);
+  await recover(run, stack);
   const existing = await stack.getAllConfig();
+  const previousArgs = existing[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value;
+  if (previousArgs) args.secret.name = (JSON.parse(previousArgs) as DrStackArgs).secret.name;
   const existingPassword = existing[`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]?.value;
   const password = preflight.replicaSecretPassword ?? (existingPassword && existingPassword !== "[secret]" ? existingPassword : undefined) ?? newPassword();
   run.secrets.push(password);
@@ -286,9 +352,43 @@ async function provisionPhase(run: Run, stack: Stack): Promise<DrStackOutputs> {
   }
 }
 
+function interrupted(stackName: string, where: string): InterruptedError {
+  return new InterruptedError("INTERRUPTED", `interrupted ${where} (stack ${stackName})`, {
+    hint: "Re-run the same command: it resumes from the recorded state (a stale lock or half-done operation of the interrupted run is cleared first).",
+  });
+}
+
+/** A stack left behind by a killed run: stale lock cleared, pending operations adopted or dropped (see recovery.ts). */
+async function recover(run: Run, stack: Stack): Promise<void> {
+  const { ctx } = run;
+  await recoverStack(
+    { aws: ctx.aws, region: ctx.targetRegion, backendUrl: backendUrlOf(ctx.workspace), emit: (event) => run.emit(event), journal: run.journal },
+    stack,
+  );
+}
+
+/**
+ * The update's critical path from the stack's dependency graph and the measured
+ * resource spans. Called after the RTO clock stopped (exportStack costs a CLI
+ * call); best effort: a report without it is still a report.
+ */
+async function recordCriticalPath(run: Run, stack: Stack): Promise<void> {
+  if (!run.clock.spans.some((span) => span.kind === "resource")) return;
+  try {
+    const state = await stack.exportStack();
+    const resources = ((state.deployment as { resources?: StateResource[] } | undefined)?.resources ?? []);
+    const path = measuredCriticalPath(resources, run.clock.spans);
+    if (path.length) run.report.criticalPath = path;
+  } catch {
+    // The path is an aid for reading the report, never a reason to fail the run.
+  }
+}
+
 /** Pulumi failures become one ToolError with the engine's last lines (redacted). */
 function engineError(run: Run, operation: string, error: unknown): DrFailoverError {
   if (error instanceof DrFailoverError) return error;
+  // The engine was told to stop (Ctrl-C → signal → SIGINT to pulumi): it stopped cleanly.
+  if (run.ctx.signal?.aborted) return interrupted(run.stackName, `during pulumi ${operation}`);
   const text = error instanceof Error ? error.message : String(error);
   const lines = run
     .redact(text)
@@ -345,10 +445,11 @@ function endpointsOf(outputs: DrStackOutputs): RunReport["endpoints"] {
   return { serviceName: outputs.serviceName, loadBalancer: outputs.loadBalancerDnsName, database: outputs.databaseAddress };
 }
 
-async function teardownStack(run: Run, stack: Stack): Promise<void> {
+/** `signal`: only for destroy; a drill's teardown in `finally` must run to the end even after a Ctrl-C (a second one aborts). */
+async function teardownStack(run: Run, stack: Stack, signal?: AbortSignal): Promise<void> {
   await run.phase("teardown", async () => {
     try {
-      await stack.destroy({ onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), color: "never", remove: true });
+      await stack.destroy({ onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), color: "never", remove: true, signal });
     } catch (error) {
       throw engineError(run, "destroy", error);
     }
@@ -365,13 +466,14 @@ export async function runDrill(ctx: JourneyContext, options: DrillOptions = {}):
   targetOf(ctx.plan, ctx.targetRegion);
   const runId = newRunId("drill");
   const run = new Run(ctx, "drill", runId, stackNameFor(ctx.plan.app, "drill", ctx.targetRegion, shortId(runId)));
-  run.emit({ type: "run-started", runId, journey: "drill", targetRegion: ctx.targetRegion, stackName: run.stackName, emulator: run.report.emulator });
+  await run.start();
   let stack: Stack | undefined;
   let failure: unknown;
   try {
+    const workspaceReady = prepareWorkspace(ctx);
     const preflight = await preflightPhase(run, "drill", options);
     const args = stackArgsFor(ctx.plan, ctx.targetRegion, "drill", runId, preflight, ctx.aws.options.endpoint);
-    stack = await configureStack(run, args, preflight);
+    stack = await configureStack(run, args, preflight, workspaceReady);
     const outputs = await provisionPhase(run, stack);
     run.report.endpoints = endpointsOf(outputs);
     run.report.dns = { record: ctx.plan.dns.drillRecord, current: outputs.loadBalancerDnsName };
@@ -379,6 +481,7 @@ export async function runDrill(ctx: JourneyContext, options: DrillOptions = {}):
   } catch (error) {
     failure = error;
   } finally {
+    if (stack) await recordCriticalPath(run, stack);
     // A drill that fails half-way still removes what it created, unless asked to keep it.
     if (stack && !options.keep) {
       try {
@@ -421,16 +524,18 @@ export async function runFailover(ctx: JourneyContext, options: FailoverOptions 
   }
   const runId = newRunId("failover");
   const run = new Run(ctx, "failover", runId, stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, runId));
-  run.emit({ type: "run-started", runId, journey: "failover", targetRegion: ctx.targetRegion, stackName: run.stackName, emulator: run.report.emulator });
+  await run.start();
   let failure: unknown;
   try {
+    const workspaceReady = prepareWorkspace(ctx);
     const preflight = await preflightPhase(run, "failover", options);
     const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.options.endpoint);
-    const stack = await configureStack(run, args, preflight);
+    const stack = await configureStack(run, args, preflight, workspaceReady);
     const outputs = await provisionPhase(run, stack);
     run.report.endpoints = endpointsOf(outputs);
     await switchProductionRecord(run, stack, preflight, outputs);
     await verificationPhase(run, outputs, productionName, preflight.productionRecord?.ttl ?? ctx.plan.dns.ttl);
+    await recordCriticalPath(run, stack);
   } catch (error) {
     failure = error;
   }
@@ -468,10 +573,12 @@ async function switchProductionRecord(run: Run, stack: Stack, preflight: Preflig
     await upsertRecord(ctx.aws.route53(), preflight.zoneId, drValueFor(previous, { dnsName: outputs.loadBalancerDnsName, zoneId: outputs.loadBalancerZoneId }, ctx.plan.dns.ttl), `dr-failover ${run.runId}: fail over to ${ctx.targetRegion}`, {
       timeoutMs: 10 * 60_000,
       signal: ctx.signal,
+      initialIntervalMs: ctx.dnsPollIntervalMs,
     });
     run.report.dns.insyncMs = Math.round(performance.now() - started);
     run.report.dns.current = drTarget;
     run.emit({ type: "info", message: `${current.name} now points at ${drTarget} (INSYNC)` });
+    run.emit({ type: "dns-switched", record: current.name, target: drTarget });
   });
 }
 
@@ -518,9 +625,10 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
   const stack = found;
   const runId = newRunId("destroy");
   const run = new Run(ctx, "destroy", runId, stackName);
-  run.emit({ type: "run-started", runId, journey: "destroy", targetRegion: ctx.targetRegion, stackName, emulator: run.report.emulator });
+  await run.start();
   let failure: unknown;
   try {
+    await recover(run, stack);
     const config = await stack.getAllConfig();
     const args = JSON.parse(config[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value ?? "null") as DrStackArgs | null;
     if (!args) throw new ToolError("STACK_CONFIG_MISSING", `stack ${stackName} has no dr-failover configuration`);
@@ -529,10 +637,23 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
     if (args.mode === "failover") {
       await restoreProductionRecord(run, stack, args, outputs, options.force ?? false);
       await run.phase("release-protection", async () => {
+        const database = await databaseInState(stack);
+        // Resuming a destroy that got past this step (or a stack whose database never got created):
+        // an `up` now would only re-create what is gone. One final snapshot, the one already chosen.
+        if (!database || (args.database.releasing && !database.protect)) {
+          run.emit({
+            type: "info",
+            message: database
+              ? `database protection already released by an earlier destroy; final snapshot ${args.database.finalSnapshotIdentifier}`
+              : "no database in the stack's state (already deleted, or never created): nothing to release",
+          });
+          await run.journal.write("release-protection", "info", database ? "already released" : "no database in state");
+          return;
+        }
         const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
         const releasing: DrStackArgs = {
           ...args,
-          database: { ...args.database, releasing: true, finalSnapshotIdentifier: `${args.database.identifier}-final-${stamp}` },
+          database: { ...args.database, releasing: true, finalSnapshotIdentifier: args.database.finalSnapshotIdentifier ?? `${args.database.identifier}-final-${stamp}` },
         };
         await stack.setConfig(`${CONFIG_NAMESPACE}:${ARGS_KEY}`, { value: JSON.stringify(releasing) });
         try {
@@ -544,7 +665,7 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
         Object.assign(args, releasing);
       });
     }
-    await teardownStack(run, stack);
+    await teardownStack(run, stack, ctx.signal);
     if (args.mode === "failover" && args.database.finalSnapshotIdentifier) {
       await confirmFinalSnapshot(run, args.database.finalSnapshotIdentifier);
     }
@@ -556,6 +677,13 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
   const report = await run.finish(failure);
   if (failure) throw failure;
   return report;
+}
+
+/** The DR database as the stack's state holds it, if it does. */
+async function databaseInState(stack: Stack): Promise<{ protect: boolean } | undefined> {
+  const state = (await stack.exportStack()) as { deployment?: { resources?: { type: string; protect?: boolean; delete?: boolean }[] } };
+  const found = state.deployment?.resources?.find((resource) => resource.type === "aws:rds/instance:Instance" && !resource.delete);
+  return found ? { protect: Boolean(found.protect) } : undefined;
 }
 
 async function restoreProductionRecord(run: Run, stack: Stack, args: DrStackArgs, outputs: DrStackOutputs, force: boolean) {

@@ -75,6 +75,19 @@ const VerificationCommandSchema = z.strictObject({
   expectOutput: z.string().optional(),
 });
 
+/** A notification webhook: Slack-compatible (`{ text, blocks }`) or generic JSON (the event and the report summary). */
+const WebhookSchema = z
+  .strictObject({
+    kind: z.enum(["slack", "json"]),
+    /** The URL; webhook URLs are credentials, so prefer `urlEnv`. */
+    url: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
+    /** Name of the environment variable holding the URL (e.g. DR_SLACK_WEBHOOK_URL). */
+    urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" }).optional(),
+    /** What to send: start, phase (started/finished), dns (production switched), finish. Default: all. */
+    events: z.array(z.enum(["start", "phase", "dns", "finish"])).min(1).optional(),
+  })
+  .refine((hook) => (hook.url === undefined) !== (hook.urlEnv === undefined), { message: "give exactly one of url and urlEnv" });
+
 export const PlanSchema = z
   .strictObject({
     apiVersion: z.literal("dr-failover/v1", { message: 'must be "dr-failover/v1"' }),
@@ -88,6 +101,14 @@ export const PlanSchema = z
       .strictObject({
         rto: duration("objectives.rto").prefault("4h"),
         rpo: duration("objectives.rpo").prefault("1h"),
+        /**
+         * How long each phase is expected to take, e.g. `{ database: 30m, service: 10m }`. A phase running
+         * longer raises PHASE_SLOWER_THAN_EXPECTED; the projected finish adds what is left of them.
+         * @default the median of past runs ×1.5 (once three runs exist)
+         */
+        expectedPhaseDurations: z
+          .partialRecord(z.enum(["preflight", "database", "service", "dns", "verification", "teardown"]), duration("objectives.expectedPhaseDurations"))
+          .optional(),
       })
       .prefault({}),
     database: z.strictObject({
@@ -130,6 +151,13 @@ export const PlanSchema = z
       drillRecord: dnsName,
       ttl: z.number().int().min(1).max(86400).default(60),
     }),
+    notifications: z
+      .strictObject({
+        /** Each webhook call gives up after this long; a failing webhook never fails the run. */
+        timeout: duration("notifications.timeout").prefault("5s"),
+        webhooks: z.array(WebhookSchema).min(1),
+      })
+      .optional(),
     verification: z
       .strictObject({
         healthTimeout: duration("verification.healthTimeout").prefault("10m"),

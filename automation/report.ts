@@ -1,11 +1,18 @@
 /**
  * One typed report per run, computed from the clock's spans; JSON is the
- * source of truth, Markdown is rendered from it. Written to <state>/runs/<runId>/.
+ * source of truth, Markdown and HTML are rendered from it. Written to <state>/runs/<runId>/.
  */
-import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { formatDuration, type Span } from "./clock.js";
+import type { Span } from "./clock.js";
+import type { ReportSummary } from "./events.js";
+import { renderHtml } from "./report-html.js";
+import type { ReportLanguage } from "./report-i18n.js";
+import { renderMarkdown } from "./report-markdown.js";
 import type { CheckResult } from "./verify.js";
+
+export { renderHtml } from "./report-html.js";
+export { renderMarkdown } from "./report-markdown.js";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -46,91 +53,63 @@ export interface RunReport {
   teardown?: { performed: boolean; ok: boolean; detail: string };
   warnings: { code: string; message: string }[];
   spans: Span[];
+  /** Resource names on the critical path of the last stack update (longest dependency chain by measured duration), first to last. */
+  criticalPath?: string[];
   versions: { tool: string; node: string };
+  /** The plan file the run used (as given on the command line). */
+  planFile?: string;
+  /** Expected phase durations the run was watched against (plan or history). */
+  expectedPhaseMs?: Record<string, number>;
 }
 
 export function runsDir(stateDir: string): string {
   return join(stateDir, "runs");
 }
 
-const percent = (value: number) => `${value.toFixed(1)} %`;
-const okMark = (ok: boolean | undefined) => (ok === false ? "❌" : "✅");
-
-export function renderMarkdown(report: RunReport): string {
-  const lines: string[] = [];
-  const title = `${report.journey === "drill" ? "DR drill" : report.journey === "failover" ? "DR failover" : "DR destroy"} ${report.app} → ${report.targetRegion}`;
-  lines.push(`# ${title}: ${report.result === "succeeded" ? "succeeded" : "FAILED"}${report.emulator ? " (emulator rehearsal)" : ""}`, "");
-  lines.push(`| | |`, `|---|---|`);
-  lines.push(`| Run | \`${report.runId}\` |`);
-  lines.push(`| Stack | \`${report.stackName}\` |`);
-  lines.push(`| Regions | ${report.sourceRegion} → ${report.targetRegion} |`);
-  lines.push(`| Incident start | ${report.incidentStart} |`);
-  lines.push(`| Finished | ${report.finishedAt} |`);
-  if (report.rto) {
-    lines.push(
-      `| RTO | ${okMark(report.rto.met)} ${formatDuration(report.rto.achievedMs)} of ${formatDuration(report.objectives.rtoMs)} (${percent(report.rto.percentOfBudget)}) |`,
-    );
-    if (report.rto.achievedWithTtlMs !== undefined) {
-      lines.push(`| RTO incl. DNS TTL (${report.rto.dnsTtlSeconds} s) | ${formatDuration(report.rto.achievedWithTtlMs)} |`);
-    }
-  }
-  if (report.rpo) {
-    lines.push(
-      `| RPO | ${okMark(report.rpo.met)} ${formatDuration(report.rpo.dataLossWindowMs)} of ${formatDuration(report.objectives.rpoMs)} (restore point ${report.rpo.restorePoint}, \`${report.rpo.snapshotIdentifier}\`) |`,
-    );
-  }
-  if (report.error) lines.push(`| Error | \`${report.error.code}\` ${report.error.message} |`);
-  lines.push("");
-
-  const phases = report.spans.filter((span) => span.kind === "phase");
-  if (phases.length) {
-    lines.push("## Phases", "", "| Phase | Start (+s) | Duration | |", "|---|---:|---:|---|");
-    for (const span of phases) {
-      lines.push(`| ${span.name} | ${(span.offsetMs / 1000).toFixed(1)} | ${formatDuration(span.durationMs ?? 0)} | ${okMark(span.ok)} |`);
-    }
-    lines.push("");
-  }
-  const resources = report.spans.filter((span) => span.kind === "resource");
-  if (resources.length) {
-    lines.push("## Resources", "", "| Resource | Type | Start (+s) | Duration | |", "|---|---|---:|---:|---|");
-    for (const span of resources) {
-      lines.push(`| ${span.name} | \`${span.resourceType}\` | ${(span.offsetMs / 1000).toFixed(1)} | ${((span.durationMs ?? 0) / 1000).toFixed(1)} s | ${okMark(span.ok)} |`);
-    }
-    lines.push("");
-  }
-  if (report.verification.length) {
-    lines.push("## Verification", "", "| Check | Result | Detail |", "|---|---|---|");
-    for (const check of report.verification) lines.push(`| ${check.name} | ${okMark(check.ok)} | ${check.detail.replace(/\|/g, "\\|")} |`);
-    lines.push("");
-  }
-  if (report.dns) {
-    lines.push("## DNS", "", `- Record: \`${report.dns.record}\``);
-    if (report.dns.previous) lines.push(`- Previous value: \`${report.dns.previous}\``);
-    if (report.dns.current) lines.push(`- Now points at: \`${report.dns.current}\``);
-    if (report.dns.insyncMs !== undefined) lines.push(`- INSYNC after ${(report.dns.insyncMs / 1000).toFixed(1)} s`);
-    lines.push("");
-  }
-  if (report.teardown) {
-    lines.push("## Teardown", "", `${okMark(report.teardown.ok)} ${report.teardown.performed ? report.teardown.detail : `not performed: ${report.teardown.detail}`}`, "");
-  }
-  if (report.warnings.length) {
-    lines.push("## Warnings", "");
-    for (const warning of report.warnings) lines.push(`- \`${warning.code}\` ${warning.message}`);
-    lines.push("");
-  }
-  lines.push(`<sub>dr-failover ${report.versions.tool}, node ${report.versions.node}, report schema v${report.schemaVersion}</sub>`, "");
-  return lines.join("\n");
+export interface WriteReportOptions {
+  /** Language of report.md and report.html (report.json is language-free). */
+  lang?: ReportLanguage;
+  /** A GitHub Actions job summary file to append the Markdown to; default $GITHUB_STEP_SUMMARY. */
+  stepSummaryPath?: string;
 }
 
-/** Writes report.json and report.md; returns their paths. */
-export async function writeReport(stateDir: string, report: RunReport): Promise<string[]> {
+/** Writes report.json, report.md and report.html (and appends the Markdown to the GitHub job summary); returns their paths. */
+export async function writeReport(stateDir: string, report: RunReport, options: WriteReportOptions = {}): Promise<string[]> {
   const dir = join(runsDir(stateDir), report.runId);
   await mkdir(dir, { recursive: true });
   const jsonPath = join(dir, "report.json");
   const mdPath = join(dir, "report.md");
+  const htmlPath = join(dir, "report.html");
+  const markdown = renderMarkdown(report, { lang: options.lang });
   await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(mdPath, renderMarkdown(report));
-  return [jsonPath, mdPath];
+  await writeFile(mdPath, markdown);
+  await writeFile(htmlPath, renderHtml(report, { lang: options.lang }));
+  const stepSummary = options.stepSummaryPath ?? process.env.GITHUB_STEP_SUMMARY;
+  // The job summary is a nicety: a full or missing file never fails the run.
+  if (stepSummary) await appendFile(stepSummary, `${markdown}\n`).catch(() => undefined);
+  return [jsonPath, mdPath, htmlPath];
+}
+
+/** The headline of a report (run-finished events, notifications, history). */
+export function reportSummary(report: RunReport): ReportSummary {
+  return {
+    journey: report.journey,
+    app: report.app,
+    targetRegion: report.targetRegion,
+    result: report.result,
+    emulator: report.emulator,
+    rtoMs: report.objectives.rtoMs,
+    rpoMs: report.objectives.rpoMs,
+    rtoAchievedMs: report.rto?.achievedMs,
+    rtoPercentOfBudget: report.rto ? Math.round(report.rto.percentOfBudget * 10) / 10 : undefined,
+    rtoMet: report.rto?.met,
+    dataLossWindowMs: report.rpo?.dataLossWindowMs,
+    rpoMet: report.rpo?.met,
+    snapshotIdentifier: report.rpo?.snapshotIdentifier,
+    errorCode: report.error?.code,
+    verification: { passed: report.verification.filter((check) => check.ok).length, failed: report.verification.filter((check) => !check.ok).length },
+    warnings: report.warnings.map((warning) => warning.code),
+  };
 }
 
 export async function readReport(stateDir: string, runId: string): Promise<RunReport | undefined> {

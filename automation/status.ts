@@ -5,9 +5,9 @@
 import type { DrMode, DrStackOutputs } from "../stacks/args.js";
 import type { JourneyContext } from "./journeys.js";
 import type { Plan } from "./plan.js";
+import { resolve } from "node:path";
+import { fileBackendHasNoStacks } from "./backend-files.js";
 import { listReports, type RunReport } from "./report.js";
-import { openWorkspace } from "./workspace.js";
-import { Stack } from "@pulumi/pulumi/automation/index.js";
 
 export interface StackStatus {
   stackName: string;
@@ -18,10 +18,20 @@ export interface StackStatus {
   resourceCount?: number;
   endpoints?: RunReport["endpoints"];
   lastReport?: { runId: string; result: string; rtoMs?: number; finishedAt: string };
+  /** A drill stack kept longer than `maxDrillAgeMs`: it costs money and drifts from production. */
+  stale?: boolean;
 }
 
+/** Drill stacks older than this are flagged by `status` (`--max-drill-age`). */
+export const DEFAULT_MAX_DRILL_AGE_MS = 24 * 3_600_000;
+
 /** The DR stacks in the backend with their mode, age, endpoints and last report. */
-export async function getStatus(ctx: Pick<JourneyContext, "workspace"> & { plan?: Plan }): Promise<StackStatus[]> {
+export async function getStatus(ctx: Pick<JourneyContext, "workspace"> & { plan?: Plan; maxDrillAgeMs?: number }): Promise<StackStatus[]> {
+  // An empty local backend (the default, e.g. before the first drill) needs no Pulumi: ~2 s saved.
+  // Same default URL as workspace.ts backendUrlOf, which is not imported here because it loads the Automation API.
+  if (await fileBackendHasNoStacks(ctx.workspace.backendUrl ?? `file://${resolve(ctx.workspace.stateDir, "backend")}`)) return [];
+  const { openWorkspace } = await import("./workspace.js");
+  const { Stack } = await import("@pulumi/pulumi/automation/index.js");
   const workspace = await openWorkspace(ctx.workspace);
   const summaries = await workspace.listStacks();
   const reports = await listReports(ctx.workspace.stateDir);
@@ -33,12 +43,14 @@ export async function getStatus(ctx: Pick<JourneyContext, "workspace"> & { plan?
     const mode: StackStatus["mode"] = summary.name.includes("-drill-") ? "drill" : summary.name.includes("-failover-") ? "failover" : "unknown";
     const report = [...reports].reverse().find((candidate) => candidate.stackName === summary.name);
     const lastUpdate = summary.lastUpdate ? new Date(summary.lastUpdate) : undefined;
+    const ageMs = lastUpdate ? Date.now() - lastUpdate.getTime() : undefined;
     statuses.push({
       stackName: summary.name,
       mode,
       targetRegion: report?.targetRegion,
       lastUpdate: lastUpdate?.toISOString(),
-      ageMs: lastUpdate ? Date.now() - lastUpdate.getTime() : undefined,
+      ageMs,
+      stale: mode === "drill" && ageMs !== undefined && ageMs > (ctx.maxDrillAgeMs ?? DEFAULT_MAX_DRILL_AGE_MS),
       resourceCount: summary.resourceCount,
       endpoints: outputs.serviceName ? { serviceName: outputs.serviceName, loadBalancer: outputs.loadBalancerDnsName, database: outputs.databaseAddress } : undefined,
       lastReport: report ? { runId: report.runId, result: report.result, rtoMs: report.rto?.achievedMs, finishedAt: report.finishedAt } : undefined,

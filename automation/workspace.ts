@@ -6,12 +6,12 @@
 import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import { execa } from "execa";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { access, constants, mkdir } from "node:fs/promises";
 import { delimiter, join, resolve } from "node:path";
 import type { DrMode } from "../stacks/args.js";
 import type { RunClock, OpenSpan } from "./clock.js";
 import { EMULATOR_DIR } from "./paths.js";
-import { ToolError, UsageError } from "./errors.js";
+import { PreconditionError, ToolError, UsageError } from "./errors.js";
 import type { EventSink } from "./events.js";
 
 export const PROJECT_NAME = "dr-failover";
@@ -73,6 +73,12 @@ function passphraseEnv(options: WorkspaceOptions): Record<string, string> {
   // The emulator's state is thrown away with the emulator: a fixed passphrase protects nothing real.
   if (options.emulator) return { PULUMI_CONFIG_PASSPHRASE: "dr-failover-emulator-rehearsal" };
   if (options.requireSecrets === false) return {};
+  if (process.env.PULUMI_CONFIG_PASSPHRASE === "") {
+    // Pulumi would accept it: the DB password would be "encrypted" with an empty passphrase.
+    throw new UsageError("PASSPHRASE_EMPTY", "PULUMI_CONFIG_PASSPHRASE is set but empty: the stack's secrets (the DB password) would be protected by nothing", {
+      hint: "Export a real passphrase (keep it in your password manager), or pass --secrets-provider awskms://… with a key in the target region.",
+    });
+  }
   throw new UsageError("PASSPHRASE_MISSING", "PULUMI_CONFIG_PASSPHRASE is not set: the stack's secrets (the DB password) need it", {
     hint: "Export PULUMI_CONFIG_PASSPHRASE (keep it in your password manager), or pass --secrets-provider awskms://… with a key in the target region.",
   });
@@ -82,7 +88,7 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWor
   const stateDir = resolve(options.stateDir);
   const workDir = join(stateDir, "workspace");
   const backendUrl = backendUrlOf(options);
-  if (backendUrl.startsWith("file://")) await mkdir(backendUrl.slice("file://".length), { recursive: true });
+  if (backendUrl.startsWith("file://")) await fileBackendWritable(backendUrl);
   await mkdir(workDir, { recursive: true });
   const envVars: Record<string, string> = {
     PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -96,7 +102,7 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWor
   }
   // The program (and @pulumi/aws, seconds to load) only for commands that run it.
   const program = options.requireSecrets === false ? undefined : (await import("../stacks/index.js")).drProgram;
-  return LocalWorkspace.create({
+  const workspace = await LocalWorkspace.create({
     workDir,
     program,
     projectSettings: { name: PROJECT_NAME, runtime: "nodejs", backend: { url: backendUrl } },
@@ -104,6 +110,39 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWor
     secretsProvider: options.secretsProvider,
     pulumiCommand: await pulumiCommand(Boolean(options.emulator)),
   });
+  if (!backendUrl.startsWith("file://") && !reachableBackends.has(backendUrl)) {
+    // Once per process: an unreachable backend is a clear error before anything is created, not an engine trace later.
+    await workspace.listStacks().catch((cause: unknown) => {
+      const first = (cause instanceof Error ? cause.message : String(cause)).split("\n").find((line) => /error|fail|denied|no such|not exist/i.test(line));
+      throw new PreconditionError("BACKEND_UNREACHABLE", `the state backend ${backendUrl} cannot be reached`, {
+        details: first ? [first.trim()] : [],
+        hint: "Check the URL, the credentials and that the bucket exists (in a region other than the source region).",
+        cause,
+      });
+    });
+    reachableBackends.add(backendUrl);
+  }
+  return workspace;
+}
+
+const reachableBackends = new Set<string>();
+
+async function fileBackendWritable(backendUrl: string): Promise<void> {
+  const dir = backendUrl.slice("file://".length);
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (cause) {
+    throw new PreconditionError("BACKEND_UNREACHABLE", `the state backend ${backendUrl} is not writable (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, {
+      hint: "Pass --state-dir or --backend file://<dir> with a folder you can write to.",
+      cause,
+    });
+  }
+}
+
+/** Fails early (before anything is created) when the secrets passphrase or the state backend is unusable. */
+export async function checkStateBackend(options: WorkspaceOptions): Promise<void> {
+  await openWorkspace(options);
 }
 
 /** The stack if it exists, else undefined. */

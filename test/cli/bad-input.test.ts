@@ -96,6 +96,8 @@ interface BadInput {
   code: string;
   /** Must match stderr: names the problem. */
   message: RegExp;
+  /** Environment over the default one (passphrase "test", no state-dir/endpoint env). */
+  env?: () => Record<string, string | undefined>;
 }
 
 
@@ -142,6 +144,13 @@ const cases: BadInput[] = [
   { name: "preview with a --snapshot that does not exist", args: () => [...globals(), "preview", "--plan", EXAMPLE, "--target-region", TARGET, "--snapshot", "peoplebooster-production-19990101-000000"], exitCode: 3, code: "SNAPSHOT_NOT_FOUND", message: /snapshot peoplebooster-production-19990101-000000 does not exist in ap-northeast-3/ },
   { name: "drill while the drill record exists", args: () => [...globals(), "drill", "--plan", EXAMPLE, "--target-region", TARGET], exitCode: 3, code: "DRILL_RECORD_EXISTS", message: /drill-api\.peoplebooster\.example\.com already exists in peoplebooster\.example\.com/ },
   { name: "failover whose production record does not exist", args: () => [...globals(), "failover", "--plan", plans.noProductionRecord, "--target-region", TARGET, "--confirm", "www.peoplebooster.example.com"], exitCode: 3, code: "PRODUCTION_RECORD_NOT_FOUND", message: /production record www\.peoplebooster\.example\.com does not exist in zone peoplebooster\.example\.com/ },
+
+  // ── State backend and secrets (issue 4): refused before anything is created ──
+  { name: "PULUMI_CONFIG_PASSPHRASE set but empty", args: () => [...globals(), "failover", "--plan", EXAMPLE, "--target-region", TARGET, "--confirm", plan.dns.productionRecord], env: () => ({ PULUMI_CONFIG_PASSPHRASE: "" }), exitCode: 2, code: "PASSPHRASE_EMPTY", message: /PULUMI_CONFIG_PASSPHRASE is set but empty/ },
+  { name: "PULUMI_CONFIG_PASSPHRASE not set", args: () => [...globals(), "preview", "--plan", EXAMPLE, "--target-region", TARGET], env: () => ({ PULUMI_CONFIG_PASSPHRASE: undefined, PULUMI_CONFIG_PASSPHRASE_FILE: undefined }), exitCode: 2, code: "PASSPHRASE_MISSING", message: /PULUMI_CONFIG_PASSPHRASE is not set/ },
+  // Below a regular file: no folder can be made there (ENOTDIR), whoever runs the test.
+  { name: "file:// backend that cannot be written", args: () => [...globals(), "--backend", `file://${plans.malformed}/state`, "failover", "--plan", EXAMPLE, "--target-region", TARGET, "--confirm", plan.dns.productionRecord], exitCode: 3, code: "BACKEND_UNREACHABLE", message: /state backend file:\/\/\S+malformed\.yaml\/state is not writable \(ENOTDIR\)/ },
+  { name: "s3:// backend whose bucket does not exist", args: () => [...globals(), "--backend", `s3://no-such-dr-state?endpoint=${moto.endpoint.replace("http://", "")}&disableSSL=true&s3ForcePathStyle=true&region=us-west-2`, "drill", "--plan", EXAMPLE, "--target-region", TARGET], env: () => ({ AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" }), exitCode: 3, code: "BACKEND_UNREACHABLE", message: /state backend s3:\/\/no-such-dr-state\S* cannot be reached/ },
 ];
 
 function describeResult(result: CliResult): string {
@@ -156,7 +165,7 @@ describe("bad input through the CLI", () => {
   // Sequential on purpose: two cores shared with moto and the other test files; concurrency bought nothing.
   for (const testCase of cases) {
     it(`${testCase.name} → exit ${testCase.exitCode}, ${testCase.code}`, async () => {
-      const result = await runCli(testCase.args(), { env: env() });
+      const result = await runCli(testCase.args(), { env: { ...env(), ...testCase.env?.() } });
       const context = describeResult(result);
       expect(result.exitCode, context).toBe(testCase.exitCode);
       expect(errorCodeOf(result.stderr), context).toBe(testCase.code);

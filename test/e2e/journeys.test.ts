@@ -4,6 +4,7 @@
  * compared with what the seeded world held before.
  */
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAppStandin } from "../../automation/emulator/app-standin.js";
 import { readRecord, recordTarget } from "../../automation/dns.js";
@@ -97,6 +98,10 @@ describe("failover and destroy", () => {
     const run = await e2e.seed();
     const seeded = await run.summary();
     const rds = run.aws.rds(TARGET);
+    // The replica bucket is bound, never written: every object version is the same after all three journeys.
+    const versions = async () => (await run.aws.s3(TARGET).send(new ListObjectVersionsCommand({ Bucket: run.world.replicaBucket }))).Versions?.map((v) => `${v.Key}@${v.VersionId}:${v.ETag}`).sort();
+    const versionsBefore = await versions();
+    expect(versionsBefore?.length).toBeGreaterThan(0);
 
     const preview = await runPreview(run.context());
     expect(preview.changeSummary.create).toBeGreaterThan(10);
@@ -137,9 +142,11 @@ describe("failover and destroy", () => {
     // What a failover leaves on purpose: the final snapshot, and its secret in its 7-day recovery window.
     expect(diff.added).toEqual({
       [`rds/${TARGET}/snapshots`]: [finals[0].DBSnapshotIdentifier],
-      [`secretsmanager/${TARGET}/secrets`]: ["peoplebooster/production/database/dr-failover (scheduled for deletion)"],
+      [`secretsmanager/${TARGET}/secrets`]: [expect.stringMatching(/^peoplebooster\/production\/database\/dr-failover-[0-9a-f]{4} \(scheduled for deletion\)$/)],
     });
-  });
+    expect(await versions()).toEqual(versionsBefore);
+    // Preview, two failovers and a destroy: four engine runs (each with crash-recovery checks) on a shared 2-core box.
+  }, 240_000);
 
   it("refuses a failover without the confirmation, before anything is created", async () => {
     const run = await e2e.seed();

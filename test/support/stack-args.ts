@@ -24,7 +24,7 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
       releasing: false,
     },
     storage: { replicaBucket: "peoplebooster-production-assets-apne3" },
-    secret: { name: "peoplebooster/production/database/dr-failover" },
+    secret: { name: "peoplebooster/production/database/dr-failover-ab12" },
     service: {
       cluster: "peoplebooster-production",
       name: "peoplebooster-backend",

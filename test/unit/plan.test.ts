@@ -15,7 +15,8 @@ describe("the DR plan", () => {
     expect(plan.targets["ap-northeast-3"].database.subnetGroup).toBe("peoplebooster-production-db");
     expect(plan.secrets.databaseSecretName).toBe("peoplebooster/production/database");
     expect(plan.service).toMatchObject({ cluster: "peoplebooster-production", name: "peoplebooster-backend" });
-    expect(plan.objectives).toEqual({ rto: 4 * 3600_000, rpo: 3600_000 });
+    expect(plan.objectives).toMatchObject({ rto: 4 * 3600_000, rpo: 3600_000 });
+    expect(plan.objectives.expectedPhaseDurations).toMatchObject({ database: 30 * 60_000, service: 10 * 60_000 });
   });
 
   it("lists every problem at once as path: message", async () => {

@@ -128,7 +128,9 @@ export class Clients {
         secretAccessKey: this.config.secretKey,
         sessionToken: this.config.token,
       },
-      maxAttempts: 3,
+      // Like the real provider (its AWS SDK retries throttling, 5xx and dropped connections): the engine must survive a flaky API.
+      retryMode: "adaptive",
+      maxAttempts: Number(process.env.DR_STANDIN_MAX_ATTEMPTS ?? 8),
     };
   }
 

@@ -1,0 +1,230 @@
+/**
+ * The least-privilege IAM policy each journey needs, derived from what the
+ * code calls: the driver's own SDK calls (preflight, snapshots, DNS switch,
+ * verification, crash recovery) and the API calls the `aws` provider makes for
+ * the resources the stack declares (stacks/). Scoped to the plan's names and
+ * target region(s) wherever AWS allows resource-level permissions; the rest
+ * (Describe/List calls that only take "*") is pinned to the target region(s)
+ * with `aws:RequestedRegion`. Nothing for a failover names the source region.
+ *
+ * Not included: the state backend (s3:// bucket) and a KMS secrets provider,
+ * which live outside the plan.
+ */
+import { targetOf, type Plan } from "./plan.js";
+
+export type PolicyJourney = "drill" | "failover" | "destroy" | "all";
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface IamPolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+export interface IamPolicyOptions {
+  journey: PolicyJourney;
+  /** Default: every target region of the plan. */
+  targetRegions?: string[];
+  /** Default "*" (any account). */
+  accountId?: string;
+}
+
+type Step = "preflight" | "provision" | "teardown" | "dnsDrill" | "dnsProduction" | "verify" | "recover" | "finalSnapshot";
+
+const STEPS: Record<Exclude<PolicyJourney, "all">, Step[]> = {
+  // Provision creates and updates; a drill also tears its own stack down.
+  drill: ["preflight", "provision", "teardown", "dnsDrill", "verify", "recover"],
+  // No delete of the database, ever, on the failover path; production DNS is UPSERTed (never deleted).
+  failover: ["preflight", "provision", "dnsProduction", "verify", "recover"],
+  // Restore production DNS, release protection (an update), final snapshot, delete everything.
+  // (dnsDrill: destroy --stack of a kept drill deletes its drill record.)
+  destroy: ["provision", "teardown", "dnsProduction", "dnsDrill", "finalSnapshot", "recover"],
+};
+
+function statementsFor(plan: Plan, regions: string[], account: string, steps: Set<Step>, journey: string): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  const inRegions = { StringEquals: { "aws:RequestedRegion": regions } };
+  const arns = (make: (region: string) => string) => regions.map(make);
+  const add = (sid: string, action: string[], resource: string[], condition?: PolicyStatement["Condition"]) =>
+    statements.push({ Sid: `${journey}${sid}`, Effect: "Allow", Action: [...new Set(action)].sort(), Resource: resource, ...(condition ? { Condition: condition } : {}) });
+  const db = plan.database.sourceIdentifier;
+  const cluster = plan.service.cluster;
+  const service = plan.service.name;
+  const lbPrefix = plan.app.slice(0, 20);
+
+  // Describe/List calls AWS only authorizes on "*": pinned to the target region(s).
+  const reads = ["sts:GetCallerIdentity"];
+  if (steps.has("preflight")) reads.push("ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "rds:DescribeDBSnapshots", "rds:DescribeDBSubnetGroups");
+  if (steps.has("provision") || steps.has("teardown") || steps.has("recover")) {
+    reads.push(
+      "rds:DescribeDBInstances",
+      "elasticloadbalancing:DescribeLoadBalancers",
+      "elasticloadbalancing:DescribeTargetGroups",
+      "elasticloadbalancing:DescribeListeners",
+      "elasticloadbalancing:DescribeLoadBalancerAttributes",
+      "elasticloadbalancing:DescribeTargetGroupAttributes",
+      "elasticloadbalancing:DescribeTags",
+      "ecs:DescribeTaskDefinition",
+      "ecs:ListTaskDefinitions",
+      "ec2:DescribeVpcs",
+      "ec2:DescribeSubnets",
+      "ec2:DescribeSecurityGroups",
+    );
+  }
+  if (steps.has("finalSnapshot")) reads.push("rds:DescribeDBSnapshots");
+  add("RegionalReads", reads, ["*"], inRegions);
+
+  if (steps.has("preflight")) {
+    add("ReplicaBucketLookup", ["s3:ListBucket", "s3:GetBucketLocation"], regions.map((region) => `arn:aws:s3:::${targetOf(plan, region).storage.replicaBucket}`));
+    if (plan.database.credentials.mode === "replica-secret") {
+      // The snapshot's password, read from the secret's replica in the target region.
+      add("ReplicaSecretRead", ["secretsmanager:GetSecretValue"], arns((r) => `arn:aws:secretsmanager:${r}:${account}:secret:${plan.secrets.databaseSecretName}-*`));
+    }
+  }
+
+  const database = arns((r) => `arn:aws:rds:${r}:${account}:db:${db}-*`);
+  if (steps.has("provision")) {
+    add(
+      "RestoreDatabase",
+      ["rds:RestoreDBInstanceFromDBSnapshot", "rds:ModifyDBInstance", "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource"],
+      [
+        ...database,
+        ...arns((r) => `arn:aws:rds:${r}:${account}:snapshot:${db}-*`),
+        ...regions.map((r) => `arn:aws:rds:${r}:${account}:subgrp:${targetOf(plan, r).database.subnetGroup}`),
+        ...arns((r) => `arn:aws:rds:${r}:${account}:og:*`),
+        ...arns((r) => `arn:aws:rds:${r}:${account}:pg:*`),
+      ],
+    );
+    const kmsKeys = regions.map((r) => targetOf(plan, r).database.kmsKeyId).filter(Boolean);
+    if (kmsKeys.length) {
+      add("RestoreEncryptedSnapshot", ["kms:CreateGrant", "kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey*"], arns((r) => `arn:aws:kms:${r}:${account}:key/*`), {
+        ...inRegions,
+        StringLike: { "kms:ViaService": regions.map((r) => `rds.${r}.amazonaws.com`) },
+      });
+    }
+  }
+  if (steps.has("teardown")) add("DeleteDatabase", ["rds:DeleteDBInstance"], database);
+  if (steps.has("finalSnapshot") || steps.has("teardown")) {
+    add("FinalSnapshot", ["rds:CreateDBSnapshot", "rds:AddTagsToResource"], [...database, ...arns((r) => `arn:aws:rds:${r}:${account}:snapshot:${db}-dr-final-*`)]);
+  }
+
+  const secrets = arns((r) => `arn:aws:secretsmanager:${r}:${account}:secret:${plan.secrets.databaseSecretName}/dr-*`);
+  const roles = [`arn:aws:iam::${account}:role/${service}-*`];
+  const clusters = arns((r) => `arn:aws:ecs:${r}:${account}:cluster/${cluster}*`);
+  const services = arns((r) => `arn:aws:ecs:${r}:${account}:service/${cluster}*/${service}*`);
+  const loadBalancing = [
+    ...arns((r) => `arn:aws:elasticloadbalancing:${r}:${account}:loadbalancer/app/${lbPrefix}-*`),
+    ...arns((r) => `arn:aws:elasticloadbalancing:${r}:${account}:targetgroup/${lbPrefix}-*`),
+    ...arns((r) => `arn:aws:elasticloadbalancing:${r}:${account}:listener/app/${lbPrefix}-*`),
+    ...arns((r) => `arn:aws:elasticloadbalancing:${r}:${account}:listener-rule/app/${lbPrefix}-*`),
+  ];
+  if (steps.has("provision") || steps.has("teardown")) {
+    const write = steps.has("provision");
+    const remove = steps.has("teardown");
+    add(
+      "ConnectionSecret",
+      [
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetResourcePolicy",
+        "secretsmanager:ListSecretVersionIds",
+        ...(write ? ["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue", "secretsmanager:TagResource", "secretsmanager:UntagResource"] : []),
+        ...(remove ? ["secretsmanager:DeleteSecret", "secretsmanager:UpdateSecretVersionStage"] : []),
+      ],
+      secrets,
+    );
+    add(
+      "ServiceRoles",
+      [
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListRolePolicies",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListInstanceProfilesForRole",
+        ...(write ? ["iam:CreateRole", "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy"] : []),
+        ...(remove ? ["iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy"] : []),
+      ],
+      roles,
+    );
+    if (write) add("PassServiceRoles", ["iam:PassRole"], roles, { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
+    add(
+      "EcsService",
+      [
+        "ecs:DescribeClusters",
+        "ecs:DescribeServices",
+        "ecs:ListTagsForResource",
+        ...(write ? ["ecs:CreateCluster", "ecs:CreateService", "ecs:UpdateService", "ecs:TagResource", "ecs:UntagResource"] : []),
+        ...(remove ? ["ecs:DeleteCluster", "ecs:DeleteService", "ecs:UpdateService"] : []),
+      ],
+      [...clusters, ...services],
+    );
+    // RegisterTaskDefinition authorizes on "*" only; a replacement deregisters the old revision.
+    add("EcsTaskDefinition", ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:TagResource"], ["*"], inRegions);
+    add(
+      "LoadBalancer",
+      [
+        ...(write
+          ? [
+              "elasticloadbalancing:CreateLoadBalancer",
+              "elasticloadbalancing:CreateTargetGroup",
+              "elasticloadbalancing:CreateListener",
+              "elasticloadbalancing:ModifyLoadBalancerAttributes",
+              "elasticloadbalancing:ModifyTargetGroup",
+              "elasticloadbalancing:ModifyTargetGroupAttributes",
+              "elasticloadbalancing:ModifyListener",
+              "elasticloadbalancing:SetSecurityGroups",
+              "elasticloadbalancing:SetSubnets",
+              "elasticloadbalancing:AddTags",
+              "elasticloadbalancing:RemoveTags",
+            ]
+          : []),
+        ...(remove ? ["elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:DeleteListener"] : []),
+      ],
+      loadBalancing,
+    );
+    if (write) {
+      // First ECS/ELB use in an account creates their service-linked roles.
+      add("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"], [`arn:aws:iam::${account}:role/aws-service-role/*`], {
+        StringEquals: { "iam:AWSServiceName": ["ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com"] },
+      });
+    }
+  }
+  if (steps.has("verify")) add("VerifyService", ["ecs:DescribeServices"], services);
+
+  // Route53 is global: scoped to the plan's record names (normalized-names condition), never a delete of production.
+  const records = [
+    ...(steps.has("dnsDrill") ? [plan.dns.drillRecord] : []),
+    ...(steps.has("dnsProduction") ? [plan.dns.productionRecord] : []),
+  ];
+  add("DnsRead", ["route53:ListHostedZonesByName", "route53:GetChange"], ["*"]);
+  add("DnsZoneRead", ["route53:ListResourceRecordSets", "route53:GetHostedZone"], ["arn:aws:route53:::hostedzone/*"]);
+  if (records.length) {
+    // The production record is only UPSERTed (a DELETE rides along in the same atomic batch when alias-A ↔ CNAME);
+    // the drill record is created and deleted by the drill stack.
+    add("DnsChange", ["route53:ChangeResourceRecordSets"], ["arn:aws:route53:::hostedzone/*"], {
+      "ForAllValues:StringEquals": {
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames": records,
+        "route53:ChangeResourceRecordSetsActions": steps.has("dnsDrill") ? ["CREATE", "UPSERT", "DELETE"] : ["UPSERT", "DELETE"],
+      },
+    });
+  }
+  return statements;
+}
+
+/** The policy document for one journey (or all of them). */
+export function iamPolicyFor(plan: Plan, options: IamPolicyOptions): IamPolicyDocument {
+  const regions = options.targetRegions?.length ? options.targetRegions : Object.keys(plan.targets);
+  for (const region of regions) targetOf(plan, region);
+  const account = options.accountId ?? "*";
+  const journeys = options.journey === "all" ? (["drill", "failover", "destroy"] as const) : [options.journey];
+  const statements = journeys.flatMap((journey) => {
+    const prefix = journeys.length > 1 ? journey.charAt(0).toUpperCase() + journey.slice(1) : "";
+    return statementsFor(plan, regions, account, new Set(STEPS[journey]), prefix);
+  });
+  return { Version: "2012-10-17", Statement: statements };
+}

@@ -1,0 +1,290 @@
+/**
+ * Live progress of a run, computed from its events alone: phases with their
+ * elapsed time, the resources in flight, the RTO clock and a projected finish.
+ * Pure and time-injected, so the live view, the journeys' warnings and the
+ * tests all read the same numbers.
+ */
+import { formatDuration } from "./clock.js";
+import type { DrEvent } from "./events.js";
+
+/** Phases shown to an operator, in order. `provision` is shown as its concerns. */
+export const DISPLAY_PHASES = ["preflight", "database", "service", "dns", "verification", "teardown"] as const;
+
+/** Phases that spend the RTO budget (teardown and reporting happen after recovery). */
+const RTO_PHASES = new Set(["preflight", "database", "service", "dns", "verification"]);
+
+/** Which concern (derived phase) a resource of the provision step belongs to. */
+export function concernOf(resourceType: string): "database" | "service" | "dns" | undefined {
+  if (/^aws:(rds|secretsmanager)\//.test(resourceType)) return "database";
+  if (/^aws:(ecs|lb|iam)\//.test(resourceType)) return "service";
+  if (/^aws:route53\//.test(resourceType)) return "dns";
+  return undefined;
+}
+
+export interface PhaseProgress {
+  name: string;
+  status: "pending" | "running" | "done" | "failed";
+  /** Milliseconds (time source) when the phase started. */
+  startedAt?: number;
+  /** Elapsed so far (running) or final duration. */
+  elapsedMs: number;
+  expectedMs?: number;
+}
+
+export interface ResourceInFlight {
+  urn: string;
+  name: string;
+  resourceType: string;
+  op: string;
+  elapsedMs: number;
+}
+
+export interface ProgressSnapshot {
+  runId?: string;
+  journey?: string;
+  targetRegion?: string;
+  stackName?: string;
+  emulator: boolean;
+  /** Epoch milliseconds of the incident start (the RTO clock's zero). */
+  incidentStartMs?: number;
+  phases: PhaseProgress[];
+  inFlight: ResourceInFlight[];
+  /** Incident start → now (or → recovery once the service answered). */
+  elapsedMs: number;
+  budgetMs?: number;
+  /** elapsed + what the unfinished phases are still expected to take. */
+  projectedMs?: number;
+  recoveredMs?: number;
+  warnings: { code: string; message: string }[];
+  finished?: { ok: boolean; reportPaths: string[] };
+  doneResources: number;
+}
+
+export interface ProgressWarning {
+  code: "RTO_PROJECTED_OVERRUN" | "PHASE_SLOWER_THAN_EXPECTED";
+  message: string;
+}
+
+interface PhaseState {
+  status: PhaseProgress["status"];
+  startedAt?: number;
+  accumulatedMs: number;
+  /** Resources of this concern in flight (derived phases only). */
+  open: number;
+}
+
+/** Folds DrEvents into a ProgressSnapshot. */
+export class ProgressTracker {
+  private readonly phases = new Map<string, PhaseState>();
+  private readonly inFlight = new Map<string, { name: string; resourceType: string; op: string; startedAt: number }>();
+  private readonly warnings: { code: string; message: string }[] = [];
+  private readonly raised = new Set<string>();
+  private current: string[] = [];
+  private started?: Extract<DrEvent, { type: "run-started" }>;
+  private incidentStart?: number;
+  private budgetMs?: number;
+  private expected: Record<string, number> = {};
+  private recoveredMs?: number;
+  private finished?: { ok: boolean; reportPaths: string[] };
+  private doneResources = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  apply(event: DrEvent): void {
+    const now = this.now();
+    switch (event.type) {
+      case "run-started":
+        this.started = event;
+        this.incidentStart = event.incidentStart ? Date.parse(event.incidentStart) : now;
+        this.budgetMs = event.rtoBudgetMs;
+        this.expected = event.expectedPhaseMs ?? {};
+        return;
+      case "phase-started":
+        this.current.push(event.phase);
+        if (event.phase !== "provision") this.startPhase(event.phase, now);
+        return;
+      case "phase-finished": {
+        this.current = this.current.filter((phase) => phase !== event.phase);
+        if (event.phase === "provision") {
+          // The concerns end with the update that created them.
+          for (const concern of ["database", "service", "dns"]) {
+            const state = this.phases.get(concern);
+            if (state?.status === "running") this.endPhase(concern, now, event.ok);
+            else if (state && !event.ok && state.status === "done") state.status = "failed";
+          }
+        } else this.endPhase(event.phase, now, event.ok);
+        return;
+      }
+      case "resource": {
+        const concern = this.current.includes("provision") ? concernOf(event.resourceType) : undefined;
+        if (event.status === "started") {
+          this.inFlight.set(event.urn, { name: event.name, resourceType: event.resourceType, op: event.op, startedAt: now });
+          if (concern) {
+            const state = this.phases.get(concern);
+            if (!state || state.status !== "running") this.startPhase(concern, now);
+            this.phases.get(concern)!.open += 1;
+          }
+        } else {
+          this.inFlight.delete(event.urn);
+          this.doneResources += 1;
+          const state = concern ? this.phases.get(concern) : undefined;
+          if (concern && state && state.status === "running") {
+            state.open = Math.max(0, state.open - 1);
+            if (state.open === 0 || event.status === "failed") this.endPhase(concern, now, event.status === "done");
+          }
+        }
+        return;
+      }
+      case "warning":
+        this.warnings.push({ code: event.code, message: event.message });
+        return;
+      case "clock":
+        this.recoveredMs = event.elapsedMs;
+        this.budgetMs ??= event.budgetMs;
+        return;
+      case "run-finished":
+        this.finished = { ok: event.ok, reportPaths: event.reportPaths };
+        this.inFlight.clear();
+        return;
+      case "info":
+      case "dns-switched":
+        return;
+    }
+  }
+
+  private startPhase(name: string, now: number) {
+    const state = this.phases.get(name);
+    if (state) {
+      state.status = "running";
+      state.startedAt = now;
+    } else this.phases.set(name, { status: "running", startedAt: now, accumulatedMs: 0, open: 0 });
+  }
+
+  private endPhase(name: string, now: number, ok: boolean) {
+    const state = this.phases.get(name) ?? { status: "running", startedAt: now, accumulatedMs: 0, open: 0 };
+    if (state.status === "running" && state.startedAt !== undefined) state.accumulatedMs += now - state.startedAt;
+    state.status = ok ? "done" : "failed";
+    state.startedAt = undefined;
+    state.open = 0;
+    this.phases.set(name, state);
+  }
+
+  private elapsedOf(state: PhaseState, now: number): number {
+    return state.accumulatedMs + (state.status === "running" && state.startedAt !== undefined ? now - state.startedAt : 0);
+  }
+
+  snapshot(): ProgressSnapshot {
+    const now = this.now();
+    const names: string[] = [...DISPLAY_PHASES];
+    for (const name of this.phases.keys()) if (!names.includes(name)) names.push(name);
+    // A destroy has no provision: show only what happened, plus the usual phases while a build runs.
+    const shown = this.started?.journey === "destroy" ? names.filter((name) => this.phases.has(name)) : names;
+    const phases: PhaseProgress[] = shown.map((name) => {
+      const state = this.phases.get(name);
+      return { name, status: state?.status ?? "pending", startedAt: state?.startedAt, elapsedMs: state ? this.elapsedOf(state, now) : 0, expectedMs: this.expected[name] };
+    });
+    const elapsedMs = this.incidentStart === undefined ? 0 : now - this.incidentStart;
+    let projectedMs: number | undefined;
+    // Without any expectation a projection would only repeat the elapsed time.
+    if (this.budgetMs !== undefined && this.recoveredMs === undefined && !this.finished && Object.keys(this.expected).length > 0) {
+      const remaining = phases
+        .filter((phase) => RTO_PHASES.has(phase.name) && (phase.status === "pending" || phase.status === "running"))
+        .reduce((sum, phase) => sum + Math.max(0, (phase.expectedMs ?? 0) - phase.elapsedMs), 0);
+      projectedMs = elapsedMs + remaining;
+    }
+    return {
+      runId: this.started?.runId,
+      journey: this.started?.journey,
+      targetRegion: this.started?.targetRegion,
+      stackName: this.started?.stackName,
+      emulator: this.started?.emulator ?? false,
+      incidentStartMs: this.incidentStart,
+      phases,
+      inFlight: [...this.inFlight.entries()].map(([urn, item]) => ({ urn, name: item.name, resourceType: item.resourceType, op: item.op, elapsedMs: now - item.startedAt })),
+      elapsedMs: this.recoveredMs ?? elapsedMs,
+      budgetMs: this.budgetMs,
+      projectedMs,
+      recoveredMs: this.recoveredMs,
+      warnings: [...this.warnings],
+      finished: this.finished,
+      doneResources: this.doneResources,
+    };
+  }
+
+  /**
+   * Warnings that became true since the last call, each raised once per run:
+   * the projected finish is past the RTO budget, a phase runs longer than expected.
+   */
+  newWarnings(): ProgressWarning[] {
+    if (this.finished || !this.started) return [];
+    const snapshot = this.snapshot();
+    const found: ProgressWarning[] = [];
+    const raise = (key: string, warning: ProgressWarning) => {
+      if (this.raised.has(key)) return;
+      this.raised.add(key);
+      found.push(warning);
+    };
+    if (snapshot.budgetMs !== undefined && snapshot.projectedMs !== undefined && snapshot.projectedMs > snapshot.budgetMs) {
+      raise("rto", {
+        code: "RTO_PROJECTED_OVERRUN",
+        message: `projected recovery ${formatDuration(snapshot.projectedMs)} exceeds the RTO ${formatDuration(snapshot.budgetMs)} (${formatDuration(snapshot.elapsedMs)} spent)`,
+      });
+    }
+    for (const phase of snapshot.phases) {
+      if (phase.expectedMs !== undefined && phase.elapsedMs > phase.expectedMs && phase.status !== "pending") {
+        raise(`slow:${phase.name}`, {
+          code: "PHASE_SLOWER_THAN_EXPECTED",
+          message: `${phase.name} has taken ${formatDuration(phase.elapsedMs)}, expected ${formatDuration(phase.expectedMs)}`,
+        });
+      }
+    }
+    return found;
+  }
+}
+
+/**
+ * Expected phase durations from past runs: the median of each phase over the
+ * successful runs given (at least `minRuns` of them), or nothing.
+ */
+export function expectedFromHistory(runs: { spans: { name: string; kind: string; durationMs?: number; ok?: boolean }[] }[], minRuns = 3): Record<string, number> {
+  if (runs.length < minRuns) return {};
+  const byPhase = new Map<string, number[]>();
+  for (const run of runs) {
+    for (const span of run.spans) {
+      if (span.kind !== "phase" || span.durationMs === undefined || span.ok === false) continue;
+      if (!(DISPLAY_PHASES as readonly string[]).includes(span.name)) continue;
+      byPhase.set(span.name, [...(byPhase.get(span.name) ?? []), span.durationMs]);
+    }
+  }
+  const expected: Record<string, number> = {};
+  for (const [phase, durations] of byPhase) {
+    // Half again the median: a normal run never warns, a clearly slow one does.
+    if (durations.length >= minRuns) expected[phase] = Math.round(median(durations) * 1.5);
+  }
+  return expected;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * Watches a run's events and raises progress warnings, also between events
+ * (a phase can become slow while nothing happens). `stop()` ends the timer.
+ */
+export function watchProgress(raise: (warning: ProgressWarning) => void, options: { intervalMs?: number; now?: () => number } = {}) {
+  const tracker = new ProgressTracker(options.now);
+  const check = () => tracker.newWarnings().forEach(raise);
+  const timer = setInterval(check, options.intervalMs ?? 5_000);
+  timer.unref();
+  return {
+    tracker,
+    observe(event: DrEvent) {
+      tracker.apply(event);
+      if (event.type !== "warning") check();
+    },
+    stop: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The least-privilege policy of each journey (automation/iam-policy.ts):
+ * valid policy JSON, scoped to the plan's target region(s) and names, the
+ * failover path never naming the source region nor deleting the database.
+ */
+import { describe, expect, it } from "vitest";
+import { iamPolicyFor, type IamPolicyDocument, type PolicyStatement } from "../../automation/iam-policy.js";
+import { loadPlan } from "../../automation/plan.js";
+import { runCli } from "../support/cli.js";
+
+const TARGET = "ap-northeast-3";
+const plan = await loadPlan("examples/peoplebooster.yaml");
+
+const actions = (policy: IamPolicyDocument) => policy.Statement.flatMap((statement) => statement.Action);
+const granting = (policy: IamPolicyDocument, action: string) => policy.Statement.filter((statement) => statement.Action.includes(action));
+const regionsOf = (statement: PolicyStatement) => [
+  ...statement.Resource.map((arn) => arn.split(":")[3]).filter(Boolean),
+  ...[statement.Condition?.StringEquals?.["aws:RequestedRegion"] ?? []].flat(),
+];
+
+describe("iam-policy", () => {
+  it("is a well-formed policy document for every journey", () => {
+    for (const journey of ["drill", "failover", "destroy", "all"] as const) {
+      const policy = JSON.parse(JSON.stringify(iamPolicyFor(plan, { journey, targetRegions: [TARGET] }))) as IamPolicyDocument;
+      expect(policy.Version).toBe("2012-10-17");
+      expect(policy.Statement.length).toBeGreaterThan(3);
+      const sids = policy.Statement.map((statement) => statement.Sid);
+      expect(new Set(sids).size, "Sids are unique").toBe(sids.length);
+      for (const statement of policy.Statement) {
+        expect(statement.Sid).toMatch(/^[A-Za-z0-9]+$/);
+        expect(statement.Effect).toBe("Allow");
+        expect(statement.Action.length).toBeGreaterThan(0);
+        for (const action of statement.Action) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z*]+$/);
+        for (const resource of statement.Resource) expect(resource === "*" || resource.startsWith("arn:aws:")).toBe(true);
+        // No wildcard action, no "*" resource without a region (or a global-only call).
+        expect(statement.Action.some((action) => action.endsWith(":*") || action === "*")).toBe(false);
+      }
+    }
+  });
+
+  it("lets the failover restore the snapshot copy in the target region only", () => {
+    const policy = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET] });
+    const restore = granting(policy, "rds:RestoreDBInstanceFromDBSnapshot");
+    expect(restore).toHaveLength(1);
+    expect(restore[0].Resource).toContain(`arn:aws:rds:${TARGET}:*:db:${plan.database.sourceIdentifier}-*`);
+    expect(restore[0].Resource.every((arn) => arn.split(":")[3] === TARGET)).toBe(true);
+  });
+
+  it("never names the source region for a failover (nor for a drill)", () => {
+    for (const journey of ["failover", "drill"] as const) {
+      const policy = iamPolicyFor(plan, { journey });
+      expect(JSON.stringify(policy)).not.toContain(plan.sourceRegion);
+      for (const statement of policy.Statement) {
+        for (const region of regionsOf(statement)) expect(Object.keys(plan.targets)).toContain(region);
+      }
+    }
+  });
+
+  it("pins every '*' resource to the target regions, or to a global service", () => {
+    const policy = iamPolicyFor(plan, { journey: "all", targetRegions: [TARGET] });
+    for (const statement of policy.Statement.filter((candidate) => candidate.Resource.includes("*"))) {
+      const global = statement.Action.every((action) => action.startsWith("route53:"));
+      if (!global) expect(statement.Condition?.StringEquals?.["aws:RequestedRegion"], statement.Sid).toEqual([TARGET]);
+    }
+  });
+
+  it("keeps deletes out of the failover and the production record out of the drill", () => {
+    const failover = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET] });
+    expect(actions(failover)).not.toContain("rds:DeleteDBInstance");
+    expect(actions(failover).filter((action) => /:Delete/.test(action))).toEqual([]);
+    const drill = iamPolicyFor(plan, { journey: "drill", targetRegions: [TARGET] });
+    const drillDns = granting(drill, "route53:ChangeResourceRecordSets");
+    expect(JSON.stringify(drillDns)).toContain(plan.dns.drillRecord);
+    expect(JSON.stringify(drillDns)).not.toContain(`"${plan.dns.productionRecord}"`);
+    const failoverDns = granting(failover, "route53:ChangeResourceRecordSets");
+    expect(failoverDns[0].Condition?.["ForAllValues:StringEquals"]?.["route53:ChangeResourceRecordSetsNormalizedRecordNames"]).toEqual([plan.dns.productionRecord]);
+    expect(failoverDns[0].Condition?.["ForAllValues:StringEquals"]?.["route53:ChangeResourceRecordSetsActions"]).not.toContain("CREATE");
+  });
+
+  it("lets destroy take the final snapshot and delete only the DR database", () => {
+    const destroy = iamPolicyFor(plan, { journey: "destroy", targetRegions: [TARGET] });
+    expect(granting(destroy, "rds:DeleteDBInstance")[0].Resource).toEqual([`arn:aws:rds:${TARGET}:*:db:${plan.database.sourceIdentifier}-*`]);
+    expect(actions(destroy)).toContain("rds:CreateDBSnapshot");
+    // The source database itself (no suffix) is never in reach.
+    expect(JSON.stringify(destroy)).not.toContain(`:db:${plan.database.sourceIdentifier}"`);
+  });
+
+  it("is printed by `dr-failover iam-policy` as JSON", async () => {
+    const result = await runCli(["iam-policy", "--plan", "examples/peoplebooster.yaml", "--journey", "failover", "-r", TARGET, "--account-id", "123456789012"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const policy = JSON.parse(result.stdout) as IamPolicyDocument;
+    expect(granting(policy, "rds:RestoreDBInstanceFromDBSnapshot")[0].Resource).toContain(`arn:aws:rds:${TARGET}:123456789012:db:${plan.database.sourceIdentifier}-*`);
+    const bad = await runCli(["iam-policy", "--plan", "examples/peoplebooster.yaml", "--journey", "failback"]);
+    expect(bad.exitCode).toBe(2);
+  });
+});
