@@ -4,7 +4,7 @@
  * RunReport, nothing is printed here.
  */
 import { DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
-import { Stack, type LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
+import { Stack, StackNotFoundError, type LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
 import { randomBytes } from "node:crypto";
 import type { DrMode, DrStackArgs, DrStackOutputs } from "../stacks/args.js";
 import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "../stacks/config.js";
@@ -323,9 +323,14 @@ function prepareWorkspace(ctx: JourneyContext): Promise<LocalWorkspace> {
 /** Creates or selects the stack and writes its config; the password is created once and kept. */
 async function configureStack(run: Run, args: DrStackArgs, preflight: PreflightResult, workspaceReady?: Promise<LocalWorkspace>): Promise<Stack> {
   const workspace = await (workspaceReady ?? openWorkspace(run.ctx.workspace));
-  const stack = await Stack.createOrSelect(run.stackName, workspace);
-  await recover(run, stack);
-  const existing = await stack.getAllConfig();
+  // A drill's stack is always new; only a stack that existed can hold what a killed run left.
+  const existed = run.journey === "drill" ? undefined : await Stack.select(run.stackName, workspace).catch((error) => {
+    if (error instanceof StackNotFoundError) return undefined;
+    throw error;
+  });
+  const stack = existed ?? (await Stack.create(run.stackName, workspace));
+  if (existed) await recover(run, stack);
+  const existing = existed ? await stack.getAllConfig() : {};
   const previousArgs = existing[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value;
   if (previousArgs) args.secret.name = (JSON.parse(previousArgs) as DrStackArgs).secret.name;
   const existingPassword = existing[`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]?.value;
