@@ -207,6 +207,25 @@ async function execute(globals: GlobalOptions, work: (signal: AbortSignal) => Pr
   }
 }
 
+/** The action of a journey command: its context, the journey, the summary, and the emulator stopped in any case. */
+function journeyAction<O extends TargetOptions>(
+  program: Command,
+  run: (journeys: typeof import("./automation/journeys.js"), ctx: JourneyContext, options: O) => Promise<RunReport>,
+): (options: O) => Promise<void> {
+  return async (options) => {
+    const globals = program.opts<GlobalOptions>();
+    await execute(globals, async (signal) => {
+      const { ctx, close } = await journeyContext(globals, options, signal);
+      try {
+        const report = await run(await import("./automation/journeys.js"), ctx, options);
+        if (!globals.json) summary(report).forEach(out);
+      } finally {
+        await close();
+      }
+    });
+  };
+}
+
 function addTargetOptions(command: Command): Command {
   return command
     .requiredOption("-p, --plan <file>", "DR plan (YAML), e.g. examples/peoplebooster.yaml")
@@ -243,35 +262,15 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
 
   addTargetOptions(program.command("drill").description("rehearse: rebuild, verify, report and tear down; production DNS is never touched"))
     .option("--keep", "keep the drill environment (remove it later with destroy --stack)")
-    .action(async (options: TargetOptions & { keep?: boolean }) => {
-      const globals = program.opts<GlobalOptions>();
-      await execute(globals, async (signal) => {
-        const { ctx, close } = await journeyContext(globals, options, signal);
-        try {
-          const { runDrill } = await import("./automation/journeys.js");
-          const report = await runDrill(ctx, { snapshotIdentifier: options.snapshot, acceptDataLoss: options.acceptDataLoss, keep: options.keep });
-          if (!globals.json) summary(report).forEach(out);
-        } finally {
-          await close();
-        }
-      });
-    });
+    .action(journeyAction(program, (journeys, ctx, options: TargetOptions & { keep?: boolean }) =>
+      journeys.runDrill(ctx, { snapshotIdentifier: options.snapshot, acceptDataLoss: options.acceptDataLoss, keep: options.keep }),
+    ));
 
   addTargetOptions(program.command("failover").description("real failover: rebuild and switch the production record (source region may be down)"))
     .option("--confirm <record>", "the production record name, to confirm the switch")
-    .action(async (options: TargetOptions & { confirm?: string }) => {
-      const globals = program.opts<GlobalOptions>();
-      await execute(globals, async (signal) => {
-        const { ctx, close } = await journeyContext(globals, options, signal);
-        try {
-          const { runFailover } = await import("./automation/journeys.js");
-          const report = await runFailover(ctx, { confirm: options.confirm, snapshotIdentifier: options.snapshot, acceptDataLoss: options.acceptDataLoss });
-          if (!globals.json) summary(report).forEach(out);
-        } finally {
-          await close();
-        }
-      });
-    });
+    .action(journeyAction(program, (journeys, ctx, options: TargetOptions & { confirm?: string }) =>
+      journeys.runFailover(ctx, { confirm: options.confirm, snapshotIdentifier: options.snapshot, acceptDataLoss: options.acceptDataLoss }),
+    ));
 
   program
     .command("destroy")
@@ -280,19 +279,9 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
     .requiredOption("-r, --target-region <region>", "region of the DR stack")
     .option("--stack <name>", "the stack to destroy (default: the failover stack, or the only kept drill)")
     .option("--force", "destroy even when the production record cannot be restored")
-    .action(async (options: TargetOptions & { stack?: string; force?: boolean }) => {
-      const globals = program.opts<GlobalOptions>();
-      await execute(globals, async (signal) => {
-        const { ctx, close } = await journeyContext(globals, options, signal);
-        try {
-          const { runDestroy } = await import("./automation/journeys.js");
-          const report = await runDestroy(ctx, { stackName: options.stack, force: options.force });
-          if (!globals.json) summary(report).forEach(out);
-        } finally {
-          await close();
-        }
-      });
-    });
+    .action(journeyAction(program, (journeys, ctx, options: TargetOptions & { stack?: string; force?: boolean }) =>
+      journeys.runDestroy(ctx, { stackName: options.stack, force: options.force }),
+    ));
 
   addTargetOptions(program.command("preview").description("what a failover would create or change; changes nothing")).action(async (options: TargetOptions) => {
     const globals = program.opts<GlobalOptions>();
