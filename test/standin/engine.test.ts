@@ -1,10 +1,9 @@
 /**
  * The stand-in under the real Pulumi engine: an inline Automation API program
- * with an explicit aws.Provider pointed at moto. Skipped when no Pulumi CLI is
- * built (automation/emulator/build-pulumi-cli.sh) or the stand-in is not compiled.
+ * with an explicit aws.Provider pointed at moto.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
@@ -21,10 +20,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REGION_A, REGION_B, sdk, startMoto, type MotoServer } from "../support/standin-moto.js";
 import { pluginScript } from "../support/standin-plugin.js";
 
-const cliRoot = process.env.DR_FAILOVER_PULUMI_ROOT ?? join(homedir(), ".cache", "dr-failover", "pulumi-cli", "v3.274.1");
-const haveCli = existsSync(join(cliRoot, "bin", "pulumi"));
+// The global setup builds (or finds) the CLI and exports its root: this test never skips.
+const cliRoot = process.env.DR_FAILOVER_PULUMI_ROOT!;
 
-describe.skipIf(!haveCli)("the stand-in under the real Pulumi engine", () => {
+describe("the stand-in under the real Pulumi engine", () => {
   let moto: MotoServer;
   let work: string;
 
