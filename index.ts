@@ -139,7 +139,11 @@ async function journeyContext(globals: GlobalOptions, target: TargetOptions, sig
         incidentStart,
         ...reporting,
         connectTo: session.connectTo,
-        workspace: { stateDir: session.stateDir, emulator: { standinBinDir: session.standinBinDir } },
+        workspace: {
+          stateDir: session.stateDir,
+          secretsProvider: globals.secretsProvider ?? session.secretsProvider,
+          emulator: { standinBinDir: session.standinBinDir },
+        },
       },
       close: async () => {
         await closeEvents();

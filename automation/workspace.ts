@@ -99,6 +99,8 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWor
     // The stand-in answers for `aws` only here: never on the PATH of a run against real AWS.
     envVars.PATH = `${options.emulator.standinBinDir}${delimiter}${process.env.PATH ?? ""}`;
     envVars.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
+    // The emulator's KMS key (the state's secrets provider) is in moto: fake credentials, never the operator's.
+    Object.assign(envVars, { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" });
   }
   // The program (and @pulumi/aws, seconds to load) only for commands that run it.
   const program = options.requireSecrets === false ? undefined : (await import("../stacks/index.js")).drProgram;

@@ -117,6 +117,8 @@ export interface SeededWorld {
   dbSubnetGroup: string;
   /** The ECR repository created for the service image, when the image is an ECR URI. */
   ecrRepository?: { region: string; name: string; uri: string; tag: string };
+  /** KMS key alias in the target region for the Pulumi state's secrets (see emulatorSecretsProvider). */
+  stateKeyAlias: string;
   emulationGaps: EmulationGaps;
 }
 
@@ -527,6 +529,19 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       }
     }
 
+    // ── Target region: the KMS key that protects the DR stacks' state secrets ──
+    const stateKeyAlias = `alias/${plan.app}-dr-state`;
+    const stateKey = await motoJsonCall<{ KeyMetadata: { KeyId: string } }>(endpoint, targetRegion, {
+      signingName: "kms",
+      target: "TrentService.CreateKey",
+      body: { Description: `${plan.app} DR Pulumi state secrets`, Tags: [{ TagKey: "app", TagValue: plan.app }] },
+    });
+    await motoJsonCall(endpoint, targetRegion, {
+      signingName: "kms",
+      target: "TrentService.CreateAlias",
+      body: { AliasName: stateKeyAlias, TargetKeyId: stateKey.KeyMetadata.KeyId },
+    });
+
     return {
       sourceRegion,
       targetRegion,
@@ -549,6 +564,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       vpcId: network.vpcId,
       dbSubnetGroup,
       ecrRepository,
+      stateKeyAlias,
       emulationGaps: gaps,
     };
   } finally {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Plan } from "../plan.js";
 import type { ConnectTo } from "../verify.js";
 import { startAppStandin } from "./app-standin.js";
+import { emulatorSecretsProvider } from "./clients.js";
 import { EMULATOR_DIR } from "../paths.js";
 import { startMoto } from "./moto.js";
 import { seedWorld } from "./seed-world.js";
@@ -18,6 +19,8 @@ export interface EmulatorSession {
   /** State for the emulator's stacks, apart from real ones. */
   stateDir: string;
   standinBinDir: string;
+  /** The state's secrets provider: a KMS key in the emulator (no passphrase needed, and fast). */
+  secretsProvider: string;
   connectTo: ConnectTo;
   stop(): Promise<void>;
 }
@@ -32,12 +35,13 @@ export async function startEmulatorSession(options: { plan: Plan; targetRegion: 
   await Promise.all(["backend", "workspace"].map((dir) => rm(join(stateDir, dir), { recursive: true, force: true })));
   const moto = await startMoto({ ecsServiceRunning: options.plan.service.desiredCount });
   try {
-    await seedWorld({ endpoint: moto.endpoint, plan: options.plan, targetRegion: options.targetRegion });
+    const world = await seedWorld({ endpoint: moto.endpoint, plan: options.plan, targetRegion: options.targetRegion });
     const app = await startAppStandin({ healthPath: options.plan.service.healthCheckPath });
     return {
       endpoint: moto.endpoint,
       stateDir,
       standinBinDir: standinBinDir(),
+      secretsProvider: emulatorSecretsProvider(moto.endpoint, options.targetRegion, world.stateKeyAlias),
       connectTo: () => ({ host: "127.0.0.1", port: app.port }),
       async stop() {
         await app.stop();

@@ -37,7 +37,9 @@ describe("drill", () => {
     // replica-secret: the restored DB keeps the seeded password, which then must appear nowhere.
     const run = await e2e.seed(undefined, (plan) => ({ ...plan, database: { ...plan.database, credentials: { ...plan.database.credentials, mode: "replica-secret" } } }));
     const before = await run.summary();
-    const report = await runDrill(run.context());
+    // This drill keeps its state's secrets under a passphrase (Pulumi's default), the others under KMS.
+    const passphrase = { stateDir: run.stateDir, emulator: run.context().workspace.emulator };
+    const report = await runDrill(run.context({ workspace: passphrase }));
 
     expect(report.result).toBe("succeeded");
     expect(report.rto?.met).toBe(true);

@@ -17,6 +17,7 @@ import { AwsClients } from "../../automation/aws.js";
 import { startAppStandin, type AppStandin } from "../../automation/emulator/app-standin.js";
 import { startMoto, type MotoServer } from "../../automation/emulator/moto.js";
 import { seedWorld, type SeededWorld } from "../../automation/emulator/seed-world.js";
+import { emulatorSecretsProvider } from "../../automation/emulator/clients.js";
 import { standinBinDir } from "../../automation/emulator/session.js";
 import { loadPlan, type Plan } from "../../automation/plan.js";
 import { cliPath, repoRoot } from "./cli.js";
@@ -131,7 +132,7 @@ export interface CliWorld {
   app: AppStandin;
   stateDir: string;
   planPath: string;
-  /** Global flags: endpoint (moto, or the proxy in front of it) and state dir. */
+  /** Global flags: endpoint (moto, or the proxy in front of it), state dir, secrets provider (the world's KMS key). */
   globals(endpoint?: string): string[];
   /** The child's environment: passphrase, Pulumi CLI, stand-in plugin on PATH, test hooks. */
   env(extra?: Record<string, string | undefined>): Record<string, string | undefined>;
@@ -152,6 +153,8 @@ export async function startCliWorld(options: { latency?: string } = {}): Promise
   const aws = new AwsClients({ endpoint: moto.endpoint });
   const app = await startAppStandin({ healthPath: plan.service.healthCheckPath });
   const stateDir = await mkdtemp(join(tmpdir(), "dr-cli-world-"));
+  // The state's secrets under the world's KMS key (straight to moto, never through a fault proxy).
+  const secretsProvider = emulatorSecretsProvider(moto.endpoint, TARGET, world.stateKeyAlias);
   return {
     moto,
     plan,
@@ -160,9 +163,12 @@ export async function startCliWorld(options: { latency?: string } = {}): Promise
     app,
     stateDir,
     planPath,
-    globals: (endpoint = moto.endpoint) => ["--endpoint-url", endpoint, "--state-dir", stateDir],
+    globals: (endpoint = moto.endpoint) => ["--endpoint-url", endpoint, "--state-dir", stateDir, "--secrets-provider", secretsProvider],
     env: (extra = {}) => ({
       PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+      // For the Pulumi CLI's calls to the state key in moto.
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
       DR_FAILOVER_PULUMI_ROOT: process.env.DR_FAILOVER_PULUMI_ROOT,
       // Only this test puts the stand-in on the engine's PATH; the CLI never does outside --emulator.
       PATH: `${standinBinDir()}${delimiter}${process.env.PATH ?? ""}`,

@@ -10,6 +10,7 @@ import { AwsClients } from "../../automation/aws.js";
 import { startAppStandin, type AppStandin } from "../../automation/emulator/app-standin.js";
 import { startMoto, type MotoServer } from "../../automation/emulator/moto.js";
 import { seedWorld, type SeededWorld, type WorldFaults } from "../../automation/emulator/seed-world.js";
+import { emulatorSecretsProvider } from "../../automation/emulator/clients.js";
 import { standinBinDir } from "../../automation/emulator/session.js";
 import { recordingSink } from "../../automation/events.js";
 import type { JourneyContext } from "../../automation/journeys.js";
@@ -69,7 +70,12 @@ export async function startE2eWorld(): Promise<E2eWorld> {
           aws,
           emit: events,
           connectTo: () => ({ host: "127.0.0.1", port: app.port }),
-          workspace: { stateDir, emulator: { standinBinDir: standinBinDir() } },
+          // The state's secrets under the world's KMS key; without secretsProvider the emulator's passphrase.
+          workspace: {
+            stateDir,
+            secretsProvider: emulatorSecretsProvider(moto.endpoint, TARGET, world.stateKeyAlias),
+            emulator: { standinBinDir: standinBinDir() },
+          },
           ...overrides,
         }),
         summary: () => summarizeMotoState(moto.endpoint, planRegions(plan)),
