@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import type { DrMode, DrStackArgs, DrStackOutputs } from "../stacks/args.js";
 import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "../stacks/config.js";
 import { awsErrorName, type AwsClients } from "./aws.js";
-import { RunClock, type Span } from "./clock.js";
+import { formatDuration, RunClock, type Span } from "./clock.js";
 import { drValueFor, readRecord, recordTarget, upsertRecord, type DnsRecordValue } from "./dns.js";
 import { DrFailoverError, InterruptedError, RefusedError, ToolError, UsageError, VerificationError } from "./errors.js";
 import type { DrEvent, EventSink } from "./events.js";
@@ -145,6 +145,8 @@ class Run {
   readonly report: RunReport;
   readonly journal: Journal;
   readonly secrets: string[] = [];
+  /** The engine's wait limit for the database and the service in this run's update (the RTO budget left). */
+  readyTimeoutMs?: number;
 
   constructor(
     readonly ctx: JourneyContext,
@@ -330,6 +332,7 @@ async function configureStack(run: Run, args: DrStackArgs, preflight: PreflightR
   });
   const stack = existed ?? (await Stack.create(run.stackName, workspace));
   if (existed) await recover(run, stack);
+  args.readyTimeout = readyTimeoutFor(run);
   const existing = existed ? await stack.getAllConfig() : {};
   const previousArgs = existing[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value;
   if (previousArgs) args.secret.name = (JSON.parse(previousArgs) as DrStackArgs).secret.name;
@@ -341,6 +344,27 @@ async function configureStack(run: Run, args: DrStackArgs, preflight: PreflightR
     [`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]: { value: password, secret: true },
   });
   return stack;
+}
+
+/**
+ * The RTO budget left, as the engine's wait limit for the database ("available")
+ * and the service (steady state): a wait that outlasts it fails naming the step,
+ * instead of silently spending time the RTO does not have. Once the budget is
+ * spent (a late failover), the provider's default timeouts apply.
+ */
+function readyTimeoutFor(run: Run): string | undefined {
+  const budgetMs = run.report.objectives.rtoMs;
+  const leftMs = budgetMs - run.clock.elapsedSinceIncidentMs();
+  if (leftMs <= 0) {
+    run.emit({
+      type: "warning",
+      code: "RTO_BUDGET_SPENT",
+      message: `the RTO budget (${formatDuration(budgetMs)}) was spent before the update started: the database and the service wait as long as the provider's default timeouts allow`,
+    });
+    return undefined;
+  }
+  run.readyTimeoutMs = Math.ceil(leftMs / 1000) * 1000;
+  return `${run.readyTimeoutMs / 1000}s`;
 }
 
 async function provisionPhase(run: Run, stack: Stack): Promise<DrStackOutputs> {
@@ -395,6 +419,14 @@ function engineError(run: Run, operation: string, error: unknown): DrFailoverErr
   // The engine was told to stop (Ctrl-C → signal → SIGINT to pulumi): it stopped cleanly.
   if (run.ctx.signal?.aborted) return interrupted(run.stackName, `during pulumi ${operation}`);
   const text = error instanceof Error ? error.message : String(error);
+  const timedOut = run.readyTimeoutMs !== undefined && /timeout while waiting|timed out|deadline exceeded/i.test(text);
+  const stuck = run.clock.spans.find((span) => span.kind === "resource" && span.ok === false);
+  if (timedOut && stuck) {
+    return new ToolError("WAIT_TIMED_OUT", `${stuck.name} (${stuck.resourceType}) was not ready within ${formatDuration(run.readyTimeoutMs!)}, the RTO budget left when the update started`, {
+      details: [run.redact(text.split("\n").find((line) => /timeout|timed out|deadline/i.test(line))?.trim() ?? "")].filter(Boolean),
+      hint: `The RTO is missed at this pace. Check ${stuck.name} in the AWS console; re-run the same command to keep waiting (it resumes, nothing is recreated).`,
+    });
+  }
   const lines = run
     .redact(text)
     .split("\n")
@@ -575,8 +607,10 @@ async function switchProductionRecord(run: Run, stack: Stack, preflight: Preflig
       return;
     }
     const started = performance.now();
+    // INSYNC usually takes under a minute: wait at most what is left of the RTO budget (1–10 min).
+    const budgetLeftMs = run.report.objectives.rtoMs - run.clock.elapsedSinceIncidentMs();
     await upsertRecord(ctx.aws.route53(), preflight.zoneId, drValueFor(previous, { dnsName: outputs.loadBalancerDnsName, zoneId: outputs.loadBalancerZoneId }, ctx.plan.dns.ttl), `dr-failover ${run.runId}: fail over to ${ctx.targetRegion}`, {
-      timeoutMs: 10 * 60_000,
+      timeoutMs: Math.min(10 * 60_000, Math.max(60_000, budgetLeftMs)),
       signal: ctx.signal,
       initialIntervalMs: ctx.dnsPollIntervalMs,
     });

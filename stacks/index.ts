@@ -24,7 +24,7 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
   const opts = { providers: { aws: provider } };
   const nameSuffix = args.runId ? `-drill-${args.runId}` : `-dr-${args.targetRegion}`;
 
-  const database = new RestoredDatabase("database", { mode: args.mode, database: args.database, password }, opts);
+  const database = new RestoredDatabase("database", { mode: args.mode, database: args.database, readyTimeout: args.readyTimeout, password }, opts);
   const secret = new ConnectionSecret(
     "secret",
     { mode: args.mode, name: args.secret.name, database: args.database, address: database.instance.address, password },
@@ -36,6 +36,7 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
     {
       service: args.service,
       loadBalancer: args.loadBalancer,
+      readyTimeout: args.readyTimeout,
       nameSuffix,
       secretArn: secret.secret.arn,
       replicaBucket: args.storage.replicaBucket,

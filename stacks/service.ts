@@ -11,6 +11,7 @@ export interface AppServiceArgs {
   replicaBucket: pulumi.Input<string>;
   /** The service starts only once these exist (the secret value holding the restored endpoint). */
   startAfter: pulumi.Resource[];
+  readyTimeout?: string;
 }
 
 const ECS_TASKS_TRUST = JSON.stringify({
@@ -150,7 +151,12 @@ export class AppService extends pulumi.ComponentResource {
         loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: service.name, containerPort: service.containerPort }],
         waitForSteadyState: true,
       },
-      { parent: this, dependsOn: [listener, ...args.startAfter] },
+      {
+        parent: this,
+        dependsOn: [listener, ...args.startAfter],
+        // Steady state within the RTO budget left, or a clear failure naming this step.
+        customTimeouts: args.readyTimeout ? { create: args.readyTimeout, update: args.readyTimeout } : undefined,
+      },
     );
     this.registerOutputs({ serviceName: this.service.name });
   }

@@ -7,6 +7,8 @@ export default defineConfig({
     // tsc compiles the tests into dist/ as well: run the sources only.
     exclude: ["**/node_modules/**", "**/dist/**"],
     globalSetup: ["test/support/global-setup.ts"],
+    // The SDK's notice about its Node 22 plans would repeat in every worker's output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     // The real engine and moto are shared machine resources: two workers on two cores.
     maxWorkers: 2,
     // Engine journeys take 10–60 s alone; a loaded 2-core machine can triple that.

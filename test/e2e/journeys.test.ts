@@ -8,7 +8,7 @@ import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAppStandin } from "../../automation/emulator/app-standin.js";
 import { readRecord, recordTarget } from "../../automation/dns.js";
-import { PreconditionError, RefusedError, VerificationError } from "../../automation/errors.js";
+import { PreconditionError, RefusedError, ToolError, VerificationError } from "../../automation/errors.js";
 import { runDestroy, runDrill, runFailover, runPreview } from "../../automation/journeys.js";
 import { readJournal } from "../../automation/journal.js";
 import { getStatus } from "../../automation/status.js";
@@ -149,6 +149,34 @@ describe("failover and destroy", () => {
     expect(await versions()).toEqual(versionsBefore);
     // Preview, two failovers and a destroy: four engine runs (each with crash-recovery checks) on a shared 2-core box.
   }, 240_000);
+
+  it("a database restore that outlasts the RTO budget left fails naming the step, and the re-run resumes with the same database", async () => {
+    const run = await e2e.seed();
+    // The restore takes 60 s (modeled by the stand-in); the incident began 3 h 59 m 45 s ago: 15 s of the 4 h RTO are left.
+    const latency = { DR_STANDIN_LATENCY_SCALE: "0.01", DR_STANDIN_LATENCY_MODEL: JSON.stringify({ "aws:rds/instance:Instance": { create: 6_000 } }) };
+    Object.assign(process.env, latency);
+    let failure;
+    try {
+      const incidentStart = new Date(Date.now() - run.plan.objectives.rto + 15_000);
+      failure = await runFailover(run.context({ incidentStart }), { confirm: PROD }).catch((error) => error);
+    } finally {
+      for (const key of Object.keys(latency)) delete process.env[key];
+    }
+    expect(failure).toBeInstanceOf(ToolError);
+    expect(failure.code).toBe("WAIT_TIMED_OUT");
+    expect(failure.message).toMatch(/^database \(aws:rds\/instance:Instance\) was not ready within 0:00:(0\d|1[0-5]), the RTO budget left when the update started$/);
+    expect(failure.details.join("\n")).toMatch(/timeout while waiting/);
+    expect(failure.hint).toMatch(/re-run the same command/);
+    // The production record was not switched; the database exists and is kept by the re-run.
+    expect(recordTarget(await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD))).toBe(run.world.productionRecordValue);
+    const rds = run.aws.rds(TARGET);
+    const restored = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))).DBInstances![0];
+
+    const resumed = await runFailover(run.context(), { confirm: PROD });
+    expect(resumed.result).toBe("succeeded");
+    const kept = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))).DBInstances![0];
+    expect(kept.DbiResourceId).toBe(restored.DbiResourceId);
+  });
 
   it("refuses a failover without the confirmation, before anything is created", async () => {
     const run = await e2e.seed();

@@ -13,6 +13,7 @@ interface Registration {
   inputs: Record<string, any>;
   protect: boolean;
   ignoreChanges: string[];
+  customTimeouts?: { create: string; update: string };
   deleteBeforeReplace: boolean;
   dependencies: string[];
   provider: string;
@@ -57,6 +58,7 @@ async function setupMocks() {
       inputs: request.getObject()?.toJavaScript() ?? {},
       protect: request.getProtect(),
       ignoreChanges: request.getIgnorechangesList(),
+      customTimeouts: request.getCustomtimeouts()?.toObject(),
       deleteBeforeReplace: request.getDeletebeforereplace(),
       dependencies: request.getDependenciesList(),
       provider: request.getProvider(),
@@ -105,6 +107,19 @@ describe("the DR stack program", () => {
     expect(db.inputs.snapshotIdentifier).toBe("peoplebooster-production-20261128-030000");
     expect(db.inputs.dbSubnetGroupName).toBe("peoplebooster-production-db");
     expect(db.ignoreChanges).toContain("snapshotIdentifier");
+  });
+
+  it("waits for the database and the service at most the RTO budget left (readyTimeout), nothing else", async () => {
+    await runStack("failover", { readyTimeout: "8100s" });
+    for (const type of ["aws:rds/instance:Instance", "aws:ecs/service:Service"]) {
+      expect(one(type).customTimeouts, type).toMatchObject({ create: "8100s", update: "8100s" });
+    }
+    const others = registrations.filter((registration) => registration.type.startsWith("aws:") && !["aws:rds/instance:Instance", "aws:ecs/service:Service"].includes(registration.type));
+    for (const other of others) expect(other.customTimeouts ?? { create: "", update: "" }, other.type).toMatchObject({ create: "", update: "" });
+    // Without a budget (spent, or a destroy): the provider's defaults.
+    await setupMocks();
+    await runStack("failover");
+    expect(one("aws:rds/instance:Instance").customTimeouts ?? { create: "" }).toMatchObject({ create: "" });
   });
 
   it("protects a failover's database and takes a final snapshot on delete", async () => {

@@ -5,11 +5,12 @@
  * @pulumi/pulumi itself loads, so that the ResourceProvider service gets a
  * `configure` that hands the provider config to the stand-in, a `checkConfig`
  * that accepts the new inputs as they are, and a `diffConfig` that reports a
- * change when the region or the endpoints change.
+ * change when the region or the endpoints change. Create and Update run with
+ * the engine's deadline (customTimeouts) in scope.
  */
 import { createRequire } from "node:module";
 import { buildConfig, type StandinConfig } from "./config.js";
-import { debug } from "./wire.js";
+import { debug, operationDeadline } from "./wire.js";
 
 type Callback = (error: unknown, value?: unknown) => void;
 type Call = { request: any };
@@ -52,6 +53,15 @@ export function installConfigurePatch(onConfigure: (config: StandinConfig) => vo
 
   grpc.Server.prototype.addService = function addService(service: unknown, implementation: Record<string, unknown>) {
     if (service === provrpc.ResourceProviderService && implementation) {
+      // The engine's customTimeouts arrive as request.timeout (seconds, 0 = none): the provider's waits honour them.
+      for (const method of ["create", "update"] as const) {
+        const original = implementation[method] as ((call: Call, callback: Callback) => unknown) | undefined;
+        if (!original) continue;
+        implementation[method] = (call: Call, callback: Callback) => {
+          const seconds = Number(call.request.getTimeout?.() ?? 0);
+          return operationDeadline.run(seconds > 0 ? Date.now() + seconds * 1000 : undefined, () => original.call(implementation, call, callback));
+        };
+      }
       implementation.configure = (call: Call, callback: Callback) => {
         try {
           onConfigure(configFromRequest(call.request));

@@ -22,6 +22,7 @@ import {
   isSecret,
   deepEqual,
   isEmpty,
+  operationTimeLeftMs,
   randomHex,
   sleep,
   unwrap,
@@ -137,12 +138,18 @@ export class StandinProvider implements provider.Provider {
     return { region: { replace: true, computed: true }, ...handler.props };
   }
 
+  /**
+   * Sleeps the modeled latency (the wait for "available", steady state …); past the
+   * engine's deadline it fails as the real provider does, after waiting that long.
+   */
   private async modeledDelay(token: string, operation: LatencyOperation, inputs: Props): Promise<void> {
     const ms = modeledDelayMs(token, operation, inputs);
-    if (ms > 0) {
-      debug(`modeled latency ${token} ${operation}: ${ms}ms`);
-      await sleep(ms);
-    }
+    if (ms <= 0) return;
+    debug(`modeled latency ${token} ${operation}: ${ms}ms`);
+    const left = operationTimeLeftMs();
+    if (left === undefined || ms <= left) return sleep(ms);
+    await sleep(left);
+    throw new Error(`${operation === "create" ? "creating" : "updating"} ${token}: timeout while waiting for it to become ready (timeout: ${Math.round(left / 1000)}s)`);
   }
 
   async check(urn: string, olds: Props, news: Props): Promise<provider.CheckResult> {
@@ -212,8 +219,14 @@ export class StandinProvider implements provider.Provider {
       if (partial.id) partial.properties = mergeOutputs({}, partial.properties ?? {}, news);
       throw error;
     }
-    await this.modeledDelay(handler.token, "create", inputs);
-    return { id: result.id, outs: mergeOutputs({ region: this.config.region }, result.outs, news) };
+    const outs = mergeOutputs({ region: this.config.region }, result.outs, news);
+    try {
+      await this.modeledDelay(handler.token, "create", inputs);
+    } catch (error) {
+      // It exists but never became ready: recorded by the engine, continued by the next update.
+      throw Object.assign(error as Error, { id: result.id, properties: outs, reasons: [(error as Error).message] });
+    }
+    return { id: result.id, outs };
   }
 
   async read(id: string, urn: string, props: Props = {}): Promise<provider.ReadResult> {

@@ -3,6 +3,7 @@
  * `Struct.toJavaScript()`): secrets, unknowns (during preview), resource
  * references and output values use special signature keys.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 
 export const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -129,18 +130,32 @@ export function tagDelta(
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The engine's deadline for the create/update being served (its customTimeouts,
+ * sent as CreateRequest/UpdateRequest.timeout; see configure-patch.ts), as the
+ * real provider honours it; undefined when none was set.
+ */
+export const operationDeadline = new AsyncLocalStorage<number | undefined>();
+
+/** Milliseconds left before the engine's deadline, if it set one. */
+export function operationTimeLeftMs(): number | undefined {
+  const deadline = operationDeadline.getStore();
+  return deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+}
+
 /** Polls until `probe` returns a value (not undefined) or the timeout expires. */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   options: { timeoutMs: number; intervalMs?: number },
 ): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
+  const timeoutMs = Math.min(options.timeoutMs, operationTimeLeftMs() ?? Infinity);
+  const deadline = Date.now() + timeoutMs;
   let interval = options.intervalMs ?? 250;
   for (;;) {
     const result = await probe();
     if (result !== undefined) return result;
-    if (Date.now() >= deadline) throw new Error(`timeout while waiting for ${what} (${Math.round(options.timeoutMs / 1000)}s)`);
+    if (Date.now() >= deadline) throw new Error(`timeout while waiting for ${what} (${Math.round(timeoutMs / 1000)}s)`);
     await sleep(interval);
     interval = Math.min(interval * 2, 5000);
   }
