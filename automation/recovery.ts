@@ -3,8 +3,8 @@
  * stack. A run that was killed (machine lost, SIGKILL, second Ctrl-C) leaves
  * two things behind (pulumi/pulumi#4265):
  *
- * - a **lock** in the file backend (`.pulumi/locks/…/<stack>/<id>.json`, with
- *   the pid and host of the pulumi process that held it). It is cleared only
+ * - a **lock** in a file or s3:// backend (`.pulumi/locks/…/<stack>/<id>.json`,
+ *   with the pid and host of the pulumi process that held it). It is cleared only
  *   when its owner is provably gone: same host and no such process. A lock of
  *   a live process, or of another host, is a refusal (someone else may be
  *   running this stack right now).
@@ -26,6 +26,7 @@ import { DescribeClustersCommand, DescribeServicesCommand, ListTaskDefinitionsCo
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { Stack } from "@pulumi/pulumi/automation/index.js";
 import { readdir, readFile, rm } from "node:fs/promises";
@@ -41,7 +42,7 @@ export interface RecoveryContext {
   aws: AwsClients;
   /** Region of the stack's resources. */
   region: string;
-  /** file://… backend URL (locks are inspected only there). */
+  /** Backend URL: locks are inspected in file:// and s3:// backends. */
   backendUrl: string;
   emit: EventSink;
   journal: Journal;
@@ -86,27 +87,95 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Lock files of this stack in a file backend. */
-async function lockFiles(backendDir: string, stackName: string): Promise<string[]> {
+/** A lock of this stack in the state backend, wherever it is kept. */
+interface StackLock {
+  /** Where it is, for messages: a path or an s3:// URL. */
+  where: string;
+  content: LockContent;
+  remove(): Promise<void>;
+}
+
+const isLockOf = (stackName: string) => (key: string) => key.endsWith(".json") && key.split(/[\\/]/).slice(-2, -1)[0] === stackName;
+
+/** Locks of this stack in a file backend: `<dir>/.pulumi/locks/…/<stack>/<id>.json`. */
+async function fileLocks(backendDir: string, stackName: string): Promise<StackLock[]> {
   const root = join(backendDir, ".pulumi", "locks");
   const entries = await readdir(root, { recursive: true }).catch(() => [] as string[]);
-  return entries
-    .map(String)
-    .filter((entry) => entry.endsWith(".json") && entry.split(/[\\/]/).slice(-2, -1)[0] === stackName)
-    .map((entry) => join(root, entry));
+  return Promise.all(
+    entries
+      .map(String)
+      .filter(isLockOf(stackName))
+      .map(async (entry) => {
+        const file = join(root, entry);
+        return {
+          where: file,
+          content: JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as LockContent,
+          remove: () => rm(file, { force: true }),
+        };
+      }),
+  );
+}
+
+/**
+ * The S3 client and key prefix of an s3:// backend URL, with the query
+ * parameters Pulumi's (gocloud) S3 backend takes: region, endpoint,
+ * disableSSL / disable_https, s3ForcePathStyle / use_path_style.
+ */
+export function s3Backend(backendUrl: string, fallbackRegion: string): { client: S3Client; bucket: string; prefix: string } {
+  const url = new URL(backendUrl);
+  const param = (...names: string[]) => names.map((name) => url.searchParams.get(name)).find((value) => value !== null) ?? undefined;
+  const endpoint = param("endpoint");
+  const insecure = param("disableSSL", "disable_https") === "true";
+  const client = new S3Client({
+    region: param("region") ?? fallbackRegion,
+    endpoint: endpoint ? (/^https?:\/\//.test(endpoint) ? endpoint : `${insecure ? "http" : "https"}://${endpoint}`) : undefined,
+    forcePathStyle: param("s3ForcePathStyle", "use_path_style") === "true",
+    maxAttempts: 4,
+  });
+  const path = url.pathname.replace(/^\/+|\/+$/g, "");
+  return { client, bucket: url.hostname, prefix: path ? `${path}/` : "" };
+}
+
+/** Locks of this stack in an s3:// backend: `<prefix>.pulumi/locks/…/<stack>/<id>.json` in the bucket. */
+async function s3Locks(backendUrl: string, region: string, stackName: string): Promise<StackLock[]> {
+  const { client, bucket, prefix } = s3Backend(backendUrl, region);
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}.pulumi/locks/`, ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((object) => object.Key ?? "").filter(isLockOf(stackName)));
+    token = page.NextContinuationToken;
+  } while (token);
+  return Promise.all(
+    keys.map(async (key) => {
+      const body = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return {
+        where: `s3://${bucket}/${key}`,
+        content: JSON.parse((await body.Body?.transformToString()) ?? "{}") as LockContent,
+        remove: async () => void (await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))),
+      };
+    }),
+  );
+}
+
+/**
+ * The stack's locks in a file or s3:// backend; none elsewhere (Pulumi Cloud
+ * keeps its own and releases them with `pulumi cancel`).
+ */
+async function stackLocks(ctx: RecoveryContext, stackName: string): Promise<StackLock[]> {
+  if (ctx.backendUrl.startsWith("file://")) return fileLocks(ctx.backendUrl.slice("file://".length), stackName);
+  if (ctx.backendUrl.startsWith("s3://")) return s3Locks(ctx.backendUrl, ctx.region, stackName);
+  return [];
 }
 
 /** Clears locks whose owner process is gone; refuses live or foreign ones. */
 async function clearStaleLocks(ctx: RecoveryContext, stack: Stack): Promise<number> {
-  if (!ctx.backendUrl.startsWith("file://")) return 0;
-  const files = await lockFiles(ctx.backendUrl.slice("file://".length), stack.name);
   let cleared = 0;
-  for (const file of files) {
-    const lock = JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as LockContent;
+  for (const { where, content: lock, remove } of await stackLocks(ctx, stack.name)) {
     const owner = `pid ${lock.pid ?? "?"} on ${lock.hostname ?? "?"}${lock.timestamp ? ` since ${lock.timestamp}` : ""}`;
     if (lock.hostname !== hostname()) {
       throw new RefusedError("STACK_LOCKED_ELSEWHERE", `stack ${stack.name} is locked by ${owner}: another machine may be running it`, {
-        hint: `If that machine is gone for good, remove the lock with \`pulumi cancel --stack ${stack.name}\` (or delete ${file}), then re-run.`,
+        hint: `If that machine is gone for good, remove the lock with \`pulumi cancel --stack ${stack.name}\` (or delete ${where}), then re-run.`,
       });
     }
     if (lock.pid !== undefined && processAlive(lock.pid)) {
@@ -114,11 +183,10 @@ async function clearStaleLocks(ctx: RecoveryContext, stack: Stack): Promise<numb
         hint: "Another dr-failover or pulumi run is working on this stack: wait for it, or stop it first.",
       });
     }
-    // The owner is gone: the lock is stale. `pulumi cancel` clears it; removing the file is the same on a file backend.
-    await stack.cancel().catch(() => undefined);
-    await rm(file, { force: true });
+    // The owner is gone: the lock is stale. Removing it is what `pulumi cancel` does on a self-managed backend.
+    await remove();
     cleared += 1;
-    const message = `cleared the stale lock of stack ${stack.name} (${owner}; that process no longer exists)`;
+    const message = `cleared the stale lock of stack ${stack.name} (${owner}; that process no longer exists) at ${where}`;
     ctx.emit({ type: "warning", code: "RECOVERY_STALE_LOCK_CLEARED", message });
     await ctx.journal.write("recovery", "info", message);
   }

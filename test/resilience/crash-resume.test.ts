@@ -8,6 +8,7 @@
  * versions never change, and the journal says where the killed run stopped.
  */
 import { DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { CreateBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { readJournal } from "../../automation/journal.js";
@@ -163,6 +164,33 @@ describe("Ctrl-C", { timeout: 420_000 }, () => {
     const diff = diffMotoState(baseline, await w.summary());
     const leftovers = Object.values(diff.added).flat();
     matrix.orphaned += leftovers.length;
+    expect(diff).toEqual({ added: {}, removed: {} });
+    await invariants();
+  });
+});
+
+describe("an s3:// state backend", { timeout: 420_000 }, () => {
+  it("a drill killed mid-create leaves its lock in the bucket: destroy --stack clears it (owner gone) and removes everything", async () => {
+    const bucket = "peoplebooster-dr-state";
+    const s3 = w.aws.s3("us-west-2");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "us-west-2" } }));
+    const backend = ["--backend", `s3://${bucket}/dr?region=us-west-2&endpoint=${w.moto.endpoint.replace("http://", "")}&disableSSL=true&s3ForcePathStyle=true`];
+    const before = await w.summary();
+
+    const run = await killed([...w.globals(), ...backend, "drill", "-p", w.planPath, "-r", TARGET], rdsStarted("create"), 1_000);
+    const stackName = String(run.events.find((event) => event.type === "run-started")?.stackName);
+    const locks = (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "dr/.pulumi/locks/" }))).Contents ?? [];
+    expect(locks.map((lock) => lock.Key)).toEqual([expect.stringMatching(new RegExp(`^dr/\\.pulumi/locks/.*/${stackName}/[^/]+\\.json$`))]);
+
+    const destroyed = await completes([...w.globals(), ...backend, "destroy", "-p", w.planPath, "-r", TARGET, "--stack", stackName]);
+    matrix.resumed += 1;
+    const cleared = destroyed.events.find((event) => event.type === "warning" && event.code === "RECOVERY_STALE_LOCK_CLEARED");
+    expect(String(cleared?.message)).toMatch(new RegExp(`cleared the stale lock of stack ${stackName} \\(pid \\d+ on .*that process no longer exists\\) at s3://${bucket}/dr/\\.pulumi/locks/`));
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "dr/.pulumi/locks/" }))).Contents ?? []).toEqual([]);
+    // Everything but the state bucket (which now holds the stack's history) is as before the drill.
+    const withoutState = (summary: MotoStateSummary) => ({ ...summary, "s3/us-west-2/buckets": summary["s3/us-west-2/buckets"]?.filter((name) => !name.startsWith(bucket)) });
+    const diff = diffMotoState(withoutState(before), withoutState(await w.summary()));
+    matrix.orphaned += Object.values(diff.added).flat().length;
     expect(diff).toEqual({ added: {}, removed: {} });
     await invariants();
   });
