@@ -35,16 +35,16 @@ export interface IamPolicyOptions {
   accountId?: string;
 }
 
-type Step = "preflight" | "provision" | "teardown" | "dnsDrill" | "dnsProduction" | "verify" | "recover" | "finalSnapshot";
+type Step = "preflight" | "provision" | "release" | "teardown" | "dnsDrill" | "dnsProduction" | "verify" | "recover" | "finalSnapshot";
 
 const STEPS: Record<Exclude<PolicyJourney, "all">, Step[]> = {
   // Provision creates and updates; a drill also tears its own stack down.
   drill: ["preflight", "provision", "teardown", "dnsDrill", "verify", "recover"],
   // No delete of the database, ever, on the failover path; production DNS is UPSERTed (never deleted).
   failover: ["preflight", "provision", "dnsProduction", "verify", "recover"],
-  // Restore production DNS, release protection (an update), final snapshot, delete everything.
-  // (dnsDrill: destroy --stack of a kept drill deletes its drill record.)
-  destroy: ["provision", "teardown", "dnsProduction", "dnsDrill", "finalSnapshot", "recover"],
+  // Restore production DNS, release protection (an update of the database only: nothing is restored or
+  // created), final snapshot, delete everything. (dnsDrill: destroy --stack of a kept drill deletes its drill record.)
+  destroy: ["release", "teardown", "dnsProduction", "dnsDrill", "finalSnapshot", "recover"],
 };
 
 function statementsFor(plan: Plan, regions: string[], account: string, steps: Set<Step>, journey: string): PolicyStatement[] {
@@ -61,7 +61,7 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
   // Describe/List calls AWS only authorizes on "*": pinned to the target region(s).
   const reads = ["sts:GetCallerIdentity"];
   if (steps.has("preflight")) reads.push("ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "rds:DescribeDBSnapshots", "rds:DescribeDBSubnetGroups");
-  if (steps.has("provision") || steps.has("teardown") || steps.has("recover")) {
+  if (steps.has("provision") || steps.has("release") || steps.has("teardown") || steps.has("recover")) {
     reads.push(
       "rds:DescribeDBInstances",
       "elasticloadbalancing:DescribeLoadBalancers",
@@ -108,6 +108,10 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
         StringLike: { "kms:ViaService": regions.map((r) => `rds.${r}.amazonaws.com`) },
       });
     }
+  }
+  if (steps.has("release")) {
+    // Deletion protection off and the final snapshot's name set: a targeted update of the database.
+    add("ReleaseDatabase", ["rds:ModifyDBInstance", "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource"], database);
   }
   if (steps.has("teardown")) add("DeleteDatabase", ["rds:DeleteDBInstance"], database);
   if (steps.has("finalSnapshot") || steps.has("teardown")) {
@@ -164,7 +168,7 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
       [...clusters, ...services],
     );
     // RegisterTaskDefinition authorizes on "*" only; a replacement deregisters the old revision.
-    add("EcsTaskDefinition", ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:TagResource"], ["*"], inRegions);
+    add("EcsTaskDefinition", [...(write ? ["ecs:RegisterTaskDefinition", "ecs:TagResource"] : []), "ecs:DeregisterTaskDefinition"], ["*"], inRegions);
     add(
       "LoadBalancer",
       [

@@ -696,7 +696,8 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
         };
         await stack.setConfig(`${CONFIG_NAMESPACE}:${ARGS_KEY}`, { value: JSON.stringify(releasing) });
         try {
-          await stack.up({ onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), color: "never", signal: ctx.signal });
+          // Only the database: whatever a killed failover never created stays uncreated (and needs no permission).
+          await stack.up({ target: [database.urn], onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), color: "never", signal: ctx.signal });
         } catch (error) {
           throw engineError(run, "up", error);
         }
@@ -719,10 +720,10 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
 }
 
 /** The DR database as the stack's state holds it, if it does. */
-async function databaseInState(stack: Stack): Promise<{ protect: boolean } | undefined> {
-  const state = (await stack.exportStack()) as { deployment?: { resources?: { type: string; protect?: boolean; delete?: boolean }[] } };
+async function databaseInState(stack: Stack): Promise<{ urn: string; protect: boolean } | undefined> {
+  const state = (await stack.exportStack()) as { deployment?: { resources?: { urn: string; type: string; protect?: boolean; delete?: boolean }[] } };
   const found = state.deployment?.resources?.find((resource) => resource.type === "aws:rds/instance:Instance" && !resource.delete);
-  return found ? { protect: Boolean(found.protect) } : undefined;
+  return found ? { urn: found.urn, protect: Boolean(found.protect) } : undefined;
 }
 
 async function restoreProductionRecord(run: Run, stack: Stack, args: DrStackArgs, outputs: DrStackOutputs, force: boolean) {

@@ -83,6 +83,10 @@ describe("iam-policy", () => {
     expect(actions(destroy)).toContain("rds:CreateDBSnapshot");
     // The source database itself (no suffix) is never in reach.
     expect(JSON.stringify(destroy)).not.toContain(`:db:${plan.database.sourceIdentifier}"`);
+    // Releasing protection is a targeted update of the database: destroy restores, creates and registers nothing.
+    expect(actions(destroy)).toContain("rds:ModifyDBInstance");
+    const creating = actions(destroy).filter((action) => /:(Create(?!DBSnapshot)|Restore|Register|Put|Attach|PassRole)/.test(action));
+    expect(creating).toEqual([]);
   });
 
   it("is printed by `dr-failover iam-policy` as JSON", async () => {
