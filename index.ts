@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { EVENT_SCHEMA_VERSION, type DrEvent, type EventSink } from "./automation/events.js";
+import { closeUnfinishedRuns } from "./automation/journal.js";
 import type { JourneyContext } from "./automation/journeys.js";
 import type { RunReport } from "./automation/report.js";
 
@@ -182,6 +183,7 @@ async function execute(globals: GlobalOptions, work: (signal: AbortSignal) => Pr
     interrupts += 1;
     if (interrupts > 1) {
       err("second interrupt: aborting now");
+      closeUnfinishedRuns("ABORTED: second Ctrl-C, the engine was not waited for; the next run clears what it left");
       process.exit(130);
     }
     err("interrupt: stopping the engine cleanly (press Ctrl-C again to abort at once)");

@@ -2,6 +2,7 @@
  * The run journal: one NDJSON line per step of every run in the state
  * directory, so an operator can see what happened after a crash.
  */
+import { appendFileSync, mkdirSync } from "node:fs";
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
@@ -38,16 +39,41 @@ export class Journal {
 
   private last: Promise<void> = Promise.resolve();
 
+  private entry(step: string, result: JournalEntry["result"], detail?: string): string {
+    const entry: JournalEntry = { time: new Date().toISOString(), user: currentUser(), host: hostname(), ...this.base, step, result, detail };
+    return `${JSON.stringify(entry)}\n`;
+  }
+
   /** Appends one line; writes are chained so lines keep their order even when a caller does not await. */
   write(step: string, result: JournalEntry["result"], detail?: string): Promise<void> {
-    const entry: JournalEntry = { time: new Date().toISOString(), user: currentUser(), host: hostname(), ...this.base, step, result, detail };
+    if (step === "run" && result === "started") unfinished.add(this);
+    if (step === "finished") unfinished.delete(this);
+    const line = this.entry(step, result, detail);
     const next = this.last.catch(() => undefined).then(async () => {
       await mkdir(this.stateDir, { recursive: true });
-      await appendFile(this.path, `${JSON.stringify(entry)}\n`);
+      await appendFile(this.path, line);
     });
     this.last = next;
     return next;
   }
+
+  /** The closing line, written before the process exits (no event loop turn left for the chained writes). */
+  closeNow(detail: string): void {
+    unfinished.delete(this);
+    mkdirSync(this.stateDir, { recursive: true });
+    appendFileSync(this.path, this.entry("finished", "failed", detail));
+  }
+}
+
+/** Runs of this process that started and have not finished. */
+const unfinished = new Set<Journal>();
+
+/**
+ * For an exit that cannot wait (a second Ctrl-C): every unfinished run gets its
+ * closing line now, so the journal says how it ended.
+ */
+export function closeUnfinishedRuns(detail: string): void {
+  for (const journal of [...unfinished]) journal.closeNow(detail);
 }
 
 export async function readJournal(stateDir: string): Promise<JournalEntry[]> {

@@ -158,6 +158,9 @@ describe("Ctrl-C", { timeout: 420_000 }, () => {
     expect(run.stderr).toMatch(/second interrupt: aborting now/);
     matrix.interrupts += 1;
     const stackName = String(run.events.find((event) => event.type === "run-started")?.stackName);
+    // The journal still says how the run ended.
+    const runId = run.events.find((event) => event.type === "run-started")?.runId;
+    expect((await readJournal(w.stateDir)).filter((entry) => entry.runId === runId).at(-1)).toMatchObject({ step: "finished", result: "failed", detail: expect.stringMatching(/^ABORTED: second Ctrl-C/) });
     // The drill's own stack is what the aborted run left: destroy it by name.
     await completes(destroy("--stack", stackName));
     matrix.resumed += 1;

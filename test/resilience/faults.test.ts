@@ -14,6 +14,7 @@
  *   stdout, stderr, journal, report or state file (secrets found = 0).
  */
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { readJournal } from "../../automation/journal.js";
@@ -51,7 +52,8 @@ const show = (run: CliRun) => `exit ${run.exitCode}\n--- stderr\n${run.stderr.sl
 const injectedTotal = () => Object.values(proxy.stats.injected).reduce((a, b) => a + b, 0);
 
 async function cli(args: string[], options: Parameters<typeof spawnCli>[1] = {}): Promise<CliRun> {
-  const run = await spawnCli([...w.globals(proxy.endpoint), ...args], { env: w.env(), ...options });
+  // The stand-in's SDK clients try 5 times (8 by default): at 100 % errors each failing call gives up sooner.
+  const run = await spawnCli([...w.globals(proxy.endpoint), ...args], { env: w.env({ DR_STANDIN_MAX_ATTEMPTS: "5" }), ...options });
   printed.push(run.stdout, run.stderr);
   return run;
 }
@@ -70,6 +72,30 @@ describe("faults from AWS", { timeout: 420_000 }, () => {
     figure("drill @20%", run);
     expect(run.exitCode, show(run)).toBe(0);
     expect(injectedTotal()).toBeGreaterThan(10);
+    expect(diffMotoState(baseline, await w.summary())).toEqual({ added: {}, removed: {} });
+  });
+
+  it("a drill turned to 100 % errors once the database exists fails fast, reports its failed teardown, and destroy --stack at 0 % removes what it left", async () => {
+    proxy.resetStats();
+    proxy.setErrorRate(0.2);
+    const broken = await cli(["drill", "-p", w.planPath, "-r", TARGET], {
+      onEvent: (event) => {
+        if (event.type === "resource" && event.status === "done" && event.resourceType === "aws:rds/instance:Instance") proxy.setErrorRate(1);
+      },
+    });
+    figure("drill @20%→100%", broken);
+    expect([1, 4], show(broken)).toContain(broken.exitCode);
+    expect(broken.stderr).toMatch(/^error [A-Z_]+: /m);
+    expect(broken.durationMs).toBeLessThan(150_000);
+    const stackName = String(broken.events.find((event) => event.type === "run-started")?.stackName);
+    const report = JSON.parse(await readFile(String((broken.events.find((event) => event.type === "run-finished") as { reportPaths?: string[] })?.reportPaths?.[0]), "utf8"));
+    expect(report.teardown).toMatchObject({ performed: true, ok: false });
+    expect(await w.drDatabase(`${w.plan.database.sourceIdentifier}-drill-${stackName.slice(-4)}`)).toBeDefined();
+
+    proxy.setErrorRate(0);
+    const cleaned = await cli(["destroy", "-p", w.planPath, "-r", TARGET, "--stack", stackName]);
+    figure("destroy --stack @0% after it", cleaned);
+    expect(cleaned.exitCode, show(cleaned)).toBe(0);
     expect(diffMotoState(baseline, await w.summary())).toEqual({ added: {}, removed: {} });
   });
 
