@@ -10,6 +10,9 @@ import { closeUnfinishedRuns } from "./automation/journal.js";
 import type { JourneyContext } from "./automation/journeys.js";
 import type { RunReport } from "./automation/report.js";
 
+type PlanModule = typeof import("./automation/plan.js");
+type Plan = import("./automation/plan.js").Plan;
+
 interface GlobalOptions {
   stateDir: string;
   backend?: string;
@@ -69,7 +72,7 @@ function renderer(json: boolean): (event: DrEvent) => void {
  * then, when the plan has notifications, also to its webhooks. `close` ends the view and
  * waits briefly for webhook requests in flight.
  */
-async function eventSinkFor(globals: GlobalOptions, plan: import("./automation/plan.js").Plan): Promise<{ emit: EventSink; close: () => Promise<void> }> {
+async function eventSinkFor(globals: GlobalOptions, plan: Plan): Promise<{ emit: EventSink; close: () => Promise<void> }> {
   let emit: EventSink = renderer(Boolean(globals.json));
   let stopView = () => undefined as void;
   // A terminal of zero rows (e.g. a pseudo-terminal nobody sized) would show an empty frame: plain lines then.
@@ -112,18 +115,25 @@ function parseIncidentStart(value: string | undefined, now = new Date()): Date |
 }
 
 /** Everything a journey needs, emulator session included; `close` stops what was started. */
-async function journeyContext(globals: GlobalOptions, target: TargetOptions, signal: AbortSignal): Promise<{ ctx: JourneyContext; close: () => Promise<void> }> {
-  const { loadPlan, targetOf } = await import("./automation/plan.js");
+async function journeyContext(
+  globals: GlobalOptions,
+  target: TargetOptions,
+  signal: AbortSignal,
+  precheck?: (planModule: PlanModule, plan: Plan) => void,
+): Promise<{ ctx: JourneyContext; close: () => Promise<void> }> {
+  const planModule = await import("./automation/plan.js");
   const { UsageError } = await import("./automation/errors.js");
-  const { AwsClients } = await import("./automation/aws.js");
-  const plan = await loadPlan(target.plan);
-  targetOf(plan, target.targetRegion);
+  const plan = await planModule.loadPlan(target.plan);
+  planModule.targetOf(plan, target.targetRegion);
+  precheck?.(planModule, plan);
   const incidentStart = parseIncidentStart(target.incidentStart);
   if (incidentStart && Number.isNaN(incidentStart.getTime())) {
     throw new UsageError("INCIDENT_START_INVALID", `--incident-start ${target.incidentStart} is not a past ISO 8601 time`, {
       hint: "Give when the outage began, e.g. --incident-start 2026-11-28T03:12:00+09:00 (default: now).",
     });
   }
+  // The AWS SDK only once the input is known good: a bad flag or plan is reported in well under a second.
+  const { AwsClients } = await import("./automation/aws.js");
   const { emit, close: closeEvents } = await eventSinkFor(globals, plan);
   const reporting = { planFile: target.plan, reportLanguage: globals.lang };
   if (globals.emulator) {
@@ -217,11 +227,13 @@ async function execute(globals: GlobalOptions, work: (signal: AbortSignal) => Pr
 function journeyAction<O extends TargetOptions>(
   program: Command,
   run: (journeys: typeof import("./automation/journeys.js"), ctx: JourneyContext, options: O) => Promise<RunReport>,
+  /** Checks of the input against the plan, before anything heavy is loaded. */
+  precheck?: (planModule: PlanModule, plan: Plan, options: O) => void,
 ): (options: O) => Promise<void> {
   return async (options) => {
     const globals = program.opts<GlobalOptions>();
     await execute(globals, async (signal) => {
-      const { ctx, close } = await journeyContext(globals, options, signal);
+      const { ctx, close } = await journeyContext(globals, options, signal, precheck && ((planModule, plan) => precheck(planModule, plan, options)));
       try {
         const report = await run(await import("./automation/journeys.js"), ctx, options);
         if (!globals.json) summary(report).forEach(out);
@@ -274,8 +286,11 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
 
   addTargetOptions(program.command("failover").description("real failover: rebuild and switch the production record (source region may be down)"))
     .option("--confirm <record>", "the production record name, to confirm the switch")
-    .action(journeyAction(program, (journeys, ctx, options: TargetOptions & { confirm?: string }) =>
-      journeys.runFailover(ctx, { confirm: options.confirm, snapshotIdentifier: options.snapshot, acceptDataLoss: options.acceptDataLoss }),
+    .action(journeyAction(
+      program,
+      (journeys, ctx, options: TargetOptions & { confirm?: string }) =>
+        journeys.runFailover(ctx, { confirm: options.confirm, snapshotIdentifier: options.snapshot, acceptDataLoss: options.acceptDataLoss }),
+      (planModule, plan, options) => planModule.checkFailoverConfirmation(plan, options.confirm),
     ));
 
   program

@@ -15,7 +15,7 @@ import { DrFailoverError, InterruptedError, RefusedError, ToolError, UsageError,
 import type { DrEvent, EventSink } from "./events.js";
 import { Journal } from "./journal.js";
 import { TOOL_VERSION } from "./paths.js";
-import { targetOf, type Plan } from "./plan.js";
+import { checkFailoverConfirmation, targetOf, type Plan } from "./plan.js";
 import { runPreflight, type PreflightResult } from "./preflight.js";
 import { recoverStack } from "./recovery.js";
 import { measuredCriticalPath, type StateResource } from "./critical-path.js";
@@ -549,16 +549,8 @@ export interface FailoverOptions extends ProvisionOptions {
 /** Failover: rebuild, then point the production record at the DR service. Needs nothing from the source region. */
 export async function runFailover(ctx: JourneyContext, options: FailoverOptions = {}): Promise<RunReport> {
   targetOf(ctx.plan, ctx.targetRegion);
+  checkFailoverConfirmation(ctx.plan, options.confirm);
   const productionName = ctx.plan.dns.productionRecord;
-  if (options.confirm?.replace(/\.$/, "").toLowerCase() !== productionName) {
-    throw new UsageError(
-      options.confirm ? "CONFIRM_MISMATCH" : "CONFIRM_REQUIRED",
-      options.confirm
-        ? `--confirm ${options.confirm} does not match the production record ${productionName}`
-        : `a failover switches production DNS (${productionName}) and needs --confirm ${productionName}`,
-      { hint: `Re-run with --confirm ${productionName}; for a rehearsal that never touches production use \`dr-failover drill\`.` },
-    );
-  }
   const runId = newRunId("failover");
   const run = new Run(ctx, "failover", runId, stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, runId));
   await run.start();

@@ -249,3 +249,16 @@ export function targetOf(plan: Plan, targetRegion: string): TargetRegionPlan {
   }
   return target;
 }
+
+/** A failover switches production DNS: it needs `--confirm <the production record>`. */
+export function checkFailoverConfirmation(plan: Plan, confirm: string | undefined): void {
+  const productionName = plan.dns.productionRecord;
+  if (confirm?.replace(/\.$/, "").toLowerCase() === productionName) return;
+  throw new UsageError(
+    confirm ? "CONFIRM_MISMATCH" : "CONFIRM_REQUIRED",
+    confirm
+      ? `--confirm ${confirm} does not match the production record ${productionName}`
+      : `a failover switches production DNS (${productionName}) and needs --confirm ${productionName}`,
+    { hint: `Re-run with --confirm ${productionName}; for a rehearsal that never touches production use \`dr-failover drill\`.` },
+  );
+}
