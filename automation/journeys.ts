@@ -223,8 +223,9 @@ class Run {
       await this.journal.write(name, "failed", "interrupted before this step started");
       throw interrupted(this.stackName, `before ${name}`);
     }
-    this.emit({ type: "phase-started", phase: name });
+    // Journal first: whatever kills the process after the event, the journal already says where it was.
     await this.journal.write(name, "started");
+    this.emit({ type: "phase-started", phase: name });
     const open = this.clock.begin(name);
     try {
       const result = await work();
