@@ -15,17 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { readJournal } from "../../automation/journal.js";
 import { diffMotoState, type MotoStateSummary } from "../support/moto-state.js";
-import { startCliWorld, TARGET, type CliWorld } from "../support/cli-world.js";
-import { DB, LATENCY, phaseStarted, PROD, rdsStarted, resilienceKit, runStarted, warningCodes, type ResilienceKit } from "../support/resilience.js";
+import { TARGET, type CliWorld } from "../support/cli-world.js";
+import { DB, phaseStarted, PROD, rdsStarted, startResilienceWorld, runStarted, warningCodes, type ResilienceKit } from "../support/resilience.js";
 
 let w: CliWorld;
 let kit: ResilienceKit;
 let baseline: MotoStateSummary;
 
 beforeAll(async () => {
-  w = await startCliWorld({ latency: LATENCY });
-  kit = await resilienceKit(w);
-  baseline = await w.summary();
+  ({ w, kit, baseline } = await startResilienceWorld());
 }, 120_000);
 
 afterAll(async () => {

@@ -8,17 +8,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJournal } from "../../automation/journal.js";
 import { diffMotoState, type MotoStateSummary } from "../support/moto-state.js";
-import { spawnCli, startCliWorld, type CliWorld } from "../support/cli-world.js";
-import { DB, LATENCY, rdsStarted, resilienceKit, runStarted, show, type ResilienceKit } from "../support/resilience.js";
+import { spawnCli, type CliWorld } from "../support/cli-world.js";
+import { DB, rdsStarted, startResilienceWorld, runStarted, show, type ResilienceKit } from "../support/resilience.js";
 
 let w: CliWorld;
 let kit: ResilienceKit;
 let baseline: MotoStateSummary;
 
 beforeAll(async () => {
-  w = await startCliWorld({ latency: LATENCY });
-  kit = await resilienceKit(w);
-  baseline = await w.summary();
+  ({ w, kit, baseline } = await startResilienceWorld());
 }, 120_000);
 
 afterAll(async () => {

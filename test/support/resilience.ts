@@ -5,12 +5,13 @@
  */
 import { expect } from "vitest";
 import { readRecord } from "../../automation/dns.js";
-import { spawnCli, TARGET, type CliEvent, type CliRun, type CliWorld } from "./cli-world.js";
+import { spawnCli, startCliWorld, TARGET, type CliEvent, type CliRun, type CliWorld } from "./cli-world.js";
+import type { MotoStateSummary } from "./moto-state.js";
 
 export const PROD = "api.peoplebooster.example.com";
 export const DB = "peoplebooster-production-dr";
 /** RDS create/delete take ~3 s (everything else is fast): long enough to kill in the middle, short enough for CI. */
-export const LATENCY = JSON.stringify({ "aws:rds/instance:Instance": { create: 300, update: 0, delete: 300 } });
+const LATENCY = JSON.stringify({ "aws:rds/instance:Instance": { create: 300, update: 0, delete: 300 } });
 
 export const rdsStarted = (op: string) => (event: CliEvent) =>
   event.type === "resource" && event.status === "started" && event.resourceType === "aws:rds/instance:Instance" && event.op === op;
@@ -33,7 +34,13 @@ export interface ResilienceKit {
   invariants(): Promise<void>;
 }
 
-export async function resilienceKit(w: CliWorld): Promise<ResilienceKit> {
+/** A CLI world whose database takes ~3 s to create and delete (LATENCY), with its kit and its starting state. */
+export async function startResilienceWorld(): Promise<{ w: CliWorld; kit: ResilienceKit; baseline: MotoStateSummary }> {
+  const w = await startCliWorld({ latency: LATENCY });
+  return { w, kit: await resilienceKit(w), baseline: await w.summary() };
+}
+
+async function resilienceKit(w: CliWorld): Promise<ResilienceKit> {
   const versionsBefore = await w.replicaVersions();
   const matrix = { kills: 0, interrupts: 0, resumed: 0, orphaned: 0 };
   const target = ["-p", w.planPath, "-r", TARGET];
