@@ -2,6 +2,7 @@ import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from "@aws-sdk/
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
+import { operationDeadline } from "../../automation/emulator/aws-standin/wire.js";
 import { checkAndCreate, REGION_B, sdk, standinProvider, startMoto, urn, type MotoServer } from "../support/standin-moto.js";
 
 describe("stand-in aws:ecs/* on moto", () => {
@@ -73,6 +74,20 @@ describe("stand-in aws:ecs/* on moto", () => {
     // a service with desiredCount 1 also reaches steady state (moto reports 2 running at first)
     const single = await checkAndCreate(provider, urn("aws:ecs/service:Service", "one"), { ...inputs, name: "one", desiredCount: 1 });
     expect(single.outs.desiredCount).toBe(1);
+
+    // Past the engine's deadline the wait for steady state fails, but the service exists: the error carries its
+    // id (ErrorResourceInitFailed), so the engine records it instead of creating it again on the next update.
+    const lateUrn = urn("aws:ecs/service:Service", "late");
+    const checked = await provider.check(lateUrn, {}, { ...inputs, name: "late", desiredCount: 5 }); // moto runs 2 at first: not steady yet
+    type InitFailure = Error & { id?: string; properties?: Record<string, unknown> };
+    const late: InitFailure = await operationDeadline.run(Date.now(), () => provider.create(lateUrn, checked.inputs)).then(
+      () => new Error("created in time") as InitFailure,
+      (error: InitFailure) => error,
+    );
+    expect(late.message).toMatch(/timeout while waiting/);
+    expect(late.id).toMatch(/:service\/.+\/late$/);
+    expect(late.properties).toMatchObject({ name: "late", cluster: cluster.outs.arn });
+    await provider.delete(late.id!, lateUrn, late.properties!);
 
     for (const [id, outs, name] of [
       [service.id, updated.outs, "web"],

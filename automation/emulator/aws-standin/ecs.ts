@@ -268,6 +268,7 @@ export const ecsService: ResourceHandler = {
       ),
     );
     let service = out.service!;
+    ctx.created(service.serviceArn!, serviceOutputs(service));
     if (inputs.waitForSteadyState === true) service = await waitSteady(ctx.clients, service.clusterArn!, service.serviceArn!);
     return { id: service.serviceArn!, outs: serviceOutputs(service) };
   },

@@ -103,6 +103,7 @@ export const lbLoadBalancer: ResourceHandler = {
       ),
     );
     const arn = out.LoadBalancers![0]!.LoadBalancerArn!;
+    ctx.created(arn, { arn });
     const lb = await waitFor(
       `ELBv2 Load Balancer (${arn}) to become active`,
       async () => {

@@ -131,7 +131,8 @@ export class StandinProvider implements provider.Provider {
       typeof region === "string" && region !== "" && region !== this.config.region
         ? new Clients({ ...this.config, region })
         : this.clients;
-    return { clients, urn, token: handler.token };
+    // `created` matters to create only (which replaces it); elsewhere the resource is already recorded.
+    return { clients, urn, token: handler.token, created: () => undefined };
   }
 
   private propSpecs(handler: ResourceHandler): Record<string, PropSpec> {
@@ -211,11 +212,13 @@ export class StandinProvider implements provider.Provider {
     if (containsUnknown(inputs)) throw new Error(`cannot create ${urn}: inputs contain unknown values`);
     debug(`create ${handler.token} ${urnName(urn)}`);
     let result: { id: string; outs: Props };
+    let existing: { id: string; outs?: Props } | undefined;
     try {
-      result = await handler.create(this.context(urn, handler, inputs), inputs);
+      result = await handler.create({ ...this.context(urn, handler, inputs), created: (id, outs) => (existing = { id, outs }) }, inputs);
     } catch (error) {
       // Created but not fully initialized: let the engine record it (ErrorResourceInitFailed).
-      const partial = error as { id?: string; properties?: Props };
+      const partial = error as { id?: string; properties?: Props; reasons?: string[] };
+      if (!partial.id && existing) Object.assign(partial, { id: existing.id, properties: existing.outs ?? {}, reasons: [(error as Error).message] });
       if (partial.id) partial.properties = mergeOutputs({}, partial.properties ?? {}, news);
       throw error;
     }

@@ -91,13 +91,15 @@ function recordSet(props: Props, fqdn: string): ResourceRecordSet {
   }) as ResourceRecordSet;
 }
 
-async function change(clients: Clients, zoneId: string, action: ChangeAction, set: ResourceRecordSet): Promise<void> {
+/** Submits one change and waits for INSYNC; `submitted` runs once Route 53 has accepted it. */
+async function change(clients: Clients, zoneId: string, action: ChangeAction, set: ResourceRecordSet, submitted?: () => void): Promise<void> {
   const out = await clients.route53().send(
     new ChangeResourceRecordSetsCommand({
       HostedZoneId: zoneId,
       ChangeBatch: { Changes: [{ Action: action, ResourceRecordSet: set }] },
     }),
   );
+  submitted?.();
   const changeId = out.ChangeInfo!.Id!;
   await waitFor(
     `Route 53 change ${changeId} to be INSYNC`,
@@ -152,7 +154,7 @@ export const route53Record: ResourceHandler = {
           `[name='${fqdn}.', type='${inputs.type}'${inputs.setIdentifier ? `, set-identifier='${inputs.setIdentifier}'` : ""}] but it already exists]`,
       );
     }
-    await change(ctx.clients, inputs.zoneId, overwrite ? "UPSERT" : "CREATE", recordSet(inputs, fqdn));
+    await change(ctx.clients, inputs.zoneId, overwrite ? "UPSERT" : "CREATE", recordSet(inputs, fqdn), () => ctx.created(recordId(inputs), { fqdn }));
     return { id: recordId(inputs), outs: { fqdn } };
   },
   async read(ctx, id, stored) {

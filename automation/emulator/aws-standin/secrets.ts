@@ -51,6 +51,7 @@ export const secretsManagerSecret: ResourceHandler = {
         compact({ Name: inputs.name, Description: inputs.description, KmsKeyId: inputs.kmsKeyId, Tags: toTagList(inputs.tags) }),
       ),
     );
+    ctx.created(out.ARN!, { arn: out.ARN, name: out.Name });
     const secret = await describeSecret(ctx.clients, out.ARN!);
     return { id: out.ARN!, outs: secret ? secretOutputs(secret) : { arn: out.ARN, name: out.Name } };
   },

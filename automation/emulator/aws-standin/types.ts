@@ -15,6 +15,12 @@ export interface HandlerContext {
   urn: string;
   /** The resource type token. */
   token: string;
+  /**
+   * Called by a create as soon as AWS has the resource: a later failure in the
+   * same create (a wait, a read-back) then reports it as created but not
+   * initialised, so the engine records it instead of creating it again.
+   */
+  created(id: string, outs?: Props): void;
 }
 
 export interface ResourceHandler {
