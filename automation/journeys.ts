@@ -148,6 +148,11 @@ class Run {
   /** The engine's wait limit for the database and the service in this run's update (the RTO budget left). */
   readyTimeoutMs?: number;
 
+  /** What is left of the RTO budget now (negative once it is spent). */
+  budgetLeftMs(): number {
+    return this.report.objectives.rtoMs - this.clock.elapsedSinceIncidentMs();
+  }
+
   constructor(
     readonly ctx: JourneyContext,
     readonly journey: RunReport["journey"],
@@ -354,13 +359,12 @@ async function configureStack(run: Run, args: DrStackArgs, preflight: PreflightR
  * spent (a late failover), the provider's default timeouts apply.
  */
 function readyTimeoutFor(run: Run): string | undefined {
-  const budgetMs = run.report.objectives.rtoMs;
-  const leftMs = budgetMs - run.clock.elapsedSinceIncidentMs();
+  const leftMs = run.budgetLeftMs();
   if (leftMs <= 0) {
     run.emit({
       type: "warning",
       code: "RTO_BUDGET_SPENT",
-      message: `the RTO budget (${formatDuration(budgetMs)}) was spent before the update started: the database and the service wait as long as the provider's default timeouts allow`,
+      message: `the RTO budget (${formatDuration(run.report.objectives.rtoMs)}) was spent before the update started: the database and the service wait as long as the provider's default timeouts allow`,
     });
     return undefined;
   }
@@ -601,9 +605,8 @@ async function switchProductionRecord(run: Run, stack: Stack, preflight: Preflig
     }
     const started = performance.now();
     // INSYNC usually takes under a minute: wait at most what is left of the RTO budget (1–10 min).
-    const budgetLeftMs = run.report.objectives.rtoMs - run.clock.elapsedSinceIncidentMs();
     await upsertRecord(ctx.aws.route53(), preflight.zoneId, drValueFor(previous, { dnsName: outputs.loadBalancerDnsName, zoneId: outputs.loadBalancerZoneId }, ctx.plan.dns.ttl), `dr-failover ${run.runId}: fail over to ${ctx.targetRegion}`, {
-      timeoutMs: Math.min(10 * 60_000, Math.max(60_000, budgetLeftMs)),
+      timeoutMs: Math.min(10 * 60_000, Math.max(60_000, run.budgetLeftMs())),
       signal: ctx.signal,
       initialIntervalMs: ctx.dnsPollIntervalMs,
     });
