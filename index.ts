@@ -193,7 +193,7 @@ async function execute(globals: GlobalOptions, work: (signal: AbortSignal) => Pr
     interrupts += 1;
     if (interrupts > 1) {
       err("second interrupt: aborting now");
-      closeUnfinishedRuns("ABORTED: second Ctrl-C, the engine was not waited for; the next run clears what it left");
+      closeUnfinishedRuns("ABORTED: second Ctrl-C, the engine was not waited for; re-run the command (a drill: dr-failover destroy --stack <its stack>)");
       process.exit(130);
     }
     err("interrupt: stopping the engine cleanly (press Ctrl-C again to abort at once)");

@@ -73,7 +73,13 @@ const unfinished = new Set<Journal>();
  * closing line now, so the journal says how it ended.
  */
 export function closeUnfinishedRuns(detail: string): void {
-  for (const journal of [...unfinished]) journal.closeNow(detail);
+  for (const journal of [...unfinished]) {
+    try {
+      journal.closeNow(detail);
+    } catch {
+      // An unwritable state dir must not turn an abort into a crash: the next run's recovery lines still explain.
+    }
+  }
 }
 
 export async function readJournal(stateDir: string): Promise<JournalEntry[]> {

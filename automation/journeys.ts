@@ -338,7 +338,6 @@ async function configureStack(run: Run, args: DrStackArgs, preflight: PreflightR
   });
   const stack = existed ?? (await Stack.create(run.stackName, workspace));
   if (existed) await recover(run, stack);
-  args.readyTimeout = readyTimeoutFor(run);
   const existing = existed ? await stack.getAllConfig() : {};
   const previousArgs = existing[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value;
   if (previousArgs) args.secret.name = (JSON.parse(previousArgs) as DrStackArgs).secret.name;
@@ -418,26 +417,35 @@ async function recordCriticalPath(run: Run, stack: Stack): Promise<void> {
   }
 }
 
+/** The resources whose create/update waits on readiness within readyTimeout (stacks/database.ts, stacks/service.ts). */
+const READY_WAITS = new Set(["aws:rds/instance:Instance", "aws:ecs/service:Service"]);
+
 /** Pulumi failures become one ToolError with the engine's last lines (redacted). */
 function engineError(run: Run, operation: string, error: unknown): DrFailoverError {
   if (error instanceof DrFailoverError) return error;
   // The engine was told to stop (Ctrl-C → signal → SIGINT to pulumi): it stopped cleanly.
   if (run.ctx.signal?.aborted) return interrupted(run.stackName, `during pulumi ${operation}`);
   const text = error instanceof Error ? error.message : String(error);
-  const timedOut = run.readyTimeoutMs !== undefined && /timeout while waiting|timed out|deadline exceeded/i.test(text);
-  const stuck = run.clock.spans.find((span) => span.kind === "resource" && span.ok === false);
-  if (timedOut && stuck) {
-    return new ToolError("WAIT_TIMED_OUT", `${stuck.name} (${stuck.resourceType}) was not ready within ${formatDuration(run.readyTimeoutMs!)}, the RTO budget left when the update started`, {
-      details: [run.redact(text.split("\n").find((line) => /timeout|timed out|deadline/i.test(line))?.trim() ?? "")].filter(Boolean),
-      hint: `The RTO is missed at this pace. Check ${stuck.name} in the AWS console; re-run the same command to keep waiting (it resumes, nothing is recreated).`,
-    });
-  }
   const lines = run
     .redact(text)
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith("at ") && !/^(stdout|stderr|code|err\?):?$/.test(line));
   const interesting = lines.filter((line) => /error|failed|refus|denied|exists|not found/i.test(line)).slice(-8);
+  // A wait that outlasted the RTO budget left (the provider's "timeout while waiting for …" on the database or the service).
+  const stuck = operation === "up" && run.readyTimeoutMs !== undefined && /timeout while waiting/i.test(text)
+    ? run.clock.spans.find((span) => span.kind === "resource" && span.ok === false && READY_WAITS.has(span.resourceType ?? ""))
+    : undefined;
+  if (stuck) {
+    return new ToolError("WAIT_TIMED_OUT", `${stuck.name} (${stuck.resourceType}) was not ready within ${formatDuration(run.readyTimeoutMs!)}, the RTO budget left when the update started`, {
+      // The provider's own timeout line first (it has no "error" in it), then the engine's.
+      details: [...new Set([...lines.filter((line) => /timeout while waiting/i.test(line)), ...interesting])].slice(0, 8),
+      hint:
+        run.journey === "drill"
+          ? `The RTO is missed at this pace. The drill tears down what it created (if that fails too: dr-failover destroy --stack ${run.stackName}).`
+          : `The RTO is missed at this pace. Check ${stuck.name} in the AWS console; re-run the same command to keep waiting (it resumes, nothing is recreated).`,
+    });
+  }
   return new ToolError("PULUMI_" + operation.toUpperCase() + "_FAILED", `pulumi ${operation} of ${run.stackName} failed`, {
     details: interesting.length ? interesting : lines.slice(-8),
     hint: "Re-run the same command: the update resumes from the recorded state.",
@@ -515,6 +523,7 @@ export async function runDrill(ctx: JourneyContext, options: DrillOptions = {}):
     const workspaceReady = prepareWorkspace(ctx);
     const preflight = await preflightPhase(run, "drill", options);
     const args = stackArgsFor(ctx.plan, ctx.targetRegion, "drill", runId, preflight, ctx.aws.options.endpoint);
+    args.readyTimeout = readyTimeoutFor(run);
     stack = await configureStack(run, args, preflight, workspaceReady);
     const outputs = await provisionPhase(run, stack);
     run.report.endpoints = endpointsOf(outputs);
@@ -564,6 +573,7 @@ export async function runFailover(ctx: JourneyContext, options: FailoverOptions 
     const workspaceReady = prepareWorkspace(ctx);
     const preflight = await preflightPhase(run, "failover", options);
     const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.options.endpoint);
+    args.readyTimeout = readyTimeoutFor(run);
     const stack = await configureStack(run, args, preflight, workspaceReady);
     const outputs = await provisionPhase(run, stack);
     run.report.endpoints = endpointsOf(outputs);
@@ -688,6 +698,8 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
         const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
         const releasing: DrStackArgs = {
           ...args,
+          // The failover's wait limit is stale by now: releasing protection waits as long as the provider allows.
+          readyTimeout: undefined,
           database: { ...args.database, releasing: true, finalSnapshotIdentifier: args.database.finalSnapshotIdentifier ?? `${args.database.identifier}-final-${stamp}` },
         };
         await stack.setConfig(`${CONFIG_NAMESPACE}:${ARGS_KEY}`, { value: JSON.stringify(releasing) });

@@ -127,7 +127,9 @@ export function s3Backend(backendUrl: string, fallbackRegion: string): { client:
   const endpoint = param("endpoint");
   const insecure = param("disableSSL", "disable_https") === "true";
   const client = new S3Client({
-    region: param("region") ?? fallbackRegion,
+    region: param("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? fallbackRegion,
+    // A URL without region= (the tool warns about it) may name a bucket elsewhere: follow S3's redirect.
+    followRegionRedirects: true,
     endpoint: endpoint ? (/^https?:\/\//.test(endpoint) ? endpoint : `${insecure ? "http" : "https"}://${endpoint}`) : undefined,
     forcePathStyle: param("s3ForcePathStyle", "use_path_style") === "true",
     maxAttempts: 4,
@@ -164,7 +166,17 @@ async function s3Locks(backendUrl: string, region: string, stackName: string): P
  */
 async function stackLocks(ctx: RecoveryContext, stackName: string): Promise<StackLock[]> {
   if (ctx.backendUrl.startsWith("file://")) return fileLocks(ctx.backendUrl.slice("file://".length), stackName);
-  if (ctx.backendUrl.startsWith("s3://")) return s3Locks(ctx.backendUrl, ctx.region, stackName);
+  if (ctx.backendUrl.startsWith("s3://")) {
+    try {
+      return await s3Locks(ctx.backendUrl, ctx.region, stackName);
+    } catch (error) {
+      // Not being able to look is no reason to stop a failover: a lock that is really there stops the engine, with its own message.
+      const message = `could not inspect the locks of stack ${stackName} in ${ctx.backendUrl.split("?")[0]}: ${(error as Error).message}`;
+      ctx.emit({ type: "warning", code: "RECOVERY_LOCKS_UNREADABLE", message });
+      await ctx.journal.write("recovery", "info", message);
+      return [];
+    }
+  }
   return [];
 }
 

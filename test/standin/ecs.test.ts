@@ -80,7 +80,7 @@ describe("stand-in aws:ecs/* on moto", () => {
     const lateUrn = urn("aws:ecs/service:Service", "late");
     const checked = await provider.check(lateUrn, {}, { ...inputs, name: "late", desiredCount: 5 }); // moto runs 2 at first: not steady yet
     type InitFailure = Error & { id?: string; properties?: Record<string, unknown> };
-    const late: InitFailure = await operationDeadline.run(Date.now(), () => provider.create(lateUrn, checked.inputs)).then(
+    const late: InitFailure = await operationDeadline.run({ deadline: Date.now(), timeoutMs: 0 }, () => provider.create(lateUrn, checked.inputs)).then(
       () => new Error("created in time") as InitFailure,
       (error: InitFailure) => error,
     );

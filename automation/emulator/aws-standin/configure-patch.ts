@@ -59,7 +59,8 @@ export function installConfigurePatch(onConfigure: (config: StandinConfig) => vo
         if (!original) continue;
         implementation[method] = (call: Call, callback: Callback) => {
           const seconds = Number(call.request.getTimeout?.() ?? 0);
-          return operationDeadline.run(seconds > 0 ? Date.now() + seconds * 1000 : undefined, () => original.call(implementation, call, callback));
+          const limit = seconds > 0 ? { deadline: Date.now() + seconds * 1000, timeoutMs: seconds * 1000 } : undefined;
+          return operationDeadline.run(limit, () => original.call(implementation, call, callback));
         };
       }
       implementation.configure = (call: Call, callback: Callback) => {

@@ -23,6 +23,7 @@ import {
   deepEqual,
   isEmpty,
   operationTimeLeftMs,
+  operationTimeoutMs,
   randomHex,
   sleep,
   unwrap,
@@ -150,7 +151,8 @@ export class StandinProvider implements provider.Provider {
     const left = operationTimeLeftMs();
     if (left === undefined || ms <= left) return sleep(ms);
     await sleep(left);
-    throw new Error(`${operation === "create" ? "creating" : "updating"} ${token}: timeout while waiting for it to become ready (timeout: ${Math.round(left / 1000)}s)`);
+    const timeout = Math.round((operationTimeoutMs() ?? left) / 1000);
+    throw new Error(`${operation === "create" ? "creating" : "updating"} ${token}: timeout while waiting for it to become ready (timeout: ${timeout}s)`);
   }
 
   async check(urn: string, olds: Props, news: Props): Promise<provider.CheckResult> {

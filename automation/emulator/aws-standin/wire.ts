@@ -135,12 +135,17 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * sent as CreateRequest/UpdateRequest.timeout; see configure-patch.ts), as the
  * real provider honours it; undefined when none was set.
  */
-export const operationDeadline = new AsyncLocalStorage<number | undefined>();
+export const operationDeadline = new AsyncLocalStorage<{ deadline: number; timeoutMs: number } | undefined>();
 
 /** Milliseconds left before the engine's deadline, if it set one. */
 export function operationTimeLeftMs(): number | undefined {
-  const deadline = operationDeadline.getStore();
-  return deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+  const store = operationDeadline.getStore();
+  return store === undefined ? undefined : Math.max(0, store.deadline - Date.now());
+}
+
+/** The engine's timeout for the operation being served (as customTimeouts gave it), if any. */
+export function operationTimeoutMs(): number | undefined {
+  return operationDeadline.getStore()?.timeoutMs;
 }
 
 /** Polls until `probe` returns a value (not undefined) or the timeout expires. */
