@@ -50,17 +50,31 @@ export function stackNameFor(app: string, mode: DrMode, targetRegion: string, ru
   return mode === "drill" ? `${app}-drill-${targetRegion}-${runId}` : `${app}-failover-${targetRegion}`;
 }
 
+const pulumiCommands = new Map<string, Promise<PulumiCommand>>();
+
+/** `PulumiCommand.get` runs `pulumi version` (a third of a second of CPU): once per process and installation. */
+function pulumiCommandAt(root: string | undefined): Promise<PulumiCommand> {
+  const key = root ?? "";
+  let command = pulumiCommands.get(key);
+  if (!command) {
+    command = PulumiCommand.get(root ? { root } : undefined);
+    command.catch(() => pulumiCommands.delete(key));
+    pulumiCommands.set(key, command);
+  }
+  return command;
+}
+
 /** Where the Pulumi CLI comes from: $DR_FAILOVER_PULUMI_ROOT, the PATH, or (emulator) the one built from Go modules. */
 async function pulumiCommand(emulator: boolean): Promise<PulumiCommand> {
   const root = process.env.DR_FAILOVER_PULUMI_ROOT;
-  if (root) return PulumiCommand.get({ root });
+  if (root) return pulumiCommandAt(root);
   const onPath = (process.env.PATH ?? "").split(delimiter).some((dir) => dir && existsSync(join(dir, "pulumi")));
-  if (onPath) return PulumiCommand.get();
+  if (onPath) return pulumiCommandAt(undefined);
   if (emulator) {
     const { stdout } = await execa("bash", [join(EMULATOR_DIR, "build-pulumi-cli.sh")], { stdin: "ignore" }).catch((cause) => {
       throw new ToolError("PULUMI_CLI_BUILD", "could not build the Pulumi CLI from the Go module proxy", { cause });
     });
-    return PulumiCommand.get({ root: stdout.trim().split("\n").pop()! });
+    return pulumiCommandAt(stdout.trim().split("\n").pop()!);
   }
   throw new ToolError("PULUMI_CLI_NOT_FOUND", "the Pulumi CLI is not on PATH", {
     hint: "Install it (https://www.pulumi.com/docs/install/) or set DR_FAILOVER_PULUMI_ROOT to a folder holding bin/pulumi.",

@@ -8,7 +8,9 @@ export default defineConfig({
     exclude: ["**/node_modules/**", "**/dist/**"],
     globalSetup: ["test/support/global-setup.ts"],
     // The SDK's notice about its Node 22 plans would repeat in every worker's output.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    // GOGC: the tests call the Pulumi CLI ~450 times for small stacks; a lazier Go GC saves a
+    // third of each short call's CPU (0.33 → 0.21 s for `pulumi version`).
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", GOGC: "400" },
     // The real engine and moto are shared machine resources: two workers on two cores.
     maxWorkers: 2,
     // Engine journeys take 10–60 s alone; a loaded 2-core machine can triple that.

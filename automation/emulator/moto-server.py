@@ -6,10 +6,21 @@ and moto resolves such an attachment only when it loads AWS-managed policies
 of CPU each time moto builds an IAM backend: after every /moto-api/reset and on
 the first call for an account. Everything else is moto's own server, unchanged.
 
-Usage: python moto-server.py [moto_server arguments]
+Usage:
+  python moto-server.py [moto_server arguments]
+      one server, as moto_server would run it.
+  python moto-server.py --pool SOCKET
+      a pool for test suites that start many servers: it imports moto and loads
+      the models of the services the DR stack uses once (~4 s of CPU a server
+      otherwise pays on its first requests), then forks a fresh, empty server on
+      a free loopback port for each request on the unix socket SOCKET. A request
+      is one JSON line {"env": {...}}; the answer is one JSON line {"pid", "port"}.
+      SIGTERM stops the pool and every server it forked.
 """
 import json
 import os
+import signal
+import socket
 import sys
 
 from moto.iam import models as iam_models
@@ -28,4 +39,113 @@ os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
 from moto.server import main  # noqa: E402  (after the patch, as moto_server would run)
 
-sys.exit(main())
+# One cheap read per service the tool, the stand-in and the seeded world call:
+# (signing name, method, path, body, X-Amz-Target).
+WARM_UP = [
+    ("rds", "POST", "/", "Action=DescribeDBInstances&Version=2014-10-31", None),
+    ("ec2", "POST", "/", "Action=DescribeVpcs&Version=2016-11-15", None),
+    ("elasticloadbalancing", "POST", "/", "Action=DescribeLoadBalancers&Version=2015-12-01", None),
+    ("iam", "POST", "/", "Action=ListRoles&Version=2010-05-08", None),
+    ("sts", "POST", "/", "Action=GetCallerIdentity&Version=2011-06-15", None),
+    ("s3", "GET", "/", "", None),
+    ("route53", "GET", "/2013-04-01/hostedzone", "", None),
+    ("secretsmanager", "POST", "/", "{}", "secretsmanager.ListSecrets"),
+    ("ecs", "POST", "/", "{}", "AmazonEC2ContainerServiceV20141113.ListClusters"),
+    ("kms", "POST", "/", "{}", "TrentService.ListKeys"),
+    ("ecr", "POST", "/", "{}", "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories"),
+]
+
+
+def warm(app):
+    """Imports the backends and loads the service models, then forgets what the reads created."""
+    from werkzeug.test import Client
+
+    client = Client(app)
+    for service, method, path, body, target in WARM_UP:
+        headers = {
+            "Host": "127.0.0.1",
+            "Authorization": f"AWS4-HMAC-SHA256 Credential=test/20260101/ap-northeast-3/{service}/aws4_request, SignedHeaders=host, Signature=0",
+        }
+        if target:
+            headers.update({"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+        elif body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        response = client.open(path, method=method, data=body, headers=headers)
+        if response.status_code >= 400:
+            print(f"moto-server.py: warm-up {service} answered {response.status_code}", file=sys.stderr)
+    client.post("/moto-api/reset")
+
+
+def die_with_parent():
+    """A server must not outlive its pool (a crashed test runner leaves no moto behind)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def serve(app, conn, request):
+    from moto.server import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request on the suite's stderr
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    die_with_parent()
+    os.environ.update({str(k): str(v) for k, v in request.get("env", {}).items()})
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    port = server.socket.getsockname()[1]
+    os.environ["MOTO_PORT"] = str(port)
+    conn.sendall((json.dumps({"pid": os.getpid(), "port": port}) + "\n").encode())
+    conn.close()
+    server.serve_forever()
+    os._exit(0)
+
+
+def pool(socket_path):
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    app = DomainDispatcherApplication(create_backend_app)
+    warm(app)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    listener.listen(16)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked servers are reaped as they exit
+    forked = []
+
+    def stop(*_):
+        for pid in forked:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass  # already stopped by its test
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print("ready", flush=True)
+    while True:
+        conn, _ = listener.accept()
+        try:
+            request = json.loads(conn.makefile().readline() or "{}")
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    listener.close()
+                    serve(app, conn, request)
+                finally:
+                    os._exit(1)  # never back into the pool's loop
+            forked.append(pid)
+        except Exception as error:  # a bad request must not take the pool down
+            print(f"moto-server.py: pool request failed: {error}", file=sys.stderr)
+        conn.close()
+
+
+if len(sys.argv) == 3 and sys.argv[1] == "--pool":
+    pool(sys.argv[2])
+else:
+    sys.exit(main())

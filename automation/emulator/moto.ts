@@ -4,7 +4,7 @@
  * comes from each request's SigV4 scope).
  */
 import { execa, type ResultPromise } from "execa";
-import { createServer } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ToolError } from "../errors.js";
@@ -71,8 +71,56 @@ async function waitUntilUp(endpoint: string, child: ResultPromise, timeoutMs: nu
   });
 }
 
+/**
+ * Asks a moto pool (`moto-server.py --pool SOCKET`, started once by the test
+ * suite) for a fresh server: a fork of a moto that has already loaded what the
+ * DR stack uses. Saves each server ~4 s of CPU on its first requests.
+ */
+async function forkFromPool(socketPath: string, env: Record<string, string>): Promise<MotoServer> {
+  const answer = await new Promise<string>((resolve, reject) => {
+    let received = "";
+    const connection = createConnection(socketPath, () => connection.end(`${JSON.stringify({ env })}\n`));
+    connection.setEncoding("utf8");
+    connection.on("data", (chunk: string) => (received += chunk));
+    connection.on("end", () => resolve(received));
+    connection.on("error", reject);
+  }).catch((cause: unknown) => {
+    throw new ToolError("EMULATOR_START", `the moto pool at ${socketPath} did not answer`, {
+      hint: "Unset DR_FAILOVER_MOTO_POOL to start moto directly, or restart the test run.",
+      cause,
+    });
+  });
+  const { pid, port } = JSON.parse(answer) as { pid: number; port: number };
+  const endpoint = `http://127.0.0.1:${port}`;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    endpoint,
+    port,
+    async reset() {
+      await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+    },
+    async stop() {
+      if (alive()) process.kill(pid, "SIGTERM");
+      // Not our child: the pool reaps it; wait until it is gone so the port is free.
+      for (let i = 0; i < 100 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+  };
+}
+
 /** Starts moto on a free loopback port and waits until it answers. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
+  // AWS-managed IAM policies (e.g. AmazonECSTaskExecutionRolePolicy) exist only when moto loads them
+  // (moto-server.py loads just those; a bare moto_server loads all ~1,400, ~1.5 s per reset).
+  const env = { MOTO_ECS_SERVICE_RUNNING: String(options.ecsServiceRunning ?? 2), MOTO_IAM_LOAD_MANAGED_POLICIES: "true" };
+  const pool = process.env.DR_FAILOVER_MOTO_POOL;
+  if (pool && !options.motoServerPath) return forkFromPool(pool, env);
   const motoServerPath = options.motoServerPath ?? process.env.DR_FAILOVER_MOTO_SERVER ?? (await installMoto());
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -85,9 +133,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     stderr: "ignore",
     cleanup: true,
     reject: false,
-    // AWS-managed IAM policies (e.g. AmazonECSTaskExecutionRolePolicy) exist only when moto loads them
-    // (moto-server.py loads just those; a bare moto_server loads all ~1,400, ~1.5 s per reset).
-    env: { MOTO_ECS_SERVICE_RUNNING: String(options.ecsServiceRunning ?? 2), MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
+    env,
   });
   await waitUntilUp(endpoint, child, options.startTimeoutMs ?? 30_000);
   return {
@@ -96,6 +142,36 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     async reset() {
       await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
     },
+    async stop() {
+      child.kill("SIGTERM");
+      await child;
+    },
+  };
+}
+
+/**
+ * Starts a moto pool on a unix socket (see moto-server.py): what a test suite
+ * sets DR_FAILOVER_MOTO_POOL to, so that each startMoto forks a warm server.
+ */
+export async function startMotoPool(socketPath: string, motoServerPath: string): Promise<{ stop(): Promise<void> }> {
+  const python = join(dirname(motoServerPath), "python");
+  const child = execa(python, [join(EMULATOR_DIR, "moto-server.py"), "--pool", socketPath], {
+    stdin: "ignore",
+    stderr: "inherit",
+    cleanup: true,
+    reject: false,
+    env: { MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
+  });
+  const ready = await new Promise<boolean>((resolve) => {
+    child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("ready") && resolve(true));
+    void child.finally(() => resolve(false));
+  });
+  if (!ready) {
+    throw new ToolError("EMULATOR_START", `the moto pool did not start (${python} ${join(EMULATOR_DIR, "moto-server.py")} --pool)`, {
+      hint: "Run automation/emulator/install-moto.sh by hand to see why.",
+    });
+  }
+  return {
     async stop() {
       child.kill("SIGTERM");
       await child;

@@ -3,7 +3,7 @@
  * the CLI's pid, as a terminal sends it. The first stops the engine cleanly
  * (exit 130, the journal says where); a second aborts at once (the journal
  * still gets its closing line). The next run completes and leaves nothing
- * behind. SIGKILL: crash-resume.test.ts.
+ * behind. SIGKILL: crash-failover.test.ts and crash-drill.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJournal } from "../../automation/journal.js";

@@ -3,7 +3,7 @@ import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
 import { operationDeadline } from "../../automation/emulator/aws-standin/wire.js";
-import { checkAndCreate, REGION_B, sdk, standinProvider, startMoto, urn, type MotoServer } from "../support/standin-moto.js";
+import { checkAndCreate, REGION_B, sdk, standinProvider, startMoto, urn, type MotoServer, ec2 } from "../support/standin-moto.js";
 
 describe("stand-in aws:ecs/* on moto", () => {
   let moto: MotoServer;
@@ -13,9 +13,9 @@ describe("stand-in aws:ecs/* on moto", () => {
 
   beforeAll(async () => {
     moto = await startMoto({ ecsServiceRunning: 2 });
-    const ec2 = sdk(moto, REGION_B).ec2();
-    subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 2).map((s) => s.SubnetId!);
-    securityGroups = (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups!.slice(0, 1).map((g) => g.GroupId!);
+    const network = ec2(moto, REGION_B);
+    subnets = (await network.send(new DescribeSubnetsCommand({}))).Subnets!.slice(0, 2).map((s) => s.SubnetId!);
+    securityGroups = (await network.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups!.slice(0, 1).map((g) => g.GroupId!);
     provider = standinProvider(moto, REGION_B);
   }, 120_000);
 

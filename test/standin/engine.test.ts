@@ -17,7 +17,7 @@ import {
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REGION_A, REGION_B, sdk, startMoto, type MotoServer } from "../support/standin-moto.js";
+import { REGION_A, REGION_B, sdk, startMoto, type MotoServer, ec2 } from "../support/standin-moto.js";
 import { pluginScript } from "../support/standin-plugin.js";
 
 // The global setup builds (or finds) the CLI and exports its root: this test never skips.
@@ -46,9 +46,9 @@ describe("the stand-in under the real Pulumi engine", () => {
     await a.rds().send(new CreateDBInstanceCommand({ DBInstanceIdentifier: "prod-db", DBInstanceClass: "db.t3.micro", Engine: "postgres", MasterUsername: "app", MasterUserPassword: "source-pw-1", AllocatedStorage: 20 }));
     const snap = await a.rds().send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "prod-db", DBSnapshotIdentifier: "prod-snap" }));
     await b.rds().send(new CopyDBSnapshotCommand({ SourceDBSnapshotIdentifier: snap.DBSnapshot!.DBSnapshotArn, TargetDBSnapshotIdentifier: "dr-snap" }));
-    const vpcId = (await b.ec2().send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }))).Vpcs![0]!.VpcId!;
-    const subnets = (await b.ec2().send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).Subnets!.slice(0, 2).map((x) => x.SubnetId!);
-    const securityGroups = (await b.ec2().send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).SecurityGroups!.slice(0, 1).map((g) => g.GroupId!);
+    const vpcId = (await ec2(moto, REGION_B).send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }))).Vpcs![0]!.VpcId!;
+    const subnets = (await ec2(moto, REGION_B).send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).Subnets!.slice(0, 2).map((x) => x.SubnetId!);
+    const securityGroups = (await ec2(moto, REGION_B).send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).SecurityGroups!.slice(0, 1).map((g) => g.GroupId!);
     await b.rds().send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: "dr-subnets", DBSubnetGroupDescription: "dr", SubnetIds: subnets }));
     const auto = await import("@pulumi/pulumi/automation/index.js");
 

@@ -3,7 +3,7 @@ import { DescribeListenersCommand, DescribeLoadBalancersCommand } from "@aws-sdk
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
-import { checkAndCreate, REGION_B, sdk, standinProvider, startMoto, urn, type MotoServer } from "../support/standin-moto.js";
+import { checkAndCreate, REGION_B, sdk, standinProvider, startMoto, urn, type MotoServer, ec2 } from "../support/standin-moto.js";
 
 describe("stand-in aws:lb/* and data sources on moto", () => {
   let moto: MotoServer;
@@ -19,10 +19,10 @@ describe("stand-in aws:lb/* and data sources on moto", () => {
   });
 
   it("load balancer, target group and listener", async () => {
-    const ec2 = sdk(moto, REGION_B).ec2();
-    const vpcId = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }))).Vpcs![0]!.VpcId!;
-    const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).Subnets!.slice(0, 2).map((s) => s.SubnetId!);
-    const securityGroups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).SecurityGroups!.map((g) => g.GroupId!).slice(0, 1);
+    const network = ec2(moto, REGION_B);
+    const vpcId = (await network.send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }))).Vpcs![0]!.VpcId!;
+    const subnets = (await network.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).Subnets!.slice(0, 2).map((s) => s.SubnetId!);
+    const securityGroups = (await network.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).SecurityGroups!.map((g) => g.GroupId!).slice(0, 1);
 
     const lbUrn = urn("aws:lb/loadBalancer:LoadBalancer", "a-very-long-load-balancer-name-for-tests");
     const lb = await checkAndCreate(provider, lbUrn, { loadBalancerType: "application", internal: false, subnets, securityGroups, tags: { app: "dr" } });

@@ -22,6 +22,7 @@ import {
   startMoto,
   urn,
   type MotoServer,
+  ec2,
 } from "../support/standin-moto.js";
 
 const TYPE = "aws:rds/instance:Instance";
@@ -52,7 +53,7 @@ describe("stand-in aws:rds/instance:Instance on moto", () => {
         TargetDBSnapshotIdentifier: "dr-snap",
       }),
     );
-    const subnets = await b.ec2().send(new DescribeSubnetsCommand({}));
+    const subnets = await ec2(moto, REGION_B).send(new DescribeSubnetsCommand({}));
     subnetGroup = "dr-subnets";
     await b.rds().send(
       new CreateDBSubnetGroupCommand({

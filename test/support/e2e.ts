@@ -15,6 +15,7 @@ import { standinBinDir } from "../../automation/emulator/session.js";
 import { recordingSink } from "../../automation/events.js";
 import type { JourneyContext } from "../../automation/journeys.js";
 import { loadPlan, type Plan } from "../../automation/plan.js";
+import { openWorkspace } from "../../automation/workspace.js";
 import { planRegions, summarizeMotoState, type MotoStateSummary } from "./moto-state.js";
 
 export const TARGET = "ap-northeast-3";
@@ -36,6 +37,8 @@ export interface E2eRun {
   events: ReturnType<typeof recordingSink>;
   context(overrides?: Partial<JourneyContext>): JourneyContext;
   summary(): Promise<MotoStateSummary>;
+  /** The stacks in this run's state backend. */
+  stacks(): Promise<string[]>;
 }
 
 export async function startE2eWorld(): Promise<E2eWorld> {
@@ -57,6 +60,20 @@ export async function startE2eWorld(): Promise<E2eWorld> {
         aws.destroy();
         await app.stop();
       });
+      const context = (overrides: Partial<JourneyContext> = {}): JourneyContext => ({
+        plan,
+        targetRegion: TARGET,
+        aws,
+        emit: events,
+        connectTo: () => ({ host: "127.0.0.1", port: app.port }),
+        // The state's secrets under the world's KMS key; without secretsProvider the emulator's passphrase.
+        workspace: {
+          stateDir,
+          secretsProvider: emulatorSecretsProvider(moto.endpoint, TARGET, world.stateKeyAlias),
+          emulator: { standinBinDir: standinBinDir() },
+        },
+        ...overrides,
+      });
       return {
         world,
         plan,
@@ -64,21 +81,12 @@ export async function startE2eWorld(): Promise<E2eWorld> {
         aws,
         app,
         events,
-        context: (overrides = {}) => ({
-          plan,
-          targetRegion: TARGET,
-          aws,
-          emit: events,
-          connectTo: () => ({ host: "127.0.0.1", port: app.port }),
-          // The state's secrets under the world's KMS key; without secretsProvider the emulator's passphrase.
-          workspace: {
-            stateDir,
-            secretsProvider: emulatorSecretsProvider(moto.endpoint, TARGET, world.stateKeyAlias),
-            emulator: { standinBinDir: standinBinDir() },
-          },
-          ...overrides,
-        }),
+        context,
         summary: () => summarizeMotoState(moto.endpoint, planRegions(plan)),
+        async stacks() {
+          const workspace = await openWorkspace(context().workspace);
+          return (await workspace.listStacks()).map((summary) => summary.name);
+        },
       };
     },
     async stop() {

@@ -4,7 +4,10 @@
  * project compiled (the stand-in plugin runs from dist/).
  */
 import { execa } from "execa";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startMotoPool } from "../../automation/emulator/moto.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const scripts = join(root, "automation", "emulator");
@@ -14,7 +17,7 @@ async function lastLine(script: string): Promise<string> {
   return stdout.trim().split("\n").pop()!;
 }
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   const [motoServer, pulumiRoot] = await Promise.all([
     process.env.DR_FAILOVER_MOTO_SERVER ?? lastLine("install-moto.sh"),
     process.env.DR_FAILOVER_PULUMI_ROOT ?? lastLine("build-pulumi-cli.sh"),
@@ -24,4 +27,12 @@ export default async function setup(): Promise<void> {
   process.env.DR_FAILOVER_MOTO_SERVER = motoServer;
   process.env.DR_FAILOVER_PULUMI_ROOT = pulumiRoot;
   process.env.PULUMI_SKIP_UPDATE_CHECK = "true";
+  // ~20 test files each start moto: forks of one warm pool skip moto's ~4 s of first-request loading.
+  const poolDir = mkdtempSync(join(tmpdir(), "dr-moto-pool-"));
+  const pool = await startMotoPool(join(poolDir, "pool.sock"), motoServer);
+  process.env.DR_FAILOVER_MOTO_POOL = join(poolDir, "pool.sock");
+  return async () => {
+    await pool.stop();
+    rmSync(poolDir, { recursive: true, force: true });
+  };
 }

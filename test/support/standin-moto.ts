@@ -3,6 +3,8 @@
  * file, a provider configured for a region with moto as every endpoint, and
  * helpers to build URNs and SDK clients.
  */
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { EMULATOR_CREDENTIALS } from "../../automation/emulator/clients.js";
 import { startMoto, type MotoServer } from "../../automation/emulator/moto.js";
 import { buildConfig, Clients, type StandinConfig } from "../../automation/emulator/aws-standin/config.js";
 import { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
@@ -17,7 +19,7 @@ export function standinConfig(moto: MotoServer, region: string): StandinConfig {
   // The shape the engine sends for `new aws.Provider(..., { region, endpoints: [...] })`:
   // endpoints travel JSON-encoded.
   const endpoints = JSON.stringify([
-    { rds: moto.endpoint, s3: moto.endpoint, route53: moto.endpoint, secretsmanager: moto.endpoint, ecs: moto.endpoint, elbv2: moto.endpoint, ec2: moto.endpoint, iam: moto.endpoint },
+    { rds: moto.endpoint, s3: moto.endpoint, route53: moto.endpoint, secretsmanager: moto.endpoint, ecs: moto.endpoint, elbv2: moto.endpoint, iam: moto.endpoint },
   ]);
   return buildConfig({}, { region, endpoints, accessKey: "test", secretKey: "test", s3UsePathStyle: "true" }, {});
 }
@@ -28,6 +30,11 @@ export function standinProvider(moto: MotoServer, region: string): StandinProvid
 
 export function sdk(moto: MotoServer, region: string): Clients {
   return new Clients(standinConfig(moto, region));
+}
+
+/** The stand-in never calls EC2; tests read the default network through this client. */
+export function ec2(moto: MotoServer, region: string): EC2Client {
+  return new EC2Client({ endpoint: moto.endpoint, region, credentials: EMULATOR_CREDENTIALS });
 }
 
 export function urn(type: string, name: string): string {

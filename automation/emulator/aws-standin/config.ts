@@ -4,7 +4,6 @@
  */
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
@@ -30,7 +29,6 @@ const ENDPOINT_KEYS: Record<string, string[]> = {
   secretsmanager: ["secretsmanager"],
   ecs: ["ecs"],
   elbv2: ["elbv2", "lb", "elb"],
-  ec2: ["ec2"],
   iam: ["iam"],
   sts: ["sts"],
 };
@@ -160,9 +158,6 @@ export class Clients {
   }
   elbv2(): ElasticLoadBalancingV2Client {
     return this.get("elbv2", () => new ElasticLoadBalancingV2Client(this.options("elbv2")));
-  }
-  ec2(): EC2Client {
-    return this.get("ec2", () => new EC2Client(this.options("ec2")));
   }
   iam(): IAMClient {
     return this.get("iam", () => new IAMClient(this.options("iam")));

@@ -1,0 +1,71 @@
+/**
+ * The failover's edges end-to-end (real engine, stand-in plugin, moto): a
+ * restore that outlasts the RTO budget left, and a destroy that must not restore
+ * nothing over a switched production record.
+ */
+import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readRecord, recordTarget } from "../../automation/dns.js";
+import { RefusedError, ToolError } from "../../automation/errors.js";
+import { runDestroy, runFailover } from "../../automation/journeys.js";
+import { openWorkspace } from "../../automation/workspace.js";
+import { startE2eWorld, TARGET, type E2eWorld } from "../support/e2e.js";
+
+let e2e: E2eWorld;
+beforeAll(async () => {
+  e2e = await startE2eWorld();
+});
+afterAll(async () => {
+  await e2e?.stop();
+});
+
+const PROD = "api.peoplebooster.example.com";
+
+describe("failover and destroy at the edges", () => {
+  it("a database restore that outlasts the RTO budget left fails naming the step, and the re-run resumes with the same database", async () => {
+    const run = await e2e.seed();
+    // The restore takes 60 s (modeled by the stand-in); the incident began 3 h 59 m 45 s ago: 15 s of the 4 h RTO are left.
+    const latency = { DR_STANDIN_LATENCY_SCALE: "0.01", DR_STANDIN_LATENCY_MODEL: JSON.stringify({ "aws:rds/instance:Instance": { create: 6_000 } }) };
+    Object.assign(process.env, latency);
+    let failure;
+    try {
+      const incidentStart = new Date(Date.now() - run.plan.objectives.rto + 15_000);
+      failure = await runFailover(run.context({ incidentStart }), { confirm: PROD }).catch((error) => error);
+    } finally {
+      for (const key of Object.keys(latency)) delete process.env[key];
+    }
+    expect(failure).toBeInstanceOf(ToolError);
+    expect(failure.code).toBe("WAIT_TIMED_OUT");
+    expect(failure.message).toMatch(/^database \(aws:rds\/instance:Instance\) was not ready within 0:00:(0\d|1[0-5]), the RTO budget left when the update started$/);
+    expect(failure.details.join("\n")).toMatch(/timeout while waiting/);
+    expect(failure.hint).toMatch(/re-run the same command/);
+    // The production record was not switched; the database exists and is kept by the re-run.
+    expect(recordTarget(await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD))).toBe(run.world.productionRecordValue);
+    const rds = run.aws.rds(TARGET);
+    const restored = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))).DBInstances![0];
+
+    const resumed = await runFailover(run.context(), { confirm: PROD });
+    expect(resumed.result).toBe("succeeded");
+    const kept = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))).DBInstances![0];
+    expect(kept.DbiResourceId).toBe(restored.DbiResourceId);
+  });
+
+  it("destroy refuses while production points at the DR stack with no recorded previous value, unless forced", async () => {
+    const run = await e2e.seed();
+    await runFailover(run.context(), { confirm: PROD });
+    const workspace = await openWorkspace(run.context().workspace);
+    await workspace.removeConfig("peoplebooster-failover-ap-northeast-3", "dr-failover:previousProductionRecord");
+
+    const refused = await runDestroy(run.context()).catch((error) => error);
+    expect(refused).toBeInstanceOf(RefusedError);
+    expect(refused.code).toBe("PRODUCTION_STILL_SWITCHED");
+    expect(await run.stacks()).toEqual(["peoplebooster-failover-ap-northeast-3"]);
+    const db = await run.aws.rds(TARGET).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }));
+    expect(db.DBInstances).toHaveLength(1);
+
+    const forced = await runDestroy(run.context(), { force: true });
+    expect(forced.result).toBe("succeeded");
+    expect(forced.warnings.map((warning) => warning.code)).toContain("FORCED_WITH_PRODUCTION_SWITCHED");
+    expect(await run.stacks()).toEqual([]);
+  });
+});

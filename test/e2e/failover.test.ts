@@ -1,0 +1,93 @@
+/**
+ * The failover and its destroy end-to-end: real Pulumi engine (CLI built from
+ * Go modules), the stand-in aws plugin, moto. What they leave behind in moto is
+ * compared with what the seeded world held before. Budget and refusals:
+ * failover-safety.test.ts.
+ */
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readRecord, recordTarget } from "../../automation/dns.js";
+import { runDestroy, runFailover, runPreview } from "../../automation/journeys.js";
+import { getStatus } from "../../automation/status.js";
+import { diffMotoState } from "../support/moto-state.js";
+import { startE2eWorld, TARGET, type E2eWorld } from "../support/e2e.js";
+
+let e2e: E2eWorld;
+beforeAll(async () => {
+  e2e = await startE2eWorld();
+});
+afterAll(async () => {
+  await e2e?.stop();
+});
+
+const PROD = "api.peoplebooster.example.com";
+
+describe("failover and destroy", () => {
+  it("switches production DNS, survives a re-run without replacing the database, and destroy restores everything", async () => {
+    const run = await e2e.seed();
+    const seeded = await run.summary();
+    const rds = run.aws.rds(TARGET);
+    // The replica bucket is bound, never written: every object version is the same after all three journeys.
+    const versions = async () => (await run.aws.s3(TARGET).send(new ListObjectVersionsCommand({ Bucket: run.world.replicaBucket }))).Versions?.map((v) => `${v.Key}@${v.VersionId}:${v.ETag}`).sort();
+    const versionsBefore = await versions();
+    expect(versionsBefore?.length).toBeGreaterThan(0);
+
+    const preview = await runPreview(run.context());
+    expect(preview.changeSummary.create).toBeGreaterThan(10);
+    expect(diffMotoState(seeded, await run.summary())).toEqual({ added: {}, removed: {} });
+    expect(await run.stacks()).toEqual([]);
+
+    const first = await runFailover(run.context(), { confirm: PROD });
+    expect(first.result).toBe("succeeded");
+    expect(first.dns).toMatchObject({ record: PROD, previous: run.world.productionRecordValue });
+    const switched = await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD);
+    expect(recordTarget(switched)).toBe(first.endpoints?.loadBalancer?.toLowerCase());
+    expect(first.rto?.dnsTtlSeconds).toBe(run.plan.dns.ttl);
+    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))).DBInstances![0];
+    expect(db.DeletionProtection).toBe(true);
+
+    const status = await getStatus({ ...run.context(), plan: run.plan });
+    expect(status).toEqual([expect.objectContaining({ stackName: "peoplebooster-failover-ap-northeast-3", mode: "failover" })]);
+    expect(status[0].endpoints?.loadBalancer).toBe(first.endpoints?.loadBalancer);
+
+    // A second failover (e.g. after a crash, or with a newer snapshot) changes nothing and keeps the database.
+    const second = await runFailover(run.context(), { confirm: PROD });
+    expect(second.result).toBe("succeeded");
+    expect(second.dns?.previous).toBe(run.world.productionRecordValue);
+    expect(second.spans.filter((span) => span.kind === "resource")).toEqual([]);
+    const dbAgain = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))).DBInstances![0];
+    expect(dbAgain.InstanceCreateTime).toEqual(db.InstanceCreateTime);
+    expect(dbAgain.DbiResourceId).toBe(db.DbiResourceId);
+
+    const destroyed = await runDestroy(run.context());
+    expect(destroyed.result).toBe("succeeded");
+    const restored = await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD);
+    expect(recordTarget(restored)).toBe(run.world.productionRecordValue);
+    const finals = (await rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter((snapshot) => snapshot.DBSnapshotIdentifier?.startsWith("peoplebooster-production-dr-final-"));
+    expect(finals).toHaveLength(1);
+    expect(await run.stacks()).toEqual([]);
+    const diff = diffMotoState(seeded, await run.summary());
+    expect(diff.removed).toEqual({});
+    // What a failover leaves on purpose: the final snapshot, and its secret in its 7-day recovery window.
+    expect(diff.added).toEqual({
+      [`rds/${TARGET}/snapshots`]: [finals[0].DBSnapshotIdentifier],
+      [`secretsmanager/${TARGET}/secrets`]: [expect.stringMatching(/^peoplebooster\/production\/database\/dr-failover-[0-9a-f]{4} \(scheduled for deletion\)$/)],
+    });
+    expect(await versions()).toEqual(versionsBefore);
+    // Preview, two failovers and a destroy: four engine runs (each with crash-recovery checks) on a shared 2-core box.
+  }, 240_000);
+
+  it("refuses a failover without the confirmation, before anything is created", async () => {
+    const run = await e2e.seed();
+    const before = await run.summary();
+    await expect(runFailover(run.context(), {})).rejects.toMatchObject({ code: "CONFIRM_REQUIRED" });
+    await expect(runFailover(run.context(), { confirm: "drill-api.peoplebooster.example.com" })).rejects.toMatchObject({ code: "CONFIRM_MISMATCH" });
+    expect(diffMotoState(before, await run.summary())).toEqual({ added: {}, removed: {} });
+  });
+
+  it("destroy of a stack that does not exist says so", async () => {
+    const run = await e2e.seed();
+    await expect(runDestroy(run.context())).rejects.toMatchObject({ code: "STACK_NOT_FOUND" });
+  });
+});
