@@ -3,7 +3,7 @@
  * backend (local file backend by default: works with no account), secrets, the
  * CLI to use, and engine events turned into resource spans.
  */
-import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent } from "@pulumi/pulumi/automation/index.js";
+import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError, type EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import { execa } from "execa";
 import { existsSync } from "node:fs";
 import { access, constants, mkdir } from "node:fs/promises";
@@ -161,11 +161,12 @@ export async function checkStateBackend(options: WorkspaceOptions): Promise<void
   await openWorkspace(options);
 }
 
-/** The stack if it exists, else undefined. */
+/** The stack if it exists, else undefined (one CLI call: selecting a missing stack says so). */
 export async function findStack(workspace: LocalWorkspace, stackName: string): Promise<Stack | undefined> {
-  const stacks = await workspace.listStacks();
-  if (!stacks.some((summary) => summary.name === stackName)) return undefined;
-  return Stack.select(stackName, workspace);
+  return Stack.select(stackName, workspace).catch((error: unknown) => {
+    if (error instanceof StackNotFoundError) return undefined;
+    throw error;
+  });
 }
 
 /** Short resource name and type from a URN (…::type::name). */

@@ -54,9 +54,10 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-beforeEach(async () => {
+/** A fresh, empty moto for each test that seeds its own world. */
+const resetMoto = async () => {
   await moto.reset();
-});
+};
 
 const seed = (faults: Parameters<typeof seedWorld>[0]["faults"] = {}, now?: Date) =>
   seedWorld({ endpoint: moto.endpoint, plan, targetRegion: TARGET, faults, now });
@@ -81,7 +82,9 @@ describe("seedWorld: the healthy world", () => {
   let world: SeededWorld;
   const now = new Date("2025-03-14T09:26:53Z");
 
-  beforeEach(async () => {
+  // The tests below only read: one seeded world serves them all.
+  beforeAll(async () => {
+    await resetMoto();
     world = await seed({}, now);
   }, SLOW);
 
@@ -213,6 +216,8 @@ describe("seedWorld: the healthy world", () => {
 });
 
 describe("seedWorld: faults build bad worlds", () => {
+  beforeEach(resetMoto);
+
   it("noCopiedSnapshot: no copy in the target region, source snapshots still there", async () => {
     const world = await seed({ noCopiedSnapshot: true });
     expect(world.copiedSnapshotIds).toEqual([]);
@@ -276,6 +281,8 @@ describe("helpers", () => {
 });
 
 describe("moto-state summaries", () => {
+  beforeEach(resetMoto);
+
   it("counts the seeded world per service and region, and diffs to nothing after read-only calls", async () => {
     const empty = await summarizeMotoState(moto.endpoint, planRegions(plan));
     expect(empty).toEqual({}); // moto's defaults (default VPC, subnets, groups) are not counted

@@ -10,6 +10,13 @@ import { createStandinProvider } from "./provider.js";
 // stderr of a plugin shows up in the engine's output: keep it to real problems.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
+// The engine launches plugins in their own process group: when it dies without shutting them
+// down (SIGKILL, a lost machine), the plugin is reparented and has no one left to serve.
+const engine = process.ppid;
+setInterval(() => {
+  if (process.ppid !== engine) process.exit(0);
+}, 1_000).unref();
+
 const provider = createStandinProvider();
 installConfigurePatch((config) => provider.configure(config));
 
