@@ -91,7 +91,6 @@ async function forkFromPool(socketPath: string, env: Record<string, string>): Pr
     });
   });
   const { pid, port } = JSON.parse(answer) as { pid: number; port: number };
-  const endpoint = `http://127.0.0.1:${port}`;
   const alive = () => {
     try {
       process.kill(pid, 0);
@@ -100,17 +99,22 @@ async function forkFromPool(socketPath: string, env: Record<string, string>): Pr
       return false;
     }
   };
+  return motoServer(port, async () => {
+    if (alive()) process.kill(pid, "SIGTERM");
+    // Not our child: the pool reaps it; wait until it is gone so the port is free.
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  });
+}
+
+function motoServer(port: number, stop: () => Promise<void>): MotoServer {
+  const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
     port,
     async reset() {
       await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
     },
-    async stop() {
-      if (alive()) process.kill(pid, "SIGTERM");
-      // Not our child: the pool reaps it; wait until it is gone so the port is free.
-      for (let i = 0; i < 100 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    },
+    stop,
   };
 }
 
@@ -136,17 +140,10 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     env,
   });
   await waitUntilUp(endpoint, child, options.startTimeoutMs ?? 30_000);
-  return {
-    endpoint,
-    port,
-    async reset() {
-      await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
-    },
-    async stop() {
-      child.kill("SIGTERM");
-      await child;
-    },
-  };
+  return motoServer(port, async () => {
+    child.kill("SIGTERM");
+    await child;
+  });
 }
 
 /**

@@ -3,22 +3,16 @@
  * stand-in aws plugin, moto. What it leaves behind in moto is compared with
  * what the seeded world held before. Failovers: failover*.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startAppStandin } from "../../automation/emulator/app-standin.js";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { PreconditionError, VerificationError } from "../../automation/errors.js";
 import { runDrill } from "../../automation/journeys.js";
 import { readJournal } from "../../automation/journal.js";
 import { diffMotoState } from "../support/moto-state.js";
-import { filesUnder, startE2eWorld, type E2eWorld } from "../support/e2e.js";
+import { filesUnder, useE2eWorld } from "../support/e2e.js";
 
-let e2e: E2eWorld;
-beforeAll(async () => {
-  e2e = await startE2eWorld();
-});
-afterAll(async () => {
-  await e2e?.stop();
-});
+const e2e = useE2eWorld();
 
 const PROD = "api.peoplebooster.example.com";
 

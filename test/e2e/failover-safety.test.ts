@@ -4,20 +4,14 @@
  * nothing over a switched production record.
  */
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { RefusedError, ToolError } from "../../automation/errors.js";
 import { runDestroy, runFailover } from "../../automation/journeys.js";
 import { openWorkspace } from "../../automation/workspace.js";
-import { startE2eWorld, TARGET, type E2eWorld } from "../support/e2e.js";
+import { TARGET, useE2eWorld } from "../support/e2e.js";
 
-let e2e: E2eWorld;
-beforeAll(async () => {
-  e2e = await startE2eWorld();
-});
-afterAll(async () => {
-  await e2e?.stop();
-});
+const e2e = useE2eWorld();
 
 const PROD = "api.peoplebooster.example.com";
 

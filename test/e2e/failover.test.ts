@@ -6,20 +6,14 @@
  */
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { runDestroy, runFailover, runPreview } from "../../automation/journeys.js";
 import { getStatus } from "../../automation/status.js";
 import { diffMotoState } from "../support/moto-state.js";
-import { startE2eWorld, TARGET, type E2eWorld } from "../support/e2e.js";
+import { TARGET, useE2eWorld } from "../support/e2e.js";
 
-let e2e: E2eWorld;
-beforeAll(async () => {
-  e2e = await startE2eWorld();
-});
-afterAll(async () => {
-  await e2e?.stop();
-});
+const e2e = useE2eWorld();
 
 const PROD = "api.peoplebooster.example.com";
 

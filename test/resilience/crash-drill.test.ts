@@ -7,34 +7,21 @@
  * never change. Failovers: crash-failover.test.ts; Ctrl-C: interrupts.test.ts.
  */
 import { CreateBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { diffMotoState, type MotoStateSummary } from "../support/moto-state.js";
-import type { CliWorld } from "../support/cli-world.js";
-import { phaseStarted, rdsStarted, startResilienceWorld, runStarted, type ResilienceKit } from "../support/resilience.js";
+import { phaseStarted, rdsStarted, useResilienceWorld, runStarted } from "../support/resilience.js";
 
-let w: CliWorld;
-let kit: ResilienceKit;
-let baseline: MotoStateSummary;
-
-beforeAll(async () => {
-  ({ w, kit, baseline } = await startResilienceWorld());
-}, 120_000);
-
-afterAll(async () => {
-  // The figure for the resilience note.
-  if (kit) console.log(`crash matrix (drill): kills injected=${kit.matrix.kills} resumes completed=${kit.matrix.resumed} resources orphaned=${kit.matrix.orphaned}`);
-  await w?.stop();
-});
+const r = useResilienceWorld("crash matrix (drill)");
 
 describe("SIGKILL in a drill, then destroy --stack", { timeout: 420_000 }, () => {
   it("a drill killed after verification, before its teardown: destroy --stack removes everything it created", async () => {
-    const { killed, completes, drill, destroy, invariants, matrix } = kit;
+    const { killed, completes, drill, destroy, invariants, matrix } = r.kit;
     const run = await killed(drill(), phaseStarted("teardown"));
     const stackName = String(runStarted(run)?.stackName);
-    expect(await w.drDatabase(`${w.plan.database.sourceIdentifier}-drill-${stackName.slice(-4)}`)).toBeDefined();
+    expect(await r.w.drDatabase(`${r.w.plan.database.sourceIdentifier}-drill-${stackName.slice(-4)}`)).toBeDefined();
     await completes(destroy("--stack", stackName));
     matrix.resumed += 1;
-    const diff = diffMotoState(baseline, await w.summary());
+    const diff = diffMotoState(r.baseline, await r.w.summary());
     matrix.orphaned += Object.values(diff.added).flat().length;
     expect(diff).toEqual({ added: {}, removed: {} });
     await invariants();
@@ -43,12 +30,12 @@ describe("SIGKILL in a drill, then destroy --stack", { timeout: 420_000 }, () =>
 
 describe("an s3:// state backend", { timeout: 420_000 }, () => {
   it("a drill killed mid-create leaves its lock in the bucket: destroy --stack clears it (owner gone) and removes everything", async () => {
-    const { killed, completes, drill, destroy, invariants, matrix } = kit;
+    const { killed, completes, drill, destroy, invariants, matrix } = r.kit;
     const bucket = "peoplebooster-dr-state";
-    const s3 = w.aws.s3("us-west-2");
+    const s3 = r.w.aws.s3("us-west-2");
     await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: "us-west-2" } }));
-    const backend = ["--backend", `s3://${bucket}/dr?region=us-west-2&endpoint=${w.moto.endpoint.replace("http://", "")}&disableSSL=true&s3ForcePathStyle=true`];
-    const before = await w.summary();
+    const backend = ["--backend", `s3://${bucket}/dr?region=us-west-2&endpoint=${r.w.moto.endpoint.replace("http://", "")}&disableSSL=true&s3ForcePathStyle=true`];
+    const before = await r.w.summary();
 
     const run = await killed([...backend, ...drill()], rdsStarted("create"), 1_000);
     const stackName = String(runStarted(run)?.stackName);
@@ -62,7 +49,7 @@ describe("an s3:// state backend", { timeout: 420_000 }, () => {
     expect((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "dr/.pulumi/locks/" }))).Contents ?? []).toEqual([]);
     // Everything but the state bucket (which now holds the stack's history) is as before the drill.
     const withoutState = (summary: MotoStateSummary) => ({ ...summary, "s3/us-west-2/buckets": summary["s3/us-west-2/buckets"]?.filter((name) => !name.startsWith(bucket)) });
-    const diff = diffMotoState(withoutState(before), withoutState(await w.summary()));
+    const diff = diffMotoState(withoutState(before), withoutState(await r.w.summary()));
     matrix.orphaned += Object.values(diff.added).flat().length;
     expect(diff).toEqual({ added: {}, removed: {} });
     await invariants();

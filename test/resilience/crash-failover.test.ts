@@ -10,40 +10,28 @@
  * says where the killed run stopped. Ctrl-C: interrupts.test.ts.
  */
 import { DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { readJournal } from "../../automation/journal.js";
-import { diffMotoState, type MotoStateSummary } from "../support/moto-state.js";
-import { TARGET, type CliWorld } from "../support/cli-world.js";
-import { DB, phaseStarted, PROD, rdsStarted, startResilienceWorld, warningCodes, type ResilienceKit } from "../support/resilience.js";
+import { diffMotoState } from "../support/moto-state.js";
+import { TARGET } from "../support/cli-world.js";
+import { DB, phaseStarted, PROD, rdsStarted, useResilienceWorld, warningCodes } from "../support/resilience.js";
 
-let w: CliWorld;
-let kit: ResilienceKit;
-let baseline: MotoStateSummary;
-
-beforeAll(async () => {
-  ({ w, kit, baseline } = await startResilienceWorld());
-}, 120_000);
-
-afterAll(async () => {
-  // The figure for the resilience note.
-  if (kit) console.log(`crash matrix (failover): kills injected=${kit.matrix.kills} resumes completed=${kit.matrix.resumed} resources orphaned=${kit.matrix.orphaned}`);
-  await w?.stop();
-});
+const r = useResilienceWorld("crash matrix (failover)");
 
 // Several engine runs per test, on a 2-core box shared with the rest of the suite.
 describe("SIGKILL at phase boundaries and in the middle of up and destroy, then the same command again", { timeout: 420_000 }, () => {
   it("failover killed at every boundary (provision, mid-create of the database, dns, verification) resumes without replacing the database", async () => {
-    const { killed, completes, failover, invariants, matrix } = kit;
+    const { killed, completes, failover, invariants, matrix } = r.kit;
     // Before the engine ever started: the stack exists, nothing else.
     await killed(failover(), phaseStarted("provision"));
     await invariants();
 
     await killed(failover(), rdsStarted("create"), 1_500);
-    const journal = await readJournal(w.stateDir);
+    const journal = await readJournal(r.w.stateDir);
     const provision = journal.filter((entry) => entry.step === "provision");
     expect(provision.map((entry) => entry.result)).toEqual(["started", "started"]); // where they stopped: in provision, never finished
-    const created = await w.drDatabase();
+    const created = await r.w.drDatabase();
     expect(created, "the killed run had restored the database").toBeDefined();
     await invariants();
 
@@ -51,35 +39,35 @@ describe("SIGKILL at phase boundaries and in the middle of up and destroy, then 
     const atDns = await killed(failover(), phaseStarted("dns"));
     expect(warningCodes(atDns)).toEqual(expect.arrayContaining(["RECOVERY_STALE_LOCK_CLEARED", "RECOVERY_PENDING_OPERATIONS_RESOLVED"]));
     expect(JSON.stringify(atDns.events)).toMatch(/adopted \d+ that exist in AWS \([^)]*aws:rds\/instance:Instance database/);
-    expect(await w.drDatabase()).toEqual(created);
+    expect(await r.w.drDatabase()).toEqual(created);
     await invariants();
 
     // Killed after the switch, before verification: the re-run finds production already pointing at it.
     await killed(failover(), phaseStarted("verification"));
-    expect(recordTarget(await readRecord(w.aws.route53(), w.world.hostedZoneId!, PROD))).toMatch(/elb\.amazonaws\.com$/);
+    expect(recordTarget(await readRecord(r.w.aws.route53(), r.w.world.hostedZoneId!, PROD))).toMatch(/elb\.amazonaws\.com$/);
     await invariants();
 
     const last = await completes(failover());
     matrix.resumed += 1;
-    expect(await w.drDatabase()).toEqual(created);
+    expect(await r.w.drDatabase()).toEqual(created);
     expect(JSON.stringify(last.events)).toContain("already points at");
     expect(last.events.some((event) => event.type === "run-finished" && event.ok)).toBe(true);
-    const recovery = (await readJournal(w.stateDir)).filter((entry) => entry.step === "recovery");
+    const recovery = (await readJournal(r.w.stateDir)).filter((entry) => entry.step === "recovery");
     expect(recovery.length).toBeGreaterThanOrEqual(2);
     await invariants();
   });
 
   it("destroy killed mid-delete of the database resumes: one final snapshot, production restored, nothing left", async () => {
-    const { killed, completes, destroy, invariants, matrix } = kit;
+    const { killed, completes, destroy, invariants, matrix } = r.kit;
     await killed(destroy(), rdsStarted("delete"), 1_500);
     await invariants();
     await completes(destroy());
     matrix.resumed += 1;
-    const record = await readRecord(w.aws.route53(), w.world.hostedZoneId!, PROD);
-    expect(recordTarget(record)).toBe(w.world.productionRecordValue);
-    const finals = (await w.aws.rds(TARGET).send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter((snapshot) => snapshot.DBSnapshotIdentifier?.startsWith(`${DB}-final-`));
+    const record = await readRecord(r.w.aws.route53(), r.w.world.hostedZoneId!, PROD);
+    expect(recordTarget(record)).toBe(r.w.world.productionRecordValue);
+    const finals = (await r.w.aws.rds(TARGET).send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter((snapshot) => snapshot.DBSnapshotIdentifier?.startsWith(`${DB}-final-`));
     expect(finals).toHaveLength(1);
-    const diff = diffMotoState(baseline, await w.summary());
+    const diff = diffMotoState(r.baseline, await r.w.summary());
     expect(diff.removed).toEqual({});
     const expected = {
       [`rds/${TARGET}/snapshots`]: [finals[0].DBSnapshotIdentifier],

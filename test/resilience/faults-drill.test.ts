@@ -14,25 +14,15 @@
  */
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { readFile } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { diffMotoState } from "../support/moto-state.js";
 import { TARGET } from "../support/cli-world.js";
-import { show, startFaultWorld, type FaultWorld } from "../support/faults.js";
+import { show, useFaultWorld } from "../support/faults.js";
 
-let f: FaultWorld;
+const f = useFaultWorld("fault matrix (drill)");
 /** The DB password the drill at 20 % generated, read from its DR secret before its teardown deletes it. */
 let generatedPassword: string | undefined;
 
-beforeAll(async () => {
-  f = await startFaultWorld();
-}, 120_000);
-
-afterAll(async () => {
-  if (f) console.log(`fault matrix (drill): ${f.figures.join("; ")}`);
-  await f?.stop();
-});
-
-// Several engine runs per test, on a 2-core box shared with the rest of the suite.
 /** The password in the drill's DR secret (read directly from moto, not through the proxy). */
 async function drillPassword(): Promise<string | undefined> {
   const { w } = f;
@@ -43,6 +33,7 @@ async function drillPassword(): Promise<string | undefined> {
   return (JSON.parse(secret.SecretString ?? "{}") as { password?: string }).password;
 }
 
+// Several engine runs per test, on a 2-core box shared with the rest of the suite.
 describe("faults from AWS during a drill", { timeout: 420_000 }, () => {
   it("a drill completes at 20 % injected errors (throttling, 429, 500, 503, dropped connections)", async () => {
     const { w, proxy, cli, figure, injectedTotal, baseline } = f;

@@ -16,24 +16,15 @@
  *   stdout, stderr, journal, report or state file (secrets found = 0).
  */
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { diffMotoState } from "../support/moto-state.js";
 import { TARGET } from "../support/cli-world.js";
-import { PROD, show, startFaultWorld, type FaultWorld } from "../support/faults.js";
+import { PROD, show, useFaultWorld } from "../support/faults.js";
 
-let f: FaultWorld;
+const f = useFaultWorld("fault matrix (failover)");
 /** The DB password the failover generated, read from the DR secret in moto (destroy deletes it). */
 let generatedPassword: string | undefined;
-
-beforeAll(async () => {
-  f = await startFaultWorld();
-}, 120_000);
-
-afterAll(async () => {
-  if (f) console.log(`fault matrix (failover): ${f.figures.join("; ")}`);
-  await f?.stop();
-});
 
 // Several engine runs per test, on a 2-core box shared with the rest of the suite.
 describe("faults from AWS during a failover and its destroy", { timeout: 420_000 }, () => {

@@ -4,6 +4,7 @@
  * the stand-in aws plugin against moto.
  */
 import { mkdtemp, readdir, readFile, stat } from "node:fs/promises";
+import { afterAll, beforeAll } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AwsClients } from "../../automation/aws.js";
@@ -39,6 +40,18 @@ export interface E2eRun {
   summary(): Promise<MotoStateSummary>;
   /** The stacks in this run's state backend. */
   stacks(): Promise<string[]>;
+}
+
+/** One world for the test file: started before its tests, stopped after them. */
+export function useE2eWorld(): Pick<E2eWorld, "seed"> {
+  let world: E2eWorld | undefined;
+  beforeAll(async () => {
+    world = await startE2eWorld();
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+  return { seed: (...args) => world!.seed(...args) };
 }
 
 export async function startE2eWorld(): Promise<E2eWorld> {

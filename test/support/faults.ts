@@ -3,7 +3,7 @@
  * source region black-holed), a CLI runner that keeps everything printed for
  * the secret scan, the figures for the note, and the scan itself.
  */
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { readJournal } from "../../automation/journal.js";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
 import { allFiles, spawnCli, startCliWorld, type CliRun, type CliWorld } from "./cli-world.js";
@@ -31,7 +31,21 @@ export interface FaultWorld {
 
 export const show = (run: CliRun) => `exit ${run.exitCode}\n--- stderr\n${run.stderr.slice(-3000)}\n--- stdout\n${run.stdout.slice(-2000)}`;
 
-export async function startFaultWorld(): Promise<FaultWorld> {
+/** The file's fault world: started before its tests, stopped after them with its figures printed under `label`. */
+export function useFaultWorld(label: string): FaultWorld {
+  let world: FaultWorld | undefined;
+  beforeAll(async () => {
+    world = await startFaultWorld();
+  }, 120_000);
+  afterAll(async () => {
+    if (world) console.log(`${label}: ${world.figures.join("; ")}`);
+    await world?.stop();
+  });
+  // Read at test time, when beforeAll has run.
+  return new Proxy({} as FaultWorld, { get: (_, key) => world![key as keyof FaultWorld] });
+}
+
+async function startFaultWorld(): Promise<FaultWorld> {
   const w = await startCliWorld();
   const baseline = await w.summary();
   const versionsBefore = await w.replicaVersions();

@@ -3,7 +3,7 @@
  * CLI world, event predicates to time a kill on, the kill/complete helpers that
  * count the matrix, and the invariants every interrupted journey must keep.
  */
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { readRecord } from "../../automation/dns.js";
 import { spawnCli, startCliWorld, TARGET, type CliEvent, type CliRun, type CliWorld } from "./cli-world.js";
 import type { MotoStateSummary } from "./moto-state.js";
@@ -34,8 +34,39 @@ export interface ResilienceKit {
   invariants(): Promise<void>;
 }
 
+/**
+ * The file's resilience world (started before its tests, stopped after them),
+ * whose matrix is printed under `label` for the note.
+ */
+export function useResilienceWorld(label: string): { readonly w: CliWorld; readonly kit: ResilienceKit; baseline: MotoStateSummary } {
+  let world: Awaited<ReturnType<typeof startResilienceWorld>> | undefined;
+  beforeAll(async () => {
+    world = await startResilienceWorld();
+  }, 120_000);
+  afterAll(async () => {
+    const matrix = world?.kit.matrix;
+    if (matrix) console.log(`${label}: kills injected=${matrix.kills} interrupts=${matrix.interrupts} resumes completed=${matrix.resumed} resources orphaned=${matrix.orphaned}`);
+    await world?.w.stop();
+  });
+  return {
+    get w() {
+      return world!.w;
+    },
+    get kit() {
+      return world!.kit;
+    },
+    /** moto before the file's first run; a test may move it forward for the next one. */
+    get baseline() {
+      return world!.baseline;
+    },
+    set baseline(summary) {
+      world!.baseline = summary;
+    },
+  };
+}
+
 /** A CLI world whose database takes ~3 s to create and delete (LATENCY), with its kit and its starting state. */
-export async function startResilienceWorld(): Promise<{ w: CliWorld; kit: ResilienceKit; baseline: MotoStateSummary }> {
+async function startResilienceWorld(): Promise<{ w: CliWorld; kit: ResilienceKit; baseline: MotoStateSummary }> {
   const w = await startCliWorld({ latency: LATENCY });
   return { w, kit: await resilienceKit(w), baseline: await w.summary() };
 }
