@@ -3,15 +3,16 @@
  * connection and request timeouts (a black-holed region must not hang the
  * journey), and an optional endpoint override for an emulator.
  */
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { Route53Client } from "@aws-sdk/client-route-53";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AwsError, DrFailoverError } from "./errors.js";
+import { EC2, ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "./sdk.js";
 
 export interface AwsOptions {
   /** e.g. http://127.0.0.1:4566 for an emulator; undefined = real AWS. */
@@ -57,29 +58,29 @@ export class AwsClients {
   }
 
   rds(region: string): RDSClient {
-    return this.client("rds", region, () => new RDSClient(this.config(region)));
+    return this.client("rds", region, () => new RDS.RDSClient(this.config(region)));
   }
   ec2(region: string): EC2Client {
-    return this.client("ec2", region, () => new EC2Client(this.config(region)));
+    return this.client("ec2", region, () => new EC2.EC2Client(this.config(region)));
   }
   ecs(region: string): ECSClient {
-    return this.client("ecs", region, () => new ECSClient(this.config(region)));
+    return this.client("ecs", region, () => new ECS.ECSClient(this.config(region)));
   }
   s3(region: string): S3Client {
-    return this.client("s3", region, () => new S3Client({ ...this.config(region), forcePathStyle: Boolean(this.options.endpoint) }));
+    return this.client("s3", region, () => new S3.S3Client({ ...this.config(region), forcePathStyle: Boolean(this.options.endpoint) }));
   }
   secrets(region: string): SecretsManagerClient {
-    return this.client("secrets", region, () => new SecretsManagerClient(this.config(region)));
+    return this.client("secrets", region, () => new SecretsManager.SecretsManagerClient(this.config(region)));
   }
   elbv2(region: string): ElasticLoadBalancingV2Client {
-    return this.client("elbv2", region, () => new ElasticLoadBalancingV2Client(this.config(region)));
+    return this.client("elbv2", region, () => new ELBv2.ElasticLoadBalancingV2Client(this.config(region)));
   }
   /** IAM is global (its control plane answers in us-east-1). */
   iam(): IAMClient {
-    return this.client("iam", ROUTE53_REGION, () => new IAMClient(this.config(ROUTE53_REGION)));
+    return this.client("iam", ROUTE53_REGION, () => new IAM.IAMClient(this.config(ROUTE53_REGION)));
   }
   route53(): Route53Client {
-    return this.client("route53", ROUTE53_REGION, () => new Route53Client(this.config(ROUTE53_REGION)));
+    return this.client("route53", ROUTE53_REGION, () => new Route53.Route53Client(this.config(ROUTE53_REGION)));
   }
 
   destroy(): void {

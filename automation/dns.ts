@@ -4,16 +4,10 @@
  * UPSERTed (to the DR endpoint, later back to its recorded previous value),
  * never deleted, and a change counts as done only when Route53 says INSYNC.
  */
-import {
-  ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
-  ListHostedZonesByNameCommand,
-  ListResourceRecordSetsCommand,
-  type ResourceRecordSet,
-  type Route53Client,
-} from "@aws-sdk/client-route-53";
+import type { ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
 import { sleep, wrapAwsError } from "./aws.js";
 import { AwsError, PreconditionError } from "./errors.js";
+import { Route53 } from "./sdk.js";
 
 /** A record's value as we record and restore it. */
 export interface DnsRecordValue {
@@ -29,7 +23,7 @@ const withoutDot = (name: string) => name.replace(/\.$/, "").toLowerCase();
 export async function findHostedZone(route53: Route53Client, zoneName: string): Promise<string> {
   let zones;
   try {
-    zones = await route53.send(new ListHostedZonesByNameCommand({ DNSName: zoneName, MaxItems: 10 }));
+    zones = await route53.send(new Route53.ListHostedZonesByNameCommand({ DNSName: zoneName, MaxItems: 10 }));
   } catch (error) {
     throw wrapAwsError("ListHostedZonesByName", error);
   }
@@ -63,7 +57,7 @@ function toValue(set: ResourceRecordSet): DnsRecordValue {
 export async function readRecord(route53: Route53Client, zoneId: string, name: string): Promise<DnsRecordValue | undefined> {
   let page;
   try {
-    page = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, MaxItems: 10 }));
+    page = await route53.send(new Route53.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, MaxItems: 10 }));
   } catch (error) {
     throw wrapAwsError("ListResourceRecordSets", error);
   }
@@ -121,7 +115,7 @@ export async function upsertRecord(route53: Route53Client, zoneId: string, value
     const current = await readRecord(route53, zoneId, value.name);
     if (current && current.type !== value.type) changes.push({ Action: "DELETE" as const, ResourceRecordSet: toRecordSet(current) });
     changes.push({ Action: "UPSERT" as const, ResourceRecordSet: toRecordSet(value) });
-    change = await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } }));
+    change = await route53.send(new Route53.ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } }));
   } catch (error) {
     throw wrapAwsError(`ChangeResourceRecordSets for ${value.name}`, error);
   }
@@ -134,7 +128,7 @@ export async function waitInSync(route53: Route53Client, changeId: string, name:
   const deadline = Date.now() + wait.timeoutMs;
   let interval = wait.initialIntervalMs ?? 2_000;
   for (;;) {
-    const status = await route53.send(new GetChangeCommand({ Id: changeId })).catch((error) => {
+    const status = await route53.send(new Route53.GetChangeCommand({ Id: changeId })).catch((error) => {
       throw wrapAwsError(`GetChange ${changeId}`, error);
     });
     if (status.ChangeInfo?.Status === "INSYNC") return;

@@ -3,7 +3,6 @@
  * of phases on one RunClock; everything is reported through events and a
  * RunReport, nothing is printed here.
  */
-import { DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
 import { Stack, StackNotFoundError, type LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
 import { randomBytes } from "node:crypto";
 import type { DrMode, DrStackArgs, DrStackOutputs } from "../stacks/args.js";
@@ -24,6 +23,7 @@ import { listReports, REPORT_SCHEMA_VERSION, reportSummary, writeReport, type Ru
 import type { ReportLanguage } from "./report-i18n.js";
 import { checkEcsService, checkHealth, runOperatorChecks, type CheckResult, type ConnectTo } from "./verify.js";
 import { backendRegionWarning, backendUrlOf, checkStateBackend, engineEventHandler, findStack, openWorkspace, stackNameFor, type WorkspaceOptions } from "./workspace.js";
+import { RDS } from "./sdk.js";
 
 export interface JourneyContext {
   plan: Plan;
@@ -767,7 +767,7 @@ async function restoreProductionRecord(run: Run, stack: Stack, args: DrStackArgs
 async function confirmFinalSnapshot(run: Run, identifier: string) {
   const { ctx } = run;
   try {
-    const found = await ctx.aws.rds(ctx.targetRegion).send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
+    const found = await ctx.aws.rds(ctx.targetRegion).send(new RDS.DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
     run.emit({ type: "info", message: `final snapshot ${identifier}: ${found.DBSnapshots?.[0]?.Status ?? "unknown"}` });
   } catch (error) {
     if (awsErrorName(error) === "DBSnapshotNotFoundFault") {

@@ -3,16 +3,14 @@
  * Route53) before anything is created, concurrently, and every problem is
  * reported at once. No call goes to the source region.
  */
-import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, type Filter } from "@aws-sdk/client-ec2";
-import { DescribeDBSubnetGroupsCommand } from "@aws-sdk/client-rds";
-import { HeadBucketCommand } from "@aws-sdk/client-s3";
-import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
+import type { Filter } from "@aws-sdk/client-ec2";
 import { awsErrorName, type AwsClients } from "./aws.js";
 import { dataLossWindowMs, formatDuration } from "./clock.js";
 import { DnsRecordValue, findHostedZone, readRecord } from "./dns.js";
 import { DrFailoverError, PreconditionError } from "./errors.js";
 import type { Plan } from "./plan.js";
 import { findRestorableSnapshot, type RestorePoint } from "./snapshots.js";
+import { EC2, RDS, S3, SecretsManager } from "./sdk.js";
 
 export interface PreflightOptions {
   plan: Plan;
@@ -68,7 +66,7 @@ async function resolveSubnets(aws: AwsClients, region: string, refs: string[], p
   if (byId.length) filters.push([{ Name: "subnet-id", Values: byId }]);
   if (byName.length) filters.push([{ Name: "tag:Name", Values: byName }]);
   for (const filter of filters) {
-    const result = await aws.ec2(region).send(new DescribeSubnetsCommand({ Filters: filter }));
+    const result = await aws.ec2(region).send(new EC2.DescribeSubnetsCommand({ Filters: filter }));
     for (const subnet of result.Subnets ?? []) {
       const name = subnet.Tags?.find((tag) => tag.Key === "Name")?.Value;
       for (const ref of unique) {
@@ -89,7 +87,7 @@ async function resolveSubnets(aws: AwsClients, region: string, refs: string[], p
 async function resolveSecurityGroups(aws: AwsClients, region: string, refs: string[], problems: Problems) {
   const ids = new Map<string, string>();
   const unique = [...new Set(refs)];
-  const result = await aws.ec2(region).send(new DescribeSecurityGroupsCommand({}));
+  const result = await aws.ec2(region).send(new EC2.DescribeSecurityGroupsCommand({}));
   for (const group of result.SecurityGroups ?? []) {
     const name = group.Tags?.find((tag) => tag.Key === "Name")?.Value;
     for (const ref of unique) {
@@ -104,7 +102,7 @@ async function resolveSecurityGroups(aws: AwsClients, region: string, refs: stri
 
 async function checkSubnetGroup(aws: AwsClients, region: string, name: string, problems: Problems) {
   try {
-    await aws.rds(region).send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }));
+    await aws.rds(region).send(new RDS.DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }));
   } catch (error) {
     if (awsErrorName(error) !== "DBSubnetGroupNotFoundFault") throw error;
     problems.add("DB_SUBNET_GROUP_NOT_FOUND", `DB subnet group ${name} does not exist in ${region}; create it over the DR subnets first`);
@@ -113,7 +111,7 @@ async function checkSubnetGroup(aws: AwsClients, region: string, name: string, p
 
 async function checkReplicaBucket(aws: AwsClients, region: string, bucket: string, problems: Problems) {
   try {
-    await aws.s3(region).send(new HeadBucketCommand({ Bucket: bucket }));
+    await aws.s3(region).send(new S3.HeadBucketCommand({ Bucket: bucket }));
   } catch (error) {
     const name = awsErrorName(error);
     if (name !== "NotFound" && name !== "NoSuchBucket" && name !== "Forbidden") throw error;
@@ -126,7 +124,7 @@ async function checkReplicaBucket(aws: AwsClients, region: string, bucket: strin
 
 async function readReplicaSecretPassword(aws: AwsClients, region: string, name: string, problems: Problems) {
   try {
-    const value = await aws.secrets(region).send(new GetSecretValueCommand({ SecretId: name }));
+    const value = await aws.secrets(region).send(new SecretsManager.GetSecretValueCommand({ SecretId: name }));
     const password = JSON.parse(value.SecretString ?? "{}").password;
     if (typeof password !== "string" || !password) {
       problems.add("REPLICA_SECRET_INVALID", `secret ${name} in ${region} has no "password" key`);

@@ -21,13 +21,7 @@
  *
  * Every action is emitted as a warning event (code RECOVERY_*) and journaled.
  */
-import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
-import { DescribeClustersCommand, DescribeServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
-import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand } from "@aws-sdk/client-iam";
-import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { Stack } from "@pulumi/pulumi/automation/index.js";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -37,6 +31,7 @@ import { awsErrorName } from "./aws.js";
 import { RefusedError } from "./errors.js";
 import type { EventSink } from "./events.js";
 import type { Journal } from "./journal.js";
+import { ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "./sdk.js";
 
 export interface RecoveryContext {
   aws: AwsClients;
@@ -126,7 +121,7 @@ export function s3Backend(backendUrl: string, fallbackRegion: string): { client:
   const param = (...names: string[]) => names.map((name) => url.searchParams.get(name)).find((value) => value !== null) ?? undefined;
   const endpoint = param("endpoint");
   const insecure = param("disableSSL", "disable_https") === "true";
-  const client = new S3Client({
+  const client = new S3.S3Client({
     region: param("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? fallbackRegion,
     // A URL without region= (the tool warns about it) may name a bucket elsewhere: follow S3's redirect.
     followRegionRedirects: true,
@@ -144,17 +139,17 @@ async function s3Locks(backendUrl: string, region: string, stackName: string): P
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}.pulumi/locks/`, ContinuationToken: token }));
+    const page = await client.send(new S3.ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}.pulumi/locks/`, ContinuationToken: token }));
     keys.push(...(page.Contents ?? []).map((object) => object.Key ?? "").filter(isLockOf(stackName)));
     token = page.NextContinuationToken;
   } while (token);
   return Promise.all(
     keys.map(async (key) => {
-      const body = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const body = await client.send(new S3.GetObjectCommand({ Bucket: bucket, Key: key }));
       return {
         where: `s3://${bucket}/${key}`,
         content: JSON.parse((await body.Body?.transformToString()) ?? "{}") as LockContent,
-        remove: async () => void (await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))),
+        remove: async () => void (await client.send(new S3.DeleteObjectCommand({ Bucket: bucket, Key: key }))),
       };
     }),
   );
@@ -224,48 +219,48 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
   switch (resource.type) {
     case "aws:rds/instance:Instance": {
       const id = inputs.identifier as string;
-      const found = await exists(async () => Boolean((await aws.rds(r).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.length));
+      const found = await exists(async () => Boolean((await aws.rds(r).send(new RDS.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.length));
       return found ? id : undefined;
     }
     case "aws:iam/role:Role":
-      return (await exists(async () => Boolean(await aws.iam().send(new GetRoleCommand({ RoleName: inputs.name }))))) ? inputs.name : undefined;
+      return (await exists(async () => Boolean(await aws.iam().send(new IAM.GetRoleCommand({ RoleName: inputs.name }))))) ? inputs.name : undefined;
     case "aws:iam/rolePolicy:RolePolicy":
-      return (await exists(async () => Boolean(await aws.iam().send(new GetRolePolicyCommand({ RoleName: inputs.role, PolicyName: inputs.name })))))
+      return (await exists(async () => Boolean(await aws.iam().send(new IAM.GetRolePolicyCommand({ RoleName: inputs.role, PolicyName: inputs.name })))))
         ? `${inputs.role}:${inputs.name}`
         : undefined;
     case "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
       const attached = await exists(async () =>
-        ((await aws.iam().send(new ListAttachedRolePoliciesCommand({ RoleName: inputs.role }))).AttachedPolicies ?? []).some((p) => p.PolicyArn === inputs.policyArn),
+        ((await aws.iam().send(new IAM.ListAttachedRolePoliciesCommand({ RoleName: inputs.role }))).AttachedPolicies ?? []).some((p) => p.PolicyArn === inputs.policyArn),
       );
       return attached ? `${inputs.role}/${inputs.policyArn}` : undefined;
     }
     case "aws:secretsmanager/secret:Secret": {
       let arn: string | undefined;
       await exists(async () => {
-        const found = await aws.secrets(r).send(new DescribeSecretCommand({ SecretId: inputs.name }));
+        const found = await aws.secrets(r).send(new SecretsManager.DescribeSecretCommand({ SecretId: inputs.name }));
         arn = found.DeletedDate ? undefined : found.ARN;
         return true;
       });
       return arn;
     }
     case "aws:ecs/cluster:Cluster": {
-      const found = await aws.ecs(r).send(new DescribeClustersCommand({ clusters: [inputs.name] }));
+      const found = await aws.ecs(r).send(new ECS.DescribeClustersCommand({ clusters: [inputs.name] }));
       return found.clusters?.find((cluster) => cluster.status === "ACTIVE")?.clusterArn;
     }
     case "aws:ecs/taskDefinition:TaskDefinition": {
-      const found = await aws.ecs(r).send(new ListTaskDefinitionsCommand({ familyPrefix: inputs.family, status: "ACTIVE" }));
+      const found = await aws.ecs(r).send(new ECS.ListTaskDefinitionsCommand({ familyPrefix: inputs.family, status: "ACTIVE" }));
       return found.taskDefinitionArns?.length ? inputs.family : undefined;
     }
     case "aws:ecs/service:Service": {
-      const found = await exists(async () => Boolean(await aws.ecs(r).send(new DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.name] }))));
+      const found = await exists(async () => Boolean(await aws.ecs(r).send(new ECS.DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.name] }))));
       if (!found) return undefined;
-      const services = await aws.ecs(r).send(new DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.name] }));
+      const services = await aws.ecs(r).send(new ECS.DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.name] }));
       return services.services?.find((service) => service.status === "ACTIVE")?.serviceArn;
     }
     case "aws:lb/loadBalancer:LoadBalancer": {
       let arn: string | undefined;
       await exists(async () => {
-        arn = (await aws.elbv2(r).send(new DescribeLoadBalancersCommand({ Names: [inputs.name] }))).LoadBalancers?.[0]?.LoadBalancerArn;
+        arn = (await aws.elbv2(r).send(new ELBv2.DescribeLoadBalancersCommand({ Names: [inputs.name] }))).LoadBalancers?.[0]?.LoadBalancerArn;
         return true;
       });
       return arn;
@@ -273,7 +268,7 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
     case "aws:lb/targetGroup:TargetGroup": {
       let arn: string | undefined;
       await exists(async () => {
-        arn = (await aws.elbv2(r).send(new DescribeTargetGroupsCommand({ Names: [inputs.name] }))).TargetGroups?.[0]?.TargetGroupArn;
+        arn = (await aws.elbv2(r).send(new ELBv2.DescribeTargetGroupsCommand({ Names: [inputs.name] }))).TargetGroups?.[0]?.TargetGroupArn;
         return true;
       });
       return arn;
@@ -281,7 +276,7 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
     case "aws:lb/listener:Listener": {
       let arn: string | undefined;
       await exists(async () => {
-        const listeners = await aws.elbv2(r).send(new DescribeListenersCommand({ LoadBalancerArn: inputs.loadBalancerArn }));
+        const listeners = await aws.elbv2(r).send(new ELBv2.DescribeListenersCommand({ LoadBalancerArn: inputs.loadBalancerArn }));
         arn = listeners.Listeners?.find((listener) => inputs.port === undefined || listener.Port === Number(inputs.port))?.ListenerArn;
         return true;
       });
@@ -289,7 +284,7 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
     }
     case "aws:route53/record:Record": {
       const name = String(inputs.name).replace(/\.$/, "").toLowerCase();
-      const sets = await aws.route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: inputs.zoneId, StartRecordName: name, StartRecordType: inputs.type, MaxItems: 1 }));
+      const sets = await aws.route53().send(new Route53.ListResourceRecordSetsCommand({ HostedZoneId: inputs.zoneId, StartRecordName: name, StartRecordType: inputs.type, MaxItems: 1 }));
       const set = sets.ResourceRecordSets?.find((candidate) => candidate.Name?.replace(/\.$/, "").toLowerCase() === name && candidate.Type === inputs.type);
       return set ? `${inputs.zoneId}_${name}_${inputs.type}${inputs.setIdentifier ? `_${inputs.setIdentifier}` : ""}` : undefined;
     }

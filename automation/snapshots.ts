@@ -4,9 +4,10 @@
  * restore source). Only the target region is asked, so this works with the
  * source region gone.
  */
-import { DescribeDBSnapshotsCommand, type DBSnapshot, type RDSClient } from "@aws-sdk/client-rds";
+import type { DBSnapshot, RDSClient } from "@aws-sdk/client-rds";
 import { awsErrorName, wrapAwsError } from "./aws.js";
 import { PreconditionError } from "./errors.js";
+import { RDS } from "./sdk.js";
 
 export interface RestorePoint {
   snapshotIdentifier: string;
@@ -58,7 +59,7 @@ async function describeAll(rds: RDSClient, input: { DBInstanceIdentifier?: strin
     onCall?.();
     // Server-side filter by instance: ceil(N/100) calls for N snapshots of this DB, whatever else is in the region.
     const page = await rds.send(
-      new DescribeDBSnapshotsCommand({ ...input, MaxRecords: input.DBSnapshotIdentifier ? undefined : PAGE_SIZE, Marker: marker }),
+      new RDS.DescribeDBSnapshotsCommand({ ...input, MaxRecords: input.DBSnapshotIdentifier ? undefined : PAGE_SIZE, Marker: marker }),
     );
     snapshots.push(...(page.DBSnapshots ?? []));
     marker = page.Marker;

@@ -3,11 +3,11 @@
  * DNS name, ECS runs what was asked, and the operator's own checks pass (the
  * seed runbook's monthly check compares record counts).
  */
-import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { execa } from "execa";
 import { request } from "node:http";
 import { sleep, type AwsClients } from "./aws.js";
 import type { Plan } from "./plan.js";
+import { ECS } from "./sdk.js";
 
 export interface CheckResult {
   name: string;
@@ -85,7 +85,7 @@ export async function checkHealth(options: HealthCheckOptions): Promise<CheckRes
 /** ECS steady state: one deployment, running == desired. */
 export async function checkEcsService(aws: AwsClients, region: string, cluster: string, service: string): Promise<CheckResult> {
   const started = performance.now();
-  const result = await aws.ecs(region).send(new DescribeServicesCommand({ cluster, services: [service] }));
+  const result = await aws.ecs(region).send(new ECS.DescribeServicesCommand({ cluster, services: [service] }));
   const found = result.services?.[0];
   const ok = Boolean(found && found.runningCount === found.desiredCount && (found.deployments?.length ?? 0) <= 1 && (found.desiredCount ?? 0) > 0);
   return {

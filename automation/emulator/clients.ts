@@ -4,14 +4,15 @@
  * reads the region from each request's SigV4 scope, i.e. from the client's
  * `region`; it does not check the (fixed, fake) credentials.
  */
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { Route53Client } from "@aws-sdk/client-route-53";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { EC2, ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "../sdk.js";
 
 /** Fake credentials: moto accepts anything, real AWS accepts none of these. */
 export const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" } as const;
@@ -45,15 +46,15 @@ export function emulatorSecretsProvider(endpoint: string, region: string, keyAli
 export function emulatorClients(endpoint: string, region: string): EmulatorClients {
   const config = { endpoint, region, credentials: EMULATOR_CREDENTIALS, maxAttempts: 2 };
   const clients = {
-    ec2: new EC2Client(config),
-    ecs: new ECSClient(config),
-    elbv2: new ElasticLoadBalancingV2Client(config),
-    iam: new IAMClient(config),
-    rds: new RDSClient(config),
-    route53: new Route53Client(config),
+    ec2: new EC2.EC2Client(config),
+    ecs: new ECS.ECSClient(config),
+    elbv2: new ELBv2.ElasticLoadBalancingV2Client(config),
+    iam: new IAM.IAMClient(config),
+    rds: new RDS.RDSClient(config),
+    route53: new Route53.Route53Client(config),
     // 127.0.0.1 has no bucket subdomains: path-style addressing is required.
-    s3: new S3Client({ ...config, forcePathStyle: true }),
-    secrets: new SecretsManagerClient(config),
+    s3: new S3.S3Client({ ...config, forcePathStyle: true }),
+    secrets: new SecretsManager.SecretsManagerClient(config),
   };
   return {
     region,

@@ -12,29 +12,11 @@
  * `emulationGaps`, so a test can feed the clock or the status in another way.
  */
 import { randomBytes, randomInt } from "node:crypto";
-import {
-  AttachInternetGatewayCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  CreateInternetGatewayCommand,
-  CreateSecurityGroupCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  DescribeAvailabilityZonesCommand,
-  type IpPermission,
-} from "@aws-sdk/client-ec2";
-import { CreateRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
-import {
-  CopyDBSnapshotCommand,
-  CreateDBInstanceCommand,
-  CreateDBSnapshotCommand,
-  CreateDBSubnetGroupCommand,
-  DescribeDBSnapshotsCommand,
-} from "@aws-sdk/client-rds";
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand } from "@aws-sdk/client-route-53";
-import { CreateBucketCommand, PutBucketReplicationCommand, PutBucketVersioningCommand, PutObjectCommand, type BucketLocationConstraint } from "@aws-sdk/client-s3";
-import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
+import type { IpPermission } from "@aws-sdk/client-ec2";
+import type { BucketLocationConstraint } from "@aws-sdk/client-s3";
 import { targetOf, type Plan } from "../plan.js";
 import { emulatorClients, motoJsonCall, type EmulatorClients } from "./clients.js";
+import { EC2, IAM, RDS, Route53, S3, SecretsManager } from "../sdk.js";
 
 /** Ways to make the seeded world wrong, one precondition at a time. */
 export interface WorldFaults {
@@ -175,17 +157,17 @@ const ASSET_OBJECTS: ReadonlyArray<{ key: string; contentType: string; body: str
 
 async function createVersionedBucket(clients: EmulatorClients, bucket: string, tags: Record<string, string>): Promise<void> {
   await clients.s3.send(
-    new CreateBucketCommand({
+    new S3.CreateBucketCommand({
       Bucket: bucket,
       ...(clients.region === "us-east-1"
         ? {}
         : { CreateBucketConfiguration: { LocationConstraint: clients.region as BucketLocationConstraint } }),
     }),
   );
-  await clients.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  await clients.s3.send(new S3.PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
   for (const object of ASSET_OBJECTS) {
     await clients.s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: object.key, Body: object.body, ContentType: object.contentType, Metadata: tags }),
+      new S3.PutObjectCommand({ Bucket: bucket, Key: object.key, Body: object.body, ContentType: object.contentType, Metadata: tags }),
     );
   }
 }
@@ -209,14 +191,14 @@ async function seedNetwork(
   ];
 
   const vpc = await clients.ec2.send(
-    new CreateVpcCommand({ CidrBlock: "10.40.0.0/16", TagSpecifications: tagSpec("vpc", `${plan.app}-dr`) }),
+    new EC2.CreateVpcCommand({ CidrBlock: "10.40.0.0/16", TagSpecifications: tagSpec("vpc", `${plan.app}-dr`) }),
   );
   const vpcId = vpc.Vpc!.VpcId!;
-  const igw = await clients.ec2.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpec("internet-gateway", `${plan.app}-dr`) }));
-  await clients.ec2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGateway!.InternetGatewayId!, VpcId: vpcId }));
+  const igw = await clients.ec2.send(new EC2.CreateInternetGatewayCommand({ TagSpecifications: tagSpec("internet-gateway", `${plan.app}-dr`) }));
+  await clients.ec2.send(new EC2.AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGateway!.InternetGatewayId!, VpcId: vpcId }));
 
   // Names ending in -a / -c go to that AZ when it exists; the others alternate over the first two AZs.
-  const zones = await clients.ec2.send(new DescribeAvailabilityZonesCommand({}));
+  const zones = await clients.ec2.send(new EC2.DescribeAvailabilityZonesCommand({}));
   const zoneNames = (zones.AvailabilityZones ?? []).map((zone) => zone.ZoneName!).sort();
   if (zoneNames.length < 2) throw new Error(`moto lists fewer than two availability zones in ${targetRegion}`);
   const subnetNames = unique([...target.service.subnets, ...target.loadBalancer.subnets]);
@@ -230,7 +212,7 @@ async function seedNetwork(
     const suffix = /-([a-f])$/.exec(name)?.[1];
     const zone = suffix && zoneNames.includes(`${targetRegion}${suffix}`) ? `${targetRegion}${suffix}` : zoneNames[index % 2];
     const subnet = await clients.ec2.send(
-      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.40.${index * 16}.0/20`, AvailabilityZone: zone, TagSpecifications: tagSpec("subnet", name) }),
+      new EC2.CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.40.${index * 16}.0/20`, AvailabilityZone: zone, TagSpecifications: tagSpec("subnet", name) }),
     );
     subnetIds[name] = subnet.Subnet!.SubnetId!;
     index += 1;
@@ -252,7 +234,7 @@ async function seedNetwork(
       }
       if (securityGroupIds[name]) continue;
       const group = await clients.ec2.send(
-        new CreateSecurityGroupCommand({
+        new EC2.CreateSecurityGroupCommand({
           GroupName: name,
           Description: `${plan.app} DR ${role}`,
           VpcId: vpcId,
@@ -265,7 +247,7 @@ async function seedNetwork(
   const idsOf = (names: readonly string[]) => names.map((name) => securityGroupIds[name]).filter((id): id is string => Boolean(id));
   const ingress = async (groupNames: readonly string[], permissions: IpPermission[]) => {
     for (const groupId of idsOf(groupNames)) {
-      await clients.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }));
+      await clients.ec2.send(new EC2.AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }));
     }
   };
   await ingress(target.loadBalancer.securityGroups, [
@@ -306,7 +288,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     const databasePassword = randomPassword();
     const db = plan.database;
     const instance = await source.rds.send(
-      new CreateDBInstanceCommand({
+      new RDS.CreateDBInstanceCommand({
         DBInstanceIdentifier: db.sourceIdentifier,
         Engine: db.engine,
         DBInstanceClass: db.instanceClass,
@@ -331,7 +313,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     for (const at of snapshotTimes) {
       const id = snapshotName(db.sourceIdentifier, at);
       const created = await source.rds.send(
-        new CreateDBSnapshotCommand({ DBInstanceIdentifier: db.sourceIdentifier, DBSnapshotIdentifier: id, Tags: appTags }),
+        new RDS.CreateDBSnapshotCommand({ DBInstanceIdentifier: db.sourceIdentifier, DBSnapshotIdentifier: id, Tags: appTags }),
       );
       sourceSnapshots.push({ id: created.DBSnapshot!.DBSnapshotIdentifier!, arn: created.DBSnapshot!.DBSnapshotArn! });
     }
@@ -344,7 +326,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
 
     const databaseSecretName = plan.secrets.databaseSecretName;
     const secret = await source.secrets.send(
-      new CreateSecretCommand({
+      new SecretsManager.CreateSecretCommand({
         Name: databaseSecretName,
         Description: `${plan.app} production database connection`,
         SecretString: JSON.stringify({
@@ -366,7 +348,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
         // Called in the target region with the source ARN. The SDK has no SourceRegion input for
         // CopyDBSnapshot: its RDS middleware derives the source region from the ARN and adds the PreSignedUrl.
         const copy = await dr.rds.send(
-          new CopyDBSnapshotCommand({
+          new RDS.CopyDBSnapshotCommand({
             SourceDBSnapshotIdentifier: snapshot.arn,
             TargetDBSnapshotIdentifier: snapshot.id,
             CopyTags: true,
@@ -377,7 +359,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       }
       copies.reverse(); // newest first
       if (faults.snapshotAgeMs !== undefined) {
-        const described = await dr.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: copies[0].id }));
+        const described = await dr.rds.send(new RDS.DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: copies[0].id }));
         const motoCreated = described.DBSnapshots?.[0]?.SnapshotCreateTime ?? new Date();
         gaps.newestSnapshotCreateTime = newestAt;
         gaps.evaluateAt = new Date(motoCreated.getTime() + faults.snapshotAgeMs);
@@ -407,7 +389,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     const dbSubnetIds = unique(target.service.subnets.map((name) => network.subnetIds[name]).filter(Boolean));
     const dbSubnetGroup = target.database.subnetGroup;
     await dr.rds.send(
-      new CreateDBSubnetGroupCommand({
+      new RDS.CreateDBSubnetGroupCommand({
         DBSubnetGroupName: dbSubnetGroup,
         DBSubnetGroupDescription: `${plan.app} DR database subnets`,
         SubnetIds: dbSubnetIds.length > 0 ? dbSubnetIds : Object.values(network.subnetIds),
@@ -422,7 +404,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       // The replication rule the runbook configured (moto stores it; it copies nothing).
       const roleName = `${plan.app}-s3-replication-${regionAbbreviation(targetRegion)}`;
       const role = await global.iam.send(
-        new CreateRoleCommand({
+        new IAM.CreateRoleCommand({
           RoleName: roleName,
           AssumeRolePolicyDocument: JSON.stringify({
             Version: "2012-10-17",
@@ -432,7 +414,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
         }),
       );
       await global.iam.send(
-        new PutRolePolicyCommand({
+        new IAM.PutRolePolicyCommand({
           RoleName: roleName,
           PolicyName: "replicate",
           PolicyDocument: JSON.stringify({
@@ -446,7 +428,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
         }),
       );
       await source.s3.send(
-        new PutBucketReplicationCommand({
+        new S3.PutBucketReplicationCommand({
           Bucket: sourceBucket,
           ReplicationConfiguration: {
             Role: role.Role!.Arn!,
@@ -499,7 +481,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     let productionRecordValue: string | undefined;
     if (!faults.noHostedZone) {
       const zone = await global.route53.send(
-        new CreateHostedZoneCommand({
+        new Route53.CreateHostedZoneCommand({
           Name: plan.dns.hostedZone,
           CallerReference: `${plan.app}-${now.getTime()}-${randomInt(1e9)}`,
           HostedZoneConfig: { Comment: `${plan.app} public zone`, PrivateZone: false },
@@ -509,7 +491,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       if (!faults.noProductionRecord) {
         productionRecordValue = `${plan.app}-prod-${randomInt(100_000_000, 2_000_000_000)}.${sourceRegion}.elb.amazonaws.com`;
         await global.route53.send(
-          new ChangeResourceRecordSetsCommand({
+          new Route53.ChangeResourceRecordSetsCommand({
             HostedZoneId: hostedZoneId,
             ChangeBatch: {
               Changes: [

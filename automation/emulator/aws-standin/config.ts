@@ -2,14 +2,15 @@
  * Provider configuration of the stand-in (the subset of the real `aws`
  * provider's config it honours) and the AWS SDK v3 clients built from it.
  */
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { Route53Client } from "@aws-sdk/client-route-53";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { unwrap } from "./wire.js";
+import { ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "../../sdk.js";
 
 export interface StandinConfig {
   region: string;
@@ -142,24 +143,24 @@ export class Clients {
   }
 
   rds(): RDSClient {
-    return this.get("rds", () => new RDSClient(this.options("rds")));
+    return this.get("rds", () => new RDS.RDSClient(this.options("rds")));
   }
   s3(): S3Client {
-    return this.get("s3", () => new S3Client({ ...this.options("s3"), forcePathStyle: this.config.s3UsePathStyle }));
+    return this.get("s3", () => new S3.S3Client({ ...this.options("s3"), forcePathStyle: this.config.s3UsePathStyle }));
   }
   route53(): Route53Client {
-    return this.get("route53", () => new Route53Client(this.options("route53")));
+    return this.get("route53", () => new Route53.Route53Client(this.options("route53")));
   }
   secretsManager(): SecretsManagerClient {
-    return this.get("secretsmanager", () => new SecretsManagerClient(this.options("secretsmanager")));
+    return this.get("secretsmanager", () => new SecretsManager.SecretsManagerClient(this.options("secretsmanager")));
   }
   ecs(): ECSClient {
-    return this.get("ecs", () => new ECSClient(this.options("ecs")));
+    return this.get("ecs", () => new ECS.ECSClient(this.options("ecs")));
   }
   elbv2(): ElasticLoadBalancingV2Client {
-    return this.get("elbv2", () => new ElasticLoadBalancingV2Client(this.options("elbv2")));
+    return this.get("elbv2", () => new ELBv2.ElasticLoadBalancingV2Client(this.options("elbv2")));
   }
   iam(): IAMClient {
-    return this.get("iam", () => new IAMClient(this.options("iam")));
+    return this.get("iam", () => new IAM.IAMClient(this.options("iam")));
   }
 }

@@ -1,26 +1,9 @@
 /** `aws:ecs/cluster:Cluster`, `aws:ecs/taskDefinition:TaskDefinition`, `aws:ecs/service:Service`. */
-import {
-  CreateClusterCommand,
-  CreateServiceCommand,
-  DeleteClusterCommand,
-  DeleteServiceCommand,
-  DeregisterTaskDefinitionCommand,
-  DescribeClustersCommand,
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  RegisterTaskDefinitionCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-  UpdateServiceCommand,
-  type Cluster,
-  type NetworkConfiguration,
-  type Service,
-  type TaskDefinition,
-  type UpdateServiceCommandInput,
-} from "@aws-sdk/client-ecs";
+import type { Cluster, NetworkConfiguration, Service, TaskDefinition, UpdateServiceCommandInput } from "@aws-sdk/client-ecs";
 import type { Clients } from "./config.js";
 import type { ResourceHandler } from "./types.js";
 import { awsErrorName, compact, deepEqual, debug, tagDelta, waitFor, type Props } from "./wire.js";
+import { ECS } from "../../sdk.js";
 
 const STEADY_TIMEOUT_MS = Number(process.env.DR_STANDIN_ECS_STEADY_TIMEOUT_MS ?? 20 * 60_000);
 
@@ -38,7 +21,7 @@ function fromEcsTags(tags: { key?: string; value?: string }[] | undefined): Reco
 // ---------------------------------------------------------------- cluster
 
 async function describeCluster(clients: Clients, id: string): Promise<Cluster | undefined> {
-  const out = await clients.ecs().send(new DescribeClustersCommand({ clusters: [id], include: ["TAGS"] }));
+  const out = await clients.ecs().send(new ECS.DescribeClustersCommand({ clusters: [id], include: ["TAGS"] }));
   const cluster = out.clusters?.[0];
   return cluster && cluster.status !== "INACTIVE" ? cluster : undefined;
 }
@@ -52,7 +35,7 @@ export const ecsCluster: ResourceHandler = {
   props: { name: { replace: true, computed: true }, tags: {} },
   autoname: { prop: "name", maxLength: 255 },
   async create(ctx, inputs) {
-    const out = await ctx.clients.ecs().send(new CreateClusterCommand(compact({ clusterName: inputs.name, tags: ecsTags(inputs.tags) })));
+    const out = await ctx.clients.ecs().send(new ECS.CreateClusterCommand(compact({ clusterName: inputs.name, tags: ecsTags(inputs.tags) })));
     return { id: out.cluster!.clusterArn!, outs: clusterOutputs(out.cluster!) };
   },
   async read(ctx, id) {
@@ -61,15 +44,15 @@ export const ecsCluster: ResourceHandler = {
   },
   async update(ctx, id, olds, news) {
     const delta = tagDelta(olds.tags, news.tags);
-    if (delta.removed.length > 0) await ctx.clients.ecs().send(new UntagResourceCommand({ resourceArn: id, tagKeys: delta.removed }));
-    if (Object.keys(delta.set).length > 0) await ctx.clients.ecs().send(new TagResourceCommand({ resourceArn: id, tags: ecsTags(delta.set) }));
+    if (delta.removed.length > 0) await ctx.clients.ecs().send(new ECS.UntagResourceCommand({ resourceArn: id, tagKeys: delta.removed }));
+    if (Object.keys(delta.set).length > 0) await ctx.clients.ecs().send(new ECS.TagResourceCommand({ resourceArn: id, tags: ecsTags(delta.set) }));
     const cluster = await describeCluster(ctx.clients, id);
     if (!cluster) throw new Error(`ECS Cluster (${id}) not found after update`);
     return clusterOutputs(cluster);
   },
   async delete(ctx, id) {
     try {
-      await ctx.clients.ecs().send(new DeleteClusterCommand({ cluster: id }));
+      await ctx.clients.ecs().send(new ECS.DeleteClusterCommand({ cluster: id }));
     } catch (error) {
       if (awsErrorName(error) === "ClusterNotFoundException") return;
       throw new Error(`deleting ECS Cluster (${id}): ${(error as Error).message}`, { cause: error });
@@ -109,7 +92,7 @@ export const ecsTaskDefinition: ResourceHandler = {
     const containerDefinitions =
       typeof inputs.containerDefinitions === "string" ? JSON.parse(inputs.containerDefinitions) : inputs.containerDefinitions;
     const out = await ctx.clients.ecs().send(
-      new RegisterTaskDefinitionCommand(
+      new ECS.RegisterTaskDefinitionCommand(
         compact({
           family: inputs.family,
           containerDefinitions,
@@ -128,7 +111,7 @@ export const ecsTaskDefinition: ResourceHandler = {
   },
   async read(ctx, id, state) {
     try {
-      const out = await ctx.clients.ecs().send(new DescribeTaskDefinitionCommand({ taskDefinition: state.arn ?? id }));
+      const out = await ctx.clients.ecs().send(new ECS.DescribeTaskDefinitionCommand({ taskDefinition: state.arn ?? id }));
       const td = out.taskDefinition;
       return td && td.status !== "INACTIVE" ? taskDefinitionOutputs(td) : undefined;
     } catch (error) {
@@ -139,7 +122,7 @@ export const ecsTaskDefinition: ResourceHandler = {
   async delete(ctx, _id, state) {
     if (state.skipDestroy === true) return;
     try {
-      await ctx.clients.ecs().send(new DeregisterTaskDefinitionCommand({ taskDefinition: state.arn }));
+      await ctx.clients.ecs().send(new ECS.DeregisterTaskDefinitionCommand({ taskDefinition: state.arn }));
     } catch (error) {
       if (awsErrorName(error) !== "ClientException") throw error;
     }
@@ -150,7 +133,7 @@ export const ecsTaskDefinition: ResourceHandler = {
 
 async function describeService(clients: Clients, cluster: string | undefined, id: string): Promise<Service | undefined> {
   try {
-    const out = await clients.ecs().send(new DescribeServicesCommand(compact({ cluster, services: [id], include: ["TAGS"] })));
+    const out = await clients.ecs().send(new ECS.DescribeServicesCommand(compact({ cluster, services: [id], include: ["TAGS"] })));
     return out.services?.[0];
   } catch (error) {
     if (awsErrorName(error) === "ClusterNotFoundException" || awsErrorName(error) === "ServiceNotFoundException") return undefined;
@@ -211,7 +194,7 @@ async function waitSteady(clients: Clients, cluster: string, id: string): Promis
       if (!nudged && polls >= 2 && (service.deployments?.length ?? 0) <= 1) {
         nudged = true;
         debug(`nudging ${id} to desiredCount ${service.desiredCount}`);
-        await clients.ecs().send(new UpdateServiceCommand({ cluster, service: id, desiredCount: service.desiredCount }));
+        await clients.ecs().send(new ECS.UpdateServiceCommand({ cluster, service: id, desiredCount: service.desiredCount }));
       }
       return undefined;
     },
@@ -243,7 +226,7 @@ export const ecsService: ResourceHandler = {
   autoname: { prop: "name", maxLength: 255 },
   async create(ctx, inputs) {
     const out = await ctx.clients.ecs().send(
-      new CreateServiceCommand(
+      new ECS.CreateServiceCommand(
         compact({
           cluster: inputs.cluster,
           serviceName: inputs.name,
@@ -300,10 +283,10 @@ export const ecsService: ResourceHandler = {
       set("enableExecuteCommand", news.enableExecuteCommand);
     }
     if (needed && news.forceNewDeployment === true) input.forceNewDeployment = true;
-    if (needed) await ctx.clients.ecs().send(new UpdateServiceCommand(input));
+    if (needed) await ctx.clients.ecs().send(new ECS.UpdateServiceCommand(input));
     const delta = tagDelta(olds.tags, news.tags);
-    if (delta.removed.length > 0) await ctx.clients.ecs().send(new UntagResourceCommand({ resourceArn: id, tagKeys: delta.removed }));
-    if (Object.keys(delta.set).length > 0) await ctx.clients.ecs().send(new TagResourceCommand({ resourceArn: id, tags: ecsTags(delta.set) }));
+    if (delta.removed.length > 0) await ctx.clients.ecs().send(new ECS.UntagResourceCommand({ resourceArn: id, tagKeys: delta.removed }));
+    if (Object.keys(delta.set).length > 0) await ctx.clients.ecs().send(new ECS.TagResourceCommand({ resourceArn: id, tags: ecsTags(delta.set) }));
     const service =
       news.waitForSteadyState === true ? await waitSteady(ctx.clients, cluster, id) : await describeService(ctx.clients, cluster, id);
     if (!service) throw new Error(`ECS Service (${id}) not found after update`);
@@ -314,9 +297,9 @@ export const ecsService: ResourceHandler = {
     const service = await describeService(ctx.clients, state.cluster, id);
     if (!service || service.status === "INACTIVE") return;
     if (service.status === "ACTIVE" && (service.desiredCount ?? 0) > 0) {
-      await ecs.send(new UpdateServiceCommand({ cluster: state.cluster, service: id, desiredCount: 0 }));
+      await ecs.send(new ECS.UpdateServiceCommand({ cluster: state.cluster, service: id, desiredCount: 0 }));
     }
-    await ecs.send(new DeleteServiceCommand({ cluster: state.cluster, service: id, force: true }));
+    await ecs.send(new ECS.DeleteServiceCommand({ cluster: state.cluster, service: id, force: true }));
     await waitFor(
       `ECS Service (${id}) to be deleted`,
       async () => {

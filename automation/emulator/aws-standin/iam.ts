@@ -1,23 +1,9 @@
 /** `aws:iam/role:Role`, `aws:iam/rolePolicy:RolePolicy`, `aws:iam/rolePolicyAttachment:RolePolicyAttachment`. */
-import {
-  AttachRolePolicyCommand,
-  CreateRoleCommand,
-  DeleteRoleCommand,
-  DeleteRolePolicyCommand,
-  DetachRolePolicyCommand,
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  ListAttachedRolePoliciesCommand,
-  PutRolePolicyCommand,
-  TagRoleCommand,
-  UntagRoleCommand,
-  UpdateAssumeRolePolicyCommand,
-  UpdateRoleCommand,
-  type Role,
-} from "@aws-sdk/client-iam";
+import type { Role } from "@aws-sdk/client-iam";
 import type { Clients } from "./config.js";
 import type { ResourceHandler } from "./types.js";
 import { awsErrorName, compact, fromTagList, tagDelta, toTagList, type Props } from "./wire.js";
+import { IAM } from "../../sdk.js";
 
 const notFound = (error: unknown) => awsErrorName(error) === "NoSuchEntity" || awsErrorName(error) === "NoSuchEntityException";
 
@@ -28,7 +14,7 @@ function policyString(value: unknown): string {
 
 async function getRole(clients: Clients, name: string): Promise<Role | undefined> {
   try {
-    return (await clients.iam().send(new GetRoleCommand({ RoleName: name }))).Role;
+    return (await clients.iam().send(new IAM.GetRoleCommand({ RoleName: name }))).Role;
   } catch (error) {
     if (notFound(error)) return undefined;
     throw error;
@@ -62,7 +48,7 @@ export const iamRole: ResourceHandler = {
   autoname: { prop: "name", maxLength: 64 },
   async create(ctx, inputs) {
     const out = await ctx.clients.iam().send(
-      new CreateRoleCommand(
+      new IAM.CreateRoleCommand(
         compact({
           RoleName: inputs.name,
           AssumeRolePolicyDocument: policyString(inputs.assumeRolePolicy),
@@ -82,14 +68,14 @@ export const iamRole: ResourceHandler = {
   async update(ctx, id, olds, news) {
     const iam = ctx.clients.iam();
     if (policyString(olds.assumeRolePolicy) !== policyString(news.assumeRolePolicy)) {
-      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: policyString(news.assumeRolePolicy) }));
+      await iam.send(new IAM.UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: policyString(news.assumeRolePolicy) }));
     }
     if ((olds.description ?? "") !== (news.description ?? "") || (news.maxSessionDuration !== undefined && olds.maxSessionDuration !== news.maxSessionDuration)) {
-      await iam.send(new UpdateRoleCommand(compact({ RoleName: id, Description: news.description ?? "", MaxSessionDuration: news.maxSessionDuration })));
+      await iam.send(new IAM.UpdateRoleCommand(compact({ RoleName: id, Description: news.description ?? "", MaxSessionDuration: news.maxSessionDuration })));
     }
     const delta = tagDelta(olds.tags, news.tags);
-    if (delta.removed.length > 0) await iam.send(new UntagRoleCommand({ RoleName: id, TagKeys: delta.removed }));
-    if (Object.keys(delta.set).length > 0) await iam.send(new TagRoleCommand({ RoleName: id, Tags: toTagList(delta.set) }));
+    if (delta.removed.length > 0) await iam.send(new IAM.UntagRoleCommand({ RoleName: id, TagKeys: delta.removed }));
+    if (Object.keys(delta.set).length > 0) await iam.send(new IAM.TagRoleCommand({ RoleName: id, Tags: toTagList(delta.set) }));
     const role = await getRole(ctx.clients, id);
     if (!role) throw new Error(`IAM Role (${id}) not found after update`);
     return roleOutputs(role);
@@ -98,12 +84,12 @@ export const iamRole: ResourceHandler = {
     const iam = ctx.clients.iam();
     try {
       if (state.forceDetachPolicies === true) {
-        const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: id }));
+        const attached = await iam.send(new IAM.ListAttachedRolePoliciesCommand({ RoleName: id }));
         for (const policy of attached.AttachedPolicies ?? []) {
-          await iam.send(new DetachRolePolicyCommand({ RoleName: id, PolicyArn: policy.PolicyArn }));
+          await iam.send(new IAM.DetachRolePolicyCommand({ RoleName: id, PolicyArn: policy.PolicyArn }));
         }
       }
-      await iam.send(new DeleteRoleCommand({ RoleName: id }));
+      await iam.send(new IAM.DeleteRoleCommand({ RoleName: id }));
     } catch (error) {
       if (notFound(error)) return;
       throw new Error(`deleting IAM Role (${id}): ${(error as Error).message}`, { cause: error });
@@ -122,7 +108,7 @@ export const iamRolePolicy: ResourceHandler = {
   autoname: { prop: "name", maxLength: 128 },
   async create(ctx, inputs) {
     await ctx.clients.iam().send(
-      new PutRolePolicyCommand({ RoleName: inputs.role, PolicyName: inputs.name, PolicyDocument: policyString(inputs.policy) }),
+      new IAM.PutRolePolicyCommand({ RoleName: inputs.role, PolicyName: inputs.name, PolicyDocument: policyString(inputs.policy) }),
     );
     return { id: `${inputs.role}:${inputs.name}`, outs: { role: inputs.role, name: inputs.name } };
   },
@@ -130,7 +116,7 @@ export const iamRolePolicy: ResourceHandler = {
     const [role, ...rest] = id.split(":");
     const name = rest.join(":");
     try {
-      await ctx.clients.iam().send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name }));
+      await ctx.clients.iam().send(new IAM.GetRolePolicyCommand({ RoleName: role, PolicyName: name }));
       return { role, name };
     } catch (error) {
       if (notFound(error)) return undefined;
@@ -139,14 +125,14 @@ export const iamRolePolicy: ResourceHandler = {
   },
   async update(ctx, _id, _olds, news) {
     await ctx.clients.iam().send(
-      new PutRolePolicyCommand({ RoleName: news.role, PolicyName: news.name, PolicyDocument: policyString(news.policy) }),
+      new IAM.PutRolePolicyCommand({ RoleName: news.role, PolicyName: news.name, PolicyDocument: policyString(news.policy) }),
     );
     return { role: news.role, name: news.name };
   },
   async delete(ctx, id) {
     const [role, ...rest] = id.split(":");
     try {
-      await ctx.clients.iam().send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: rest.join(":") }));
+      await ctx.clients.iam().send(new IAM.DeleteRolePolicyCommand({ RoleName: role, PolicyName: rest.join(":") }));
     } catch (error) {
       if (!notFound(error)) throw error;
     }
@@ -161,7 +147,7 @@ export const iamRolePolicyAttachment: ResourceHandler = {
   },
   required: ["role", "policyArn"],
   async create(ctx, inputs) {
-    await ctx.clients.iam().send(new AttachRolePolicyCommand({ RoleName: inputs.role, PolicyArn: inputs.policyArn }));
+    await ctx.clients.iam().send(new IAM.AttachRolePolicyCommand({ RoleName: inputs.role, PolicyArn: inputs.policyArn }));
     return { id: `${inputs.role}/${inputs.policyArn}`, outs: {} };
   },
   async read(ctx, id, state) {
@@ -169,7 +155,7 @@ export const iamRolePolicyAttachment: ResourceHandler = {
     const role = state.role ?? id.slice(0, slash);
     const policyArn = state.policyArn ?? id.slice(slash + 1);
     try {
-      const attached = await ctx.clients.iam().send(new ListAttachedRolePoliciesCommand({ RoleName: role }));
+      const attached = await ctx.clients.iam().send(new IAM.ListAttachedRolePoliciesCommand({ RoleName: role }));
       return (attached.AttachedPolicies ?? []).some((p) => p.PolicyArn === policyArn) ? { role, policyArn } : undefined;
     } catch (error) {
       if (notFound(error)) return undefined;
@@ -178,7 +164,7 @@ export const iamRolePolicyAttachment: ResourceHandler = {
   },
   async delete(ctx, _id, state) {
     try {
-      await ctx.clients.iam().send(new DetachRolePolicyCommand({ RoleName: state.role, PolicyArn: state.policyArn }));
+      await ctx.clients.iam().send(new IAM.DetachRolePolicyCommand({ RoleName: state.role, PolicyArn: state.policyArn }));
     } catch (error) {
       if (!notFound(error)) throw error;
     }

@@ -1,7 +1,7 @@
 /** Data sources (invokes) of the stand-in beyond route53/getZone. */
-import { GetBucketLocationCommand, HeadBucketCommand } from "@aws-sdk/client-s3";
 import type { InvokeHandler } from "./types.js";
 import { awsErrorName } from "./wire.js";
+import { S3 } from "../../sdk.js";
 
 /** S3 website/alias hosted zone ids per region (public AWS values). */
 const S3_HOSTED_ZONE_IDS: Record<string, string> = {
@@ -26,7 +26,7 @@ export const getBucket: InvokeHandler = {
     if (!bucket) throw new Error('the argument "bucket" is required');
     const s3 = clients.s3();
     try {
-      await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+      await s3.send(new S3.HeadBucketCommand({ Bucket: bucket }));
     } catch (error) {
       const name = awsErrorName(error);
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -35,7 +35,7 @@ export const getBucket: InvokeHandler = {
       }
       throw new Error(`reading S3 Bucket (${bucket}): ${(error as Error).message}`, { cause: error });
     }
-    const location = await s3.send(new GetBucketLocationCommand({ Bucket: bucket }));
+    const location = await s3.send(new S3.GetBucketLocationCommand({ Bucket: bucket }));
     const region = location.LocationConstraint || "us-east-1";
     return {
       id: bucket,

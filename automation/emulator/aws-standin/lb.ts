@@ -1,36 +1,15 @@
 /** `aws:lb/loadBalancer:LoadBalancer`, `aws:lb/targetGroup:TargetGroup`, `aws:lb/listener:Listener` (ELBv2). */
-import {
-  AddTagsCommand,
-  CreateListenerCommand,
-  CreateLoadBalancerCommand,
-  CreateTargetGroupCommand,
-  DeleteListenerCommand,
-  DeleteLoadBalancerCommand,
-  DeleteTargetGroupCommand,
-  DescribeListenersCommand,
-  DescribeLoadBalancersCommand,
-  DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
-  ModifyListenerCommand,
-  ModifyTargetGroupCommand,
-  RemoveTagsCommand,
-  SetSecurityGroupsCommand,
-  SetSubnetsCommand,
-  type Action,
-  type Listener,
-  type LoadBalancer,
-  type ModifyTargetGroupCommandInput,
-  type TargetGroup,
-} from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Action, Listener, LoadBalancer, ModifyTargetGroupCommandInput, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Clients } from "./config.js";
 import type { ResourceHandler } from "./types.js";
 import { awsErrorName, compact, deepEqual, fromTagList, tagDelta, toTagList, waitFor, type Props } from "./wire.js";
+import { ELBv2 } from "../../sdk.js";
 
 const TIMEOUT_MS = Number(process.env.DR_STANDIN_LB_TIMEOUT_MS ?? 10 * 60_000);
 
 async function tagsOf(clients: Clients, arn: string): Promise<Record<string, string>> {
   try {
-    const out = await clients.elbv2().send(new DescribeTagsCommand({ ResourceArns: [arn] }));
+    const out = await clients.elbv2().send(new ELBv2.DescribeTagsCommand({ ResourceArns: [arn] }));
     return fromTagList(out.TagDescriptions?.[0]?.Tags);
   } catch {
     return {};
@@ -39,15 +18,15 @@ async function tagsOf(clients: Clients, arn: string): Promise<Record<string, str
 
 async function updateTags(clients: Clients, arn: string, olds: Props, news: Props): Promise<void> {
   const delta = tagDelta(olds.tags, news.tags);
-  if (delta.removed.length > 0) await clients.elbv2().send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: delta.removed }));
-  if (Object.keys(delta.set).length > 0) await clients.elbv2().send(new AddTagsCommand({ ResourceArns: [arn], Tags: toTagList(delta.set) }));
+  if (delta.removed.length > 0) await clients.elbv2().send(new ELBv2.RemoveTagsCommand({ ResourceArns: [arn], TagKeys: delta.removed }));
+  if (Object.keys(delta.set).length > 0) await clients.elbv2().send(new ELBv2.AddTagsCommand({ ResourceArns: [arn], Tags: toTagList(delta.set) }));
 }
 
 // ---------------------------------------------------------------- load balancer
 
 async function describeLoadBalancer(clients: Clients, arn: string): Promise<LoadBalancer | undefined> {
   try {
-    return (await clients.elbv2().send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).LoadBalancers?.[0];
+    return (await clients.elbv2().send(new ELBv2.DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).LoadBalancers?.[0];
   } catch (error) {
     if (awsErrorName(error) === "LoadBalancerNotFoundException" || awsErrorName(error) === "LoadBalancerNotFound") return undefined;
     throw error;
@@ -90,7 +69,7 @@ export const lbLoadBalancer: ResourceHandler = {
   autoname: { prop: "name", maxLength: 32 },
   async create(ctx, inputs) {
     const out = await ctx.clients.elbv2().send(
-      new CreateLoadBalancerCommand(
+      new ELBv2.CreateLoadBalancerCommand(
         compact({
           Name: inputs.name,
           Subnets: inputs.subnets,
@@ -121,10 +100,10 @@ export const lbLoadBalancer: ResourceHandler = {
   async update(ctx, id, olds, news) {
     const elb = ctx.clients.elbv2();
     if (news.securityGroups !== undefined && !deepEqual([...(olds.securityGroups ?? [])].sort(), [...news.securityGroups].sort())) {
-      await elb.send(new SetSecurityGroupsCommand({ LoadBalancerArn: id, SecurityGroups: news.securityGroups }));
+      await elb.send(new ELBv2.SetSecurityGroupsCommand({ LoadBalancerArn: id, SecurityGroups: news.securityGroups }));
     }
     if (news.subnets !== undefined && !deepEqual([...(olds.subnets ?? [])].sort(), [...news.subnets].sort())) {
-      await elb.send(new SetSubnetsCommand({ LoadBalancerArn: id, Subnets: news.subnets }));
+      await elb.send(new ELBv2.SetSubnetsCommand({ LoadBalancerArn: id, Subnets: news.subnets }));
     }
     await updateTags(ctx.clients, id, olds, news);
     const lb = await describeLoadBalancer(ctx.clients, id);
@@ -133,7 +112,7 @@ export const lbLoadBalancer: ResourceHandler = {
   },
   async delete(ctx, id) {
     try {
-      await ctx.clients.elbv2().send(new DeleteLoadBalancerCommand({ LoadBalancerArn: id }));
+      await ctx.clients.elbv2().send(new ELBv2.DeleteLoadBalancerCommand({ LoadBalancerArn: id }));
     } catch (error) {
       if (awsErrorName(error) === "LoadBalancerNotFoundException" || awsErrorName(error) === "LoadBalancerNotFound") return;
       throw new Error(`deleting ELBv2 Load Balancer (${id}): ${(error as Error).message}`, { cause: error });
@@ -145,7 +124,7 @@ export const lbLoadBalancer: ResourceHandler = {
 
 async function describeTargetGroup(clients: Clients, arn: string): Promise<TargetGroup | undefined> {
   try {
-    return (await clients.elbv2().send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups?.[0];
+    return (await clients.elbv2().send(new ELBv2.DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups?.[0];
   } catch (error) {
     if (awsErrorName(error) === "TargetGroupNotFoundException" || awsErrorName(error) === "TargetGroupNotFound") return undefined;
     throw error;
@@ -195,7 +174,7 @@ export const lbTargetGroup: ResourceHandler = {
   autoname: { prop: "name", maxLength: 32 },
   async create(ctx, inputs) {
     const out = await ctx.clients.elbv2().send(
-      new CreateTargetGroupCommand(
+      new ELBv2.CreateTargetGroupCommand(
         compact({
           Name: inputs.name,
           Port: inputs.port,
@@ -216,7 +195,7 @@ export const lbTargetGroup: ResourceHandler = {
   },
   async update(ctx, id, olds, news) {
     if (!deepEqual(olds.healthCheck, news.healthCheck) && news.healthCheck) {
-      await ctx.clients.elbv2().send(new ModifyTargetGroupCommand({ TargetGroupArn: id, ...healthCheckInput(news.healthCheck) }));
+      await ctx.clients.elbv2().send(new ELBv2.ModifyTargetGroupCommand({ TargetGroupArn: id, ...healthCheckInput(news.healthCheck) }));
     }
     await updateTags(ctx.clients, id, olds, news);
     const tg = await describeTargetGroup(ctx.clients, id);
@@ -225,7 +204,7 @@ export const lbTargetGroup: ResourceHandler = {
   },
   async delete(ctx, id) {
     try {
-      await ctx.clients.elbv2().send(new DeleteTargetGroupCommand({ TargetGroupArn: id }));
+      await ctx.clients.elbv2().send(new ELBv2.DeleteTargetGroupCommand({ TargetGroupArn: id }));
     } catch (error) {
       if (awsErrorName(error) === "TargetGroupNotFoundException" || awsErrorName(error) === "TargetGroupNotFound") return;
       throw new Error(`deleting ELBv2 Target Group (${id}): ${(error as Error).message}`, { cause: error });
@@ -264,7 +243,7 @@ function actions(defaultActions: Props[] | undefined): Action[] {
 
 async function describeListener(clients: Clients, arn: string): Promise<Listener | undefined> {
   try {
-    return (await clients.elbv2().send(new DescribeListenersCommand({ ListenerArns: [arn] }))).Listeners?.[0];
+    return (await clients.elbv2().send(new ELBv2.DescribeListenersCommand({ ListenerArns: [arn] }))).Listeners?.[0];
   } catch (error) {
     if (awsErrorName(error) === "ListenerNotFoundException" || awsErrorName(error) === "ListenerNotFound") return undefined;
     throw error;
@@ -289,7 +268,7 @@ export const lbListener: ResourceHandler = {
   required: ["loadBalancerArn", "defaultActions"],
   async create(ctx, inputs) {
     const out = await ctx.clients.elbv2().send(
-      new CreateListenerCommand(
+      new ELBv2.CreateListenerCommand(
         compact({
           LoadBalancerArn: inputs.loadBalancerArn,
           Port: inputs.port,
@@ -316,7 +295,7 @@ export const lbListener: ResourceHandler = {
       (news.certificateArn ?? "") !== (olds.certificateArn ?? "");
     if (changed) {
       await ctx.clients.elbv2().send(
-        new ModifyListenerCommand(
+        new ELBv2.ModifyListenerCommand(
           compact({
             ListenerArn: id,
             Port: news.port,
@@ -335,7 +314,7 @@ export const lbListener: ResourceHandler = {
   },
   async delete(ctx, id) {
     try {
-      await ctx.clients.elbv2().send(new DeleteListenerCommand({ ListenerArn: id }));
+      await ctx.clients.elbv2().send(new ELBv2.DeleteListenerCommand({ ListenerArn: id }));
     } catch (error) {
       if (awsErrorName(error) === "ListenerNotFoundException" || awsErrorName(error) === "ListenerNotFound") return;
       throw error;

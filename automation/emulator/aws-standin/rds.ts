@@ -1,18 +1,9 @@
 /** `aws:rds/instance:Instance` on the RDS API. */
-import {
-  AddTagsToResourceCommand,
-  CreateDBInstanceCommand,
-  DeleteDBInstanceCommand,
-  DescribeDBInstancesCommand,
-  ModifyDBInstanceCommand,
-  RemoveTagsFromResourceCommand,
-  RestoreDBInstanceFromDBSnapshotCommand,
-  type DBInstance,
-  type ModifyDBInstanceCommandInput,
-} from "@aws-sdk/client-rds";
+import type { DBInstance, ModifyDBInstanceCommandInput } from "@aws-sdk/client-rds";
 import type { Clients } from "./config.js";
 import type { HandlerContext, ResourceHandler } from "./types.js";
 import { awsErrorName, compact, debug, deepEqual, fromTagList, tagDelta, toTagList, waitFor, type Props } from "./wire.js";
+import { RDS } from "../../sdk.js";
 
 const TOKEN = "aws:rds/instance:Instance";
 const TIMEOUT_MS = Number(process.env.DR_STANDIN_RDS_TIMEOUT_MS ?? 40 * 60_000);
@@ -21,7 +12,7 @@ export const FINAL_SNAPSHOT_REQUIRED = "final_snapshot_identifier is required wh
 
 async function describe(clients: Clients, id: string): Promise<DBInstance | undefined> {
   try {
-    const out = await clients.rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+    const out = await clients.rds().send(new RDS.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
     return out.DBInstances?.[0];
   } catch (error) {
     if (awsErrorName(error) === "DBInstanceNotFound" || awsErrorName(error) === "DBInstanceNotFoundFault") return undefined;
@@ -112,7 +103,7 @@ export const rdsInstance: ResourceHandler = {
     if (inputs.snapshotIdentifier) {
       debug(`restore ${id} from ${inputs.snapshotIdentifier} in ${clients.region}`);
       await clients.rds().send(
-        new RestoreDBInstanceFromDBSnapshotCommand(
+        new RDS.RestoreDBInstanceFromDBSnapshotCommand(
           compact({
             DBInstanceIdentifier: id,
             DBSnapshotIdentifier: inputs.snapshotIdentifier,
@@ -163,7 +154,7 @@ export const rdsInstance: ResourceHandler = {
           needed = true;
         }
         if (needed) {
-          await clients.rds().send(new ModifyDBInstanceCommand(modify));
+          await clients.rds().send(new RDS.ModifyDBInstanceCommand(modify));
           db = await waitAvailable(clients, id);
         }
         return { id, outs: instanceOutputs(db) };
@@ -177,7 +168,7 @@ export const rdsInstance: ResourceHandler = {
       }
     }
     await clients.rds().send(
-      new CreateDBInstanceCommand(
+      new RDS.CreateDBInstanceCommand(
         compact({
           DBInstanceIdentifier: id,
           DBInstanceClass: inputs.instanceClass,
@@ -247,17 +238,17 @@ export const rdsInstance: ResourceHandler = {
       }
     }
     if (needed) {
-      await clients.rds().send(new ModifyDBInstanceCommand(modify));
+      await clients.rds().send(new RDS.ModifyDBInstanceCommand(modify));
       await waitAvailable(clients, id);
     }
     const delta = tagDelta(olds.tags, news.tags);
     if (delta.changed) {
       const arn = olds.arn ?? (await describe(clients, id))?.DBInstanceArn;
       if (delta.removed.length > 0) {
-        await clients.rds().send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: delta.removed }));
+        await clients.rds().send(new RDS.RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: delta.removed }));
       }
       if (Object.keys(delta.set).length > 0) {
-        await clients.rds().send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: toTagList(delta.set) }));
+        await clients.rds().send(new RDS.AddTagsToResourceCommand({ ResourceName: arn, Tags: toTagList(delta.set) }));
       }
     }
     const db = await describe(clients, id);
@@ -272,7 +263,7 @@ export const rdsInstance: ResourceHandler = {
     if (!skip && !finalId) throw new Error(FINAL_SNAPSHOT_REQUIRED);
     try {
       await clients.rds().send(
-        new DeleteDBInstanceCommand(
+        new RDS.DeleteDBInstanceCommand(
           compact({
             DBInstanceIdentifier: id,
             SkipFinalSnapshot: skip,

@@ -1,18 +1,9 @@
 /** `aws:route53/record:Record` and the `aws:route53/getZone:getZone` data source. */
-import {
-  ChangeResourceRecordSetsCommand,
-  GetChangeCommand,
-  GetHostedZoneCommand,
-  ListHostedZonesByNameCommand,
-  ListResourceRecordSetsCommand,
-  type ChangeAction,
-  type HostedZone,
-  type ResourceRecordSet,
-  type RRType,
-} from "@aws-sdk/client-route-53";
+import type { ChangeAction, HostedZone, ResourceRecordSet, RRType } from "@aws-sdk/client-route-53";
 import type { Clients } from "./config.js";
 import type { InvokeHandler, ResourceHandler } from "./types.js";
 import { awsErrorName, compact, waitFor, type Props } from "./wire.js";
+import { Route53 } from "../../sdk.js";
 
 const TIMEOUT_MS = Number(process.env.DR_STANDIN_ROUTE53_TIMEOUT_MS ?? 30 * 60_000);
 
@@ -29,7 +20,7 @@ const zoneNames = new Map<string, string>();
 async function zoneName(clients: Clients, zoneId: string): Promise<string> {
   const cached = zoneNames.get(zoneId);
   if (cached) return cached;
-  const out = await clients.route53().send(new GetHostedZoneCommand({ Id: zoneId }));
+  const out = await clients.route53().send(new Route53.GetHostedZoneCommand({ Id: zoneId }));
   const name = cleanName(out.HostedZone!.Name!);
   zoneNames.set(zoneId, name);
   return name;
@@ -94,7 +85,7 @@ function recordSet(props: Props, fqdn: string): ResourceRecordSet {
 /** Submits one change and waits for INSYNC; `submitted` runs once Route 53 has accepted it. */
 async function change(clients: Clients, zoneId: string, action: ChangeAction, set: ResourceRecordSet, submitted?: () => void): Promise<void> {
   const out = await clients.route53().send(
-    new ChangeResourceRecordSetsCommand({
+    new Route53.ChangeResourceRecordSetsCommand({
       HostedZoneId: zoneId,
       ChangeBatch: { Changes: [{ Action: action, ResourceRecordSet: set }] },
     }),
@@ -104,7 +95,7 @@ async function change(clients: Clients, zoneId: string, action: ChangeAction, se
   await waitFor(
     `Route 53 change ${changeId} to be INSYNC`,
     async () => {
-      const status = await clients.route53().send(new GetChangeCommand({ Id: changeId }));
+      const status = await clients.route53().send(new Route53.GetChangeCommand({ Id: changeId }));
       return status.ChangeInfo?.Status === "INSYNC" ? true : undefined;
     },
     { timeoutMs: TIMEOUT_MS },
@@ -113,7 +104,7 @@ async function change(clients: Clients, zoneId: string, action: ChangeAction, se
 
 async function findRecord(clients: Clients, zoneId: string, fqdn: string, type: string, setIdentifier?: string) {
   const out = await clients.route53().send(
-    new ListResourceRecordSetsCommand(
+    new Route53.ListResourceRecordSetsCommand(
       compact({
         HostedZoneId: zoneId,
         StartRecordName: fqdn,
@@ -214,7 +205,7 @@ export const getZone: InvokeHandler = {
   async invoke(clients, args) {
     const r53 = clients.route53();
     const details = async (id: string) => {
-      const out = await r53.send(new GetHostedZoneCommand({ Id: id }));
+      const out = await r53.send(new Route53.GetHostedZoneCommand({ Id: id }));
       return zoneOutputs(out.HostedZone!, out.DelegationSet?.NameServers ?? []);
     };
     if (args.zoneId) {
@@ -231,7 +222,7 @@ export const getZone: InvokeHandler = {
     let marker: { DNSName?: string; HostedZoneId?: string } = { DNSName: wanted };
     const matches: HostedZone[] = [];
     for (;;) {
-      const out = await r53.send(new ListHostedZonesByNameCommand(compact({ ...marker, MaxItems: 100 })));
+      const out = await r53.send(new Route53.ListHostedZonesByNameCommand(compact({ ...marker, MaxItems: 100 })));
       for (const zone of out.HostedZones ?? []) {
         if (cleanName(zone.Name ?? "") === wanted && (zone.Config?.PrivateZone === true) === privateZone) matches.push(zone);
       }

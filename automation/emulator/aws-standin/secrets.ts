@@ -1,24 +1,15 @@
 /** `aws:secretsmanager/secret:Secret` and `aws:secretsmanager/secretVersion:SecretVersion`. */
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  DescribeSecretCommand,
-  PutSecretValueCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
-  UpdateSecretCommand,
-  UpdateSecretVersionStageCommand,
-  type DescribeSecretCommandOutput,
-} from "@aws-sdk/client-secrets-manager";
+import type { DescribeSecretCommandOutput } from "@aws-sdk/client-secrets-manager";
 import type { Clients } from "./config.js";
 import type { ResourceHandler } from "./types.js";
 import { awsErrorName, compact, fromTagList, tagDelta, toTagList, type Props } from "./wire.js";
+import { SecretsManager } from "../../sdk.js";
 
 const notFound = (error: unknown) => awsErrorName(error) === "ResourceNotFoundException";
 
 async function describeSecret(clients: Clients, id: string): Promise<DescribeSecretCommandOutput | undefined> {
   try {
-    const out = await clients.secretsManager().send(new DescribeSecretCommand({ SecretId: id }));
+    const out = await clients.secretsManager().send(new SecretsManager.DescribeSecretCommand({ SecretId: id }));
     return out.DeletedDate ? undefined : out;
   } catch (error) {
     if (notFound(error)) return undefined;
@@ -47,7 +38,7 @@ export const secretsManagerSecret: ResourceHandler = {
   autoname: { prop: "name", maxLength: 512 },
   async create(ctx, inputs) {
     const out = await ctx.clients.secretsManager().send(
-      new CreateSecretCommand(
+      new SecretsManager.CreateSecretCommand(
         compact({ Name: inputs.name, Description: inputs.description, KmsKeyId: inputs.kmsKeyId, Tags: toTagList(inputs.tags) }),
       ),
     );
@@ -62,11 +53,11 @@ export const secretsManagerSecret: ResourceHandler = {
   async update(ctx, id, olds, news) {
     const sm = ctx.clients.secretsManager();
     if ((olds.description ?? "") !== (news.description ?? "") || (news.kmsKeyId !== undefined && olds.kmsKeyId !== news.kmsKeyId)) {
-      await sm.send(new UpdateSecretCommand(compact({ SecretId: id, Description: news.description ?? "", KmsKeyId: news.kmsKeyId })));
+      await sm.send(new SecretsManager.UpdateSecretCommand(compact({ SecretId: id, Description: news.description ?? "", KmsKeyId: news.kmsKeyId })));
     }
     const delta = tagDelta(olds.tags, news.tags);
-    if (delta.removed.length > 0) await sm.send(new UntagResourceCommand({ SecretId: id, TagKeys: delta.removed }));
-    if (Object.keys(delta.set).length > 0) await sm.send(new TagResourceCommand({ SecretId: id, Tags: toTagList(delta.set) }));
+    if (delta.removed.length > 0) await sm.send(new SecretsManager.UntagResourceCommand({ SecretId: id, TagKeys: delta.removed }));
+    if (Object.keys(delta.set).length > 0) await sm.send(new SecretsManager.TagResourceCommand({ SecretId: id, Tags: toTagList(delta.set) }));
     const secret = await describeSecret(ctx.clients, id);
     if (!secret) throw new Error(`Secrets Manager Secret (${id}) not found after update`);
     return secretOutputs(secret);
@@ -75,7 +66,7 @@ export const secretsManagerSecret: ResourceHandler = {
     const window = state.recoveryWindowInDays ?? 30;
     try {
       await ctx.clients.secretsManager().send(
-        new DeleteSecretCommand(
+        new SecretsManager.DeleteSecretCommand(
           window === 0 ? { SecretId: id, ForceDeleteWithoutRecovery: true } : { SecretId: id, RecoveryWindowInDays: window },
         ),
       );
@@ -95,7 +86,7 @@ export const secretsManagerSecretVersion: ResourceHandler = {
   required: ["secretId"],
   async create(ctx, inputs) {
     const out = await ctx.clients.secretsManager().send(
-      new PutSecretValueCommand(
+      new SecretsManager.PutSecretValueCommand(
         compact({ SecretId: inputs.secretId, SecretString: inputs.secretString, VersionStages: inputs.versionStages }),
       ),
     );
@@ -119,7 +110,7 @@ export const secretsManagerSecretVersion: ResourceHandler = {
       if (stage === "AWSCURRENT") continue;
       try {
         await ctx.clients.secretsManager().send(
-          new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, RemoveFromVersionId: versionId }),
+          new SecretsManager.UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, RemoveFromVersionId: versionId }),
         );
       } catch (error) {
         if (!notFound(error)) throw error;
