@@ -13,7 +13,7 @@ export default defineConfig({
     // third of each short call's CPU (0.33 → 0.21 s for `pulumi version`).
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", GOGC: "400" },
     // Three workers on two cores: an engine journey leaves a core idle while it waits (plugin
-    // start, moto, retries), and a third file fills it (measured: 2 → 361 s, 3 → 302 s, 4 → 333 s).
+    // start, moto, retries), and a third file fills it (measured: 3 workers 302 s, 4 workers 333 s).
     maxWorkers: 3,
     // Files share their worker's module cache (the SDK and @pulumi/pulumi load once per worker,
     // not once per file: 79 s → 20 s of imports). Files that change process.env restore it.
