@@ -94,7 +94,8 @@ def serve(app, conn, request):
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request on the suite's stderr
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):  # not the pool's handler, which stops its siblings
+        signal.signal(stop_signal, lambda *_: os._exit(0))
     die_with_parent()
     os.environ.update({str(k): str(v) for k, v in request.get("env", {}).items()})
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
