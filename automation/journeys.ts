@@ -22,7 +22,7 @@ import { expectedFromHistory, watchProgress } from "./progress.js";
 import { listReports, REPORT_SCHEMA_VERSION, reportSummary, writeReport, type RunReport } from "./report.js";
 import type { ReportLanguage } from "./report-i18n.js";
 import { checkEcsService, checkHealth, runOperatorChecks, type CheckResult, type ConnectTo } from "./verify.js";
-import { backendRegionWarning, backendUrlOf, checkStateBackend, engineEventHandler, findStack, openWorkspace, stackNameFor, type WorkspaceOptions } from "./workspace.js";
+import { backendRegionWarning, backendUrlOf, checkStateBackend, engineEventHandler, findStack, openWorkspace, stackNameFor, SUMMARY_WITHOUT_SECRETS, type WorkspaceOptions } from "./workspace.js";
 import { RDS } from "./sdk.js";
 
 export interface JourneyContext {
@@ -375,7 +375,7 @@ async function provisionPhase(run: Run, stack: Stack): Promise<DrStackOutputs> {
   const started = run.clock.spans.length;
   try {
     const result = await run.phase("provision", () =>
-      stack.up({ onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), signal: run.ctx.signal, color: "never" }),
+      stack.up({ onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), signal: run.ctx.signal, color: "never", ...SUMMARY_WITHOUT_SECRETS }),
     );
     return toOutputs(result.outputs);
   } catch (error) {
@@ -499,7 +499,7 @@ function endpointsOf(outputs: DrStackOutputs): RunReport["endpoints"] {
 async function teardownStack(run: Run, stack: Stack, signal?: AbortSignal): Promise<void> {
   await run.phase("teardown", async () => {
     try {
-      await stack.destroy({ onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), color: "never", remove: true, signal });
+      await stack.destroy({ onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), color: "never", remove: true, signal, ...SUMMARY_WITHOUT_SECRETS });
     } catch (error) {
       throw engineError(run, "destroy", error);
     }
@@ -705,7 +705,7 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
         await stack.setConfig(`${CONFIG_NAMESPACE}:${ARGS_KEY}`, { value: JSON.stringify(releasing) });
         try {
           // Only the database: whatever a killed failover never created stays uncreated (and needs no permission).
-          await stack.up({ target: [database.urn], onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), color: "never", signal: ctx.signal });
+          await stack.up({ target: [database.urn], onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), color: "never", signal: ctx.signal, ...SUMMARY_WITHOUT_SECRETS });
         } catch (error) {
           throw engineError(run, "up", error);
         }

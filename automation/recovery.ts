@@ -32,6 +32,7 @@ import { RefusedError } from "./errors.js";
 import type { EventSink } from "./events.js";
 import type { Journal } from "./journal.js";
 import { ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "./sdk.js";
+import { SUMMARY_WITHOUT_SECRETS } from "./workspace.js";
 
 export interface RecoveryContext {
   aws: AwsClients;
@@ -340,7 +341,7 @@ async function resolvePendingOperations(ctx: RecoveryContext, stack: Stack): Pro
   await ctx.journal.write("recovery", "info", message);
   if (result.refreshed.length) {
     // The state must say what AWS holds: adopted resources get their live outputs; deleted ones leave the state.
-    await stack.refresh({ target: result.refreshed, color: "never" });
+    await stack.refresh({ target: result.refreshed, color: "never", ...SUMMARY_WITHOUT_SECRETS });
   }
   return result;
 }

@@ -16,6 +16,14 @@ import type { EventSink } from "./events.js";
 
 export const PROJECT_NAME = "dr-failover";
 
+/**
+ * For stack.up/destroy/refresh: after the operation the Automation API reads the
+ * update's summary with `pulumi stack history`, by default with --show-secrets,
+ * which decrypts the stack's secret config (a KMS call, or the passphrase's
+ * 1,000,000 PBKDF2 rounds) only for a config summary nobody reads.
+ */
+export const SUMMARY_WITHOUT_SECRETS = { showSecrets: false } as const;
+
 export interface WorkspaceOptions {
   /** Holds the file backend, the workspace, runs and the journal. */
   stateDir: string;
