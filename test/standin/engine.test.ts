@@ -19,6 +19,7 @@ import { ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REGION_A, REGION_B, sdk, startMoto, type MotoServer, ec2 } from "../support/standin-moto.js";
 import { pluginScript } from "../support/standin-plugin.js";
+import { emulatorSecretsProvider, motoJsonCall } from "../../automation/emulator/clients.js";
 
 // The global setup builds (or finds) the CLI and exports its root: this test never skips.
 const cliRoot = process.env.DR_FAILOVER_PULUMI_ROOT!;
@@ -50,6 +51,9 @@ describe("the stand-in under the real Pulumi engine", () => {
     const subnets = (await ec2(moto, REGION_B).send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).Subnets!.slice(0, 2).map((x) => x.SubnetId!);
     const securityGroups = (await ec2(moto, REGION_B).send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpcId] }] }))).SecurityGroups!.slice(0, 1).map((g) => g.GroupId!);
     await b.rds().send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: "dr-subnets", DBSubnetGroupDescription: "dr", SubnetIds: subnets }));
+    // The state's secrets under a KMS key in moto: a passphrase costs ~1 s of PBKDF2 in each of the ~15 CLI calls.
+    const key = await motoJsonCall<{ KeyMetadata: { KeyId: string } }>(moto.endpoint, REGION_B, { signingName: "kms", target: "TrentService.CreateKey", body: {} });
+    await motoJsonCall(moto.endpoint, REGION_B, { signingName: "kms", target: "TrentService.CreateAlias", body: { AliasName: "alias/standin-engine", TargetKeyId: key.KeyMetadata.KeyId } });
     const auto = await import("@pulumi/pulumi/automation/index.js");
 
     let target = "10.0.0.1";
@@ -116,8 +120,10 @@ describe("the stand-in under the real Pulumi engine", () => {
         workDir: work,
         pulumiCommand: await auto.PulumiCommand.get({ root: cliRoot, skipVersionCheck: true }),
         projectSettings: { name: "standin-engine", runtime: "nodejs", backend: { url: `file://${work}` } },
+        secretsProvider: emulatorSecretsProvider(moto.endpoint, REGION_B, "alias/standin-engine"),
         envVars: {
-          PULUMI_CONFIG_PASSPHRASE: "test",
+          AWS_ACCESS_KEY_ID: "test",
+          AWS_SECRET_ACCESS_KEY: "test",
           PULUMI_SKIP_UPDATE_CHECK: "true",
           PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
           PULUMI_HOME: join(work, ".pulumi-home"),
