@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+// @pulumi/aws per service, by default import: stacks/provider.ts says why.
+import rds from "@pulumi/aws/rds/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { DrStackArgs } from "./args.js";
 
@@ -16,7 +17,7 @@ export interface RestoredDatabaseArgs {
  * A failover's instance is protected and leaves a final snapshot when destroyed.
  */
 export class RestoredDatabase extends pulumi.ComponentResource {
-  readonly instance: aws.rds.Instance;
+  readonly instance: rds.Instance;
 
   constructor(name: string, args: RestoredDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dr-failover:stack:RestoredDatabase", name, {}, opts);
@@ -24,7 +25,7 @@ export class RestoredDatabase extends pulumi.ComponentResource {
     const failover = mode === "failover";
     // Destroy after a failover first releases protection (and sets the final snapshot), then deletes.
     const protectedNow = failover && !database.releasing;
-    this.instance = new aws.rds.Instance(
+    this.instance = new rds.Instance(
       "database",
       {
         identifier: database.identifier,

@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+// @pulumi/aws per service, by default import: stacks/provider.ts says why.
+import route53 from "@pulumi/aws/route53/index.js";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface OwnedRecordArgs {
@@ -13,11 +14,11 @@ export interface OwnedRecordArgs {
  * stack. The production record is never declared here — see automation/dns.ts.
  */
 export class OwnedRecord extends pulumi.ComponentResource {
-  readonly record: aws.route53.Record;
+  readonly record: route53.Record;
 
   constructor(name: string, args: OwnedRecordArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dr-failover:stack:OwnedRecord", name, {}, opts);
-    this.record = new aws.route53.Record(
+    this.record = new route53.Record(
       "record",
       {
         zoneId: args.zoneId,

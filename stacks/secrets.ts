@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+// @pulumi/aws per service, by default import: stacks/provider.ts says why.
+import secretsmanager from "@pulumi/aws/secretsmanager/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { DrStackArgs } from "./args.js";
 
@@ -17,12 +18,12 @@ export interface ConnectionSecretArgs {
  * reference its ARN while the restore is still running.
  */
 export class ConnectionSecret extends pulumi.ComponentResource {
-  readonly secret: aws.secretsmanager.Secret;
-  readonly version: aws.secretsmanager.SecretVersion;
+  readonly secret: secretsmanager.Secret;
+  readonly version: secretsmanager.SecretVersion;
 
   constructor(name: string, args: ConnectionSecretArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dr-failover:stack:ConnectionSecret", name, {}, opts);
-    this.secret = new aws.secretsmanager.Secret(
+    this.secret = new secretsmanager.Secret(
       "connection",
       {
         name: args.name,
@@ -44,7 +45,7 @@ export class ConnectionSecret extends pulumi.ComponentResource {
           password,
         }),
       );
-    this.version = new aws.secretsmanager.SecretVersion(
+    this.version = new secretsmanager.SecretVersion(
       "connection-value",
       { secretId: this.secret.id, secretString: pulumi.secret(secretString) },
       { parent: this },

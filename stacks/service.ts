@@ -1,4 +1,7 @@
-import * as aws from "@pulumi/aws";
+// @pulumi/aws per service, by default import: stacks/provider.ts says why.
+import ecs from "@pulumi/aws/ecs/index.js";
+import iam from "@pulumi/aws/iam/index.js";
+import lb from "@pulumi/aws/lb/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { DrStackArgs } from "./args.js";
 
@@ -29,27 +32,27 @@ const SECRET_KEYS = { DB_HOST: "host", DB_PORT: "port", DB_NAME: "database", DB_
  * steady state.
  */
 export class AppService extends pulumi.ComponentResource {
-  readonly cluster: aws.ecs.Cluster;
-  readonly service: aws.ecs.Service;
-  readonly loadBalancer: aws.lb.LoadBalancer;
-  readonly taskRole: aws.iam.Role;
+  readonly cluster: ecs.Cluster;
+  readonly service: ecs.Service;
+  readonly loadBalancer: lb.LoadBalancer;
+  readonly taskRole: iam.Role;
 
   constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dr-failover:stack:AppService", name, {}, opts);
     const { service, loadBalancer } = args;
     const parent = { parent: this };
 
-    const executionRole = new aws.iam.Role(
+    const executionRole = new iam.Role(
       "execution-role",
       { name: `${service.name}-exec${args.nameSuffix}`.slice(0, 64), assumeRolePolicy: ECS_TASKS_TRUST },
       parent,
     );
-    new aws.iam.RolePolicyAttachment(
+    new iam.RolePolicyAttachment(
       "execution-role-managed",
       { role: executionRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" },
       parent,
     );
-    new aws.iam.RolePolicy(
+    new iam.RolePolicy(
       "execution-role-secret",
       {
         role: executionRole.name,
@@ -62,13 +65,13 @@ export class AppService extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.taskRole = new aws.iam.Role(
+    this.taskRole = new iam.Role(
       "task-role",
       { name: `${service.name}-task${args.nameSuffix}`.slice(0, 64), assumeRolePolicy: ECS_TASKS_TRUST },
       parent,
     );
 
-    this.cluster = new aws.ecs.Cluster("cluster", { name: service.cluster }, parent);
+    this.cluster = new ecs.Cluster("cluster", { name: service.cluster }, parent);
 
     const containerDefinitions = pulumi
       .all([args.secretArn, args.replicaBucket])
@@ -86,7 +89,7 @@ export class AppService extends pulumi.ComponentResource {
           },
         ]),
       );
-    const taskDefinition = new aws.ecs.TaskDefinition(
+    const taskDefinition = new ecs.TaskDefinition(
       "task",
       {
         family: `${service.name}${args.nameSuffix}`,
@@ -101,7 +104,7 @@ export class AppService extends pulumi.ComponentResource {
       parent,
     );
 
-    this.loadBalancer = new aws.lb.LoadBalancer(
+    this.loadBalancer = new lb.LoadBalancer(
       "load-balancer",
       {
         name: loadBalancer.name,
@@ -112,7 +115,7 @@ export class AppService extends pulumi.ComponentResource {
       },
       parent,
     );
-    const targetGroup = new aws.lb.TargetGroup(
+    const targetGroup = new lb.TargetGroup(
       "target-group",
       {
         name: loadBalancer.targetGroupName,
@@ -124,7 +127,7 @@ export class AppService extends pulumi.ComponentResource {
       },
       parent,
     );
-    const listener = new aws.lb.Listener(
+    const listener = new lb.Listener(
       "http",
       {
         loadBalancerArn: this.loadBalancer.arn,
@@ -135,7 +138,7 @@ export class AppService extends pulumi.ComponentResource {
       parent,
     );
 
-    this.service = new aws.ecs.Service(
+    this.service = new ecs.Service(
       "service",
       {
         name: service.name,

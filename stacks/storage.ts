@@ -1,4 +1,6 @@
-import * as aws from "@pulumi/aws";
+// @pulumi/aws per service, by default import: stacks/provider.ts says why.
+import iam from "@pulumi/aws/iam/index.js";
+import s3 from "@pulumi/aws/s3/index.js";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface ReplicaBucketBindingArgs {
@@ -17,10 +19,10 @@ export class ReplicaBucketBinding extends pulumi.ComponentResource {
 
   constructor(name: string, args: ReplicaBucketBindingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dr-failover:stack:ReplicaBucketBinding", name, {}, opts);
-    const bucket = aws.s3.getBucketOutput({ bucket: args.replicaBucket }, { parent: this });
+    const bucket = s3.getBucketOutput({ bucket: args.replicaBucket }, { parent: this });
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
-    new aws.iam.RolePolicy(
+    new iam.RolePolicy(
       "replica-bucket-access",
       {
         role: args.taskRoleName,

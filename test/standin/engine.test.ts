@@ -59,7 +59,16 @@ describe("the stand-in under the real Pulumi engine", () => {
     let target = "10.0.0.1";
     const program = async () => {
       const pulumi = await import("@pulumi/pulumi");
-      const aws = await import("@pulumi/aws");
+      // Per-service modules as the DR stack imports them (stacks/provider.ts says why).
+      const aws = {
+        Provider: (await import("@pulumi/aws/provider.js")).Provider,
+        ecs: (await import("@pulumi/aws/ecs/index.js")).default,
+        iam: (await import("@pulumi/aws/iam/index.js")).default,
+        lb: (await import("@pulumi/aws/lb/index.js")).default,
+        rds: (await import("@pulumi/aws/rds/index.js")).default,
+        route53: (await import("@pulumi/aws/route53/index.js")).default,
+        secretsmanager: (await import("@pulumi/aws/secretsmanager/index.js")).default,
+      };
       const e = moto.endpoint;
       const provider = new aws.Provider("target", {
         region: REGION_B as any,
