@@ -39,132 +39,243 @@ const nonEmpty = z.string().min(1, { message: "must not be empty" });
 /** A subnet or security group: its id (subnet-…, sg-…) or its Name tag, resolved in preflight. */
 const networkRef = nonEmpty;
 
-const TargetRegionSchema = z.strictObject({
-  database: z.strictObject({
-    /** DB subnet group in the target region (seed: peoplebooster-production-db). */
-    subnetGroup: nonEmpty,
-    /** Security group ids or Name tags for the restored instance. */
-    securityGroups: z.array(networkRef).min(1),
-    /** KMS key in the target region for encrypted snapshots; the aws/rds key does not travel. */
-    kmsKeyId: nonEmpty.optional(),
-  }),
-  storage: z.strictObject({
-    /** The cross-region replica of the asset bucket; bound, never created or deleted. */
-    replicaBucket: nonEmpty,
-  }),
-  service: z.strictObject({
-    /** Container image reachable from the target region (e.g. its ECR replica). */
-    image: nonEmpty,
-    subnets: z.array(networkRef).min(1),
-    securityGroups: z.array(networkRef).min(1),
-    assignPublicIp: z.boolean().default(false),
-  }),
-  loadBalancer: z.strictObject({
-    subnets: z.array(networkRef).min(2, { message: "an application load balancer needs subnets in at least two AZs" }),
-    securityGroups: z.array(networkRef).min(1),
-    internal: z.boolean().default(false),
-  }),
-});
+/*
+ * Every field carries a description: editors show it from the JSON Schema, and
+ * docs/plan-reference.md is generated from it (test/unit/plan-reference.test.ts).
+ */
+const DURATION = 'a duration like "4h", "90m", "1h30m" or "45s", or a number of seconds';
 
-const VerificationCommandSchema = z.strictObject({
-  name: nonEmpty,
-  /** A shell command run with execa; DR_* variables describe the DR environment. */
-  run: nonEmpty,
-  timeout: duration("verification.commands[].timeout").prefault(300),
-  /** When set, the command's trimmed stdout must match this regular expression. */
-  expectOutput: z.string().optional(),
-});
+const TargetRegionSchema = z
+  .strictObject({
+    database: z
+      .strictObject({
+        subnetGroup: nonEmpty.describe("Name of the existing DB subnet group the restored instance is placed in, e.g. peoplebooster-production-db."),
+        securityGroups: z
+          .array(networkRef)
+          .min(1)
+          .describe("Security groups of the restored instance (at least one): ids (sg-…) or Name tags, resolved in preflight, e.g. [peoplebooster-dr-db]."),
+        kmsKeyId: nonEmpty
+          .optional()
+          .describe(
+            "KMS key (id or ARN) of this region that encrypts the restored instance. Needed when the snapshot copy is encrypted with a key of another region: the aws/rds key does not travel. Default: none.",
+          ),
+      })
+      .describe("Where the database is restored in this region."),
+    storage: z
+      .strictObject({
+        replicaBucket: nonEmpty.describe(
+          "Name of the S3 bucket holding the cross-region replica of the asset bucket; looked up, never created or deleted. The service gets it as ASSETS_BUCKET. Example: peoplebooster-production-assets-apne3.",
+        ),
+      })
+      .describe("The application's replicated storage in this region."),
+    service: z
+      .strictObject({
+        image: nonEmpty.describe(
+          "Container image the DR service runs, reachable from this region (e.g. its ECR replica: 123456789012.dkr.ecr.ap-northeast-3.amazonaws.com/peoplebooster-backend:latest).",
+        ),
+        subnets: z.array(networkRef).min(1).describe("Subnets of the service's tasks (at least one): ids (subnet-…) or Name tags, resolved in preflight."),
+        securityGroups: z.array(networkRef).min(1).describe("Security groups of the service's tasks (at least one): ids (sg-…) or Name tags, resolved in preflight."),
+        assignPublicIp: z
+          .boolean()
+          .default(false)
+          .describe("Give the Fargate tasks public IPs (needed in public subnets without a NAT gateway, to pull the image). Default false."),
+      })
+      .describe("The network and image of the ECS service in this region."),
+    loadBalancer: z
+      .strictObject({
+        subnets: z
+          .array(networkRef)
+          .min(2, { message: "an application load balancer needs subnets in at least two AZs" })
+          .describe("Subnets of the application load balancer, in at least two availability zones: ids (subnet-…) or Name tags."),
+        securityGroups: z.array(networkRef).min(1).describe("Security groups of the load balancer (at least one): ids (sg-…) or Name tags."),
+        internal: z.boolean().default(false).describe("Create an internal load balancer instead of an internet-facing one. Default false."),
+      })
+      .describe("The application load balancer created in front of the service in this region."),
+  })
+  .describe("What already exists in this target region for the DR environment: DB subnet group, security groups, replica bucket, image, subnets.");
 
-/** A notification webhook: Slack-compatible (`{ text, blocks }`) or generic JSON (the event and the report summary). */
+const VerificationCommandSchema = z
+  .strictObject({
+    name: nonEmpty.describe("Name of the check in the report, e.g. record-count."),
+    run: nonEmpty.describe(
+      "Shell command run with execa; it passes when it exits 0. Its environment describes the DR environment: DR_TARGET_REGION, DR_DB_HOST, DR_DB_PORT, DR_DB_NAME, DR_DB_USER, DR_DB_SECRET_ARN, DR_SERVICE_URL, DR_MODE (never a password).",
+    ),
+    timeout: duration("verification.commands[].timeout")
+      .prefault(300)
+      .describe(`How long the command may run before it is stopped and fails: ${DURATION}. Default 300 (5 minutes).`),
+    expectOutput: z
+      .string()
+      .optional()
+      .describe("Regular expression the command's trimmed stdout must match as well, e.g. ^[1-9][0-9]*$. Default: any output."),
+  })
+  .describe("One check of your own: a shell command run after the DR environment is up.");
+
 const WebhookSchema = z
   .strictObject({
-    kind: z.enum(["slack", "json"]),
-    /** The URL; webhook URLs are credentials, so prefer `urlEnv`. */
-    url: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
-    /** Name of the environment variable holding the URL (e.g. DR_SLACK_WEBHOOK_URL). */
-    urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" }).optional(),
-    /** What to send: start, phase (started/finished), dns (production switched), finish. Default: all. */
-    events: z.array(z.enum(["start", "phase", "dns", "finish"])).min(1).optional(),
+    kind: z
+      .enum(["slack", "json"])
+      .describe("slack: a Slack-compatible incoming webhook ({ text, blocks }); json: a generic JSON body ({ schemaVersion, source, time, sequence, run, event, summary })."),
+    url: z
+      .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
+      .optional()
+      .describe("The webhook's http(s) URL. Webhook URLs are credentials: prefer urlEnv. Give exactly one of url and urlEnv."),
+    urlEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" })
+      .optional()
+      .describe("Name of the environment variable holding the URL, e.g. DR_SLACK_WEBHOOK_URL. Give exactly one of url and urlEnv."),
+    events: z
+      .array(z.enum(["start", "phase", "dns", "finish"]))
+      .min(1)
+      .optional()
+      .describe("What to send: start, phase (each phase started/finished), dns (production DNS switched), finish (the result with the report summary). Default: all four."),
   })
-  .refine((hook) => (hook.url === undefined) !== (hook.urlEnv === undefined), { message: "give exactly one of url and urlEnv" });
+  .refine((hook) => (hook.url === undefined) !== (hook.urlEnv === undefined), { message: "give exactly one of url and urlEnv" })
+  .describe("A notification webhook: Slack-compatible or generic JSON, with its URL given directly (url) or in an environment variable (urlEnv).");
 
 export const PlanSchema = z
   .strictObject({
-    apiVersion: z.literal("dr-failover/v1", { message: 'must be "dr-failover/v1"' }),
-    /** Application name; part of the Pulumi project name and every resource name. */
-    app: z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, { message: "must be 3–32 lowercase letters, digits or dashes" }),
-    sourceRegion: region,
+    apiVersion: z.literal("dr-failover/v1", { message: 'must be "dr-failover/v1"' }).describe('Version of the plan format: always "dr-failover/v1".'),
+    app: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, { message: "must be 3–32 lowercase letters, digits or dashes" })
+      .describe(
+        "Application name: 3–32 lowercase letters, digits or dashes, starting with a letter. Part of the Pulumi stack names and the load balancer names, and every resource's dr-failover:app tag. Example: peoplebooster.",
+      ),
+    sourceRegion: region.describe("AWS region where production runs (the one failed over from), e.g. ap-northeast-1. Cannot also be a target region."),
     targets: z
-      .record(region, TargetRegionSchema)
-      .refine((targets) => Object.keys(targets).length > 0, { message: "name at least one target region" }),
+      .record(region.meta({ title: "region", description: "An AWS region code, e.g. ap-northeast-3." }), TargetRegionSchema)
+      .refine((targets) => Object.keys(targets).length > 0, { message: "name at least one target region" })
+      .describe("The regions the application may fail over to (at least one), keyed by AWS region code, e.g. ap-northeast-3; --target-region picks one."),
     objectives: z
       .strictObject({
-        rto: duration("objectives.rto").prefault("4h"),
-        rpo: duration("objectives.rpo").prefault("1h"),
-        /**
-         * How long each phase is expected to take, e.g. `{ database: 30m, service: 10m }`. A phase running
-         * longer raises PHASE_SLOWER_THAN_EXPECTED; the projected finish adds what is left of them.
-         * @default the median of past runs ×1.5 (once three runs exist)
-         */
+        rto: duration("objectives.rto")
+          .prefault("4h")
+          .describe(
+            `Recovery time objective: the budget from the incident start (--incident-start, default now) until the DR service answers its health check; ${DURATION}. The database and service waits time out when it is spent. Default 4h.`,
+          ),
+        rpo: duration("objectives.rpo")
+          .prefault("1h")
+          .describe(
+            `Recovery point objective: the most data loss accepted, i.e. the age of the restored snapshot at the incident start; ${DURATION}. Preflight refuses an older restore point (RPO_BREACH) unless --accept-data-loss. At most 24 times the RTO. Default 1h.`,
+          ),
         expectedPhaseDurations: z
-          .partialRecord(z.enum(["preflight", "database", "service", "dns", "verification", "teardown"]), duration("objectives.expectedPhaseDurations"))
-          .optional(),
+          .partialRecord(
+            z.enum(["preflight", "database", "service", "dns", "verification", "teardown"]).meta({ title: "phase", description: "A phase: preflight, database, service, dns, verification or teardown." }),
+            duration("objectives.expectedPhaseDurations").describe(`How long this phase is expected to take: ${DURATION}.`),
+          )
+          .optional()
+          .describe(
+            "How long each phase is expected to take, e.g. { database: 30m, service: 10m }. A phase running longer raises PHASE_SLOWER_THAN_EXPECTED; the projected finish adds what is left of them. Default: the median of past successful runs ×1.5, once three exist.",
+          ),
       })
-      .prefault({}),
-    database: z.strictObject({
-      /** The production instance whose snapshots were copied to the target regions. */
-      sourceIdentifier: nonEmpty,
-      instanceClass: nonEmpty.default("db.t3.medium"),
-      engine: z.enum(["postgres", "mysql", "mariadb"]).default("postgres"),
-      port: z.number().int().min(1).max(65535).default(5432),
-      databaseName: nonEmpty,
-      /** Multi-AZ for the restored instance of a real failover (drills always run single-AZ). */
-      multiAz: z.boolean().default(true),
-      credentials: z
-        .strictObject({
-          /**
-           * reset: set a new master password on the restored instance (works with the source region gone);
-           * replica-secret: keep the snapshot's password, read from the secret's replica in the target region.
-           */
-          mode: z.enum(["reset", "replica-secret"]).default("reset"),
-          username: nonEmpty.default("postgres"),
-        })
-        .prefault({}),
-    }),
-    secrets: z.strictObject({
-      /** The application's DB connection secret (seed: peoplebooster/production/database). */
-      databaseSecretName: nonEmpty,
-    }),
-    service: z.strictObject({
-      cluster: nonEmpty,
-      name: nonEmpty,
-      cpu: z.number().int().positive().default(512),
-      memory: z.number().int().positive().default(1024),
-      desiredCount: z.number().int().min(1).default(2),
-      containerPort: z.number().int().min(1).max(65535).default(8080),
-      healthCheckPath: z.string().startsWith("/", { message: 'must start with "/"' }).default("/health"),
-      environment: z.record(z.string(), z.string()).default({}),
-    }),
-    dns: z.strictObject({
-      hostedZone: dnsName,
-      productionRecord: dnsName,
-      drillRecord: dnsName,
-      ttl: z.number().int().min(1).max(86400).default(60),
-    }),
+      .prefault({})
+      .describe("The recovery objectives every run is timed against."),
+    database: z
+      .strictObject({
+        sourceIdentifier: nonEmpty.describe(
+          "DB instance identifier of the production database whose snapshots are copied to the target regions; the newest available copy is restored (or the one given with --snapshot). Example: peoplebooster-production.",
+        ),
+        instanceClass: nonEmpty.default("db.t3.medium").describe("RDS instance class of the restored instance. Default db.t3.medium."),
+        engine: z.enum(["postgres", "mysql", "mariadb"]).default("postgres").describe("Database engine of the snapshot: postgres, mysql or mariadb. Default postgres."),
+        port: z.number().int().min(1).max(65535).default(5432).describe("TCP port the restored instance listens on (1–65535). Default 5432."),
+        databaseName: nonEmpty.describe(
+          "Name of the application's database on the instance; written to the DR connection secret and given to verification commands as DR_DB_NAME. Example: peoplebooster.",
+        ),
+        multiAz: z.boolean().default(true).describe("Run the restored instance of a real failover Multi-AZ (drills always run single-AZ). Default true."),
+        credentials: z
+          .strictObject({
+            mode: z
+              .enum(["reset", "replica-secret"])
+              .default("reset")
+              .describe(
+                "reset: set a new master password on the restored instance, kept only in Pulumi secrets and Secrets Manager (works with the source region gone); replica-secret: keep the snapshot's password, read from the secret's replica in the target region. Default reset.",
+              ),
+            username: nonEmpty
+              .default("postgres")
+              .describe("Master username of the database (the snapshot's); given to verification commands as DR_DB_USER. Default postgres. Example: pbadmin."),
+          })
+          .prefault({})
+          .describe("How the restored instance's master credentials are obtained."),
+      })
+      .describe("The production database and how its snapshot copy is restored in the target region."),
+    secrets: z
+      .strictObject({
+        databaseSecretName: nonEmpty.describe(
+          "Name of the application's DB connection secret in Secrets Manager, e.g. peoplebooster/production/database. The DR connection secret is created next to it as <name>/dr-<drill|failover>-<run>; with credentials.mode replica-secret the password is read from its replica.",
+        ),
+      })
+      .describe("The application's secrets in Secrets Manager."),
+    service: z
+      .strictObject({
+        cluster: nonEmpty.describe("Name of the ECS cluster created for the DR service; a drill appends -drill-<run>. Example: peoplebooster-production."),
+        name: nonEmpty.describe("Name of the ECS service and its container; a drill appends -drill-<run>. Example: peoplebooster-backend."),
+        cpu: z.number().int().positive().default(512).describe("Fargate task CPU in CPU units (1024 = 1 vCPU). Default 512."),
+        memory: z.number().int().positive().default(1024).describe("Fargate task memory in MiB. Default 1024."),
+        desiredCount: z.number().int().min(1).default(2).describe("Number of tasks to run (at least 1). Default 2."),
+        containerPort: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .default(8080)
+          .describe("TCP port the container listens on; the load balancer's target group forwards to it (1–65535). Default 8080."),
+        healthCheckPath: z
+          .string()
+          .startsWith("/", { message: 'must start with "/"' })
+          .default("/health")
+          .describe("HTTP path of the health check, used by the target group and by verification; starts with /. Default /health."),
+        environment: z
+          .record(
+            z.string().meta({ title: "name", description: "An environment variable name." }),
+            z.string().describe("The variable's value (plain text: not for secrets)."),
+          )
+          .default({})
+          .describe("Environment variables of the container, e.g. { NODE_ENV: production }; ASSETS_BUCKET and DATABASE_SECRET_ARN are added. Default: none."),
+      })
+      .describe("The application's ECS (Fargate) service, recreated in the target region; its image and network are per target (targets.<region>.service)."),
+    dns: z
+      .strictObject({
+        hostedZone: dnsName.describe("The Route 53 hosted zone holding both records, e.g. peoplebooster.example.com (case and a trailing dot are ignored)."),
+        productionRecord: dnsName.describe(
+          "The name clients use, inside hostedZone, e.g. api.peoplebooster.example.com. A failover (with --confirm <this name>) points it at the DR load balancer after recording its previous value; destroy restores it. A drill never touches it.",
+        ),
+        drillRecord: dnsName.describe(
+          "The name a drill creates (a CNAME to the DR load balancer) and deletes, inside hostedZone and different from productionRecord, e.g. drill-api.peoplebooster.example.com. A drill refuses to start when it exists.",
+        ),
+        ttl: z
+          .number()
+          .int()
+          .min(1)
+          .max(86400)
+          .default(60)
+          .describe("TTL in seconds (1–86400) of the drill record, and of the production record when it is a CNAME (an alias has none). Default 60."),
+      })
+      .describe("The Route 53 names: the hosted zone, the production record a failover switches, and a drill's own record."),
     notifications: z
       .strictObject({
-        /** Each webhook call gives up after this long; a failing webhook never fails the run. */
-        timeout: duration("notifications.timeout").prefault("5s"),
-        webhooks: z.array(WebhookSchema).min(1),
+        timeout: duration("notifications.timeout")
+          .prefault("5s")
+          .describe(`How long each webhook call may take before it is abandoned: ${DURATION}. A failing webhook never fails the run. Default 5s.`),
+        webhooks: z.array(WebhookSchema).min(1).describe("The webhooks to call (at least one)."),
       })
-      .optional(),
+      .optional()
+      .describe(
+        "Webhooks told about the start, phase changes, the production DNS switch and the result. Fire-and-forget: a failing or hanging one costs a NOTIFICATION_FAILED warning, never the run. Default: none.",
+      ),
     verification: z
       .strictObject({
-        healthTimeout: duration("verification.healthTimeout").prefault("10m"),
-        expectStatus: z.number().int().min(100).max(599).default(200),
-        commands: z.array(VerificationCommandSchema).default([]),
+        healthTimeout: duration("verification.healthTimeout")
+          .prefault("10m")
+          .describe(`How long the HTTP health check (http://<record><service.healthCheckPath>) keeps polling for expectStatus: ${DURATION}. Default 10m.`),
+        expectStatus: z.number().int().min(100).max(599).default(200).describe("HTTP status the health check must get (100–599). Default 200."),
+        commands: z
+          .array(VerificationCommandSchema)
+          .default([])
+          .describe("Your own checks (e.g. a record-count query), run in order after the health and ECS checks; each must pass. Default: none."),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Checks run once the DR environment is up; a failing one fails the run (exit 5)."),
   })
   .superRefine((plan, ctx) => {
     if (plan.targets[plan.sourceRegion]) {
@@ -182,7 +293,8 @@ export const PlanSchema = z
     if (plan.objectives.rpo > plan.objectives.rto * 24) {
       ctx.addIssue({ code: "custom", path: ["objectives", "rpo"], message: "looks wrong: more than 24 times the RTO" });
     }
-  });
+  })
+  .describe("A dr-failover DR plan: where production runs, what exists in each target region, and the objectives a drill or failover is timed against.");
 
 /** A validated plan: durations in milliseconds, defaults applied. */
 export type Plan = z.output<typeof PlanSchema>;
