@@ -1,13 +1,13 @@
 /**
  * One error family for the whole tool. Every failure a user can see carries a
  * stable `code` (for scripts and runbooks), a `source` (who must act), and the
- * process exit code of its family, so `index.ts` never matches error text.
+ * process exit code of its family, so cli/ never matches error text.
  */
 
 /** Who has to act on the error. */
 export type ErrorSource = "user" | "aws" | "tool";
 
-/** Exit codes per family; documented in the README. */
+/** Exit codes per family; documented in docs/exit-codes.md. */
 export const ExitCode = {
   ok: 0,
   tool: 1,

@@ -5,7 +5,7 @@
  */
 import { formatDuration } from "./clock.js";
 import { median } from "./progress.js";
-import type { RunReport } from "./report.js";
+import type { RunReport } from "./report/model.js";
 
 export interface HistoryEntry {
   runId: string;

@@ -9,7 +9,4 @@ export const PACKAGE_ROOT = (() => {
   return dir;
 })();
 
-/** The emulator's shell scripts and the stand-in plugin live in the source tree (not compiled). */
-export const EMULATOR_DIR = join(PACKAGE_ROOT, "automation", "emulator");
-
 export const TOOL_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;

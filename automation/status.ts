@@ -3,11 +3,12 @@
  * report. Kept apart from the journeys so it loads no AWS SDK and no program.
  */
 import type { DrMode, DrStackOutputs } from "../stacks/args.js";
-import type { JourneyContext } from "./journeys.js";
+import type { JourneyContext } from "./run/context.js";
 import type { Plan } from "./plan.js";
 import { resolve } from "node:path";
 import { fileBackendHasNoStacks } from "./backend-files.js";
-import { listReports, type RunReport } from "./report.js";
+import type { RunReport } from "./report/model.js";
+import { listReports } from "./report/store.js";
 
 export interface StackStatus {
   stackName: string;

@@ -4,13 +4,11 @@
  * CLI to use, and engine events turned into resource spans.
  */
 import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError, type EngineEvent } from "@pulumi/pulumi/automation/index.js";
-import { execa } from "execa";
 import { existsSync } from "node:fs";
 import { access, constants, mkdir } from "node:fs/promises";
 import { delimiter, join, resolve } from "node:path";
 import type { DrMode } from "../stacks/args.js";
 import type { RunClock, OpenSpan } from "./clock.js";
-import { EMULATOR_DIR } from "./paths.js";
 import { PreconditionError, ToolError, UsageError } from "./errors.js";
 import type { EventSink } from "./events.js";
 
@@ -35,6 +33,8 @@ export interface WorkspaceOptions {
   requireSecrets?: boolean;
   /** Emulator rehearsal: stand-in aws plugin on PATH, fixed passphrase allowed. */
   emulator?: { standinBinDir: string };
+  /** A folder holding bin/pulumi; default $DR_FAILOVER_PULUMI_ROOT, else the `pulumi` on PATH. */
+  pulumiRoot?: string;
 }
 
 export function backendUrlOf(options: WorkspaceOptions): string {
@@ -72,21 +72,19 @@ function pulumiCommandAt(root: string | undefined): Promise<PulumiCommand> {
   return command;
 }
 
-/** Where the Pulumi CLI comes from: $DR_FAILOVER_PULUMI_ROOT, the PATH, or (emulator) the one built from Go modules. */
-async function pulumiCommand(emulator: boolean): Promise<PulumiCommand> {
-  const root = process.env.DR_FAILOVER_PULUMI_ROOT;
+/** Where the Pulumi CLI comes from: the given root, $DR_FAILOVER_PULUMI_ROOT, or the PATH. */
+async function pulumiCommand(pulumiRoot: string | undefined): Promise<PulumiCommand> {
+  const root = pulumiRoot ?? process.env.DR_FAILOVER_PULUMI_ROOT;
   if (root) return pulumiCommandAt(root);
-  const onPath = (process.env.PATH ?? "").split(delimiter).some((dir) => dir && existsSync(join(dir, "pulumi")));
-  if (onPath) return pulumiCommandAt(undefined);
-  if (emulator) {
-    const { stdout } = await execa("bash", [join(EMULATOR_DIR, "build-pulumi-cli.sh")], { stdin: "ignore" }).catch((cause) => {
-      throw new ToolError("PULUMI_CLI_BUILD", "could not build the Pulumi CLI from the Go module proxy", { cause });
-    });
-    return pulumiCommandAt(stdout.trim().split("\n").pop()!);
-  }
+  if (pulumiOnPath()) return pulumiCommandAt(undefined);
   throw new ToolError("PULUMI_CLI_NOT_FOUND", "the Pulumi CLI is not on PATH", {
     hint: "Install it (https://www.pulumi.com/docs/install/) or set DR_FAILOVER_PULUMI_ROOT to a folder holding bin/pulumi.",
   });
+}
+
+/** Whether a `pulumi` executable is on PATH. */
+export function pulumiOnPath(): boolean {
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => dir && existsSync(join(dir, "pulumi")));
 }
 
 function passphraseEnv(options: WorkspaceOptions): Record<string, string> {
@@ -132,7 +130,7 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWor
     projectSettings: { name: PROJECT_NAME, runtime: "nodejs", backend: { url: backendUrl } },
     envVars,
     secretsProvider: options.secretsProvider,
-    pulumiCommand: await pulumiCommand(Boolean(options.emulator)),
+    pulumiCommand: await pulumiCommand(options.pulumiRoot),
   });
   if (!backendUrl.startsWith("file://") && !reachableBackends.has(backendUrl)) {
     // Once per process: an unreachable backend is a clear error before anything is created, not an engine trace later.

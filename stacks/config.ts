@@ -6,3 +6,5 @@ export const CONFIG_NAMESPACE = "dr-failover";
 export const ARGS_KEY = "stackArgs";
 /** `dr-failover:databasePassword`: secret. */
 export const PASSWORD_KEY = "databasePassword";
+/** `dr-failover:previousProductionRecord`: the production record's value before a failover switched it (JSON); destroy restores it. */
+export const PREVIOUS_RECORD_KEY = `${CONFIG_NAMESPACE}:previousProductionRecord`;

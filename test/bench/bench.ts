@@ -25,9 +25,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AwsClients } from "../../automation/aws.js";
 import { dependencyGraph, longestPath, urnName, type StateResource } from "../../automation/critical-path.js";
-import { modeledSeconds, TIMING_MODEL } from "../../automation/emulator/aws-standin/timing-model.js";
-import { runDrill, runFailover, type JourneyContext } from "../../automation/journeys.js";
-import type { RunReport } from "../../automation/report.js";
+import { modeledSeconds, TIMING_MODEL } from "../../emulator/aws-standin/timing-model.js";
+import { runDrill } from "../../automation/journeys/drill.js";
+import { runFailover } from "../../automation/journeys/failover.js";
+import type { JourneyContext } from "../../automation/run/context.js";
+import type { RunReport } from "../../automation/report/model.js";
 import { findRestorableSnapshot } from "../../automation/snapshots.js";
 import { openWorkspace, findStack } from "../../automation/workspace.js";
 import { startE2eWorld, TARGET, type E2eWorld } from "../support/e2e.js";
@@ -62,7 +64,7 @@ const median = (values: number[]) => {
 // ── the substrate (as the test suite's global setup) ────────────────────────
 
 async function lastLine(script: string): Promise<string> {
-  const { stdout } = await execa("bash", [join(root, "automation", "emulator", script)], { stdin: "ignore", stderr: "inherit" });
+  const { stdout } = await execa("bash", [join(root, "emulator", "substrate", script)], { stdin: "ignore", stderr: "inherit" });
   return stdout.trim().split("\n").pop()!;
 }
 

@@ -4,10 +4,10 @@
  * what the seeded world held before. Failovers: failover*.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { startAppStandin } from "../../automation/emulator/app-standin.js";
+import { startAppStandin } from "../../emulator/rehearsal/app-standin.js";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { PreconditionError, VerificationError } from "../../automation/errors.js";
-import { runDrill } from "../../automation/journeys.js";
+import { runDrill } from "../../automation/journeys/drill.js";
 import { readJournal } from "../../automation/journal.js";
 import { diffMotoState } from "../support/moto-state.js";
 import { filesUnder, useE2eWorld } from "../support/e2e.js";

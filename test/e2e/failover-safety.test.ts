@@ -7,7 +7,8 @@ import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { RefusedError, ToolError } from "../../automation/errors.js";
-import { runDestroy, runFailover } from "../../automation/journeys.js";
+import { runDestroy } from "../../automation/journeys/destroy.js";
+import { runFailover } from "../../automation/journeys/failover.js";
 import { openWorkspace } from "../../automation/workspace.js";
 import { TARGET, useE2eWorld } from "../support/e2e.js";
 

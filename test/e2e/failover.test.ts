@@ -8,7 +8,9 @@ import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
-import { runDestroy, runFailover, runPreview } from "../../automation/journeys.js";
+import { runDestroy } from "../../automation/journeys/destroy.js";
+import { runFailover } from "../../automation/journeys/failover.js";
+import { runPreview } from "../../automation/journeys/preview.js";
 import { getStatus } from "../../automation/status.js";
 import { diffMotoState } from "../support/moto-state.js";
 import { TARGET, useE2eWorld } from "../support/e2e.js";

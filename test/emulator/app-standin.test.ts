@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startAppStandin, type AppStandin } from "../../automation/emulator/app-standin.js";
+import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-standin.js";
 
 describe("startAppStandin", () => {
   let app: AppStandin | undefined;

@@ -11,8 +11,8 @@ import {
   ListResourceRecordSetsCommand,
   type ResourceRecordSet,
 } from "@aws-sdk/client-route-53";
-import { emulatorClients, type EmulatorClients } from "../../automation/emulator/clients.js";
-import { startMoto, type MotoServer } from "../../automation/emulator/moto.js";
+import { emulatorClients, type EmulatorClients } from "../../emulator/rehearsal/clients.js";
+import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
 import { drValueFor, findHostedZone, readRecord, recordTarget, upsertRecord, waitInSync, type DnsRecordValue } from "../../automation/dns.js";
 import { ExitCode, PreconditionError } from "../../automation/errors.js";
 

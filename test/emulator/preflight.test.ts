@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { AwsClients } from "../../automation/aws.js";
-import { emulatorClients, type EmulatorClients } from "../../automation/emulator/clients.js";
-import { startMoto, type MotoServer } from "../../automation/emulator/moto.js";
-import { seedWorld, type SeededWorld, type WorldFaults } from "../../automation/emulator/seed-world.js";
+import { emulatorClients, type EmulatorClients } from "../../emulator/rehearsal/clients.js";
+import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
+import { seedWorld, type SeededWorld, type WorldFaults } from "../../emulator/rehearsal/seed-world.js";
 import { ExitCode, PreconditionError } from "../../automation/errors.js";
 import { loadPlan, type Plan } from "../../automation/plan.js";
 import { runPreflight, type PreflightOptions, type PreflightResult } from "../../automation/preflight.js";

@@ -16,9 +16,9 @@ import {
   ListObjectsV2Command,
 } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { emulatorClients, motoJsonCall, type EmulatorClients } from "../../automation/emulator/clients.js";
-import { startMoto, type MotoServer } from "../../automation/emulator/moto.js";
-import { seedWorld, snapshotName, sourceBucketName, type SeededWorld } from "../../automation/emulator/seed-world.js";
+import { emulatorClients, motoJsonCall, type EmulatorClients } from "../../emulator/rehearsal/clients.js";
+import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
+import { seedWorld, snapshotName, sourceBucketName, type SeededWorld } from "../../emulator/rehearsal/seed-world.js";
 import { loadPlan, type Plan } from "../../automation/plan.js";
 import {
   countsOf,

@@ -12,8 +12,8 @@ import {
   DescribeDBSnapshotsCommand,
   type DBSnapshot,
 } from "@aws-sdk/client-rds";
-import { emulatorClients, type EmulatorClients } from "../../automation/emulator/clients.js";
-import { startMoto, type MotoServer } from "../../automation/emulator/moto.js";
+import { emulatorClients, type EmulatorClients } from "../../emulator/rehearsal/clients.js";
+import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
 import { ExitCode, PreconditionError } from "../../automation/errors.js";
 import { findRestorableSnapshot } from "../../automation/snapshots.js";
 

@@ -1,8 +1,8 @@
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
-import { operationDeadline } from "../../automation/emulator/aws-standin/wire.js";
+import type { StandinProvider } from "../../emulator/aws-standin/provider.js";
+import { operationDeadline } from "../../emulator/aws-standin/wire.js";
 import { checkAndCreate, REGION_B, sdk, standinProvider, startMoto, urn, type MotoServer, ec2 } from "../support/standin-moto.js";
 
 describe("stand-in aws:ecs/* on moto", () => {

@@ -19,7 +19,7 @@ import { ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REGION_A, REGION_B, sdk, startMoto, type MotoServer, ec2 } from "../support/standin-moto.js";
 import { pluginScript } from "../support/standin-plugin.js";
-import { emulatorSecretsProvider, motoJsonCall } from "../../automation/emulator/clients.js";
+import { emulatorSecretsProvider, motoJsonCall } from "../../emulator/rehearsal/clients.js";
 
 // The global setup builds (or finds) the CLI and exports its root: this test never skips.
 const cliRoot = process.env.DR_FAILOVER_PULUMI_ROOT!;

@@ -2,7 +2,7 @@ import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsComm
 import { DescribeListenersCommand, DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
+import type { StandinProvider } from "../../emulator/aws-standin/provider.js";
 import { checkAndCreate, REGION_B, sdk, standinProvider, startMoto, urn, type MotoServer, ec2 } from "../support/standin-moto.js";
 
 describe("stand-in aws:lb/* and data sources on moto", () => {

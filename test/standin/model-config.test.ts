@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildConfig, endpointFor } from "../../automation/emulator/aws-standin/config.js";
-import { autoName } from "../../automation/emulator/aws-standin/provider.js";
-import { parseRecordId } from "../../automation/emulator/aws-standin/route53.js";
-import { DEFAULT_LATENCY, modeledDelayMs, modeledSeconds, TIMING_MODEL } from "../../automation/emulator/aws-standin/timing-model.js";
-import { containsUnknown, makeSecret, UNKNOWN, unwrap } from "../../automation/emulator/aws-standin/wire.js";
-import type { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
+import { buildConfig, endpointFor } from "../../emulator/aws-standin/config.js";
+import { autoName } from "../../emulator/aws-standin/provider.js";
+import { parseRecordId } from "../../emulator/aws-standin/route53.js";
+import { DEFAULT_LATENCY, modeledDelayMs, modeledSeconds, TIMING_MODEL } from "../../emulator/aws-standin/timing-model.js";
+import { containsUnknown, makeSecret, UNKNOWN, unwrap } from "../../emulator/aws-standin/wire.js";
+import type { StandinProvider } from "../../emulator/aws-standin/provider.js";
 import { REGION_B, standinProvider, startMoto, urn, type MotoServer } from "../support/standin-moto.js";
 
 describe("timing model", () => {

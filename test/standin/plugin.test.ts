@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECRET_SIG, SPECIAL_SIG_KEY } from "../../automation/emulator/aws-standin/wire.js";
+import { SECRET_SIG, SPECIAL_SIG_KEY } from "../../emulator/aws-standin/wire.js";
 import { REGION_B, sdk, startMoto, type MotoServer } from "../support/standin-moto.js";
 import { emptyproto, provproto, repoRoot, startPlugin, structproto, type RunningPlugin } from "../support/standin-plugin.js";
 
@@ -15,7 +15,7 @@ describe("the stand-in pulumi-resource-aws binary", () => {
 
   beforeAll(async () => {
     // Compile only the stand-in (and its tests) into dist/, so unrelated work in progress cannot break this.
-    expect(existsSync(join(repoRoot, "dist", "automation", "emulator", "aws-standin", "main.js"))).toBe(true);
+    expect(existsSync(join(repoRoot, "dist", "emulator", "aws-standin", "main.js"))).toBe(true);
     moto = await startMoto();
     // No AWS_* endpoint in the env: everything must come from Configure.
     plugin = await startPlugin({ AWS_ENDPOINT_URL: "", AWS_REGION: "", AWS_DEFAULT_REGION: "" });

@@ -8,9 +8,9 @@ import {
   DescribeDBSnapshotsCommand,
 } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FINAL_SNAPSHOT_REQUIRED } from "../../automation/emulator/aws-standin/rds.js";
-import type { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
-import { UNKNOWN } from "../../automation/emulator/aws-standin/wire.js";
+import { FINAL_SNAPSHOT_REQUIRED } from "../../emulator/aws-standin/rds.js";
+import type { StandinProvider } from "../../emulator/aws-standin/provider.js";
+import { UNKNOWN } from "../../emulator/aws-standin/wire.js";
 import {
   checkAndCreate,
   isSecretValue,

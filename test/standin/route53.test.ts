@@ -1,6 +1,6 @@
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
+import type { StandinProvider } from "../../emulator/aws-standin/provider.js";
 import { checkAndCreate, REGION_B, sdk, standinProvider, startMoto, urn, type MotoServer } from "../support/standin-moto.js";
 
 const TYPE = "aws:route53/record:Record";

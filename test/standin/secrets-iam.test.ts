@@ -1,7 +1,7 @@
 import { CreatePolicyCommand, GetRoleCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { DescribeSecretCommand, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
+import type { StandinProvider } from "../../emulator/aws-standin/provider.js";
 import {
   checkAndCreate,
   isSecretValue,

@@ -14,11 +14,11 @@ import { createInterface } from "node:readline";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { AwsClients } from "../../automation/aws.js";
-import { startAppStandin, type AppStandin } from "../../automation/emulator/app-standin.js";
-import { startMoto, type MotoServer } from "../../automation/emulator/moto.js";
-import { seedWorld, type SeededWorld } from "../../automation/emulator/seed-world.js";
-import { emulatorSecretsProvider } from "../../automation/emulator/clients.js";
-import { standinBinDir } from "../../automation/emulator/session.js";
+import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-standin.js";
+import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
+import { seedWorld, type SeededWorld } from "../../emulator/rehearsal/seed-world.js";
+import { emulatorSecretsProvider } from "../../emulator/rehearsal/clients.js";
+import { STANDIN_BIN_DIR } from "../../emulator/paths.js";
 import { loadPlan, type Plan } from "../../automation/plan.js";
 import { cliPath, repoRoot } from "./cli.js";
 import { planRegions, summarizeMotoState, type MotoStateSummary } from "./moto-state.js";
@@ -171,7 +171,7 @@ export async function startCliWorld(options: { latency?: string } = {}): Promise
       AWS_SECRET_ACCESS_KEY: "test",
       DR_FAILOVER_PULUMI_ROOT: process.env.DR_FAILOVER_PULUMI_ROOT,
       // Only this test puts the stand-in on the engine's PATH; the CLI never does outside --emulator.
-      PATH: `${standinBinDir()}${delimiter}${process.env.PATH ?? ""}`,
+      PATH: `${STANDIN_BIN_DIR}${delimiter}${process.env.PATH ?? ""}`,
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       // The containers behind the load balancer are a local HTTP server (test hook of verify.ts).
       DR_FAILOVER_CONNECT_TO: `127.0.0.1:${app.port}`,

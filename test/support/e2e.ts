@@ -8,13 +8,13 @@ import { afterAll, beforeAll } from "vitest";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AwsClients } from "../../automation/aws.js";
-import { startAppStandin, type AppStandin } from "../../automation/emulator/app-standin.js";
-import { startMoto, type MotoServer } from "../../automation/emulator/moto.js";
-import { seedWorld, type SeededWorld, type WorldFaults } from "../../automation/emulator/seed-world.js";
-import { emulatorSecretsProvider } from "../../automation/emulator/clients.js";
-import { standinBinDir } from "../../automation/emulator/session.js";
+import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-standin.js";
+import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
+import { seedWorld, type SeededWorld, type WorldFaults } from "../../emulator/rehearsal/seed-world.js";
+import { emulatorSecretsProvider } from "../../emulator/rehearsal/clients.js";
+import { STANDIN_BIN_DIR } from "../../emulator/paths.js";
 import { recordingSink } from "../../automation/events.js";
-import type { JourneyContext } from "../../automation/journeys.js";
+import type { JourneyContext } from "../../automation/run/context.js";
 import { loadPlan, type Plan } from "../../automation/plan.js";
 import { openWorkspace } from "../../automation/workspace.js";
 import { planRegions, summarizeMotoState, type MotoStateSummary } from "./moto-state.js";
@@ -83,7 +83,7 @@ export async function startE2eWorld(): Promise<E2eWorld> {
         workspace: {
           stateDir,
           secretsProvider: emulatorSecretsProvider(moto.endpoint, TARGET, world.stateKeyAlias),
-          emulator: { standinBinDir: standinBinDir() },
+          emulator: { standinBinDir: STANDIN_BIN_DIR },
         },
         ...overrides,
       });

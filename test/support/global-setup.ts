@@ -7,10 +7,10 @@ import { execa } from "execa";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startMotoPool } from "../../automation/emulator/moto.js";
+import { startMotoPool } from "../../emulator/substrate/moto-pool.js";
 
 const root = new URL("../..", import.meta.url).pathname;
-const scripts = join(root, "automation", "emulator");
+const scripts = join(root, "emulator", "substrate");
 
 async function lastLine(script: string): Promise<string> {
   const { stdout } = await execa("bash", [join(scripts, script)], { stdin: "ignore", stderr: "inherit" });

@@ -16,7 +16,7 @@ import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, DescribeDBSubne
 import { ListHostedZonesCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { GetBucketLocationCommand, ListBucketsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
-import { emulatorClients } from "../../automation/emulator/clients.js";
+import { emulatorClients } from "../../emulator/rehearsal/clients.js";
 import type { Plan } from "../../automation/plan.js";
 
 /** Resource names per `service/region/kind` (e.g. `rds/ap-northeast-3/snapshots`); global services use region "global". */

@@ -4,11 +4,11 @@
  * helpers to build URNs and SDK clients.
  */
 import { EC2Client } from "@aws-sdk/client-ec2";
-import { EMULATOR_CREDENTIALS } from "../../automation/emulator/clients.js";
-import { startMoto, type MotoServer } from "../../automation/emulator/moto.js";
-import { buildConfig, Clients, type StandinConfig } from "../../automation/emulator/aws-standin/config.js";
-import { StandinProvider } from "../../automation/emulator/aws-standin/provider.js";
-import { makeSecret, SPECIAL_SIG_KEY, SECRET_SIG } from "../../automation/emulator/aws-standin/wire.js";
+import { EMULATOR_CREDENTIALS } from "../../emulator/rehearsal/clients.js";
+import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
+import { buildConfig, Clients, type StandinConfig } from "../../emulator/aws-standin/config.js";
+import { StandinProvider } from "../../emulator/aws-standin/provider.js";
+import { makeSecret, SPECIAL_SIG_KEY, SECRET_SIG } from "../../emulator/aws-standin/wire.js";
 
 export { makeSecret };
 

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 const here = dirname(fileURLToPath(import.meta.url));
 /** Repo root from test/support (source) or dist/test/support (compiled). */
 export const repoRoot = here.includes(join("dist", "test")) ? join(here, "..", "..", "..") : join(here, "..", "..");
-export const pluginScript = join(repoRoot, "automation", "emulator", "aws-standin", "bin", "pulumi-resource-aws");
+export const pluginScript = join(repoRoot, "emulator", "aws-standin", "bin", "pulumi-resource-aws");
 
 const pulumiRequire = createRequire(createRequire(import.meta.url).resolve("@pulumi/pulumi/package.json"));
 export const grpc = pulumiRequire("@grpc/grpc-js");

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderHtml } from "../../automation/report.js";
+import { renderHtml } from "../../automation/report/html.js";
 import { sampleReport } from "./fixtures.js";
 
 const CHROMIUM = process.env.DR_FAILOVER_CHROMIUM ?? "/usr/bin/chromium";

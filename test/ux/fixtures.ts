@@ -4,7 +4,7 @@
  * reports them, a verification command and a critical path.
  */
 import type { Span } from "../../automation/clock.js";
-import type { RunReport } from "../../automation/report.js";
+import type { RunReport } from "../../automation/report/model.js";
 
 const START = Date.parse("2026-11-28T03:20:00.000Z");
 const INCIDENT = START - 6 * 60_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildHistory, renderHistoryTable } from "../../automation/history.js";
-import type { RunReport } from "../../automation/report.js";
+import type { RunReport } from "../../automation/report/model.js";
 import { sampleReport } from "./fixtures.js";
 
 const drill = (runId: string, startedAt: string, rtoMs: number, overrides: Partial<RunReport> = {}) =>

@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NotificationPayload } from "../../automation/notify.js";
-import { runDrill } from "../../automation/journeys.js";
+import { runDrill } from "../../automation/journeys/drill.js";
 import { getStatus } from "../../automation/status.js";
 import { cliPath, examplePlanPath, repoRoot, runCli, tempDir } from "../support/cli.js";
 import { startE2eWorld, TARGET, type E2eWorld } from "../support/e2e.js";

@@ -1,7 +1,7 @@
 import { createLogUpdate } from "log-update";
 import { describe, expect, it } from "vitest";
 import type { DrEvent } from "../../automation/events.js";
-import { createLiveView, renderLiveScreen } from "../../automation/live-view.js";
+import { createLiveView, renderLiveScreen } from "../../cli/render/live-view.js";
 import { FakeTty } from "./fake-tty.js";
 
 const INCIDENT = Date.parse("2026-11-28T03:00:00Z");

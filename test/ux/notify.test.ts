@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordingSink, type DrEvent } from "../../automation/events.js";
 import { notifyingSink, type NotificationPayload, type NotificationsPlan } from "../../automation/notify.js";
-import { reportSummary } from "../../automation/report.js";
+import { reportSummary } from "../../automation/report/summary.js";
 import { sampleReport } from "./fixtures.js";
 
 interface Hook {

@@ -2,7 +2,11 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readReport, renderHtml, renderMarkdown, reportSummary, writeReport } from "../../automation/report.js";
+import { renderHtml } from "../../automation/report/html.js";
+import { renderMarkdown } from "../../automation/report/markdown.js";
+import { writeReport } from "../../automation/report/publish.js";
+import { readReport } from "../../automation/report/store.js";
+import { reportSummary } from "../../automation/report/summary.js";
 import { sampleReport, SAMPLE_RESOURCES } from "./fixtures.js";
 
 describe("Markdown report", () => {

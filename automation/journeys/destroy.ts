@@ -1,0 +1,163 @@
+/** Destroy: DNS first (restore production), data second (final snapshot of a failover's DB), stack last. */
+import type { Stack } from "@pulumi/pulumi/automation/index.js";
+import type { DrStackArgs, DrStackOutputs } from "../../stacks/args.js";
+import { ARGS_KEY, CONFIG_NAMESPACE, PREVIOUS_RECORD_KEY } from "../../stacks/config.js";
+import { awsErrorName } from "../aws.js";
+import { readRecord, recordTarget, upsertRecord, type DnsRecordValue } from "../dns.js";
+import { RefusedError, ToolError, UsageError } from "../errors.js";
+import type { RunReport } from "../report/model.js";
+import { engineError } from "../run/engine-errors.js";
+import { newRunId } from "../run/ids.js";
+import { recover, teardownStack } from "../run/phases.js";
+import type { Run } from "../run/run.js";
+import { endpointsOf, toOutputs } from "../run/stack-args.js";
+import { RDS } from "../sdk.js";
+import { backendUrlOf, engineEventHandler, findStack, openWorkspace, stackNameFor, SUMMARY_WITHOUT_SECRETS } from "../workspace.js";
+import type { JourneyContext } from "../run/context.js";
+import { runJourney } from "./skeleton.js";
+
+export interface DestroyOptions {
+  /** Stack to destroy; default: the failover stack of the target region, or the only kept drill. */
+  stackName?: string;
+  /** Destroy even though the production record cannot be restored. */
+  force?: boolean;
+}
+
+/** The DR stacks of this app in the target region. */
+async function drStacksOf(ctx: JourneyContext): Promise<string[]> {
+  const workspace = await openWorkspace(ctx.workspace);
+  const prefix = `${ctx.plan.app}-`;
+  return (await workspace.listStacks()).map((summary) => summary.name).filter((name) => name.startsWith(prefix) && name.includes(`-${ctx.targetRegion}`));
+}
+
+async function resolveStackToDestroy(ctx: JourneyContext, options: DestroyOptions): Promise<string> {
+  if (options.stackName) return options.stackName;
+  const names = await drStacksOf(ctx);
+  const failover = stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, "");
+  if (names.includes(failover)) return failover;
+  if (names.length === 1) return names[0];
+  if (names.length === 0) {
+    throw new UsageError("STACK_NOT_FOUND", `there is no DR stack of ${ctx.plan.app} in ${ctx.targetRegion} to destroy`, {
+      hint: "`dr-failover status` lists the DR stacks.",
+    });
+  }
+  throw new UsageError("STACK_AMBIGUOUS", `${names.length} DR stacks of ${ctx.plan.app} in ${ctx.targetRegion}: name one with --stack`, {
+    details: names,
+  });
+}
+
+/** Destroy: DNS first (restore production), data second (final snapshot of a failover's DB), stack last. */
+export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = {}): Promise<RunReport> {
+  const stackName = await resolveStackToDestroy(ctx, options);
+  const workspace = await openWorkspace(ctx.workspace);
+  const found = await findStack(workspace, stackName);
+  if (!found) {
+    throw new UsageError("STACK_NOT_FOUND", `stack ${stackName} does not exist in ${backendUrlOf(ctx.workspace)}`, {
+      hint: "`dr-failover status` lists the DR stacks.",
+    });
+  }
+  const stack = found;
+  const runId = newRunId("destroy");
+  return runJourney(ctx, { journey: "destroy", runId, stackName }, async (run) => {
+    try {
+      await recover(run, stack);
+      const config = await stack.getAllConfig();
+      const args = JSON.parse(config[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value ?? "null") as DrStackArgs | null;
+      if (!args) throw new ToolError("STACK_CONFIG_MISSING", `stack ${stackName} has no dr-failover configuration`);
+      const outputs = toOutputs(await stack.outputs());
+      run.report.endpoints = endpointsOf(outputs);
+      if (args.mode === "failover") {
+        await restoreProductionRecord(run, stack, args, outputs, options.force ?? false);
+        await run.phase("release-protection", async () => {
+          const database = await databaseInState(stack);
+          // Resuming a destroy that got past this step (or a stack whose database never got created):
+          // an `up` now would only re-create what is gone. One final snapshot, the one already chosen.
+          if (!database || (args.database.releasing && !database.protect)) {
+            run.emit({
+              type: "info",
+              message: database
+                ? `database protection already released by an earlier destroy; final snapshot ${args.database.finalSnapshotIdentifier}`
+                : "no database in the stack's state (already deleted, or never created): nothing to release",
+            });
+            await run.journal.write("release-protection", "info", database ? "already released" : "no database in state");
+            return;
+          }
+          const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
+          const releasing: DrStackArgs = {
+            ...args,
+            // The failover's wait limit is stale by now: releasing protection waits as long as the provider allows.
+            readyTimeout: undefined,
+            database: { ...args.database, releasing: true, finalSnapshotIdentifier: args.database.finalSnapshotIdentifier ?? `${args.database.identifier}-final-${stamp}` },
+          };
+          await stack.setConfig(`${CONFIG_NAMESPACE}:${ARGS_KEY}`, { value: JSON.stringify(releasing) });
+          try {
+            // Only the database: whatever a killed failover never created stays uncreated (and needs no permission).
+            await stack.up({ target: [database.urn], onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), color: "never", signal: ctx.signal, ...SUMMARY_WITHOUT_SECRETS });
+          } catch (error) {
+            throw engineError(run, "up", error);
+          }
+          run.emit({ type: "info", message: `database protection released; final snapshot ${releasing.database.finalSnapshotIdentifier} will be taken` });
+          Object.assign(args, releasing);
+        });
+      }
+      await teardownStack(run, stack, ctx.signal);
+      if (args.mode === "failover" && args.database.finalSnapshotIdentifier) {
+        await confirmFinalSnapshot(run, args.database.finalSnapshotIdentifier);
+      }
+      run.report.teardown = { performed: true, ok: true, detail: `stack ${stackName} destroyed and removed` };
+    } catch (error) {
+      run.report.teardown = { performed: true, ok: false, detail: run.redact(error instanceof Error ? error.message : String(error)) };
+      throw error;
+    }
+  });
+}
+
+/** The DR database as the stack's state holds it, if it does. */
+async function databaseInState(stack: Stack): Promise<{ urn: string; protect: boolean } | undefined> {
+  const state = (await stack.exportStack()) as { deployment?: { resources?: { urn: string; type: string; protect?: boolean; delete?: boolean }[] } };
+  const found = state.deployment?.resources?.find((resource) => resource.type === "aws:rds/instance:Instance" && !resource.delete);
+  return found ? { urn: found.urn, protect: Boolean(found.protect) } : undefined;
+}
+
+async function restoreProductionRecord(run: Run, stack: Stack, args: DrStackArgs, outputs: DrStackOutputs, force: boolean) {
+  const { ctx } = run;
+  await run.phase("dns", async () => {
+    const name = ctx.plan.dns.productionRecord;
+    const current = await readRecord(ctx.aws.route53(), args.dns.zoneId, name);
+    const recorded = await stack.getConfig(PREVIOUS_RECORD_KEY).catch(() => undefined);
+    const previous = recorded ? (JSON.parse(recorded.value) as DnsRecordValue) : undefined;
+    run.report.dns = { record: name, previous: recordTarget(previous), current: recordTarget(current) };
+    const pointsHere = recordTarget(current) === outputs.loadBalancerDnsName?.toLowerCase();
+    if (!pointsHere) {
+      run.emit({ type: "info", message: `${name} does not point at this stack (${recordTarget(current) ?? "absent"}): left as it is` });
+      return;
+    }
+    if (!previous) {
+      if (!force) {
+        throw new RefusedError("PRODUCTION_STILL_SWITCHED", `${name} points at this DR stack and no previous value is recorded: destroying would leave production pointing at nothing`, {
+          hint: "Point the record elsewhere first, or pass --force to destroy anyway (production DNS then points at a deleted load balancer).",
+        });
+      }
+      run.emit({ type: "warning", code: "FORCED_WITH_PRODUCTION_SWITCHED", message: `--force: ${name} still points at the deleted DR load balancer` });
+      return;
+    }
+    const started = performance.now();
+    await upsertRecord(ctx.aws.route53(), args.dns.zoneId, previous, `dr-failover ${run.runId}: restore after failover`, { timeoutMs: 10 * 60_000, signal: ctx.signal });
+    run.report.dns.current = recordTarget(previous);
+    run.report.dns.insyncMs = Math.round(performance.now() - started);
+    run.emit({ type: "info", message: `${name} restored to ${recordTarget(previous)} (INSYNC)` });
+  });
+}
+
+async function confirmFinalSnapshot(run: Run, identifier: string) {
+  const { ctx } = run;
+  try {
+    const found = await ctx.aws.rds(ctx.targetRegion).send(new RDS.DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
+    run.emit({ type: "info", message: `final snapshot ${identifier}: ${found.DBSnapshots?.[0]?.Status ?? "unknown"}` });
+  } catch (error) {
+    if (awsErrorName(error) === "DBSnapshotNotFoundFault") {
+      run.emit({ type: "warning", code: "FINAL_SNAPSHOT_MISSING", message: `the final snapshot ${identifier} was not found in ${ctx.targetRegion}` });
+    } else throw error;
+  }
+}
+

@@ -1,0 +1,55 @@
+/**
+ * One typed report per run, computed from the clock's spans. report.json is the
+ * source of truth; Markdown and HTML are rendered from it.
+ */
+import type { Span } from "../clock.js";
+import type { CheckResult } from "../verify.js";
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface RunReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  runId: string;
+  journey: "drill" | "failover" | "destroy";
+  app: string;
+  sourceRegion: string;
+  targetRegion: string;
+  stackName: string;
+  emulator: boolean;
+  result: "succeeded" | "failed";
+  error?: { code: string; message: string };
+  incidentStart: string;
+  startedAt: string;
+  finishedAt: string;
+  objectives: { rtoMs: number; rpoMs: number };
+  rto?: {
+    /** Incident start → healthy through the DNS name. */
+    achievedMs: number;
+    percentOfBudget: number;
+    met: boolean;
+    /** Clients may keep the previous answer this long after INSYNC. */
+    dnsTtlSeconds?: number;
+    /** achieved + TTL: when the last client sees the DR endpoint. */
+    achievedWithTtlMs?: number;
+  };
+  rpo?: {
+    restorePoint: string;
+    snapshotIdentifier: string;
+    dataLossWindowMs: number;
+    met: boolean;
+  };
+  endpoints?: { serviceName?: string; loadBalancer?: string; database?: string };
+  dns?: { record: string; previous?: string; current?: string; insyncMs?: number };
+  verification: CheckResult[];
+  teardown?: { performed: boolean; ok: boolean; detail: string };
+  warnings: { code: string; message: string }[];
+  spans: Span[];
+  /** Resource names on the critical path of the last stack update (longest dependency chain by measured duration), first to last. */
+  criticalPath?: string[];
+  versions: { tool: string; node: string };
+  /** The plan file the run used (as given on the command line). */
+  planFile?: string;
+  /** Expected phase durations the run was watched against (plan or history). */
+  expectedPhaseMs?: Record<string, number>;
+}
+

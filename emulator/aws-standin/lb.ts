@@ -1,0 +1,323 @@
+/** `aws:lb/loadBalancer:LoadBalancer`, `aws:lb/targetGroup:TargetGroup`, `aws:lb/listener:Listener` (ELBv2). */
+import type { Action, Listener, LoadBalancer, ModifyTargetGroupCommandInput, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Clients } from "./config.js";
+import type { ResourceHandler } from "./types.js";
+import { awsErrorName, compact, deepEqual, fromTagList, tagDelta, toTagList, waitFor, type Props } from "./wire.js";
+import { ELBv2 } from "../../automation/sdk.js";
+
+const TIMEOUT_MS = Number(process.env.DR_STANDIN_LB_TIMEOUT_MS ?? 10 * 60_000);
+
+async function tagsOf(clients: Clients, arn: string): Promise<Record<string, string>> {
+  try {
+    const out = await clients.elbv2().send(new ELBv2.DescribeTagsCommand({ ResourceArns: [arn] }));
+    return fromTagList(out.TagDescriptions?.[0]?.Tags);
+  } catch {
+    return {};
+  }
+}
+
+async function updateTags(clients: Clients, arn: string, olds: Props, news: Props): Promise<void> {
+  const delta = tagDelta(olds.tags, news.tags);
+  if (delta.removed.length > 0) await clients.elbv2().send(new ELBv2.RemoveTagsCommand({ ResourceArns: [arn], TagKeys: delta.removed }));
+  if (Object.keys(delta.set).length > 0) await clients.elbv2().send(new ELBv2.AddTagsCommand({ ResourceArns: [arn], Tags: toTagList(delta.set) }));
+}
+
+// ---------------------------------------------------------------- load balancer
+
+async function describeLoadBalancer(clients: Clients, arn: string): Promise<LoadBalancer | undefined> {
+  try {
+    return (await clients.elbv2().send(new ELBv2.DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).LoadBalancers?.[0];
+  } catch (error) {
+    if (awsErrorName(error) === "LoadBalancerNotFoundException" || awsErrorName(error) === "LoadBalancerNotFound") return undefined;
+    throw error;
+  }
+}
+
+function arnSuffix(arn: string, marker: string): string {
+  const index = arn.indexOf(marker);
+  return index >= 0 ? arn.slice(index + marker.length) : arn;
+}
+
+function loadBalancerOutputs(lb: LoadBalancer): Props {
+  return compact({
+    arn: lb.LoadBalancerArn,
+    arnSuffix: arnSuffix(lb.LoadBalancerArn!, ":loadbalancer/"),
+    name: lb.LoadBalancerName,
+    dnsName: lb.DNSName,
+    zoneId: lb.CanonicalHostedZoneId,
+    vpcId: lb.VpcId,
+    internal: lb.Scheme === "internal",
+    loadBalancerType: lb.Type,
+    ipAddressType: lb.IpAddressType,
+    securityGroups: lb.SecurityGroups,
+    subnets: (lb.AvailabilityZones ?? []).map((az) => az.SubnetId).filter(Boolean),
+  });
+}
+
+export const lbLoadBalancer: ResourceHandler = {
+  token: "aws:lb/loadBalancer:LoadBalancer",
+  props: {
+    name: { replace: true, computed: true },
+    internal: { replace: true, computed: true },
+    loadBalancerType: { replace: true },
+    subnets: { computed: true, set: true },
+    securityGroups: { computed: true, set: true },
+    ipAddressType: { computed: true },
+    enableDeletionProtection: {},
+    tags: {},
+  },
+  autoname: { prop: "name", maxLength: 32 },
+  async create(ctx, inputs) {
+    const out = await ctx.clients.elbv2().send(
+      new ELBv2.CreateLoadBalancerCommand(
+        compact({
+          Name: inputs.name,
+          Subnets: inputs.subnets,
+          SecurityGroups: inputs.securityGroups,
+          Scheme: inputs.internal === true ? "internal" : "internet-facing",
+          Type: inputs.loadBalancerType ?? "application",
+          IpAddressType: inputs.ipAddressType,
+          Tags: toTagList(inputs.tags),
+        }),
+      ),
+    );
+    const arn = out.LoadBalancers![0]!.LoadBalancerArn!;
+    ctx.created(arn, { arn });
+    const lb = await waitFor(
+      `ELBv2 Load Balancer (${arn}) to become active`,
+      async () => {
+        const current = await describeLoadBalancer(ctx.clients, arn);
+        return current?.State?.Code === "active" ? current : undefined;
+      },
+      { timeoutMs: TIMEOUT_MS },
+    );
+    return { id: arn, outs: loadBalancerOutputs(lb) };
+  },
+  async read(ctx, id) {
+    const lb = await describeLoadBalancer(ctx.clients, id);
+    return lb ? { ...loadBalancerOutputs(lb), tagsAll: await tagsOf(ctx.clients, id) } : undefined;
+  },
+  async update(ctx, id, olds, news) {
+    const elb = ctx.clients.elbv2();
+    if (news.securityGroups !== undefined && !deepEqual([...(olds.securityGroups ?? [])].sort(), [...news.securityGroups].sort())) {
+      await elb.send(new ELBv2.SetSecurityGroupsCommand({ LoadBalancerArn: id, SecurityGroups: news.securityGroups }));
+    }
+    if (news.subnets !== undefined && !deepEqual([...(olds.subnets ?? [])].sort(), [...news.subnets].sort())) {
+      await elb.send(new ELBv2.SetSubnetsCommand({ LoadBalancerArn: id, Subnets: news.subnets }));
+    }
+    await updateTags(ctx.clients, id, olds, news);
+    const lb = await describeLoadBalancer(ctx.clients, id);
+    if (!lb) throw new Error(`ELBv2 Load Balancer (${id}) not found after update`);
+    return loadBalancerOutputs(lb);
+  },
+  async delete(ctx, id) {
+    try {
+      await ctx.clients.elbv2().send(new ELBv2.DeleteLoadBalancerCommand({ LoadBalancerArn: id }));
+    } catch (error) {
+      if (awsErrorName(error) === "LoadBalancerNotFoundException" || awsErrorName(error) === "LoadBalancerNotFound") return;
+      throw new Error(`deleting ELBv2 Load Balancer (${id}): ${(error as Error).message}`, { cause: error });
+    }
+  },
+};
+
+// ---------------------------------------------------------------- target group
+
+async function describeTargetGroup(clients: Clients, arn: string): Promise<TargetGroup | undefined> {
+  try {
+    return (await clients.elbv2().send(new ELBv2.DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups?.[0];
+  } catch (error) {
+    if (awsErrorName(error) === "TargetGroupNotFoundException" || awsErrorName(error) === "TargetGroupNotFound") return undefined;
+    throw error;
+  }
+}
+
+function targetGroupOutputs(tg: TargetGroup): Props {
+  return compact({
+    arn: tg.TargetGroupArn,
+    arnSuffix: tg.TargetGroupArn!.slice(tg.TargetGroupArn!.lastIndexOf(":") + 1),
+    name: tg.TargetGroupName,
+    port: tg.Port,
+    protocol: tg.Protocol,
+    targetType: tg.TargetType,
+    vpcId: tg.VpcId,
+    loadBalancerArns: tg.LoadBalancerArns,
+  });
+}
+
+function healthCheckInput(hc: Props | undefined): Partial<ModifyTargetGroupCommandInput> {
+  if (!hc) return {};
+  return compact({
+    HealthCheckEnabled: hc.enabled,
+    HealthCheckPath: hc.path,
+    HealthCheckPort: hc.port === undefined ? undefined : String(hc.port),
+    HealthCheckProtocol: hc.protocol,
+    HealthCheckIntervalSeconds: hc.interval,
+    HealthCheckTimeoutSeconds: hc.timeout,
+    HealthyThresholdCount: hc.healthyThreshold,
+    UnhealthyThresholdCount: hc.unhealthyThreshold,
+    Matcher: hc.matcher ? { HttpCode: hc.matcher } : undefined,
+  });
+}
+
+export const lbTargetGroup: ResourceHandler = {
+  token: "aws:lb/targetGroup:TargetGroup",
+  props: {
+    name: { replace: true, computed: true },
+    port: { replace: true },
+    protocol: { replace: true },
+    targetType: { replace: true },
+    vpcId: { replace: true },
+    healthCheck: { computed: true },
+    deregistrationDelay: {},
+    tags: {},
+  },
+  autoname: { prop: "name", maxLength: 32 },
+  async create(ctx, inputs) {
+    const out = await ctx.clients.elbv2().send(
+      new ELBv2.CreateTargetGroupCommand(
+        compact({
+          Name: inputs.name,
+          Port: inputs.port,
+          Protocol: inputs.protocol,
+          TargetType: inputs.targetType ?? "instance",
+          VpcId: inputs.vpcId,
+          ...healthCheckInput(inputs.healthCheck),
+          Tags: toTagList(inputs.tags),
+        }),
+      ),
+    );
+    const tg = out.TargetGroups![0]!;
+    return { id: tg.TargetGroupArn!, outs: targetGroupOutputs(tg) };
+  },
+  async read(ctx, id) {
+    const tg = await describeTargetGroup(ctx.clients, id);
+    return tg ? { ...targetGroupOutputs(tg), tagsAll: await tagsOf(ctx.clients, id) } : undefined;
+  },
+  async update(ctx, id, olds, news) {
+    if (!deepEqual(olds.healthCheck, news.healthCheck) && news.healthCheck) {
+      await ctx.clients.elbv2().send(new ELBv2.ModifyTargetGroupCommand({ TargetGroupArn: id, ...healthCheckInput(news.healthCheck) }));
+    }
+    await updateTags(ctx.clients, id, olds, news);
+    const tg = await describeTargetGroup(ctx.clients, id);
+    if (!tg) throw new Error(`ELBv2 Target Group (${id}) not found after update`);
+    return targetGroupOutputs(tg);
+  },
+  async delete(ctx, id) {
+    try {
+      await ctx.clients.elbv2().send(new ELBv2.DeleteTargetGroupCommand({ TargetGroupArn: id }));
+    } catch (error) {
+      if (awsErrorName(error) === "TargetGroupNotFoundException" || awsErrorName(error) === "TargetGroupNotFound") return;
+      throw new Error(`deleting ELBv2 Target Group (${id}): ${(error as Error).message}`, { cause: error });
+    }
+  },
+};
+
+// ---------------------------------------------------------------- listener
+
+function actions(defaultActions: Props[] | undefined): Action[] {
+  return (defaultActions ?? []).map((action, index) =>
+    compact({
+      Type: action.type,
+      Order: action.order ?? index + 1,
+      TargetGroupArn: action.targetGroupArn,
+      FixedResponseConfig: action.fixedResponse
+        ? compact({
+            ContentType: action.fixedResponse.contentType,
+            MessageBody: action.fixedResponse.messageBody,
+            StatusCode: action.fixedResponse.statusCode,
+          })
+        : undefined,
+      RedirectConfig: action.redirect
+        ? compact({
+            Host: action.redirect.host,
+            Path: action.redirect.path,
+            Port: action.redirect.port,
+            Protocol: action.redirect.protocol,
+            Query: action.redirect.query,
+            StatusCode: action.redirect.statusCode,
+          })
+        : undefined,
+    }) as Action,
+  );
+}
+
+async function describeListener(clients: Clients, arn: string): Promise<Listener | undefined> {
+  try {
+    return (await clients.elbv2().send(new ELBv2.DescribeListenersCommand({ ListenerArns: [arn] }))).Listeners?.[0];
+  } catch (error) {
+    if (awsErrorName(error) === "ListenerNotFoundException" || awsErrorName(error) === "ListenerNotFound") return undefined;
+    throw error;
+  }
+}
+
+function listenerOutputs(listener: Listener): Props {
+  return compact({ arn: listener.ListenerArn, loadBalancerArn: listener.LoadBalancerArn, port: listener.Port, protocol: listener.Protocol });
+}
+
+export const lbListener: ResourceHandler = {
+  token: "aws:lb/listener:Listener",
+  props: {
+    loadBalancerArn: { replace: true },
+    port: { computed: true },
+    protocol: { computed: true },
+    certificateArn: {},
+    sslPolicy: { computed: true },
+    defaultActions: {},
+    tags: {},
+  },
+  required: ["loadBalancerArn", "defaultActions"],
+  async create(ctx, inputs) {
+    const out = await ctx.clients.elbv2().send(
+      new ELBv2.CreateListenerCommand(
+        compact({
+          LoadBalancerArn: inputs.loadBalancerArn,
+          Port: inputs.port,
+          Protocol: inputs.protocol,
+          SslPolicy: inputs.sslPolicy,
+          Certificates: inputs.certificateArn ? [{ CertificateArn: inputs.certificateArn }] : undefined,
+          DefaultActions: actions(inputs.defaultActions),
+          Tags: toTagList(inputs.tags),
+        }),
+      ),
+    );
+    const listener = out.Listeners![0]!;
+    return { id: listener.ListenerArn!, outs: listenerOutputs(listener) };
+  },
+  async read(ctx, id) {
+    const listener = await describeListener(ctx.clients, id);
+    return listener ? listenerOutputs(listener) : undefined;
+  },
+  async update(ctx, id, olds, news) {
+    const changed =
+      !deepEqual(olds.defaultActions, news.defaultActions) ||
+      (news.port !== undefined && news.port !== olds.port) ||
+      (news.protocol !== undefined && news.protocol !== olds.protocol) ||
+      (news.certificateArn ?? "") !== (olds.certificateArn ?? "");
+    if (changed) {
+      await ctx.clients.elbv2().send(
+        new ELBv2.ModifyListenerCommand(
+          compact({
+            ListenerArn: id,
+            Port: news.port,
+            Protocol: news.protocol,
+            SslPolicy: news.sslPolicy,
+            Certificates: news.certificateArn ? [{ CertificateArn: news.certificateArn }] : undefined,
+            DefaultActions: actions(news.defaultActions),
+          }),
+        ),
+      );
+    }
+    await updateTags(ctx.clients, id, olds, news);
+    const listener = await describeListener(ctx.clients, id);
+    if (!listener) throw new Error(`ELBv2 Listener (${id}) not found after update`);
+    return listenerOutputs(listener);
+  },
+  async delete(ctx, id) {
+    try {
+      await ctx.clients.elbv2().send(new ELBv2.DeleteListenerCommand({ ListenerArn: id }));
+    } catch (error) {
+      if (awsErrorName(error) === "ListenerNotFoundException" || awsErrorName(error) === "ListenerNotFound") return;
+      throw error;
+    }
+  },
+};

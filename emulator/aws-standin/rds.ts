@@ -1,0 +1,285 @@
+/** `aws:rds/instance:Instance` on the RDS API. */
+import type { DBInstance, ModifyDBInstanceCommandInput } from "@aws-sdk/client-rds";
+import type { Clients } from "./config.js";
+import type { HandlerContext, ResourceHandler } from "./types.js";
+import { awsErrorName, compact, debug, deepEqual, fromTagList, tagDelta, toTagList, waitFor, type Props } from "./wire.js";
+import { RDS } from "../../automation/sdk.js";
+
+const TOKEN = "aws:rds/instance:Instance";
+const TIMEOUT_MS = Number(process.env.DR_STANDIN_RDS_TIMEOUT_MS ?? 40 * 60_000);
+
+export const FINAL_SNAPSHOT_REQUIRED = "final_snapshot_identifier is required when skip_final_snapshot is false";
+
+async function describe(clients: Clients, id: string): Promise<DBInstance | undefined> {
+  try {
+    const out = await clients.rds().send(new RDS.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+    return out.DBInstances?.[0];
+  } catch (error) {
+    if (awsErrorName(error) === "DBInstanceNotFound" || awsErrorName(error) === "DBInstanceNotFoundFault") return undefined;
+    throw error;
+  }
+}
+
+async function waitAvailable(clients: Clients, id: string): Promise<DBInstance> {
+  return waitFor(
+    `RDS DB Instance (${id}) to become available`,
+    async () => {
+      const db = await describe(clients, id);
+      return db && db.DBInstanceStatus === "available" ? db : undefined;
+    },
+    { timeoutMs: TIMEOUT_MS },
+  );
+}
+
+/** Computed outputs, in @pulumi/aws names. */
+export function instanceOutputs(db: DBInstance): Props {
+  const address = db.Endpoint?.Address;
+  const port = db.Endpoint?.Port ?? db.DbInstancePort;
+  return compact({
+    identifier: db.DBInstanceIdentifier,
+    arn: db.DBInstanceArn,
+    address,
+    endpoint: address !== undefined && port !== undefined ? `${address}:${port}` : undefined,
+    port,
+    hostedZoneId: db.Endpoint?.HostedZoneId,
+    status: db.DBInstanceStatus,
+    engine: db.Engine,
+    engineVersion: db.EngineVersion,
+    engineVersionActual: db.EngineVersion,
+    resourceId: db.DbiResourceId,
+    instanceClass: db.DBInstanceClass,
+    dbSubnetGroupName: db.DBSubnetGroup?.DBSubnetGroupName,
+    vpcSecurityGroupIds: (db.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId).filter(Boolean),
+    multiAz: db.MultiAZ,
+    publiclyAccessible: db.PubliclyAccessible,
+    deletionProtection: db.DeletionProtection,
+    storageEncrypted: db.StorageEncrypted,
+    kmsKeyId: db.KmsKeyId,
+    username: db.MasterUsername,
+    allocatedStorage: db.AllocatedStorage,
+    storageType: db.StorageType,
+    availabilityZone: db.AvailabilityZone,
+    dbName: db.DBName,
+    backupRetentionPeriod: db.BackupRetentionPeriod,
+    tagsAll: fromTagList(db.TagList),
+  });
+}
+
+export const rdsInstance: ResourceHandler = {
+  token: TOKEN,
+  props: {
+    identifier: { replace: true, computed: true },
+    snapshotIdentifier: { replace: true },
+    instanceClass: {},
+    dbSubnetGroupName: { computed: true },
+    vpcSecurityGroupIds: { computed: true, set: true },
+    multiAz: { computed: true },
+    port: { computed: true },
+    password: {},
+    username: { replace: true, computed: true },
+    skipFinalSnapshot: {},
+    finalSnapshotIdentifier: {},
+    deletionProtection: {},
+    storageEncrypted: { replace: true, computed: true },
+    kmsKeyId: { replace: true, computed: true },
+    publiclyAccessible: {},
+    tags: {},
+    applyImmediately: {},
+    engine: { replace: true, computed: true },
+    engineVersion: { computed: true },
+    allocatedStorage: { computed: true },
+    storageType: { computed: true },
+    dbName: { replace: true, computed: true },
+    availabilityZone: { replace: true, computed: true },
+    backupRetentionPeriod: { computed: true },
+  },
+  required: ["instanceClass"],
+  autoname: { prop: "identifier", maxLength: 63, lowercase: true },
+
+  async create(ctx: HandlerContext, inputs: Props) {
+    const clients = ctx.clients;
+    const id: string = inputs.identifier;
+    const tags = toTagList(inputs.tags);
+    if (inputs.snapshotIdentifier) {
+      debug(`restore ${id} from ${inputs.snapshotIdentifier} in ${clients.region}`);
+      await clients.rds().send(
+        new RDS.RestoreDBInstanceFromDBSnapshotCommand(
+          compact({
+            DBInstanceIdentifier: id,
+            DBSnapshotIdentifier: inputs.snapshotIdentifier,
+            DBInstanceClass: inputs.instanceClass,
+            DBSubnetGroupName: inputs.dbSubnetGroupName,
+            VpcSecurityGroupIds: inputs.vpcSecurityGroupIds,
+            MultiAZ: inputs.multiAz,
+            Port: inputs.port,
+            PubliclyAccessible: inputs.publiclyAccessible,
+            DeletionProtection: inputs.deletionProtection,
+            AvailabilityZone: inputs.availabilityZone,
+            StorageType: inputs.storageType,
+            DBName: inputs.dbName,
+            Tags: tags,
+          }),
+        ),
+      );
+      try {
+        let db = await waitAvailable(clients, id);
+        // Like the real provider: what RestoreDBInstanceFromDBSnapshot cannot set
+        // (or what the emulator dropped) goes through ModifyDBInstance afterwards.
+        const modify: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: id, ApplyImmediately: true };
+        let needed = false;
+        if (inputs.password !== undefined) {
+          modify.MasterUserPassword = inputs.password;
+          needed = true;
+        }
+        if (inputs.multiAz !== undefined && db.MultiAZ !== inputs.multiAz) {
+          modify.MultiAZ = inputs.multiAz;
+          needed = true;
+        }
+        if (inputs.deletionProtection !== undefined && Boolean(db.DeletionProtection) !== inputs.deletionProtection) {
+          modify.DeletionProtection = inputs.deletionProtection;
+          needed = true;
+        }
+        if (inputs.backupRetentionPeriod !== undefined && db.BackupRetentionPeriod !== inputs.backupRetentionPeriod) {
+          modify.BackupRetentionPeriod = inputs.backupRetentionPeriod;
+          needed = true;
+        }
+        if (
+          inputs.vpcSecurityGroupIds !== undefined &&
+          !deepEqual(
+            [...inputs.vpcSecurityGroupIds].sort(),
+            (db.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId).sort(),
+          )
+        ) {
+          modify.VpcSecurityGroupIds = inputs.vpcSecurityGroupIds;
+          needed = true;
+        }
+        if (needed) {
+          await clients.rds().send(new RDS.ModifyDBInstanceCommand(modify));
+          db = await waitAvailable(clients, id);
+        }
+        return { id, outs: instanceOutputs(db) };
+      } catch (error) {
+        // The instance exists: report it so the engine records it (ErrorResourceInitFailed).
+        throw Object.assign(new Error(`RDS DB Instance (${id}) restored but not ready: ${(error as Error).message}`), {
+          id,
+          properties: { identifier: id },
+          reasons: [(error as Error).message],
+        });
+      }
+    }
+    await clients.rds().send(
+      new RDS.CreateDBInstanceCommand(
+        compact({
+          DBInstanceIdentifier: id,
+          DBInstanceClass: inputs.instanceClass,
+          Engine: inputs.engine,
+          EngineVersion: inputs.engineVersion,
+          MasterUsername: inputs.username,
+          MasterUserPassword: inputs.password,
+          AllocatedStorage: inputs.allocatedStorage,
+          StorageType: inputs.storageType,
+          DBName: inputs.dbName,
+          DBSubnetGroupName: inputs.dbSubnetGroupName,
+          VpcSecurityGroupIds: inputs.vpcSecurityGroupIds,
+          MultiAZ: inputs.multiAz,
+          Port: inputs.port,
+          PubliclyAccessible: inputs.publiclyAccessible,
+          StorageEncrypted: inputs.storageEncrypted,
+          KmsKeyId: inputs.kmsKeyId,
+          DeletionProtection: inputs.deletionProtection,
+          BackupRetentionPeriod: inputs.backupRetentionPeriod,
+          AvailabilityZone: inputs.availabilityZone,
+          Tags: tags,
+        }),
+      ),
+    );
+    return { id, outs: instanceOutputs(await waitAvailable(clients, id)) };
+  },
+
+  async read(ctx, id) {
+    const db = await describe(ctx.clients, id);
+    if (!db) return undefined;
+    const outs = instanceOutputs(db);
+    // The live key is an ARN even when the input was an alias/key id: keep the stored one.
+    delete outs.kmsKeyId;
+    return outs;
+  },
+
+  async update(ctx, id, olds, news) {
+    const clients = ctx.clients;
+    const modify: ModifyDBInstanceCommandInput = {
+      DBInstanceIdentifier: id,
+      ApplyImmediately: news.applyImmediately ?? false,
+    };
+    let needed = false;
+    const changed = (key: string, set = false) => {
+      if (news[key] === undefined) return false;
+      if (set) return !deepEqual([...(olds[key] ?? [])].sort(), [...news[key]].sort());
+      return !deepEqual(olds[key], news[key]);
+    };
+    const fields: [string, keyof ModifyDBInstanceCommandInput, boolean?][] = [
+      ["instanceClass", "DBInstanceClass"],
+      ["vpcSecurityGroupIds", "VpcSecurityGroupIds", true],
+      ["multiAz", "MultiAZ"],
+      ["port", "DBPortNumber"],
+      ["password", "MasterUserPassword"],
+      ["deletionProtection", "DeletionProtection"],
+      ["publiclyAccessible", "PubliclyAccessible"],
+      ["dbSubnetGroupName", "DBSubnetGroupName"],
+      ["allocatedStorage", "AllocatedStorage"],
+      ["storageType", "StorageType"],
+      ["engineVersion", "EngineVersion"],
+      ["backupRetentionPeriod", "BackupRetentionPeriod"],
+    ];
+    for (const [key, awsKey, set] of fields) {
+      if (changed(key, set)) {
+        (modify as unknown as Record<string, unknown>)[awsKey] = news[key];
+        needed = true;
+      }
+    }
+    if (needed) {
+      await clients.rds().send(new RDS.ModifyDBInstanceCommand(modify));
+      await waitAvailable(clients, id);
+    }
+    const delta = tagDelta(olds.tags, news.tags);
+    if (delta.changed) {
+      const arn = olds.arn ?? (await describe(clients, id))?.DBInstanceArn;
+      if (delta.removed.length > 0) {
+        await clients.rds().send(new RDS.RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: delta.removed }));
+      }
+      if (Object.keys(delta.set).length > 0) {
+        await clients.rds().send(new RDS.AddTagsToResourceCommand({ ResourceName: arn, Tags: toTagList(delta.set) }));
+      }
+    }
+    const db = await describe(clients, id);
+    if (!db) throw new Error(`RDS DB Instance (${id}) not found after update`);
+    return instanceOutputs(db);
+  },
+
+  async delete(ctx, id, state) {
+    const clients = ctx.clients;
+    const skip = state.skipFinalSnapshot === true;
+    const finalId: string | undefined = state.finalSnapshotIdentifier || undefined;
+    if (!skip && !finalId) throw new Error(FINAL_SNAPSHOT_REQUIRED);
+    try {
+      await clients.rds().send(
+        new RDS.DeleteDBInstanceCommand(
+          compact({
+            DBInstanceIdentifier: id,
+            SkipFinalSnapshot: skip,
+            FinalDBSnapshotIdentifier: skip ? undefined : finalId,
+            DeleteAutomatedBackups: state.deleteAutomatedBackups,
+          }),
+        ),
+      );
+    } catch (error) {
+      if (awsErrorName(error) === "DBInstanceNotFound" || awsErrorName(error) === "DBInstanceNotFoundFault") return;
+      throw new Error(`deleting RDS DB Instance (${id}): ${(error as Error).message}`, { cause: error });
+    }
+    await waitFor(
+      `RDS DB Instance (${id}) to be deleted`,
+      async () => ((await describe(clients, id)) ? undefined : true),
+      { timeoutMs: TIMEOUT_MS },
+    );
+  },
+};

@@ -1,0 +1,557 @@
+/**
+ * Seeds the moto emulator with the world a DR plan expects to find: the
+ * production environment in the source region and the DR artifacts the
+ * runbook leaves in a target region (copied snapshots, replica bucket,
+ * network, DB subnet group, secret replica), plus the public hosted zone with
+ * the production record. Everything is named from the plan; only what a plan
+ * does not name (CIDRs, object keys, the source ALB's DNS name) is made up.
+ *
+ * `faults` builds the bad worlds preflight must catch. Two of them cannot be
+ * expressed in moto (snapshots are always `available` and stamped with the
+ * server's clock); for those the seeded world says what it pretends in
+ * `emulationGaps`, so a test can feed the clock or the status in another way.
+ */
+import { randomBytes, randomInt } from "node:crypto";
+import type { IpPermission } from "@aws-sdk/client-ec2";
+import type { BucketLocationConstraint } from "@aws-sdk/client-s3";
+import { targetOf, type Plan } from "../../automation/plan.js";
+import { emulatorClients, motoJsonCall, type EmulatorClients } from "./clients.js";
+import { EC2, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
+
+/** Ways to make the seeded world wrong, one precondition at a time. */
+export interface WorldFaults {
+  /** No snapshot copy in the target region (the source snapshots still exist). */
+  noCopiedSnapshot?: boolean;
+  /**
+   * Pretend the newest copy is this old. moto stamps SnapshotCreateTime with its
+   * own clock and has no way to set it, so the copy is named after the pretended
+   * time and `emulationGaps.evaluateAt` gives the instant at which its real
+   * moto timestamp is this old: run the code under test with that as "now".
+   */
+  snapshotAgeMs?: number;
+  /** The replica bucket does not exist in the target region. */
+  noReplicaBucket?: boolean;
+  /** The public hosted zone does not exist (nor, therefore, the record). */
+  noHostedZone?: boolean;
+  /** The zone exists but has no production record. */
+  noProductionRecord?: boolean;
+  /**
+   * Pretend the newest copy is still `copying`. moto marks every snapshot
+   * `available` at once and cannot change it: reported in
+   * `emulationGaps.newestSnapshotStatus`, nothing in moto differs.
+   */
+  snapshotNotAvailable?: boolean;
+}
+
+export interface SeedWorldOptions {
+  /** The moto endpoint, e.g. http://127.0.0.1:43121. */
+  endpoint: string;
+  plan: Plan;
+  targetRegion: string;
+  /** The instant the newest snapshot is named after (default: the current time). */
+  now?: Date;
+  faults?: WorldFaults;
+}
+
+/** What moto could not be made to hold, and what the seeded world pretends instead. */
+export interface EmulationGaps {
+  /** The pretended creation time of the newest copy (with `snapshotAgeMs`). */
+  newestSnapshotCreateTime?: Date;
+  /** The instant at which moto's real timestamp of the newest copy is `snapshotAgeMs` old. */
+  evaluateAt?: Date;
+  /** The pretended status of the newest copy (with `snapshotNotAvailable`): moto says `available`. */
+  newestSnapshotStatus?: string;
+  /** Plan entries given as ids (subnet-…, sg-…): moto picks its own ids, so they are not seeded. */
+  unseededIds: string[];
+  /** Human-readable notes on each gap. */
+  notes: string[];
+}
+
+export interface SeededWorld {
+  sourceRegion: string;
+  targetRegion: string;
+  sourceInstanceArn: string;
+  /** The newest manual snapshot in the source region. */
+  sourceSnapshotId: string;
+  sourceSnapshotArn: string;
+  /** Every manual snapshot in the source region, newest first. */
+  sourceSnapshotIds: string[];
+  /** Copies in the target region, newest first ([] with `noCopiedSnapshot`). */
+  copiedSnapshotIds: string[];
+  copiedSnapshotArns: string[];
+  /** Undefined with `noHostedZone`. */
+  hostedZoneId?: string;
+  /** The CNAME target of the production record; undefined when it was not created. */
+  productionRecordValue?: string;
+  sourceBucket: string;
+  replicaBucket: string;
+  /** Keys in the replica bucket ([] with `noReplicaBucket`). */
+  replicaObjectKeys: string[];
+  databaseSecretArn: string;
+  databaseSecretName: string;
+  /** The seeded master password: must never appear in any output. */
+  databasePassword: string;
+  /** Subnet ids by Name tag (target region). */
+  subnetIds: Record<string, string>;
+  /** Security group ids by Name tag / GroupName (target region). */
+  securityGroupIds: Record<string, string>;
+  vpcId: string;
+  dbSubnetGroup: string;
+  /** The ECR repository created for the service image, when the image is an ECR URI. */
+  ecrRepository?: { region: string; name: string; uri: string; tag: string };
+  /** KMS key alias in the target region for the Pulumi state's secrets (see emulatorSecretsProvider). */
+  stateKeyAlias: string;
+  emulationGaps: EmulationGaps;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The runbook's snapshot name: `<instance>-YYYYMMDD-HHMMSS` (UTC). */
+export function snapshotName(instance: string, at: Date): string {
+  const iso = at.toISOString(); // 2025-01-31T12:34:56.789Z
+  return `${instance}-${iso.slice(0, 10).replace(/-/g, "")}-${iso.slice(11, 19).replace(/:/g, "")}`;
+}
+
+const DIRECTION_ABBREVIATIONS: Record<string, string> = {
+  northeast: "ne",
+  northwest: "nw",
+  southeast: "se",
+  southwest: "sw",
+  north: "n",
+  south: "s",
+  east: "e",
+  west: "w",
+  central: "c",
+};
+
+/** ap-northeast-3 → apne3, us-west-2 → usw2. */
+export function regionAbbreviation(region: string): string {
+  const [area, direction, number] = region.replace("-gov", "gov").split("-");
+  return `${area}${DIRECTION_ABBREVIATIONS[direction] ?? direction}${number}`;
+}
+
+/** The production bucket the replica was replicated from: the replica's name without its region suffix. */
+export function sourceBucketName(replicaBucket: string, targetRegion: string): string {
+  for (const suffix of [`-${targetRegion}`, `-${regionAbbreviation(targetRegion)}`, "-replica", "-dr"]) {
+    if (replicaBucket.endsWith(suffix) && replicaBucket.length > suffix.length + 2) return replicaBucket.slice(0, -suffix.length);
+  }
+  return `${replicaBucket}-source`;
+}
+
+/** A password RDS accepts (no `/`, `@`, `"` or spaces). */
+function randomPassword(): string {
+  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  return Array.from(randomBytes(32), (byte) => alphabet[byte % alphabet.length]).join("");
+}
+
+const looksLikeId = (ref: string, prefix: "subnet-" | "sg-") => new RegExp(`^${prefix}[0-9a-f]{8,17}$`).test(ref);
+const unique = <T>(items: readonly T[]) => [...new Set(items)];
+
+/** Objects a production asset bucket holds (nothing in the plan names them). */
+const ASSET_OBJECTS: ReadonlyArray<{ key: string; contentType: string; body: string }> = [
+  { key: "reports/report-123.pdf", contentType: "application/pdf", body: "%PDF-1.4\n% report 123\n%%EOF\n" },
+  { key: "reports/report-124.pdf", contentType: "application/pdf", body: "%PDF-1.4\n% report 124\n%%EOF\n" },
+  { key: "avatars/user-42.png", contentType: "image/png", body: "\u0089PNG stand-in" },
+  { key: "exports/2024/q4/people.csv", contentType: "text/csv", body: "id,name\n1,Aiko\n2,Kenji\n" },
+];
+
+async function createVersionedBucket(clients: EmulatorClients, bucket: string, tags: Record<string, string>): Promise<void> {
+  await clients.s3.send(
+    new S3.CreateBucketCommand({
+      Bucket: bucket,
+      ...(clients.region === "us-east-1"
+        ? {}
+        : { CreateBucketConfiguration: { LocationConstraint: clients.region as BucketLocationConstraint } }),
+    }),
+  );
+  await clients.s3.send(new S3.PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  for (const object of ASSET_OBJECTS) {
+    await clients.s3.send(
+      new S3.PutObjectCommand({ Bucket: bucket, Key: object.key, Body: object.body, ContentType: object.contentType, Metadata: tags }),
+    );
+  }
+}
+
+/** The ECR coordinates of an image URI, or undefined for other registries. */
+export function parseEcrImage(image: string): { account: string; region: string; name: string; tag: string } | undefined {
+  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::([^@]+))?(?:@.*)?$/.exec(image);
+  if (!match) return undefined;
+  return { account: match[1], region: match[2], name: match[3], tag: match[4] ?? "latest" };
+}
+
+async function seedNetwork(
+  clients: EmulatorClients,
+  plan: Plan,
+  targetRegion: string,
+): Promise<{ vpcId: string; subnetIds: Record<string, string>; securityGroupIds: Record<string, string>; unseededIds: string[] }> {
+  const target = targetOf(plan, targetRegion);
+  const unseededIds: string[] = [];
+  const tagSpec = (resourceType: "vpc" | "subnet" | "security-group" | "internet-gateway", name: string) => [
+    { ResourceType: resourceType, Tags: [{ Key: "Name", Value: name }, { Key: "app", Value: plan.app }] },
+  ];
+
+  const vpc = await clients.ec2.send(
+    new EC2.CreateVpcCommand({ CidrBlock: "10.40.0.0/16", TagSpecifications: tagSpec("vpc", `${plan.app}-dr`) }),
+  );
+  const vpcId = vpc.Vpc!.VpcId!;
+  const igw = await clients.ec2.send(new EC2.CreateInternetGatewayCommand({ TagSpecifications: tagSpec("internet-gateway", `${plan.app}-dr`) }));
+  await clients.ec2.send(new EC2.AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGateway!.InternetGatewayId!, VpcId: vpcId }));
+
+  // Names ending in -a / -c go to that AZ when it exists; the others alternate over the first two AZs.
+  const zones = await clients.ec2.send(new EC2.DescribeAvailabilityZonesCommand({}));
+  const zoneNames = (zones.AvailabilityZones ?? []).map((zone) => zone.ZoneName!).sort();
+  if (zoneNames.length < 2) throw new Error(`moto lists fewer than two availability zones in ${targetRegion}`);
+  const subnetNames = unique([...target.service.subnets, ...target.loadBalancer.subnets]);
+  const subnetIds: Record<string, string> = {};
+  let index = 0;
+  for (const name of subnetNames) {
+    if (looksLikeId(name, "subnet-")) {
+      unseededIds.push(name);
+      continue;
+    }
+    const suffix = /-([a-f])$/.exec(name)?.[1];
+    const zone = suffix && zoneNames.includes(`${targetRegion}${suffix}`) ? `${targetRegion}${suffix}` : zoneNames[index % 2];
+    const subnet = await clients.ec2.send(
+      new EC2.CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.40.${index * 16}.0/20`, AvailabilityZone: zone, TagSpecifications: tagSpec("subnet", name) }),
+    );
+    subnetIds[name] = subnet.Subnet!.SubnetId!;
+    index += 1;
+  }
+
+  // Security groups by role: the ALB takes HTTP(S) from anywhere, the app takes
+  // the container port from the ALB, the database its port from the app.
+  const roles = [
+    { names: target.loadBalancer.securityGroups, role: "load balancer" },
+    { names: target.service.securityGroups, role: "service" },
+    { names: target.database.securityGroups, role: "database" },
+  ];
+  const securityGroupIds: Record<string, string> = {};
+  for (const { names, role } of roles) {
+    for (const name of names) {
+      if (looksLikeId(name, "sg-")) {
+        unseededIds.push(name);
+        continue;
+      }
+      if (securityGroupIds[name]) continue;
+      const group = await clients.ec2.send(
+        new EC2.CreateSecurityGroupCommand({
+          GroupName: name,
+          Description: `${plan.app} DR ${role}`,
+          VpcId: vpcId,
+          TagSpecifications: tagSpec("security-group", name),
+        }),
+      );
+      securityGroupIds[name] = group.GroupId!;
+    }
+  }
+  const idsOf = (names: readonly string[]) => names.map((name) => securityGroupIds[name]).filter((id): id is string => Boolean(id));
+  const ingress = async (groupNames: readonly string[], permissions: IpPermission[]) => {
+    for (const groupId of idsOf(groupNames)) {
+      await clients.ec2.send(new EC2.AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }));
+    }
+  };
+  await ingress(target.loadBalancer.securityGroups, [
+    { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
+    { IpProtocol: "tcp", FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
+  ]);
+  const fromGroups = (names: readonly string[]) => idsOf(names).map((GroupId) => ({ GroupId }));
+  if (fromGroups(target.loadBalancer.securityGroups).length > 0) {
+    const port = plan.service.containerPort;
+    await ingress(target.service.securityGroups, [
+      { IpProtocol: "tcp", FromPort: port, ToPort: port, UserIdGroupPairs: fromGroups(target.loadBalancer.securityGroups) },
+    ]);
+  }
+  if (fromGroups(target.service.securityGroups).length > 0) {
+    const port = plan.database.port;
+    await ingress(target.database.securityGroups, [
+      { IpProtocol: "tcp", FromPort: port, ToPort: port, UserIdGroupPairs: fromGroups(target.service.securityGroups) },
+    ]);
+  }
+  return { vpcId, subnetIds, securityGroupIds, unseededIds };
+}
+
+/** Creates the plan's world in moto; see the module comment. */
+export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld> {
+  const { endpoint, plan, targetRegion } = options;
+  const faults = options.faults ?? {};
+  const now = options.now ?? new Date();
+  const target = targetOf(plan, targetRegion);
+  const sourceRegion = plan.sourceRegion;
+  const source = emulatorClients(endpoint, sourceRegion);
+  const dr = emulatorClients(endpoint, targetRegion);
+  const global = emulatorClients(endpoint, "us-east-1");
+  const gaps: EmulationGaps = { unseededIds: [], notes: [] };
+  const appTags = [{ Key: "app", Value: plan.app }];
+
+  try {
+    // ── Source region: the production database and its manual snapshots ──
+    const databasePassword = randomPassword();
+    const db = plan.database;
+    const instance = await source.rds.send(
+      new RDS.CreateDBInstanceCommand({
+        DBInstanceIdentifier: db.sourceIdentifier,
+        Engine: db.engine,
+        DBInstanceClass: db.instanceClass,
+        MasterUsername: db.credentials.username,
+        MasterUserPassword: databasePassword,
+        DBName: db.databaseName,
+        Port: db.port,
+        AllocatedStorage: 20,
+        MultiAZ: db.multiAz,
+        BackupRetentionPeriod: 7,
+        Tags: appTags,
+      }),
+    );
+    const sourceInstanceArn = instance.DBInstance!.DBInstanceArn!;
+    const endpointAddress =
+      instance.DBInstance!.Endpoint?.Address ?? `${db.sourceIdentifier}.abcdefghijkl.${sourceRegion}.rds.amazonaws.com`;
+
+    // The runbook snapshots daily; the newest is named after `now` (or the pretended age).
+    const newestAt = faults.snapshotAgeMs !== undefined ? new Date(now.getTime() - faults.snapshotAgeMs) : now;
+    const snapshotTimes = [new Date(newestAt.getTime() - DAY_MS), newestAt]; // created oldest first: moto stamps its clock
+    const sourceSnapshots: Array<{ id: string; arn: string }> = [];
+    for (const at of snapshotTimes) {
+      const id = snapshotName(db.sourceIdentifier, at);
+      const created = await source.rds.send(
+        new RDS.CreateDBSnapshotCommand({ DBInstanceIdentifier: db.sourceIdentifier, DBSnapshotIdentifier: id, Tags: appTags }),
+      );
+      sourceSnapshots.push({ id: created.DBSnapshot!.DBSnapshotIdentifier!, arn: created.DBSnapshot!.DBSnapshotArn! });
+    }
+    const newestSource = sourceSnapshots[sourceSnapshots.length - 1];
+
+    // ── Source region: the asset bucket and the DB connection secret (+ replica) ──
+    const replicaBucket = target.storage.replicaBucket;
+    const sourceBucket = sourceBucketName(replicaBucket, targetRegion);
+    await createVersionedBucket(source, sourceBucket, { app: plan.app });
+
+    const databaseSecretName = plan.secrets.databaseSecretName;
+    const secret = await source.secrets.send(
+      new SecretsManager.CreateSecretCommand({
+        Name: databaseSecretName,
+        Description: `${plan.app} production database connection`,
+        SecretString: JSON.stringify({
+          host: endpointAddress,
+          port: db.port,
+          database: db.databaseName,
+          username: db.credentials.username,
+          password: databasePassword,
+        }),
+        AddReplicaRegions: [{ Region: targetRegion }],
+        Tags: appTags,
+      }),
+    );
+
+    // ── Target region: the copies of the snapshots, oldest first ──
+    const copies: Array<{ id: string; arn: string }> = [];
+    if (!faults.noCopiedSnapshot) {
+      for (const snapshot of sourceSnapshots) {
+        // Called in the target region with the source ARN. The SDK has no SourceRegion input for
+        // CopyDBSnapshot: its RDS middleware derives the source region from the ARN and adds the PreSignedUrl.
+        const copy = await dr.rds.send(
+          new RDS.CopyDBSnapshotCommand({
+            SourceDBSnapshotIdentifier: snapshot.arn,
+            TargetDBSnapshotIdentifier: snapshot.id,
+            CopyTags: true,
+            ...(target.database.kmsKeyId ? { KmsKeyId: target.database.kmsKeyId } : {}),
+          }),
+        );
+        copies.push({ id: copy.DBSnapshot!.DBSnapshotIdentifier!, arn: copy.DBSnapshot!.DBSnapshotArn! });
+      }
+      copies.reverse(); // newest first
+      if (faults.snapshotAgeMs !== undefined) {
+        const described = await dr.rds.send(new RDS.DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: copies[0].id }));
+        const motoCreated = described.DBSnapshots?.[0]?.SnapshotCreateTime ?? new Date();
+        gaps.newestSnapshotCreateTime = newestAt;
+        gaps.evaluateAt = new Date(motoCreated.getTime() + faults.snapshotAgeMs);
+        gaps.notes.push(
+          `moto stamps SnapshotCreateTime with its own clock and cannot backdate it: the newest copy ${copies[0].id} ` +
+            `is named as if taken at ${newestAt.toISOString()}, but moto says ${motoCreated.toISOString()}; ` +
+            `evaluate with now = ${gaps.evaluateAt.toISOString()} to see it ${faults.snapshotAgeMs} ms old.`,
+        );
+      }
+      if (faults.snapshotNotAvailable) {
+        gaps.newestSnapshotStatus = "copying";
+        gaps.notes.push(
+          `moto marks every snapshot available at once and cannot change it: the newest copy ${copies[0].id} ` +
+            "is meant to be 'copying', but moto reports it 'available'.",
+        );
+      }
+    } else if (faults.snapshotAgeMs !== undefined || faults.snapshotNotAvailable) {
+      gaps.notes.push("snapshotAgeMs / snapshotNotAvailable ignored: noCopiedSnapshot leaves no copy to age or hold back.");
+    }
+
+    // ── Target region: network, DB subnet group, replica bucket, image repository ──
+    const network = await seedNetwork(dr, plan, targetRegion);
+    gaps.unseededIds.push(...network.unseededIds);
+    if (network.unseededIds.length > 0) {
+      gaps.notes.push(`not seeded (given by id; moto picks its own ids): ${network.unseededIds.join(", ")}`);
+    }
+    const dbSubnetIds = unique(target.service.subnets.map((name) => network.subnetIds[name]).filter(Boolean));
+    const dbSubnetGroup = target.database.subnetGroup;
+    await dr.rds.send(
+      new RDS.CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: dbSubnetGroup,
+        DBSubnetGroupDescription: `${plan.app} DR database subnets`,
+        SubnetIds: dbSubnetIds.length > 0 ? dbSubnetIds : Object.values(network.subnetIds),
+        Tags: appTags,
+      }),
+    );
+
+    let replicaObjectKeys: string[] = [];
+    if (!faults.noReplicaBucket) {
+      await createVersionedBucket(dr, replicaBucket, { app: plan.app });
+      replicaObjectKeys = ASSET_OBJECTS.map((object) => object.key);
+      // The replication rule the runbook configured (moto stores it; it copies nothing).
+      const roleName = `${plan.app}-s3-replication-${regionAbbreviation(targetRegion)}`;
+      const role = await global.iam.send(
+        new IAM.CreateRoleCommand({
+          RoleName: roleName,
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          }),
+          Tags: appTags,
+        }),
+      );
+      await global.iam.send(
+        new IAM.PutRolePolicyCommand({
+          RoleName: roleName,
+          PolicyName: "replicate",
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: `arn:aws:s3:::${sourceBucket}` },
+              { Effect: "Allow", Action: ["s3:GetObjectVersion*"], Resource: `arn:aws:s3:::${sourceBucket}/*` },
+              { Effect: "Allow", Action: ["s3:Replicate*"], Resource: `arn:aws:s3:::${replicaBucket}/*` },
+            ],
+          }),
+        }),
+      );
+      await source.s3.send(
+        new S3.PutBucketReplicationCommand({
+          Bucket: sourceBucket,
+          ReplicationConfiguration: {
+            Role: role.Role!.Arn!,
+            Rules: [
+              {
+                ID: `to-${targetRegion}`,
+                Status: "Enabled",
+                Priority: 1,
+                Filter: { Prefix: "" },
+                DeleteMarkerReplication: { Status: "Disabled" },
+                Destination: { Bucket: `arn:aws:s3:::${replicaBucket}` },
+              },
+            ],
+          },
+        }),
+      );
+    }
+
+    let ecrRepository: SeededWorld["ecrRepository"];
+    const image = parseEcrImage(target.service.image);
+    if (image) {
+      try {
+        const created = await motoJsonCall<{ repository: { repositoryUri: string } }>(endpoint, image.region, {
+          signingName: "ecr",
+          target: "AmazonEC2ContainerRegistry_V20150921.CreateRepository",
+          body: { repositoryName: image.name, tags: appTags },
+        });
+        await motoJsonCall(endpoint, image.region, {
+          signingName: "ecr",
+          target: "AmazonEC2ContainerRegistry_V20150921.PutImage",
+          body: {
+            repositoryName: image.name,
+            imageTag: image.tag,
+            imageManifest: JSON.stringify({
+              schemaVersion: 2,
+              mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+              config: { mediaType: "application/vnd.docker.container.image.v1+json", size: 1, digest: `sha256:${"0".repeat(64)}` },
+              layers: [],
+            }),
+          },
+        });
+        ecrRepository = { region: image.region, name: image.name, uri: created.repository.repositoryUri, tag: image.tag };
+      } catch (error) {
+        gaps.notes.push(`ECR repository for ${target.service.image} not seeded: ${(error as Error).message}`);
+      }
+    }
+
+    // ── Route 53 (global): the public zone and the production CNAME to the source ALB ──
+    let hostedZoneId: string | undefined;
+    let productionRecordValue: string | undefined;
+    if (!faults.noHostedZone) {
+      const zone = await global.route53.send(
+        new Route53.CreateHostedZoneCommand({
+          Name: plan.dns.hostedZone,
+          CallerReference: `${plan.app}-${now.getTime()}-${randomInt(1e9)}`,
+          HostedZoneConfig: { Comment: `${plan.app} public zone`, PrivateZone: false },
+        }),
+      );
+      hostedZoneId = zone.HostedZone!.Id!.replace(/^\/hostedzone\//, "");
+      if (!faults.noProductionRecord) {
+        productionRecordValue = `${plan.app}-prod-${randomInt(100_000_000, 2_000_000_000)}.${sourceRegion}.elb.amazonaws.com`;
+        await global.route53.send(
+          new Route53.ChangeResourceRecordSetsCommand({
+            HostedZoneId: hostedZoneId,
+            ChangeBatch: {
+              Changes: [
+                {
+                  Action: "CREATE",
+                  ResourceRecordSet: {
+                    Name: plan.dns.productionRecord,
+                    Type: "CNAME",
+                    TTL: plan.dns.ttl,
+                    ResourceRecords: [{ Value: productionRecordValue }],
+                  },
+                },
+              ],
+            },
+          }),
+        );
+      }
+    }
+
+    // ── Target region: the KMS key that protects the DR stacks' state secrets ──
+    const stateKeyAlias = `alias/${plan.app}-dr-state`;
+    const stateKey = await motoJsonCall<{ KeyMetadata: { KeyId: string } }>(endpoint, targetRegion, {
+      signingName: "kms",
+      target: "TrentService.CreateKey",
+      body: { Description: `${plan.app} DR Pulumi state secrets`, Tags: [{ TagKey: "app", TagValue: plan.app }] },
+    });
+    await motoJsonCall(endpoint, targetRegion, {
+      signingName: "kms",
+      target: "TrentService.CreateAlias",
+      body: { AliasName: stateKeyAlias, TargetKeyId: stateKey.KeyMetadata.KeyId },
+    });
+
+    return {
+      sourceRegion,
+      targetRegion,
+      sourceInstanceArn,
+      sourceSnapshotId: newestSource.id,
+      sourceSnapshotArn: newestSource.arn,
+      sourceSnapshotIds: sourceSnapshots.map((snapshot) => snapshot.id).reverse(),
+      copiedSnapshotIds: copies.map((copy) => copy.id),
+      copiedSnapshotArns: copies.map((copy) => copy.arn),
+      hostedZoneId,
+      productionRecordValue,
+      sourceBucket,
+      replicaBucket,
+      replicaObjectKeys,
+      databaseSecretArn: secret.ARN!,
+      databaseSecretName,
+      databasePassword,
+      subnetIds: network.subnetIds,
+      securityGroupIds: network.securityGroupIds,
+      vpcId: network.vpcId,
+      dbSubnetGroup,
+      ecrRepository,
+      stateKeyAlias,
+      emulationGaps: gaps,
+    };
+  } finally {
+    source.destroy();
+    dr.destroy();
+    global.destroy();
+  }
+}

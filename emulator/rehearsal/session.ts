@@ -1,0 +1,55 @@
+/**
+ * Emulator rehearsal: moto on loopback seeded with the plan's "primary
+ * environment + DR artifacts", the stand-in `aws` plugin on the engine's PATH
+ * and a local HTTP server standing in for the containers. Nothing here runs
+ * unless the operator asked for --emulator.
+ */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Plan } from "../../automation/plan.js";
+import type { ConnectTo } from "../../automation/verify.js";
+import { startAppStandin } from "./app-standin.js";
+import { emulatorSecretsProvider } from "./clients.js";
+import { STANDIN_BIN_DIR } from "../paths.js";
+import { startMoto } from "./moto.js";
+import { ensurePulumiCli } from "./pulumi-cli.js";
+import { seedWorld } from "./seed-world.js";
+
+export interface EmulatorSession {
+  endpoint: string;
+  /** State for the emulator's stacks, apart from real ones. */
+  stateDir: string;
+  standinBinDir: string;
+  /** The Pulumi CLI's root when none is on PATH: built from the Go module proxy on first use. */
+  pulumiRoot?: string;
+  /** The state's secrets provider: a KMS key in the emulator (no passphrase needed, and fast). */
+  secretsProvider: string;
+  connectTo: ConnectTo;
+  stop(): Promise<void>;
+}
+
+export async function startEmulatorSession(options: { plan: Plan; targetRegion: string; stateDir: string }): Promise<EmulatorSession> {
+  const stateDir = join(options.stateDir, "emulator");
+  // The emulator forgets everything when it stops: so must its Pulumi state. Reports are kept.
+  await Promise.all(["backend", "workspace"].map((dir) => rm(join(stateDir, dir), { recursive: true, force: true })));
+  const [moto, pulumiRoot] = await Promise.all([startMoto({ ecsServiceRunning: options.plan.service.desiredCount }), ensurePulumiCli()]);
+  try {
+    const world = await seedWorld({ endpoint: moto.endpoint, plan: options.plan, targetRegion: options.targetRegion });
+    const app = await startAppStandin({ healthPath: options.plan.service.healthCheckPath });
+    return {
+      endpoint: moto.endpoint,
+      stateDir,
+      standinBinDir: STANDIN_BIN_DIR,
+      pulumiRoot,
+      secretsProvider: emulatorSecretsProvider(moto.endpoint, options.targetRegion, world.stateKeyAlias),
+      connectTo: () => ({ host: "127.0.0.1", port: app.port }),
+      async stop() {
+        await app.stop();
+        await moto.stop();
+      },
+    };
+  } catch (error) {
+    await moto.stop();
+    throw error;
+  }
+}
