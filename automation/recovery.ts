@@ -23,6 +23,7 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Stack } from "@pulumi/pulumi/automation/index.js";
+import { readFileSync } from "node:fs";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -73,13 +74,20 @@ interface PendingOperation {
   type: "creating" | "updating" | "deleting" | "reading" | "importing" | string;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether the process that wrote a lock still runs. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A killed process whose parent died too stays a zombie until init reaps it, which some inits
+  // (a VM's minimal one) do seconds later: it answers signal 0 but holds nothing. Linux says Z.
+  try {
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
   }
 }
 
