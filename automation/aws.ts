@@ -1,7 +1,8 @@
 /**
- * AWS SDK v3 clients for one run: adaptive retries with bounded attempts,
- * connection and request timeouts (a black-holed region must not hang the
- * journey), and an optional endpoint override for an emulator.
+ * The one factory of AWS SDK v3 clients (the driver, the emulator, the
+ * stand-in plugin and the tests all build theirs here): adaptive retries with
+ * bounded attempts, connection and request timeouts (a black-holed region must
+ * not hang the journey), and an optional endpoint override for an emulator.
  */
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
@@ -14,26 +15,47 @@ import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AwsError, DrFailoverError } from "./errors.js";
 import { EC2, ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "./sdk.js";
 
+/** An AWS service this tool calls, by its endpoint key (as in the aws provider's `endpoints` block). */
+export type AwsService = "rds" | "ec2" | "ecs" | "s3" | "secretsmanager" | "elbv2" | "iam" | "route53";
+
 export interface AwsOptions {
-  /** e.g. http://127.0.0.1:4566 for an emulator; undefined = real AWS. */
-  endpoint?: string;
+  /** e.g. http://127.0.0.1:4566 for an emulator (or a URL per service); undefined = real AWS. */
+  endpoint?: string | ((service: AwsService) => string | undefined);
+  /** Default: the SDK's credential chain, or fake ones for an emulator endpoint when none are set. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   maxAttempts?: number;
+  /** 0: no limit (the SDK's default). */
   connectionTimeoutMs?: number;
+  /** 0: no limit (the SDK's default). */
   requestTimeoutMs?: number;
+  /** Path-style S3 addressing (default: with an endpoint override, which has no bucket subdomains). */
+  s3ForcePathStyle?: boolean;
 }
 
-/** Route53's control plane lives in us-east-1 whatever the target region. */
-const ROUTE53_REGION = "us-east-1";
+/** Fake credentials for an emulator: moto accepts anything, real AWS accepts none of these. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" } as const;
+
+/** Route53 and IAM are global services: their control planes answer in us-east-1 whatever the target region. */
+const GLOBAL_SERVICES_REGION = "us-east-1";
 
 export class AwsClients {
   private readonly cache = new Map<string, unknown>();
 
   constructor(readonly options: AwsOptions = {}) {}
 
-  private config(region: string) {
+  /** The endpoint every service shares (an emulator), if one is set: what the stack's aws provider is pointed at. */
+  get sharedEndpoint(): string | undefined {
+    return typeof this.options.endpoint === "string" ? this.options.endpoint : undefined;
+  }
+
+  private endpointOf(service: AwsService): string | undefined {
     const { endpoint } = this.options;
-    const emulatorCredentials =
-      endpoint && !process.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: "test", secretAccessKey: "test" } } : {};
+    return typeof endpoint === "function" ? endpoint(service) : endpoint;
+  }
+
+  private config(service: AwsService, region: string) {
+    const endpoint = this.endpointOf(service);
+    const credentials = this.options.credentials ?? (endpoint && !process.env.AWS_ACCESS_KEY_ID ? EMULATOR_CREDENTIALS : undefined);
     return {
       region,
       endpoint,
@@ -43,11 +65,11 @@ export class AwsClients {
         connectionTimeout: this.options.connectionTimeoutMs ?? 5_000,
         requestTimeout: this.options.requestTimeoutMs ?? 30_000,
       },
-      ...emulatorCredentials,
+      ...(credentials ? { credentials } : {}),
     };
   }
 
-  private client<T>(kind: string, region: string, make: () => T): T {
+  private client<T>(kind: AwsService, region: string, make: () => T): T {
     const key = `${kind}:${region}`;
     let client = this.cache.get(key) as T | undefined;
     if (!client) {
@@ -58,29 +80,29 @@ export class AwsClients {
   }
 
   rds(region: string): RDSClient {
-    return this.client("rds", region, () => new RDS.RDSClient(this.config(region)));
+    return this.client("rds", region, () => new RDS.RDSClient(this.config("rds", region)));
   }
   ec2(region: string): EC2Client {
-    return this.client("ec2", region, () => new EC2.EC2Client(this.config(region)));
+    return this.client("ec2", region, () => new EC2.EC2Client(this.config("ec2", region)));
   }
   ecs(region: string): ECSClient {
-    return this.client("ecs", region, () => new ECS.ECSClient(this.config(region)));
+    return this.client("ecs", region, () => new ECS.ECSClient(this.config("ecs", region)));
   }
   s3(region: string): S3Client {
-    return this.client("s3", region, () => new S3.S3Client({ ...this.config(region), forcePathStyle: Boolean(this.options.endpoint) }));
+    const forcePathStyle = this.options.s3ForcePathStyle ?? Boolean(this.endpointOf("s3"));
+    return this.client("s3", region, () => new S3.S3Client({ ...this.config("s3", region), forcePathStyle }));
   }
   secrets(region: string): SecretsManagerClient {
-    return this.client("secrets", region, () => new SecretsManager.SecretsManagerClient(this.config(region)));
+    return this.client("secretsmanager", region, () => new SecretsManager.SecretsManagerClient(this.config("secretsmanager", region)));
   }
   elbv2(region: string): ElasticLoadBalancingV2Client {
-    return this.client("elbv2", region, () => new ELBv2.ElasticLoadBalancingV2Client(this.config(region)));
+    return this.client("elbv2", region, () => new ELBv2.ElasticLoadBalancingV2Client(this.config("elbv2", region)));
   }
-  /** IAM is global (its control plane answers in us-east-1). */
   iam(): IAMClient {
-    return this.client("iam", ROUTE53_REGION, () => new IAM.IAMClient(this.config(ROUTE53_REGION)));
+    return this.client("iam", GLOBAL_SERVICES_REGION, () => new IAM.IAMClient(this.config("iam", GLOBAL_SERVICES_REGION)));
   }
   route53(): Route53Client {
-    return this.client("route53", ROUTE53_REGION, () => new Route53.Route53Client(this.config(ROUTE53_REGION)));
+    return this.client("route53", GLOBAL_SERVICES_REGION, () => new Route53.Route53Client(this.config("route53", GLOBAL_SERVICES_REGION)));
   }
 
   destroy(): void {

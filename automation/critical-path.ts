@@ -6,6 +6,7 @@
  * from measured spans (a real run) or from a timing model (a prediction).
  */
 import type { Span } from "./clock.js";
+import { parseUrn } from "./vocabulary.js";
 
 /** One node of a dependency graph: the ids it waits for and its own weight (ms or s). */
 export interface GraphNode {
@@ -61,8 +62,8 @@ export interface StateResource {
   dependencies?: string[];
 }
 
-/** Short resource name from a URN (…::type::name). */
-export const urnName = (urn: string) => urn.split("::").pop() ?? urn;
+/** Short resource name from a URN. */
+export const urnName = (urn: string) => parseUrn(urn).name;
 
 /**
  * The dependency graph of a deployment's custom resources (providers and

@@ -1,9 +1,9 @@
 /**
  * What automation/ tells the outside world. Library code never prints: it
- * emits these events and index.ts renders them (live, plain lines or NDJSON).
+ * emits these events and cli/ renders them (live, plain lines or NDJSON).
  */
 
-export type PhaseName = "preflight" | "database" | "service" | "dns" | "verification" | "report" | "teardown";
+import type { PhaseName } from "./vocabulary.js";
 
 /** Version of the NDJSON event stream (`--json`); bumped when a field changes meaning or disappears. */
 export const EVENT_SCHEMA_VERSION = 1;
@@ -22,8 +22,8 @@ export type DrEvent =
       /** Expected duration per phase (plan `objectives.expectedPhaseDurations`, else the median of past runs). */
       expectedPhaseMs?: Record<string, number>;
     }
-  | { type: "phase-started"; phase: PhaseName | string }
-  | { type: "phase-finished"; phase: PhaseName | string; durationMs: number; ok: boolean }
+  | { type: "phase-started"; phase: PhaseName }
+  | { type: "phase-finished"; phase: PhaseName; durationMs: number; ok: boolean }
   | { type: "resource"; urn: string; resourceType: string; name: string; op: string; status: "started" | "done" | "failed"; durationMs?: number }
   | { type: "info"; message: string }
   | { type: "warning"; code: string; message: string }
@@ -53,8 +53,6 @@ export interface ReportSummary {
 
 /** Where events go. Must not throw. */
 export type EventSink = (event: DrEvent) => void;
-
-export const discardEvents: EventSink = () => undefined;
 
 /** Collects events; used by tests and by the report (warnings). */
 export function recordingSink(): EventSink & { events: DrEvent[] } {

@@ -10,7 +10,7 @@
  * Not included: the state backend (s3:// bucket) and a KMS secrets provider,
  * which live outside the plan.
  */
-import { targetOf, type Plan } from "./plan.js";
+import { checkTargetRegion, targetOf, type Plan } from "./plan.js";
 
 export type PolicyJourney = "drill" | "failover" | "destroy" | "all";
 
@@ -223,7 +223,7 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
 /** The policy document for one journey (or all of them). */
 export function iamPolicyFor(plan: Plan, options: IamPolicyOptions): IamPolicyDocument {
   const regions = options.targetRegions?.length ? options.targetRegions : Object.keys(plan.targets);
-  for (const region of regions) targetOf(plan, region);
+  for (const region of regions) checkTargetRegion(plan, region);
   const account = options.accountId ?? "*";
   const journeys = options.journey === "all" ? (["drill", "failover", "destroy"] as const) : [options.journey];
   const statements = journeys.flatMap((journey) => {

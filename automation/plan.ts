@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { UsageError } from "./errors.js";
+import { DISPLAY_PHASES } from "./vocabulary.js";
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/;
@@ -161,7 +162,7 @@ export const PlanSchema = z
           ),
         expectedPhaseDurations: z
           .partialRecord(
-            z.enum(["preflight", "database", "service", "dns", "verification", "teardown"]).meta({ title: "phase", description: "A phase: preflight, database, service, dns, verification or teardown." }),
+            z.enum(DISPLAY_PHASES).meta({ title: "phase", description: "A phase: preflight, database, service, dns, verification or teardown." }),
             duration("objectives.expectedPhaseDurations").describe(`How long this phase is expected to take: ${DURATION}.`),
           )
           .optional()
@@ -298,8 +299,6 @@ export const PlanSchema = z
 
 /** A validated plan: durations in milliseconds, defaults applied. */
 export type Plan = z.output<typeof PlanSchema>;
-/** What a user writes. */
-export type PlanInput = z.input<typeof PlanSchema>;
 export type TargetRegionPlan = Plan["targets"][string];
 
 /** JSON Schema of the plan file, for editors (`dr-failover plan-schema`). */
@@ -360,6 +359,11 @@ export function targetOf(plan: Plan, targetRegion: string): TargetRegionPlan {
     });
   }
   return target;
+}
+
+/** Refuses a target region the plan does not name (or the source region), before anything starts. */
+export function checkTargetRegion(plan: Plan, targetRegion: string): void {
+  targetOf(plan, targetRegion);
 }
 
 /** A failover switches production DNS: it needs `--confirm <the production record>`. */

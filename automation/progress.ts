@@ -6,20 +6,8 @@
  */
 import { formatDuration } from "./clock.js";
 import type { DrEvent } from "./events.js";
+import { CONCERNS, concernOf, DISPLAY_PHASES, RTO_PHASES } from "./vocabulary.js";
 
-/** Phases shown to an operator, in order. `provision` is shown as its concerns. */
-export const DISPLAY_PHASES = ["preflight", "database", "service", "dns", "verification", "teardown"] as const;
-
-/** Phases that spend the RTO budget (teardown and reporting happen after recovery). */
-const RTO_PHASES = new Set(["preflight", "database", "service", "dns", "verification"]);
-
-/** Which concern (derived phase) a resource of the provision step belongs to. */
-export function concernOf(resourceType: string): "database" | "service" | "dns" | undefined {
-  if (/^aws:(rds|secretsmanager)\//.test(resourceType)) return "database";
-  if (/^aws:(ecs|lb|iam)\//.test(resourceType)) return "service";
-  if (/^aws:route53\//.test(resourceType)) return "dns";
-  return undefined;
-}
 
 export interface PhaseProgress {
   name: string;
@@ -107,7 +95,7 @@ export class ProgressTracker {
         this.current = this.current.filter((phase) => phase !== event.phase);
         if (event.phase === "provision") {
           // The concerns end with the update that created them.
-          for (const concern of ["database", "service", "dns"]) {
+          for (const concern of CONCERNS) {
             const state = this.phases.get(concern);
             if (state?.status === "running") this.endPhase(concern, now, event.ok);
             else if (state && !event.ok && state.status === "done") state.status = "failed";

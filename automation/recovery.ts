@@ -33,6 +33,7 @@ import { RefusedError } from "./errors.js";
 import type { EventSink } from "./events.js";
 import type { Journal } from "./journal.js";
 import { ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "./sdk.js";
+import { parseUrn, RESOURCE_TYPES } from "./vocabulary.js";
 import { SUMMARY_WITHOUT_SECRETS } from "./workspace.js";
 
 export interface RecoveryContext {
@@ -226,7 +227,7 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
   const inputs = resource.inputs ?? {};
   const r = typeof inputs.region === "string" && inputs.region ? inputs.region : region;
   switch (resource.type) {
-    case "aws:rds/instance:Instance": {
+    case RESOURCE_TYPES.rdsInstance: {
       const id = inputs.identifier as string;
       const found = await exists(async () => Boolean((await aws.rds(r).send(new RDS.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.length));
       return found ? id : undefined;
@@ -252,15 +253,15 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
       });
       return arn;
     }
-    case "aws:ecs/cluster:Cluster": {
+    case RESOURCE_TYPES.ecsCluster: {
       const found = await aws.ecs(r).send(new ECS.DescribeClustersCommand({ clusters: [inputs.name] }));
       return found.clusters?.find((cluster) => cluster.status === "ACTIVE")?.clusterArn;
     }
-    case "aws:ecs/taskDefinition:TaskDefinition": {
+    case RESOURCE_TYPES.ecsTaskDefinition: {
       const found = await aws.ecs(r).send(new ECS.ListTaskDefinitionsCommand({ familyPrefix: inputs.family, status: "ACTIVE" }));
       return found.taskDefinitionArns?.length ? inputs.family : undefined;
     }
-    case "aws:ecs/service:Service": {
+    case RESOURCE_TYPES.ecsService: {
       const found = await exists(async () => Boolean(await aws.ecs(r).send(new ECS.DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.name] }))));
       if (!found) return undefined;
       const services = await aws.ecs(r).send(new ECS.DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.name] }));
@@ -303,7 +304,10 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
   }
 }
 
-const shortName = (urn: string) => `${urn.split("::")[2]?.split("$").pop()} ${urn.split("::")[3]}`;
+const shortName = (urn: string) => {
+  const { type, name } = parseUrn(urn);
+  return `${type} ${name}`;
+};
 
 /** Drops pending operations; adopts pending creates that exist in AWS; refreshes what was in flight. */
 async function resolvePendingOperations(ctx: RecoveryContext, stack: Stack): Promise<Omit<RecoveryResult, "locksCleared">> {

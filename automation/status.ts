@@ -5,10 +5,10 @@
 import type { DrMode, DrStackOutputs } from "../stacks/args.js";
 import type { JourneyContext } from "./run/context.js";
 import type { Plan } from "./plan.js";
-import { resolve } from "node:path";
 import { fileBackendHasNoStacks } from "./backend-files.js";
 import type { RunReport } from "./report/model.js";
 import { listReports } from "./report/store.js";
+import { backendUrlOf, modeOfStack } from "./vocabulary.js";
 
 export interface StackStatus {
   stackName: string;
@@ -29,8 +29,7 @@ export const DEFAULT_MAX_DRILL_AGE_MS = 24 * 3_600_000;
 /** The DR stacks in the backend with their mode, age, endpoints and last report. */
 export async function getStatus(ctx: Pick<JourneyContext, "workspace"> & { plan?: Plan; maxDrillAgeMs?: number }): Promise<StackStatus[]> {
   // An empty local backend (the default, e.g. before the first drill) needs no Pulumi: ~2 s saved.
-  // Same default URL as workspace.ts backendUrlOf, which is not imported here because it loads the Automation API.
-  if (await fileBackendHasNoStacks(ctx.workspace.backendUrl ?? `file://${resolve(ctx.workspace.stateDir, "backend")}`)) return [];
+  if (await fileBackendHasNoStacks(backendUrlOf(ctx.workspace))) return [];
   const { openWorkspace } = await import("./workspace.js");
   const { Stack } = await import("@pulumi/pulumi/automation/index.js");
   const workspace = await openWorkspace(ctx.workspace);
@@ -41,7 +40,7 @@ export async function getStatus(ctx: Pick<JourneyContext, "workspace"> & { plan?
     if (ctx.plan && !summary.name.startsWith(`${ctx.plan.app}-`)) continue;
     const stack = await Stack.select(summary.name, workspace);
     const outputs = Object.fromEntries(Object.entries(await stack.outputs().catch(() => ({}))).map(([key, output]) => [key, output.value])) as Partial<DrStackOutputs>;
-    const mode: StackStatus["mode"] = summary.name.includes("-drill-") ? "drill" : summary.name.includes("-failover-") ? "failover" : "unknown";
+    const mode: StackStatus["mode"] = modeOfStack(ctx.plan?.app, summary.name) ?? "unknown";
     const report = [...reports].reverse().find((candidate) => candidate.stackName === summary.name);
     const lastUpdate = summary.lastUpdate ? new Date(summary.lastUpdate) : undefined;
     const ageMs = lastUpdate ? Date.now() - lastUpdate.getTime() : undefined;

@@ -7,10 +7,10 @@ import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError, type EngineEv
 import { existsSync } from "node:fs";
 import { access, constants, mkdir } from "node:fs/promises";
 import { delimiter, join, resolve } from "node:path";
-import type { DrMode } from "../stacks/args.js";
 import type { RunClock, OpenSpan } from "./clock.js";
 import { PreconditionError, ToolError, UsageError } from "./errors.js";
 import type { EventSink } from "./events.js";
+import { backendUrlOf, parseUrn } from "./vocabulary.js";
 
 export const PROJECT_NAME = "dr-failover";
 
@@ -37,10 +37,6 @@ export interface WorkspaceOptions {
   pulumiRoot?: string;
 }
 
-export function backendUrlOf(options: WorkspaceOptions): string {
-  return options.backendUrl ?? `file://${resolve(options.stateDir, "backend")}`;
-}
-
 /** A state backend in the failing region is unreachable exactly when it is needed. */
 export function backendRegionWarning(backendUrl: string, sourceRegion: string): string | undefined {
   if (!/^(s3|azblob|gs):\/\//.test(backendUrl)) return undefined;
@@ -52,10 +48,6 @@ export function backendRegionWarning(backendUrl: string, sourceRegion: string): 
     return `the state backend ${backendUrl} names no region: make sure it is not in the source region ${sourceRegion}`;
   }
   return undefined;
-}
-
-export function stackNameFor(app: string, mode: DrMode, targetRegion: string, runId: string): string {
-  return mode === "drill" ? `${app}-drill-${targetRegion}-${runId}` : `${app}-failover-${targetRegion}`;
 }
 
 const pulumiCommands = new Map<string, Promise<PulumiCommand>>();
@@ -173,13 +165,6 @@ export async function findStack(workspace: LocalWorkspace, stackName: string): P
     if (error instanceof StackNotFoundError) return undefined;
     throw error;
   });
-}
-
-/** Short resource name and type from a URN (…::type::name). */
-export function parseUrn(urn: string): { type: string; name: string } {
-  const parts = urn.split("::");
-  const typePath = parts[2] ?? "";
-  return { type: typePath.split("$").pop() ?? typePath, name: parts[3] ?? urn };
 }
 
 const NOT_TIMED = /^(pulumi:pulumi:Stack|pulumi:providers:|dr-failover:stack:)/;

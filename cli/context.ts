@@ -31,7 +31,7 @@ export async function journeyContext(
 ): Promise<{ ctx: JourneyContext; close: () => Promise<void> }> {
   const planModule = await import("../automation/plan.js");
   const plan = await planModule.loadPlan(target.plan);
-  planModule.targetOf(plan, target.targetRegion);
+  planModule.checkTargetRegion(plan, target.targetRegion);
   precheck?.(planModule, plan);
   const incidentStart = await parseIncidentStart(target.incidentStart);
   // The AWS SDK only once the input is known good: a bad flag or plan is reported in well under a second.

@@ -1,5 +1,6 @@
 /** The options every command shares, and the ones of the commands that act on a target region. */
 import type { Command } from "commander";
+import type { ReportLanguage } from "../automation/report/i18n.js";
 
 export interface GlobalOptions {
   stateDir: string;
@@ -8,7 +9,7 @@ export interface GlobalOptions {
   endpointUrl?: string;
   emulator?: boolean;
   json?: boolean;
-  lang: "en" | "ja";
+  lang: ReportLanguage;
 }
 
 export interface TargetOptions {

@@ -4,6 +4,7 @@
  * bad input answer fast.
  */
 import { Command, Option } from "commander";
+import { REPORT_LANGUAGES } from "../automation/report/i18n.js";
 import { execute } from "./exit-codes.js";
 import { addTargetOptions, type GlobalOptions } from "./options.js";
 
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
     .option("--endpoint-url <url>", "AWS endpoint override for every client (an emulator such as LocalStack or moto); default $AWS_ENDPOINT_URL")
     .option("--emulator", "rehearse against a local AWS emulator (moto) seeded from the plan: no AWS account needed")
     .option("--json", "one JSON event per line on stdout (NDJSON, schema in docs/events.md)")
-    .addOption(new Option("--lang <lang>", "language of the Markdown and HTML reports").choices(["en", "ja"]).default("en"))
+    .addOption(new Option("--lang <lang>", "language of the Markdown and HTML reports").choices(REPORT_LANGUAGES).default("en"))
     // Usage errors go through our exit-code mapping (2) and one error format, not commander's exit(1).
     .exitOverride()
     .configureOutput({ outputError: () => undefined })

@@ -11,8 +11,8 @@ export interface DrStackArgs {
   mode: DrMode;
   app: string;
   targetRegion: string;
-  /** Short id that makes a drill's names unique ("" for a failover). */
-  runId: string;
+  /** A drill's short id, which makes its names unique; absent for a failover. */
+  drillId?: string;
   /** AWS endpoint override (an emulator); undefined against real AWS. */
   endpoint?: string;
   tags: Record<string, string>;

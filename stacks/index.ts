@@ -22,7 +22,7 @@ type Outputs = { [K in keyof DrStackOutputs]: pulumi.Output<DrStackOutputs[K]> |
 export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Outputs {
   const provider = targetRegionProvider(args);
   const opts = { providers: { aws: provider } };
-  const nameSuffix = args.runId ? `-drill-${args.runId}` : `-dr-${args.targetRegion}`;
+  const nameSuffix = args.drillId ? `-drill-${args.drillId}` : `-dr-${args.targetRegion}`;
 
   const database = new RestoredDatabase("database", { mode: args.mode, database: args.database, readyTimeout: args.readyTimeout, password }, opts);
   const secret = new ConnectionSecret(

@@ -12,7 +12,8 @@ import { recover, teardownStack } from "../run/phases.js";
 import type { Run } from "../run/run.js";
 import { endpointsOf, toOutputs } from "../run/stack-args.js";
 import { RDS } from "../sdk.js";
-import { backendUrlOf, engineEventHandler, findStack, openWorkspace, stackNameFor, SUMMARY_WITHOUT_SECRETS } from "../workspace.js";
+import { backendUrlOf, isDrStackOf, RESOURCE_TYPES, stackNameFor } from "../vocabulary.js";
+import { engineEventHandler, findStack, openWorkspace, SUMMARY_WITHOUT_SECRETS } from "../workspace.js";
 import type { JourneyContext } from "../run/context.js";
 import { runJourney } from "./skeleton.js";
 
@@ -26,8 +27,7 @@ export interface DestroyOptions {
 /** The DR stacks of this app in the target region. */
 async function drStacksOf(ctx: JourneyContext): Promise<string[]> {
   const workspace = await openWorkspace(ctx.workspace);
-  const prefix = `${ctx.plan.app}-`;
-  return (await workspace.listStacks()).map((summary) => summary.name).filter((name) => name.startsWith(prefix) && name.includes(`-${ctx.targetRegion}`));
+  return (await workspace.listStacks()).map((summary) => summary.name).filter((name) => isDrStackOf(ctx.plan.app, ctx.targetRegion, name));
 }
 
 async function resolveStackToDestroy(ctx: JourneyContext, options: DestroyOptions): Promise<string> {
@@ -115,7 +115,7 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
 /** The DR database as the stack's state holds it, if it does. */
 async function databaseInState(stack: Stack): Promise<{ urn: string; protect: boolean } | undefined> {
   const state = (await stack.exportStack()) as { deployment?: { resources?: { urn: string; type: string; protect?: boolean; delete?: boolean }[] } };
-  const found = state.deployment?.resources?.find((resource) => resource.type === "aws:rds/instance:Instance" && !resource.delete);
+  const found = state.deployment?.resources?.find((resource) => resource.type === RESOURCE_TYPES.rdsInstance && !resource.delete);
   return found ? { urn: found.urn, protect: Boolean(found.protect) } : undefined;
 }
 

@@ -4,7 +4,7 @@ import type { RunReport } from "../report/model.js";
 import { newRunId, shortId } from "../run/ids.js";
 import { configureStack, preflightPhase, prepareWorkspace, provisionPhase, readyTimeoutFor, recordCriticalPath, teardownStack, verificationPhase } from "../run/phases.js";
 import { endpointsOf, stackArgsFor } from "../run/stack-args.js";
-import { stackNameFor } from "../workspace.js";
+import { stackNameFor } from "../vocabulary.js";
 import type { JourneyContext, ProvisionOptions } from "../run/context.js";
 import { runJourney } from "./skeleton.js";
 
@@ -23,7 +23,7 @@ export async function runDrill(ctx: JourneyContext, options: DrillOptions = {}):
     try {
       const workspaceReady = prepareWorkspace(ctx);
       const preflight = await preflightPhase(run, "drill", options);
-      const args = stackArgsFor(ctx.plan, ctx.targetRegion, "drill", runId, preflight, ctx.aws.options.endpoint);
+      const args = stackArgsFor(ctx.plan, ctx.targetRegion, "drill", runId, preflight, ctx.aws.sharedEndpoint);
       args.readyTimeout = readyTimeoutFor(run);
       stack = await configureStack(run, args, preflight, workspaceReady);
       const outputs = await provisionPhase(run, stack);

@@ -11,7 +11,7 @@ import { newRunId } from "../run/ids.js";
 import { configureStack, preflightPhase, prepareWorkspace, provisionPhase, readyTimeoutFor, recordCriticalPath, verificationPhase } from "../run/phases.js";
 import type { Run } from "../run/run.js";
 import { endpointsOf, stackArgsFor } from "../run/stack-args.js";
-import { stackNameFor } from "../workspace.js";
+import { stackNameFor } from "../vocabulary.js";
 import type { JourneyContext, ProvisionOptions } from "../run/context.js";
 import { runJourney } from "./skeleton.js";
 
@@ -29,7 +29,7 @@ export async function runFailover(ctx: JourneyContext, options: FailoverOptions 
   return runJourney(ctx, { journey: "failover", runId, stackName }, async (run) => {
     const workspaceReady = prepareWorkspace(ctx);
     const preflight = await preflightPhase(run, "failover", options);
-    const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.options.endpoint);
+    const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.sharedEndpoint);
     args.readyTimeout = readyTimeoutFor(run);
     const stack = await configureStack(run, args, preflight, workspaceReady);
     const outputs = await provisionPhase(run, stack);

@@ -1,12 +1,13 @@
 /** Preview: what a failover would create or change; changes nothing (a stack created only for the preview is removed). */
-import { targetOf } from "../plan.js";
+import { checkTargetRegion } from "../plan.js";
 import type { PreflightResult } from "../preflight.js";
 import { engineError } from "../run/engine-errors.js";
 import { newRunId } from "../run/ids.js";
 import { configureStack, preflightPhase } from "../run/phases.js";
 import { Run } from "../run/run.js";
 import { stackArgsFor } from "../run/stack-args.js";
-import { findStack, openWorkspace, stackNameFor } from "../workspace.js";
+import { stackNameFor } from "../vocabulary.js";
+import { findStack, openWorkspace } from "../workspace.js";
 import type { JourneyContext, ProvisionOptions } from "../run/context.js";
 
 export interface PreviewResult {
@@ -18,13 +19,13 @@ export interface PreviewResult {
 
 /** What a failover would create or change; changes nothing (a stack created only for the preview is removed). */
 export async function runPreview(ctx: JourneyContext, options: ProvisionOptions = {}): Promise<PreviewResult> {
-  targetOf(ctx.plan, ctx.targetRegion);
+  checkTargetRegion(ctx.plan, ctx.targetRegion);
   const runId = newRunId("preview");
   const run = new Run(ctx, "failover", runId, stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, runId));
   const preflight = await preflightPhase(run, "preview", options);
   const workspace = await openWorkspace(ctx.workspace);
   const existed = Boolean(await findStack(workspace, run.stackName));
-  const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.options.endpoint);
+  const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.sharedEndpoint);
   const stack = await configureStack(run, args, preflight);
   try {
     const result = await stack.preview({ color: "never", diff: false });

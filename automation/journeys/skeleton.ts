@@ -1,4 +1,5 @@
 /** The shape every journey shares: a Run started, its body, the report written in every case, the failure rethrown. */
+import { checkTargetRegion } from "../plan.js";
 import type { RunReport } from "../report/model.js";
 import { Run } from "../run/run.js";
 import type { JourneyContext } from "../run/context.js";
@@ -9,6 +10,8 @@ export async function runJourney(
   run: { journey: RunReport["journey"]; runId: string; stackName: string },
   body: (run: Run) => Promise<void>,
 ): Promise<RunReport> {
+  // A region the plan does not name is refused before the run is journaled (the CLI checks it earlier too).
+  checkTargetRegion(ctx.plan, ctx.targetRegion);
   const started = new Run(ctx, run.journey, run.runId, run.stackName);
   await started.start();
   let failure: unknown;

@@ -3,6 +3,7 @@
  * table. English is the default; Japanese follows the reference team's
  * runbook (RTO 目標復旧時間, RPO 目標復旧時点).
  */
+import type { PhaseName } from "../vocabulary.js";
 
 export const REPORT_LANGUAGES = ["en", "ja"] as const;
 export type ReportLanguage = (typeof REPORT_LANGUAGES)[number];
@@ -64,8 +65,8 @@ const TABLE = {
   none: { en: "none", ja: "なし" },
 } as const satisfies Record<string, Record<ReportLanguage, string>>;
 
-/** Phase names as the runbook says them; unknown phases keep their name. */
-const PHASE_NAMES: Record<string, Record<ReportLanguage, string>> = {
+/** Phase names as the runbook says them (every phase has one); a name from an older report keeps its name. */
+const PHASE_NAMES: Record<PhaseName, Record<ReportLanguage, string>> = {
   preflight: { en: "preflight", ja: "事前確認 (preflight)" },
   provision: { en: "provision", ja: "構築 (provision)" },
   database: { en: "database", ja: "データベース (database)" },
@@ -77,7 +78,7 @@ const PHASE_NAMES: Record<string, Record<ReportLanguage, string>> = {
 };
 
 export function phaseName(name: string, lang: ReportLanguage = "en"): string {
-  return PHASE_NAMES[name]?.[lang] ?? name;
+  return PHASE_NAMES[name as PhaseName]?.[lang] ?? name;
 }
 
 export type MessageKey = keyof typeof TABLE;
@@ -85,8 +86,4 @@ export type MessageKey = keyof typeof TABLE;
 /** The words of one language. */
 export function messages(lang: ReportLanguage = "en"): (key: MessageKey) => string {
   return (key) => TABLE[key][lang];
-}
-
-export function isReportLanguage(value: string): value is ReportLanguage {
-  return (REPORT_LANGUAGES as readonly string[]).includes(value);
 }

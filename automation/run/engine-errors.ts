@@ -1,6 +1,7 @@
 /** Pulumi engine failures → typed errors the CLI can show (redacted, with the engine's telling lines). */
 import { formatDuration } from "../clock.js";
 import { DrFailoverError, InterruptedError, ToolError } from "../errors.js";
+import { RESOURCE_TYPES } from "../vocabulary.js";
 import type { Run } from "./run.js";
 
 export function interrupted(stackName: string, where: string): InterruptedError {
@@ -11,7 +12,7 @@ export function interrupted(stackName: string, where: string): InterruptedError 
 
 
 /** The resources whose create/update waits on readiness within readyTimeout (stacks/database.ts, stacks/service.ts). */
-const READY_WAITS = new Set(["aws:rds/instance:Instance", "aws:ecs/service:Service"]);
+const READY_WAITS = new Set<string>([RESOURCE_TYPES.rdsInstance, RESOURCE_TYPES.ecsService]);
 
 /** Pulumi failures become one ToolError with the engine's last lines (redacted). */
 export function engineError(run: Run, operation: string, error: unknown): DrFailoverError {

@@ -9,7 +9,8 @@ import type { JourneyContext, ProvisionOptions } from "./context.js";
 import { runPreflight, type PreflightResult } from "../preflight.js";
 import { recoverStack } from "../recovery.js";
 import { checkEcsService, checkHealth, runOperatorChecks, type CheckResult } from "../verify.js";
-import { backendRegionWarning, backendUrlOf, checkStateBackend, engineEventHandler, openWorkspace, SUMMARY_WITHOUT_SECRETS } from "../workspace.js";
+import { backendRegionWarning, checkStateBackend, engineEventHandler, openWorkspace, SUMMARY_WITHOUT_SECRETS } from "../workspace.js";
+import { backendUrlOf, concernOf, CONCERNS } from "../vocabulary.js";
 import { engineError } from "./engine-errors.js";
 import { newPassword } from "./ids.js";
 import type { Run } from "./run.js";
@@ -17,10 +18,9 @@ import { toOutputs } from "./stack-args.js";
 
 /** Derives the database/service/dns phases from the resource spans of the update. */
 function addConcernPhases(run: Run, spans: Span[]) {
-  const of = (...types: RegExp[]) => spans.filter((span) => span.kind === "resource" && types.some((type) => type.test(span.resourceType ?? "")));
-  run.clock.addDerivedPhase("database", of(/^aws:rds\//, /^aws:secretsmanager\//));
-  run.clock.addDerivedPhase("service", of(/^aws:ecs\//, /^aws:lb\//, /^aws:iam\//));
-  run.clock.addDerivedPhase("dns", of(/^aws:route53\//));
+  for (const concern of CONCERNS) {
+    run.clock.addDerivedPhase(concern, spans.filter((span) => span.kind === "resource" && concernOf(span.resourceType ?? "") === concern));
+  }
 }
 
 export async function preflightPhase(run: Run, journey: "drill" | "failover" | "preview", options: ProvisionOptions): Promise<PreflightResult> {

@@ -11,6 +11,7 @@ import { writeReport } from "../report/publish.js";
 import { listReports } from "../report/store.js";
 import { reportSummary } from "../report/summary.js";
 import { interrupted } from "./engine-errors.js";
+import type { JourneyPhase } from "../vocabulary.js";
 import { redactor } from "./ids.js";
 
 /** Shared state of one run: clock, report, journal, events. */
@@ -97,7 +98,7 @@ export class Run {
     return redactor(this.secrets)(text);
   }
 
-  async phase<T>(name: string, work: () => Promise<T>): Promise<T> {
+  async phase<T>(name: JourneyPhase, work: () => Promise<T>): Promise<T> {
     if (this.ctx.signal?.aborted) {
       await this.journal.write(name, "failed", "interrupted before this step started");
       throw interrupted(this.stackName, `before ${name}`);

@@ -17,7 +17,7 @@ export function stackArgsFor(plan: Plan, targetRegion: string, mode: DrMode, run
     mode,
     app: plan.app,
     targetRegion,
-    runId: short,
+    drillId: drill ? short : undefined,
     endpoint,
     tags: { "dr-failover:app": plan.app, "dr-failover:mode": mode, "dr-failover:run": runId },
     database: {

@@ -10,7 +10,7 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { unwrap } from "./wire.js";
-import { ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
+import { AwsClients } from "../../automation/aws.js";
 
 export interface StandinConfig {
   region: string;
@@ -109,58 +109,46 @@ export function endpointFor(config: StandinConfig, service: string, env: NodeJS.
   return specific || env.AWS_ENDPOINT_URL || undefined;
 }
 
-/** Lazily built SDK clients for one configuration (and optionally another region). */
+/** The SDK clients of one configuration, from the tool's one client factory. */
 export class Clients {
-  private readonly cache = new Map<string, unknown>();
-  constructor(readonly config: StandinConfig) {}
+  private readonly aws: AwsClients;
+
+  constructor(readonly config: StandinConfig) {
+    this.aws = new AwsClients({
+      endpoint: (service) => endpointFor(config, service),
+      credentials: { accessKeyId: config.accessKey, secretAccessKey: config.secretKey, sessionToken: config.token },
+      // Like the real provider (its AWS SDK retries throttling, 5xx and dropped connections): the engine must survive a flaky API.
+      maxAttempts: Number(process.env.DR_STANDIN_MAX_ATTEMPTS ?? 8),
+      // The provider's SDK sets no request deadline of its own: the engine's operation timeouts bound a call.
+      connectionTimeoutMs: 0,
+      requestTimeoutMs: 0,
+      s3ForcePathStyle: config.s3UsePathStyle,
+    });
+  }
 
   get region(): string {
     return this.config.region;
   }
 
-  private options(service: string) {
-    return {
-      region: this.config.region,
-      endpoint: endpointFor(this.config, service),
-      credentials: {
-        accessKeyId: this.config.accessKey,
-        secretAccessKey: this.config.secretKey,
-        sessionToken: this.config.token,
-      },
-      // Like the real provider (its AWS SDK retries throttling, 5xx and dropped connections): the engine must survive a flaky API.
-      retryMode: "adaptive",
-      maxAttempts: Number(process.env.DR_STANDIN_MAX_ATTEMPTS ?? 8),
-    };
-  }
-
-  private get<T>(service: string, make: () => T): T {
-    let client = this.cache.get(service) as T | undefined;
-    if (!client) {
-      client = make();
-      this.cache.set(service, client);
-    }
-    return client;
-  }
-
   rds(): RDSClient {
-    return this.get("rds", () => new RDS.RDSClient(this.options("rds")));
+    return this.aws.rds(this.config.region);
   }
   s3(): S3Client {
-    return this.get("s3", () => new S3.S3Client({ ...this.options("s3"), forcePathStyle: this.config.s3UsePathStyle }));
+    return this.aws.s3(this.config.region);
   }
   route53(): Route53Client {
-    return this.get("route53", () => new Route53.Route53Client(this.options("route53")));
+    return this.aws.route53();
   }
   secretsManager(): SecretsManagerClient {
-    return this.get("secretsmanager", () => new SecretsManager.SecretsManagerClient(this.options("secretsmanager")));
+    return this.aws.secrets(this.config.region);
   }
   ecs(): ECSClient {
-    return this.get("ecs", () => new ECS.ECSClient(this.options("ecs")));
+    return this.aws.ecs(this.config.region);
   }
   elbv2(): ElasticLoadBalancingV2Client {
-    return this.get("elbv2", () => new ELBv2.ElasticLoadBalancingV2Client(this.options("elbv2")));
+    return this.aws.elbv2(this.config.region);
   }
   iam(): IAMClient {
-    return this.get("iam", () => new IAM.IAMClient(this.options("iam")));
+    return this.aws.iam();
   }
 }

@@ -4,6 +4,7 @@
  * references and output values use special signature keys.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { parseUrn } from "../../automation/vocabulary.js";
 
 export const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -87,14 +88,11 @@ export function compact<T extends Props>(value: T): T {
 
 /** The logical name of a resource from its URN. */
 export function urnName(urn: string): string {
-  const parts = urn.split("::");
-  return parts[parts.length - 1] ?? urn;
+  return parseUrn(urn).name;
 }
 
 export function urnType(urn: string): string {
-  const parts = urn.split("::");
-  const qualified = parts[2] ?? "";
-  return qualified.split("$").pop() ?? qualified;
+  return parseUrn(urn).type;
 }
 
 export function randomHex(length: number): string {

@@ -1,8 +1,8 @@
 /**
- * AWS SDK v3 clients pointed at the moto emulator: one factory for every
- * service, taking (endpoint, region). moto serves all regions on one port and
- * reads the region from each request's SigV4 scope, i.e. from the client's
- * `region`; it does not check the (fixed, fake) credentials.
+ * AWS SDK v3 clients pointed at the moto emulator, for one region, built by
+ * the tool's one client factory (automation/aws.ts). moto serves all regions
+ * on one port and reads the region from each request's SigV4 scope, i.e. from
+ * the client's `region`; it does not check the (fixed, fake) credentials.
  */
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
@@ -12,10 +12,7 @@ import type { RDSClient } from "@aws-sdk/client-rds";
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { EC2, ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
-
-/** Fake credentials: moto accepts anything, real AWS accepts none of these. */
-export const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" } as const;
+import { AwsClients, EMULATOR_CREDENTIALS } from "../../automation/aws.js";
 
 export interface EmulatorClients {
   readonly region: string;
@@ -44,24 +41,18 @@ export function emulatorSecretsProvider(endpoint: string, region: string, keyAli
 
 /** Every SDK client the emulator needs, for one region of the moto server at `endpoint`. */
 export function emulatorClients(endpoint: string, region: string): EmulatorClients {
-  const config = { endpoint, region, credentials: EMULATOR_CREDENTIALS, maxAttempts: 2 };
-  const clients = {
-    ec2: new EC2.EC2Client(config),
-    ecs: new ECS.ECSClient(config),
-    elbv2: new ELBv2.ElasticLoadBalancingV2Client(config),
-    iam: new IAM.IAMClient(config),
-    rds: new RDS.RDSClient(config),
-    route53: new Route53.Route53Client(config),
-    // 127.0.0.1 has no bucket subdomains: path-style addressing is required.
-    s3: new S3.S3Client({ ...config, forcePathStyle: true }),
-    secrets: new SecretsManager.SecretsManagerClient(config),
-  };
+  const aws = new AwsClients({ endpoint, credentials: EMULATOR_CREDENTIALS, maxAttempts: 2 });
   return {
     region,
-    ...clients,
-    destroy() {
-      for (const client of Object.values(clients)) client.destroy();
-    },
+    ec2: aws.ec2(region),
+    ecs: aws.ecs(region),
+    elbv2: aws.elbv2(region),
+    iam: aws.iam(),
+    rds: aws.rds(region),
+    route53: aws.route53(),
+    s3: aws.s3(region),
+    secrets: aws.secrets(region),
+    destroy: () => aws.destroy(),
   };
 }
 

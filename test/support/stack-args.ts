@@ -7,7 +7,7 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
     mode,
     app: "peoplebooster",
     targetRegion: "ap-northeast-3",
-    runId: drill ? "ab12" : "",
+    drillId: drill ? "ab12" : undefined,
     tags: { "dr-failover:app": "peoplebooster" },
     database: {
       identifier: drill ? "peoplebooster-production-drill-ab12" : "peoplebooster-production-dr",

@@ -3,8 +3,8 @@
  * file, a provider configured for a region with moto as every endpoint, and
  * helpers to build URNs and SDK clients.
  */
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { EMULATOR_CREDENTIALS } from "../../emulator/rehearsal/clients.js";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import { AwsClients, EMULATOR_CREDENTIALS } from "../../automation/aws.js";
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
 import { buildConfig, Clients, type StandinConfig } from "../../emulator/aws-standin/config.js";
 import { StandinProvider } from "../../emulator/aws-standin/provider.js";
@@ -34,7 +34,7 @@ export function sdk(moto: MotoServer, region: string): Clients {
 
 /** The stand-in never calls EC2; tests read the default network through this client. */
 export function ec2(moto: MotoServer, region: string): EC2Client {
-  return new EC2Client({ endpoint: moto.endpoint, region, credentials: EMULATOR_CREDENTIALS });
+  return new AwsClients({ endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS }).ec2(region);
 }
 
 export function urn(type: string, name: string): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DrEvent } from "../../automation/events.js";
-import { concernOf, expectedFromHistory, ProgressTracker } from "../../automation/progress.js";
+import { expectedFromHistory, ProgressTracker } from "../../automation/progress.js";
+import { concernOf } from "../../automation/vocabulary.js";
 import { sampleReport } from "./fixtures.js";
 
 /** A tracker on a fake clock; `at(s, event)` applies an event s seconds after the incident. */

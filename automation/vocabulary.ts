@@ -1,0 +1,79 @@
+/**
+ * The tool's words, each defined once: the phases of a run, the concerns a
+ * stack update is shown as, which resource type belongs to which concern, the
+ * resource types the driver looks for, URN parsing, and stack names.
+ */
+import { resolve } from "node:path";
+import type { DrMode } from "../stacks/args.js";
+
+/** The steps a journey runs through `Run.phase`. */
+export const JOURNEY_PHASES = ["preflight", "provision", "dns", "verification", "teardown", "release-protection"] as const;
+export type JourneyPhase = (typeof JOURNEY_PHASES)[number];
+
+/** What the provision step is shown as: one derived phase per concern of the stack (stacks/ has a component each). */
+export const CONCERNS = ["database", "service", "dns"] as const;
+export type Concern = (typeof CONCERNS)[number];
+
+/** Every name a phase event or a phase span can carry. */
+export type PhaseName = JourneyPhase | Concern;
+
+/** Phases shown to an operator, in order: provision is shown as its concerns. */
+export const DISPLAY_PHASES = ["preflight", "database", "service", "dns", "verification", "teardown"] as const satisfies readonly PhaseName[];
+
+/** Phases that spend the RTO budget (teardown and reporting happen after recovery). */
+export const RTO_PHASES: ReadonlySet<string> = new Set<PhaseName>(["preflight", "database", "service", "dns", "verification"]);
+
+/** AWS service (the module of a resource type, `aws:<service>/…`) → the concern its resources belong to. */
+const CONCERN_OF_SERVICE: Record<string, Concern> = {
+  rds: "database",
+  secretsmanager: "database",
+  ecs: "service",
+  lb: "service",
+  iam: "service",
+  route53: "dns",
+};
+
+/** Which concern a resource of the stack belongs to (undefined: providers, components, the stack). */
+export function concernOf(resourceType: string): Concern | undefined {
+  const service = /^aws:([a-z0-9]+)\//.exec(resourceType)?.[1];
+  return service === undefined ? undefined : CONCERN_OF_SERVICE[service];
+}
+
+/** Resource types the driver looks for in a stack's state or events. */
+export const RESOURCE_TYPES = {
+  rdsInstance: "aws:rds/instance:Instance",
+  ecsCluster: "aws:ecs/cluster:Cluster",
+  ecsTaskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
+  ecsService: "aws:ecs/service:Service",
+} as const;
+
+/** The type (the last of a parent chain, `a$b` → `b`) and the name of a resource from its URN (`urn:pulumi:stack::project::type::name`). */
+export function parseUrn(urn: string): { type: string; name: string } {
+  const parts = urn.split("::");
+  const qualifiedType = parts[2] ?? "";
+  return { type: qualifiedType.split("$").pop() ?? qualifiedType, name: parts[3] ?? urn };
+}
+
+/** A DR stack's name: `<app>-failover-<region>` (one per target) or `<app>-drill-<region>-<drillId>`. */
+export function stackNameFor(app: string, mode: DrMode, targetRegion: string, drillId: string): string {
+  return mode === "drill" ? `${app}-drill-${targetRegion}-${drillId}` : `${app}-failover-${targetRegion}`;
+}
+
+/** The mode a stack name says (the inverse of stackNameFor); undefined for a stack this tool did not name. */
+export function modeOfStack(app: string | undefined, stackName: string): DrMode | undefined {
+  const prefix = app === undefined ? "[^]+?" : escapeRegExp(app);
+  const match = new RegExp(`^${prefix}-(drill|failover)-`).exec(stackName);
+  return match?.[1] as DrMode | undefined;
+}
+
+/** Whether a stack is one of this app's DR stacks in the target region. */
+export function isDrStackOf(app: string, targetRegion: string, stackName: string): boolean {
+  return stackName === stackNameFor(app, "failover", targetRegion, "") || stackName.startsWith(`${app}-drill-${targetRegion}-`);
+}
+
+/** The state backend: the given URL, else a file backend in the state directory (works with no account). */
+export function backendUrlOf(options: { stateDir: string; backendUrl?: string }): string {
+  return options.backendUrl ?? `file://${resolve(options.stateDir, "backend")}`;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
