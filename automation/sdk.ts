@@ -3,9 +3,8 @@
  *
  * Why not `import { … } from "@aws-sdk/client-…"`: an ES module importing the
  * SDK's CommonJS build makes Node scan each multi-megabyte bundle for its named
- * exports. For the eight clients this tool uses that doubles their load time
- * (measured: 2.0 s of CPU with import, 1.0 s with require), paid by every CLI
- * run and every start of the stand-in plugin. Types still come from
+ * exports, which doubles their load time, paid by every CLI run and every start
+ * of the stand-in plugin (figures: docs/emulator.md). Types still come from
  * `import type`, and the classes are the same objects either way.
  */
 import { createRequire } from "node:module";

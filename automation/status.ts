@@ -28,7 +28,7 @@ export const DEFAULT_MAX_DRILL_AGE_MS = 24 * 3_600_000;
 
 /** The DR stacks in the backend with their mode, age, endpoints and last report. */
 export async function getStatus(ctx: Pick<JourneyContext, "workspace"> & { plan?: Plan; maxDrillAgeMs?: number }): Promise<StackStatus[]> {
-  // An empty local backend (the default, e.g. before the first drill) needs no Pulumi: ~2 s saved.
+  // An empty local backend (the default, e.g. before the first drill) needs no Pulumi CLI call.
   if (await fileBackendHasNoStacks(backendUrlOf(ctx.workspace))) return [];
   const { openWorkspace } = await import("./workspace.js");
   const { Stack } = await import("@pulumi/pulumi/automation/index.js");

@@ -52,7 +52,7 @@ export function backendRegionWarning(backendUrl: string, sourceRegion: string): 
 
 const pulumiCommands = new Map<string, Promise<PulumiCommand>>();
 
-/** `PulumiCommand.get` runs `pulumi version` (a third of a second of CPU): once per process and installation. */
+/** `PulumiCommand.get` runs `pulumi version`, which is not free: once per process and installation. */
 function pulumiCommandAt(root: string | undefined): Promise<PulumiCommand> {
   const key = root ?? "";
   let command = pulumiCommands.get(key);

@@ -1,5 +1,5 @@
-// @pulumi/aws per module, not its index: the index loads ~250 modules (+0.25 s per program
-// start) and its types triple what tsc parses. The other stacks/ files default-import a service
+// @pulumi/aws per module, not its index: the index loads every service's modules at each
+// program start and multiplies what tsc parses (figures: docs/emulator.md). The other stacks/ files default-import a service
 // module (`import rds from "@pulumi/aws/rds/index.js"`): its exports object, whose resource
 // classes @pulumi/aws defines lazily, so named ESM imports cannot see them.
 import { Provider } from "@pulumi/aws/provider.js";

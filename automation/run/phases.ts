@@ -54,7 +54,7 @@ export async function preflightPhase(run: Run, journey: "drill" | "failover" | "
 
 /**
  * Opens the workspace while preflight's AWS calls are in flight: loading the
- * program (@pulumi/aws, ~1 s) and the CLI's version check are then off the
+ * program (@pulumi/aws) and the CLI's version check are then off the
  * RTO path. Creates nothing (no stack); a failure surfaces where it is awaited.
  */
 export function prepareWorkspace(ctx: JourneyContext): Promise<LocalWorkspace> {

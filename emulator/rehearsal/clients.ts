@@ -31,8 +31,7 @@ export interface EmulatorClients {
 /**
  * The Pulumi secrets provider URL for a KMS key in moto. Pulumi's default (a
  * passphrase) derives its key with 1,000,000 PBKDF2 rounds in every CLI call
- * that touches secrets (~1.2 s of CPU each, 8 calls in a drill); a KMS key costs
- * one request. The CLI takes the credentials from AWS_ACCESS_KEY_ID/… (moto
+ * that touches secrets; a KMS key costs one request. The CLI takes the credentials from AWS_ACCESS_KEY_ID/… (moto
  * accepts any).
  */
 export function emulatorSecretsProvider(endpoint: string, region: string, keyAlias: string): string {

@@ -73,7 +73,7 @@ async function waitUntilUp(endpoint: string, child: ResultPromise, timeoutMs: nu
 /**
  * Asks a moto pool (`moto-server.py --pool SOCKET`, started once by the test
  * suite) for a fresh server: a fork of a moto that has already loaded what the
- * DR stack uses. Saves each server ~4 s of CPU on its first requests.
+ * DR stack uses, so a server skips moto's slow first requests.
  */
 async function forkFromPool(socketPath: string, env: Record<string, string>): Promise<MotoServer> {
   const answer = await new Promise<string>((resolve, reject) => {
@@ -120,7 +120,7 @@ function motoServer(port: number, stop: () => Promise<void>): MotoServer {
 /** Starts moto on a free loopback port and waits until it answers. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
   // AWS-managed IAM policies (e.g. AmazonECSTaskExecutionRolePolicy) exist only when moto loads them
-  // (moto-server.py loads just those; a bare moto_server loads all ~1,400, ~1.5 s per reset).
+  // (moto-server.py loads just those; a bare moto_server loads all of them at every reset).
   const env = { MOTO_ECS_SERVICE_RUNNING: String(options.ecsServiceRunning ?? 2), MOTO_IAM_LOAD_MANAGED_POLICIES: "true" };
   const pool = process.env.DR_FAILOVER_MOTO_POOL;
   if (pool && !options.motoServerPath) return forkFromPool(pool, env);

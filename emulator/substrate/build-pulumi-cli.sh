@@ -5,9 +5,9 @@
 #
 # One dependency is patched: zxcvbn-go (a password-entropy library behind
 # `pulumi config set`'s "looks like a secret" check) loads its word lists in
-# init(), which costs every pulumi process ~150 ms of CPU at start; the tests
-# call pulumi ~450 times. zxcvbn-go-lazy-init.patch loads them on first use
-# instead: same results, no cost for commands that never check a value.
+# init(), a cost every pulumi process pays at start, and the tests call pulumi
+# hundreds of times. zxcvbn-go-lazy-init.patch loads them on first use instead:
+# same results, no cost for commands that never check a value (docs/emulator.md).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 version="${PULUMI_CLI_VERSION:-3.274.1}"
