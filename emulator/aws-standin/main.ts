@@ -7,9 +7,6 @@ import { main } from "@pulumi/pulumi/provider/index.js";
 import { installConfigurePatch } from "./configure-patch.js";
 import { createStandinProvider } from "./provider.js";
 
-// stderr of a plugin shows up in the engine's output: keep it to real problems.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 // The engine launches plugins in their own process group: when it dies without shutting them
 // down (SIGKILL, a lost machine), the plugin is reparented and has no one left to serve.
 const engine = process.ppid;

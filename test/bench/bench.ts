@@ -35,7 +35,7 @@ import { openWorkspace, findStack } from "../../automation/workspace.js";
 import { startE2eWorld, TARGET, type E2eWorld } from "../support/e2e.js";
 import { startLatencyProxy, type LatencyProxy } from "./latency-proxy.js";
 
-const root = new URL("../../..", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const SCALE = Number(process.env.DR_BENCH_SCALE ?? 0.01);
 const RUNS = Math.max(1, Number(process.env.DR_BENCH_RUNS ?? 3));
 const SNAPSHOTS = Number(process.env.DR_BENCH_SNAPSHOTS ?? 5000);
@@ -51,7 +51,10 @@ const out = (line = "") => process.stdout.write(`${line}\n`);
 const fmtS = (seconds: number) => `${seconds.toFixed(1)} s`;
 const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 function figure(name: string, value: string, target: string | undefined, pass?: boolean) {
-  if (target === undefined || pass === undefined) return out(`  ${name.padEnd(44)} ${value.padStart(14)}`);
+  if (target === undefined || pass === undefined) {
+    out(`  ${name.padEnd(44)} ${value.padStart(14)}`);
+    return;
+  }
   results.push({ name, pass });
   out(`  ${name.padEnd(44)} ${value.padStart(14)}   target ${target.padEnd(12)} ${pass ? "PASS" : "FAIL"}`);
 }
@@ -76,7 +79,6 @@ async function substrate() {
   process.env.DR_FAILOVER_MOTO_SERVER = moto;
   process.env.DR_FAILOVER_PULUMI_ROOT = pulumi;
   process.env.PULUMI_SKIP_UPDATE_CHECK = "true";
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   // Inherited by the engine and the stand-in plugin it starts.
   process.env.DR_STANDIN_LATENCY_SCALE = String(SCALE);
   // moto refuses more than 1,000 manual snapshots per region by default (AWS: 100, adjustable).
@@ -314,7 +316,7 @@ async function benchStartup(): Promise<void> {
     for (let i = 0; i < 10; i++) {
       const stateDir = await mkdtemp(join(tmpdir(), "dr-bench-status-"));
       const started = performance.now();
-      await execa("node", ["dist/index.js", ...args.map((arg) => (arg === "{state}" ? stateDir : arg))], { cwd: root, stdin: "ignore" });
+      await execa(process.execPath, ["dist/index.js", ...args.map((arg) => (arg === "{state}" ? stateDir : arg))], { cwd: root, stdin: "ignore" });
       samples.push(performance.now() - started);
       await rm(stateDir, { recursive: true, force: true });
     }

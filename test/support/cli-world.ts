@@ -60,7 +60,7 @@ export interface SpawnOptions {
 /** Runs the CLI with --json; never rejects. */
 export async function spawnCli(args: string[], options: SpawnOptions = {}): Promise<CliRun> {
   const started = performance.now();
-  const child = execa("node", [cliPath, "--json", ...args], {
+  const child = execa(process.execPath, [cliPath, "--json", ...args], {
     cwd: repoRoot,
     reject: false,
     stdin: "ignore",

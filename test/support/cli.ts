@@ -1,11 +1,15 @@
 /**
  * Runs the compiled CLI (`node dist/index.js …`) as a user would: a real child
  * process, never rejecting, so a test can assert exit code, stdout and stderr.
+ * In the fast tier (vitest.unit.config.ts: DR_FAILOVER_TEST_CLI_FROM_SOURCE), which
+ * builds nothing, it runs the sources instead (`node --import tsx index.ts …`).
  */
 import { execa } from "execa";
+import { createRequire } from "node:module";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parse, stringify } from "yaml";
 
 export const repoRoot = new URL("../..", import.meta.url).pathname;
@@ -25,9 +29,16 @@ export interface RunCliOptions {
   timeoutMs?: number;
 }
 
-/** `node dist/index.js ...args`; never throws on a non-zero exit. */
+/** `node dist/index.js` (or, in the fast tier, index.ts through tsx) and its arguments. */
+function cliCommand(): string[] {
+  if (!process.env.DR_FAILOVER_TEST_CLI_FROM_SOURCE) return [cliPath];
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  return ["--import", tsx, join(repoRoot, "index.ts")];
+}
+
+/** `node dist/index.js ...args` (on this process's node, not whichever is first on PATH); never throws on a non-zero exit. */
 export async function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
-  const result = await execa("node", [cliPath, ...args], {
+  const result = await execa(process.execPath, [...cliCommand(), ...args], {
     cwd: options.cwd ?? repoRoot,
     reject: false,
     stdin: "ignore",

@@ -5,12 +5,14 @@
  */
 import { execa } from "execa";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startMotoPool } from "../../emulator/substrate/moto-pool.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const scripts = join(root, "emulator", "substrate");
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 
 async function lastLine(script: string): Promise<string> {
   const { stdout } = await execa("bash", [join(scripts, script)], { stdin: "ignore", stderr: "inherit" });
@@ -22,7 +24,8 @@ export default async function setup(): Promise<() => Promise<void>> {
     process.env.DR_FAILOVER_MOTO_SERVER ?? lastLine("install-moto.sh"),
     process.env.DR_FAILOVER_PULUMI_ROOT ?? lastLine("build-pulumi-cli.sh"),
     // DR_FAILOVER_SKIP_BUILD=1 when dist/ is known fresh (saves ~20 s per run while iterating).
-    process.env.DR_FAILOVER_SKIP_BUILD ? undefined : execa("npx", ["tsc", "-p", "tsconfig.json"], { cwd: root, stdin: "ignore", stdout: "inherit", stderr: "inherit" }),
+    // tsconfig.build.json: the sources the CLI and the stand-in plugin run from, not the tests.
+    process.env.DR_FAILOVER_SKIP_BUILD ? undefined : execa(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, stdin: "ignore", stdout: "inherit", stderr: "inherit" }),
   ]);
   process.env.DR_FAILOVER_MOTO_SERVER = motoServer;
   process.env.DR_FAILOVER_PULUMI_ROOT = pulumiRoot;

@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Repo root from test/support (source) or dist/test/support (compiled). */
-export const repoRoot = here.includes(join("dist", "test")) ? join(here, "..", "..", "..") : join(here, "..", "..");
+/** Repo root from test/support (the tests run from their sources only: tsconfig.build.json leaves them out of dist/). */
+export const repoRoot = join(here, "..", "..");
 export const pluginScript = join(repoRoot, "emulator", "aws-standin", "bin", "pulumi-resource-aws");
 
 const pulumiRequire = createRequire(createRequire(import.meta.url).resolve("@pulumi/pulumi/package.json"));

@@ -52,6 +52,7 @@ describe("the DR plan", () => {
       } catch (caught) {
         return caught as UsageError;
       }
+      return undefined;
     })();
     expect(error?.details).toEqual(expect.arrayContaining([expect.stringContaining("dns.productionRecord: must be inside the hosted zone")]));
   });

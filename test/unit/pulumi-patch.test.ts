@@ -20,7 +20,7 @@ describe("the @pulumi/pulumi patch", () => {
         pulumi: loaded.some((path) => path.includes("/node_modules/@pulumi/pulumi/")),
         heavy: loaded.filter((path) => /\\/node_modules\\/(typescript|@npmcli\\/arborist)\\//.test(path)),
       }));`;
-    const { stdout } = await execa("node", ["--input-type=module", "-e", script], { cwd: repoRoot });
+    const { stdout } = await execa(process.execPath, ["--input-type=module", "-e", script], { cwd: repoRoot });
     expect(JSON.parse(stdout)).toEqual({ pulumi: true, heavy: [] });
   });
 

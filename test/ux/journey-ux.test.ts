@@ -149,7 +149,7 @@ describe("CLI output modes", () => {
   it("in an interactive terminal (a pseudo-terminal, CI unset) the live view draws the phases and the RTO clock", async () => {
     const state = await tempDir();
     try {
-      const command = ["node", cliPath, ...failingDrill(state.path)].map((part) => `'${part}'`).join(" ");
+      const command = [process.execPath, cliPath, ...failingDrill(state.path)].map((part) => `'${part}'`).join(" ");
       // `script` gives a pseudo-terminal of zero rows: size it like a real one first.
       const result = await execa("script", ["-qfec", `stty rows 40 cols 120; ${command}`, "/dev/null"], {
         cwd: repoRoot,
