@@ -4,7 +4,13 @@
  * UPSERTed (to the DR endpoint, later back to its recorded previous value),
  * never deleted, and a change counts as done only when Route53 says INSYNC.
  */
-import type { ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
+import type {
+  ChangeResourceRecordSetsCommandOutput,
+  ListHostedZonesByNameCommandOutput,
+  ListResourceRecordSetsCommandOutput,
+  ResourceRecordSet,
+  Route53Client,
+} from "@aws-sdk/client-route-53";
 import { sleep, wrapAwsError } from "./aws.js";
 import { AwsError, PreconditionError } from "./errors.js";
 import { Route53 } from "./sdk.js";
@@ -21,7 +27,7 @@ export interface DnsRecordValue {
 const withoutDot = (name: string) => name.replace(/\.$/, "").toLowerCase();
 
 export async function findHostedZone(route53: Route53Client, zoneName: string): Promise<string> {
-  let zones;
+  let zones: ListHostedZonesByNameCommandOutput;
   try {
     zones = await route53.send(new Route53.ListHostedZonesByNameCommand({ DNSName: zoneName, MaxItems: 10 }));
   } catch (error) {
@@ -55,7 +61,7 @@ function toValue(set: ResourceRecordSet): DnsRecordValue {
 
 /** The simple (non-weighted) A/AAAA/CNAME record with this name, if any. */
 export async function readRecord(route53: Route53Client, zoneId: string, name: string): Promise<DnsRecordValue | undefined> {
-  let page;
+  let page: ListResourceRecordSetsCommandOutput;
   try {
     page = await route53.send(new Route53.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, MaxItems: 10 }));
   } catch (error) {
@@ -108,7 +114,7 @@ export interface WaitOptions {
 
 /** UPSERTs the record and waits for INSYNC. Returns the change id. */
 export async function upsertRecord(route53: Route53Client, zoneId: string, value: DnsRecordValue, comment: string, wait: WaitOptions): Promise<string> {
-  let change;
+  let change: ChangeResourceRecordSetsCommandOutput;
   try {
     const changes = [];
     // Switching between alias-A and CNAME needs the old one gone first: done in one atomic batch.

@@ -6,7 +6,7 @@
 import type { Filter } from "@aws-sdk/client-ec2";
 import { awsErrorName, type AwsClients } from "./aws.js";
 import { dataLossWindowMs, formatDuration } from "./clock.js";
-import { DnsRecordValue, findHostedZone, readRecord } from "./dns.js";
+import { type DnsRecordValue, findHostedZone, readRecord } from "./dns.js";
 import { DrFailoverError, PreconditionError } from "./errors.js";
 import type { Plan } from "./plan.js";
 import { findRestorableSnapshot, type RestorePoint } from "./snapshots.js";

@@ -109,7 +109,7 @@ export class ProgressTracker {
           this.inFlight.set(event.urn, { name: event.name, resourceType: event.resourceType, op: event.op, startedAt: now });
           if (concern) {
             const state = this.phases.get(concern);
-            if (!state || state.status !== "running") this.startPhase(concern, now);
+            if (state?.status !== "running") this.startPhase(concern, now);
             this.phases.get(concern)!.open += 1;
           }
         } else {

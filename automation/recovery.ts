@@ -65,7 +65,9 @@ interface StateResource {
   type: string;
   id?: string;
   custom?: boolean;
+  // biome-ignore lint/suspicious/noExplicitAny: a resource's inputs as the state holds them: untyped JSON, read per resource type
   inputs?: Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
   outputs?: Record<string, any>;
   [key: string]: unknown;
 }

@@ -13,7 +13,12 @@ const require = createRequire(import.meta.url);
 
 function lazily<T extends object>(id: string): T {
   let loaded: T | undefined;
-  return new Proxy({} as T, { get: (_, key) => (loaded ??= require(id) as T)[key as keyof T] });
+  return new Proxy({} as T, {
+    get: (_, key) => {
+      loaded ??= require(id) as T;
+      return loaded[key as keyof T];
+    },
+  });
 }
 
 export const EC2 = lazily<typeof import("@aws-sdk/client-ec2")>("@aws-sdk/client-ec2");

@@ -40,7 +40,7 @@ export function engineError(run: Run, operation: string, error: unknown): DrFail
           : `The RTO is missed at this pace. Check ${stuck.name} in the AWS console; re-run the same command to keep waiting (it resumes, nothing is recreated).`,
     });
   }
-  return new ToolError("PULUMI_" + operation.toUpperCase() + "_FAILED", `pulumi ${operation} of ${run.stackName} failed`, {
+  return new ToolError(`PULUMI_${operation.toUpperCase()}_FAILED`, `pulumi ${operation} of ${run.stackName} failed`, {
     details: interesting.length ? interesting : lines.slice(-8),
     hint: "Re-run the same command: the update resumes from the recorded state.",
   });

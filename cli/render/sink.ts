@@ -11,7 +11,7 @@ import { plainRenderer } from "./plain.js";
 
 export async function eventSinkFor(json: boolean, plan: Plan): Promise<{ emit: EventSink; close: () => Promise<void> }> {
   let emit: EventSink = json ? jsonRenderer() : plainRenderer();
-  let stopView = () => undefined as void;
+  let stopView: () => void = () => {};
   // A terminal of zero rows (e.g. a pseudo-terminal nobody sized) would show an empty frame: plain lines then.
   if (!json && process.stdout.isTTY && !process.env.CI && process.env.TERM !== "dumb" && (process.stdout.rows ?? 0) > 0) {
     const { createLogUpdate } = await import("log-update");

@@ -13,6 +13,7 @@ import { buildConfig, type StandinConfig } from "./config.js";
 import { debug, operationDeadline } from "./wire.js";
 
 type Callback = (error: unknown, value?: unknown) => void;
+// biome-ignore lint/suspicious/noExplicitAny: a generated gRPC message class the plugin SDK does not type
 type Call = { request: any };
 
 function pulumiRequire(): NodeRequire {
@@ -29,6 +30,7 @@ function mapToObject(map: { forEach?: (fn: (value: string, key: string) => void)
 }
 
 /** The config a ConfigureRequest carries (variables and/or args). */
+// biome-ignore lint/suspicious/noExplicitAny: a generated gRPC message class the plugin SDK does not type
 export function configFromRequest(request: any): StandinConfig {
   const variables = mapToObject(request.getVariablesMap?.());
   const args = request.getArgs?.()?.toJavaScript?.() ?? {};

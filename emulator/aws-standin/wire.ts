@@ -12,6 +12,8 @@ export const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 export const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** Property bags as the engine sends them: any JSON-like value, read field by field by each handler. */
+// biome-ignore lint/suspicious/noExplicitAny: engine values are untyped JSON; each handler reads the fields it knows
 export type Props = Record<string, any>;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -38,6 +40,7 @@ export function containsUnknown(value: unknown): boolean {
 }
 
 /** Strips secret/output wrappers and turns resource references into their id. */
+// biome-ignore lint/suspicious/noExplicitAny: engine values are untyped JSON (see Props)
 export function unwrap(value: any): any {
   if (Array.isArray(value)) return value.map(unwrap);
   if (isPlainObject(value)) {

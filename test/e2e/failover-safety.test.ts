@@ -22,7 +22,7 @@ describe("failover and destroy at the edges", () => {
     // The restore takes 60 s (modeled by the stand-in); the incident began 3 h 59 m 45 s ago: 15 s of the 4 h RTO are left.
     const latency = { DR_STANDIN_LATENCY_SCALE: "0.01", DR_STANDIN_LATENCY_MODEL: JSON.stringify({ "aws:rds/instance:Instance": { create: 6_000 } }) };
     Object.assign(process.env, latency);
-    let failure;
+    let failure: any;
     try {
       const incidentStart = new Date(Date.now() - run.plan.objectives.rto + 15_000);
       failure = await runFailover(run.context({ incidentStart }), { confirm: PROD }).catch((error) => error);

@@ -36,7 +36,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-export interface Violation {
+interface Violation {
   file: string;
   line: number;
   imports: string;
@@ -44,7 +44,7 @@ export interface Violation {
 }
 
 /** Every relative import (static, dynamic, type-only or re-export) that crosses into a unit its file's unit may not use. */
-export function layerViolations(files: string[]): Violation[] {
+function layerViolations(files: string[]): Violation[] {
   const violations: Violation[] = [];
   const specifier = /(?:^|\s)(?:import|export)\b[^;]*?\bfrom\s*["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)|^import\s+["'](\.[^"']+)["']/gm;
   for (const file of files) {

@@ -59,7 +59,7 @@ describe("HTML report in a browser", () => {
     const boxes = await page.locator("svg#timeline rect.bar").evaluateAll((rects) => rects.map((rect) => rect.getBoundingClientRect().width));
     expect(boxes.every((width) => width >= 2)).toBe(true);
     expect(await page.locator("#verification tr").count()).toBe(1 + report.verification.length);
-    expect(await page.locator("#rto-card").innerText()).toContain("0:39:01 / 4:00:00");
+    expect(await page.locator("#rto-card").textContent()).toContain("0:39:01 / 4:00:00");
 
     const png = await page.screenshot({ fullPage: true });
     expect(png.subarray(1, 4).toString()).toBe("PNG");
@@ -70,7 +70,7 @@ describe("HTML report in a browser", () => {
   it("renders the Japanese report too", async () => {
     const { page, problems } = await open(renderHtml(sampleReport(), { lang: "ja" }), "ja");
     expect(problems).toEqual([]);
-    expect(await page.locator("h1").innerText()).toContain("DR訓練レポート");
+    expect(await page.locator("h1").textContent()).toContain("DR訓練レポート");
     await expect(page.locator("svg#timeline").isVisible()).resolves.toBe(true);
     await page.close();
   });
