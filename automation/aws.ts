@@ -55,7 +55,8 @@ export class AwsClients {
 
   private config(service: AwsService, region: string) {
     const endpoint = this.endpointOf(service);
-    const credentials = this.options.credentials ?? (endpoint && !process.env.AWS_ACCESS_KEY_ID ? EMULATOR_CREDENTIALS : undefined);
+    const credentials =
+      this.options.credentials ?? (endpoint && !process.env.AWS_ACCESS_KEY_ID ? EMULATOR_CREDENTIALS : undefined);
     return {
       region,
       endpoint,
@@ -93,16 +94,28 @@ export class AwsClients {
     return this.client("s3", region, () => new S3.S3Client({ ...this.config("s3", region), forcePathStyle }));
   }
   secrets(region: string): SecretsManagerClient {
-    return this.client("secretsmanager", region, () => new SecretsManager.SecretsManagerClient(this.config("secretsmanager", region)));
+    return this.client(
+      "secretsmanager",
+      region,
+      () => new SecretsManager.SecretsManagerClient(this.config("secretsmanager", region)),
+    );
   }
   elbv2(region: string): ElasticLoadBalancingV2Client {
     return this.client("elbv2", region, () => new ELBv2.ElasticLoadBalancingV2Client(this.config("elbv2", region)));
   }
   iam(): IAMClient {
-    return this.client("iam", GLOBAL_SERVICES_REGION, () => new IAM.IAMClient(this.config("iam", GLOBAL_SERVICES_REGION)));
+    return this.client(
+      "iam",
+      GLOBAL_SERVICES_REGION,
+      () => new IAM.IAMClient(this.config("iam", GLOBAL_SERVICES_REGION)),
+    );
   }
   route53(): Route53Client {
-    return this.client("route53", GLOBAL_SERVICES_REGION, () => new Route53.Route53Client(this.config("route53", GLOBAL_SERVICES_REGION)));
+    return this.client(
+      "route53",
+      GLOBAL_SERVICES_REGION,
+      () => new Route53.Route53Client(this.config("route53", GLOBAL_SERVICES_REGION)),
+    );
   }
 
   destroy(): void {
@@ -113,7 +126,9 @@ export class AwsClients {
 
 /** The AWS error name (e.g. "DBSnapshotNotFound"), if any. */
 export function awsErrorName(error: unknown): string | undefined {
-  return typeof error === "object" && error !== null && "name" in error ? String((error as { name: unknown }).name) : undefined;
+  return typeof error === "object" && error !== null && "name" in error
+    ? String((error as { name: unknown }).name)
+    : undefined;
 }
 
 /** Wraps an unexpected SDK failure into an AwsError that says which call failed; keeps our own errors. */
@@ -131,9 +146,13 @@ export function wrapAwsError(what: string, error: unknown): DrFailoverError {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

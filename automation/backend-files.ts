@@ -31,7 +31,10 @@ export async function fileBackendHasNoStacks(backendUrl: string): Promise<boolea
   const stackFiles = await Promise.all(
     entries.map(async (entry) => {
       if (entry.endsWith(".bak")) return false;
-      const isDir = await readdir(join(root, ".pulumi", "stacks", entry)).then(() => true, () => false);
+      const isDir = await readdir(join(root, ".pulumi", "stacks", entry)).then(
+        () => true,
+        () => false,
+      );
       return !isDir;
     }),
   );

@@ -71,13 +71,17 @@ export const urnName = (urn: string) => parseUrn(urn).name;
  * stands for its children, as the engine waits for them), each weighted by
  * `weightOf` (undefined = 0).
  */
-export function dependencyGraph(resources: readonly StateResource[], weightOf: (resource: StateResource) => number | undefined): Map<string, GraphNode> {
+export function dependencyGraph(
+  resources: readonly StateResource[],
+  weightOf: (resource: StateResource) => number | undefined,
+): Map<string, GraphNode> {
   const childrenOf = new Map<string, string[]>();
   for (const resource of resources) {
     if (resource.parent) childrenOf.set(resource.parent, [...(childrenOf.get(resource.parent) ?? []), resource.urn]);
   }
   const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
-  const isTimed = (resource: StateResource) => resource.custom !== false && !resource.type.startsWith("pulumi:providers:");
+  const isTimed = (resource: StateResource) =>
+    resource.custom !== false && !resource.type.startsWith("pulumi:providers:");
   // A dependency on a component means "on everything inside it".
   const expand = (urn: string, seen = new Set<string>()): string[] => {
     if (seen.has(urn)) return [];

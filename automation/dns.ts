@@ -60,15 +60,24 @@ function toValue(set: ResourceRecordSet): DnsRecordValue {
 }
 
 /** The simple (non-weighted) A/AAAA/CNAME record with this name, if any. */
-export async function readRecord(route53: Route53Client, zoneId: string, name: string): Promise<DnsRecordValue | undefined> {
+export async function readRecord(
+  route53: Route53Client,
+  zoneId: string,
+  name: string,
+): Promise<DnsRecordValue | undefined> {
   let page: ListResourceRecordSetsCommandOutput;
   try {
-    page = await route53.send(new Route53.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, MaxItems: 10 }));
+    page = await route53.send(
+      new Route53.ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, MaxItems: 10 }),
+    );
   } catch (error) {
     throw wrapAwsError("ListResourceRecordSets", error);
   }
   const set = (page.ResourceRecordSets ?? []).find(
-    (candidate) => withoutDot(candidate.Name ?? "") === withoutDot(name) && ["A", "AAAA", "CNAME"].includes(candidate.Type ?? "") && !candidate.SetIdentifier,
+    (candidate) =>
+      withoutDot(candidate.Name ?? "") === withoutDot(name) &&
+      ["A", "AAAA", "CNAME"].includes(candidate.Type ?? "") &&
+      !candidate.SetIdentifier,
   );
   return set ? toValue(set) : undefined;
 }
@@ -84,7 +93,11 @@ function toRecordSet(value: DnsRecordValue): ResourceRecordSet {
     ? {
         Name: value.name,
         Type: value.type as ResourceRecordSet["Type"],
-        AliasTarget: { DNSName: value.alias.dnsName, HostedZoneId: value.alias.hostedZoneId, EvaluateTargetHealth: value.alias.evaluateTargetHealth },
+        AliasTarget: {
+          DNSName: value.alias.dnsName,
+          HostedZoneId: value.alias.hostedZoneId,
+          EvaluateTargetHealth: value.alias.evaluateTargetHealth,
+        },
       }
     : {
         Name: value.name,
@@ -98,9 +111,17 @@ function toRecordSet(value: DnsRecordValue): ResourceRecordSet {
  * What the production record becomes: the same kind of record (alias A stays
  * alias A, CNAME stays CNAME) pointing at the DR load balancer.
  */
-export function drValueFor(previous: DnsRecordValue, loadBalancer: { dnsName: string; zoneId: string }, ttl: number): DnsRecordValue {
+export function drValueFor(
+  previous: DnsRecordValue,
+  loadBalancer: { dnsName: string; zoneId: string },
+  ttl: number,
+): DnsRecordValue {
   if (previous.alias || previous.type === "A") {
-    return { name: previous.name, type: "A", alias: { dnsName: loadBalancer.dnsName, hostedZoneId: loadBalancer.zoneId, evaluateTargetHealth: true } };
+    return {
+      name: previous.name,
+      type: "A",
+      alias: { dnsName: loadBalancer.dnsName, hostedZoneId: loadBalancer.zoneId, evaluateTargetHealth: true },
+    };
   }
   return { name: previous.name, type: "CNAME", ttl, records: [loadBalancer.dnsName] };
 }
@@ -113,15 +134,27 @@ export interface WaitOptions {
 }
 
 /** UPSERTs the record and waits for INSYNC. Returns the change id. */
-export async function upsertRecord(route53: Route53Client, zoneId: string, value: DnsRecordValue, comment: string, wait: WaitOptions): Promise<string> {
+export async function upsertRecord(
+  route53: Route53Client,
+  zoneId: string,
+  value: DnsRecordValue,
+  comment: string,
+  wait: WaitOptions,
+): Promise<string> {
   let change: ChangeResourceRecordSetsCommandOutput;
   try {
     const changes = [];
     // Switching between alias-A and CNAME needs the old one gone first: done in one atomic batch.
     const current = await readRecord(route53, zoneId, value.name);
-    if (current && current.type !== value.type) changes.push({ Action: "DELETE" as const, ResourceRecordSet: toRecordSet(current) });
+    if (current && current.type !== value.type)
+      changes.push({ Action: "DELETE" as const, ResourceRecordSet: toRecordSet(current) });
     changes.push({ Action: "UPSERT" as const, ResourceRecordSet: toRecordSet(value) });
-    change = await route53.send(new Route53.ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } }));
+    change = await route53.send(
+      new Route53.ChangeResourceRecordSetsCommand({
+        HostedZoneId: zoneId,
+        ChangeBatch: { Comment: comment, Changes: changes },
+      }),
+    );
   } catch (error) {
     throw wrapAwsError(`ChangeResourceRecordSets for ${value.name}`, error);
   }
@@ -130,7 +163,12 @@ export async function upsertRecord(route53: Route53Client, zoneId: string, value
   return changeId;
 }
 
-export async function waitInSync(route53: Route53Client, changeId: string, name: string, wait: WaitOptions): Promise<void> {
+export async function waitInSync(
+  route53: Route53Client,
+  changeId: string,
+  name: string,
+  wait: WaitOptions,
+): Promise<void> {
   const deadline = Date.now() + wait.timeoutMs;
   let interval = wait.initialIntervalMs ?? 2_000;
   for (;;) {
@@ -139,9 +177,13 @@ export async function waitInSync(route53: Route53Client, changeId: string, name:
     });
     if (status.ChangeInfo?.Status === "INSYNC") return;
     if (Date.now() >= deadline || wait.signal?.aborted) {
-      throw new AwsError("DNS_NOT_INSYNC", `the change of ${name} (${changeId}) is not INSYNC after ${Math.round(wait.timeoutMs / 1000)} s`, {
-        hint: "Route53 is slow or impaired; re-run the command: the switch is idempotent.",
-      });
+      throw new AwsError(
+        "DNS_NOT_INSYNC",
+        `the change of ${name} (${changeId}) is not INSYNC after ${Math.round(wait.timeoutMs / 1000)} s`,
+        {
+          hint: "Route53 is slow or impaired; re-run the command: the switch is idempotent.",
+        },
+      );
     }
     await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), wait.signal);
     interval = Math.min(interval * 2, 5_000);

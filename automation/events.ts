@@ -24,7 +24,15 @@ export type DrEvent =
     }
   | { type: "phase-started"; phase: PhaseName }
   | { type: "phase-finished"; phase: PhaseName; durationMs: number; ok: boolean }
-  | { type: "resource"; urn: string; resourceType: string; name: string; op: string; status: "started" | "done" | "failed"; durationMs?: number }
+  | {
+      type: "resource";
+      urn: string;
+      resourceType: string;
+      name: string;
+      op: string;
+      status: "started" | "done" | "failed";
+      durationMs?: number;
+    }
   | { type: "info"; message: string }
   | { type: "warning"; code: string; message: string }
   | { type: "clock"; elapsedMs: number; budgetMs: number }

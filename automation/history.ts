@@ -85,7 +85,15 @@ export function buildHistory(reports: RunReport[], options: { app?: string } = {
   let trend: RtoTrend | undefined;
   if (latest) {
     // An emulator rehearsal and a real drill are different clocks: never mix them in one trend.
-    const series = entries.filter((entry) => entry.journey === "drill" && entry.rtoMs !== undefined && entry.app === latest.app && entry.emulator === latest.emulator).map((entry) => entry.rtoMs!);
+    const series = entries
+      .filter(
+        (entry) =>
+          entry.journey === "drill" &&
+          entry.rtoMs !== undefined &&
+          entry.app === latest.app &&
+          entry.emulator === latest.emulator,
+      )
+      .map((entry) => entry.rtoMs!);
     if (series.length >= 2) {
       const medianMs = median(series);
       const lastMs = series[series.length - 1];
@@ -102,7 +110,11 @@ export function buildHistory(reports: RunReport[], options: { app?: string } = {
     }
   }
   for (const entry of entries) {
-    if (entry.rtoMet === false) warnings.push({ code: "RTO_MISSED", message: `${entry.journey} ${entry.runId} missed the RTO: ${formatDuration(entry.rtoMs ?? 0)} of ${formatDuration(entry.rtoBudgetMs)}` });
+    if (entry.rtoMet === false)
+      warnings.push({
+        code: "RTO_MISSED",
+        message: `${entry.journey} ${entry.runId} missed the RTO: ${formatDuration(entry.rtoMs ?? 0)} of ${formatDuration(entry.rtoBudgetMs)}`,
+      });
   }
   return { entries, trend, warnings };
 }
@@ -118,13 +130,20 @@ export function renderHistoryTable(history: History): string[] {
       entry.targetRegion,
       entry.rtoMs === undefined ? "—" : `${formatDuration(entry.rtoMs)}${entry.rtoMet === false ? " ✖" : ""}`,
       entry.percentOfBudget === undefined ? "—" : `${entry.percentOfBudget.toFixed(1)} %`,
-      entry.dataLossWindowMs === undefined ? "—" : `${formatDuration(entry.dataLossWindowMs)}${entry.rpoMet === false ? " ✖" : ""}`,
+      entry.dataLossWindowMs === undefined
+        ? "—"
+        : `${formatDuration(entry.dataLossWindowMs)}${entry.rpoMet === false ? " ✖" : ""}`,
       entry.result === "succeeded" ? "ok" : `FAILED${entry.errorCode ? ` ${entry.errorCode}` : ""}`,
       entry.runId,
     ]),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => [...row[column]].length)));
-  const lines = rows.map((row) => row.map((value, column) => value.padEnd(widths[column])).join("  ").trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((value, column) => value.padEnd(widths[column]))
+      .join("  ")
+      .trimEnd(),
+  );
   if (history.trend) {
     const { trend } = history;
     const sign = trend.slopeMsPerDrill >= 0 ? "+" : "−";

@@ -35,7 +35,16 @@ export interface IamPolicyOptions {
   accountId?: string;
 }
 
-type Step = "preflight" | "provision" | "release" | "teardown" | "dnsDrill" | "dnsProduction" | "verify" | "recover" | "finalSnapshot";
+type Step =
+  | "preflight"
+  | "provision"
+  | "release"
+  | "teardown"
+  | "dnsDrill"
+  | "dnsProduction"
+  | "verify"
+  | "recover"
+  | "finalSnapshot";
 
 const STEPS: Record<Exclude<PolicyJourney, "all">, Step[]> = {
   // Provision creates and updates; a drill also tears its own stack down.
@@ -47,12 +56,24 @@ const STEPS: Record<Exclude<PolicyJourney, "all">, Step[]> = {
   destroy: ["release", "teardown", "dnsProduction", "dnsDrill", "finalSnapshot", "recover"],
 };
 
-function statementsFor(plan: Plan, regions: string[], account: string, steps: Set<Step>, journey: string): PolicyStatement[] {
+function statementsFor(
+  plan: Plan,
+  regions: string[],
+  account: string,
+  steps: Set<Step>,
+  journey: string,
+): PolicyStatement[] {
   const statements: PolicyStatement[] = [];
   const inRegions = { StringEquals: { "aws:RequestedRegion": regions } };
   const arns = (make: (region: string) => string) => regions.map(make);
   const add = (sid: string, action: string[], resource: string[], condition?: PolicyStatement["Condition"]) =>
-    statements.push({ Sid: `${journey}${sid}`, Effect: "Allow", Action: [...new Set(action)].sort(), Resource: resource, ...(condition ? { Condition: condition } : {}) });
+    statements.push({
+      Sid: `${journey}${sid}`,
+      Effect: "Allow",
+      Action: [...new Set(action)].sort(),
+      Resource: resource,
+      ...(condition ? { Condition: condition } : {}),
+    });
   const db = plan.database.sourceIdentifier;
   const cluster = plan.service.cluster;
   const service = plan.service.name;
@@ -60,7 +81,14 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
 
   // Describe/List calls AWS only authorizes on "*": pinned to the target region(s).
   const reads = ["sts:GetCallerIdentity"];
-  if (steps.has("preflight")) reads.push("ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "rds:DescribeDBSnapshots", "rds:DescribeDBSubnetGroups");
+  if (steps.has("preflight"))
+    reads.push(
+      "ec2:DescribeSubnets",
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeVpcs",
+      "rds:DescribeDBSnapshots",
+      "rds:DescribeDBSubnetGroups",
+    );
   if (steps.has("provision") || steps.has("release") || steps.has("teardown") || steps.has("recover")) {
     reads.push(
       "rds:DescribeDBInstances",
@@ -81,10 +109,18 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
   add("RegionalReads", reads, ["*"], inRegions);
 
   if (steps.has("preflight")) {
-    add("ReplicaBucketLookup", ["s3:ListBucket", "s3:GetBucketLocation"], regions.map((region) => `arn:aws:s3:::${targetOf(plan, region).storage.replicaBucket}`));
+    add(
+      "ReplicaBucketLookup",
+      ["s3:ListBucket", "s3:GetBucketLocation"],
+      regions.map((region) => `arn:aws:s3:::${targetOf(plan, region).storage.replicaBucket}`),
+    );
     if (plan.database.credentials.mode === "replica-secret") {
       // The snapshot's password, read from the secret's replica in the target region.
-      add("ReplicaSecretRead", ["secretsmanager:GetSecretValue"], arns((r) => `arn:aws:secretsmanager:${r}:${account}:secret:${plan.secrets.databaseSecretName}-*`));
+      add(
+        "ReplicaSecretRead",
+        ["secretsmanager:GetSecretValue"],
+        arns((r) => `arn:aws:secretsmanager:${r}:${account}:secret:${plan.secrets.databaseSecretName}-*`),
+      );
     }
   }
 
@@ -92,7 +128,13 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
   if (steps.has("provision")) {
     add(
       "RestoreDatabase",
-      ["rds:RestoreDBInstanceFromDBSnapshot", "rds:ModifyDBInstance", "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource"],
+      [
+        "rds:RestoreDBInstanceFromDBSnapshot",
+        "rds:ModifyDBInstance",
+        "rds:AddTagsToResource",
+        "rds:RemoveTagsFromResource",
+        "rds:ListTagsForResource",
+      ],
       [
         ...database,
         ...arns((r) => `arn:aws:rds:${r}:${account}:snapshot:${db}-*`),
@@ -103,19 +145,32 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
     );
     const kmsKeys = regions.map((r) => targetOf(plan, r).database.kmsKeyId).filter(Boolean);
     if (kmsKeys.length) {
-      add("RestoreEncryptedSnapshot", ["kms:CreateGrant", "kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey*"], arns((r) => `arn:aws:kms:${r}:${account}:key/*`), {
-        ...inRegions,
-        StringLike: { "kms:ViaService": regions.map((r) => `rds.${r}.amazonaws.com`) },
-      });
+      add(
+        "RestoreEncryptedSnapshot",
+        ["kms:CreateGrant", "kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey*"],
+        arns((r) => `arn:aws:kms:${r}:${account}:key/*`),
+        {
+          ...inRegions,
+          StringLike: { "kms:ViaService": regions.map((r) => `rds.${r}.amazonaws.com`) },
+        },
+      );
     }
   }
   if (steps.has("release")) {
     // Deletion protection off and the final snapshot's name set: a targeted update of the database.
-    add("ReleaseDatabase", ["rds:ModifyDBInstance", "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource"], database);
+    add(
+      "ReleaseDatabase",
+      ["rds:ModifyDBInstance", "rds:AddTagsToResource", "rds:RemoveTagsFromResource", "rds:ListTagsForResource"],
+      database,
+    );
   }
   if (steps.has("teardown")) add("DeleteDatabase", ["rds:DeleteDBInstance"], database);
   if (steps.has("finalSnapshot") || steps.has("teardown")) {
-    add("FinalSnapshot", ["rds:CreateDBSnapshot", "rds:AddTagsToResource"], [...database, ...arns((r) => `arn:aws:rds:${r}:${account}:snapshot:${db}-dr-final-*`)]);
+    add(
+      "FinalSnapshot",
+      ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
+      [...database, ...arns((r) => `arn:aws:rds:${r}:${account}:snapshot:${db}-dr-final-*`)],
+    );
   }
 
   const secrets = arns((r) => `arn:aws:secretsmanager:${r}:${account}:secret:${plan.secrets.databaseSecretName}/dr-*`);
@@ -137,7 +192,15 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
         "secretsmanager:DescribeSecret",
         "secretsmanager:GetResourcePolicy",
         "secretsmanager:ListSecretVersionIds",
-        ...(write ? ["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue", "secretsmanager:TagResource", "secretsmanager:UntagResource"] : []),
+        ...(write
+          ? [
+              "secretsmanager:CreateSecret",
+              "secretsmanager:PutSecretValue",
+              "secretsmanager:GetSecretValue",
+              "secretsmanager:TagResource",
+              "secretsmanager:UntagResource",
+            ]
+          : []),
         ...(remove ? ["secretsmanager:DeleteSecret", "secretsmanager:UpdateSecretVersionStage"] : []),
       ],
       secrets,
@@ -150,25 +213,44 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
         "iam:ListRolePolicies",
         "iam:ListAttachedRolePolicies",
         "iam:ListInstanceProfilesForRole",
-        ...(write ? ["iam:CreateRole", "iam:TagRole", "iam:UntagRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy"] : []),
+        ...(write
+          ? [
+              "iam:CreateRole",
+              "iam:TagRole",
+              "iam:UntagRole",
+              "iam:PutRolePolicy",
+              "iam:AttachRolePolicy",
+              "iam:UpdateAssumeRolePolicy",
+            ]
+          : []),
         ...(remove ? ["iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy"] : []),
       ],
       roles,
     );
-    if (write) add("PassServiceRoles", ["iam:PassRole"], roles, { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
+    if (write)
+      add("PassServiceRoles", ["iam:PassRole"], roles, {
+        StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+      });
     add(
       "EcsService",
       [
         "ecs:DescribeClusters",
         "ecs:DescribeServices",
         "ecs:ListTagsForResource",
-        ...(write ? ["ecs:CreateCluster", "ecs:CreateService", "ecs:UpdateService", "ecs:TagResource", "ecs:UntagResource"] : []),
+        ...(write
+          ? ["ecs:CreateCluster", "ecs:CreateService", "ecs:UpdateService", "ecs:TagResource", "ecs:UntagResource"]
+          : []),
         ...(remove ? ["ecs:DeleteCluster", "ecs:DeleteService", "ecs:UpdateService"] : []),
       ],
       [...clusters, ...services],
     );
     // RegisterTaskDefinition authorizes on "*" only; a replacement deregisters the old revision.
-    add("EcsTaskDefinition", [...(write ? ["ecs:RegisterTaskDefinition", "ecs:TagResource"] : []), "ecs:DeregisterTaskDefinition"], ["*"], inRegions);
+    add(
+      "EcsTaskDefinition",
+      [...(write ? ["ecs:RegisterTaskDefinition", "ecs:TagResource"] : []), "ecs:DeregisterTaskDefinition"],
+      ["*"],
+      inRegions,
+    );
     add(
       "LoadBalancer",
       [
@@ -187,7 +269,13 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
               "elasticloadbalancing:RemoveTags",
             ]
           : []),
-        ...(remove ? ["elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DeleteTargetGroup", "elasticloadbalancing:DeleteListener"] : []),
+        ...(remove
+          ? [
+              "elasticloadbalancing:DeleteLoadBalancer",
+              "elasticloadbalancing:DeleteTargetGroup",
+              "elasticloadbalancing:DeleteListener",
+            ]
+          : []),
       ],
       loadBalancing,
     );
@@ -213,7 +301,9 @@ function statementsFor(plan: Plan, regions: string[], account: string, steps: Se
     add("DnsChange", ["route53:ChangeResourceRecordSets"], ["arn:aws:route53:::hostedzone/*"], {
       "ForAllValues:StringEquals": {
         "route53:ChangeResourceRecordSetsNormalizedRecordNames": records,
-        "route53:ChangeResourceRecordSetsActions": steps.has("dnsDrill") ? ["CREATE", "UPSERT", "DELETE"] : ["UPSERT", "DELETE"],
+        "route53:ChangeResourceRecordSetsActions": steps.has("dnsDrill")
+          ? ["CREATE", "UPSERT", "DELETE"]
+          : ["UPSERT", "DELETE"],
       },
     });
   }

@@ -40,7 +40,15 @@ export class Journal {
   private last: Promise<void> = Promise.resolve();
 
   private entry(step: string, result: JournalEntry["result"], detail?: string): string {
-    const entry: JournalEntry = { time: new Date().toISOString(), user: currentUser(), host: hostname(), ...this.base, step, result, detail };
+    const entry: JournalEntry = {
+      time: new Date().toISOString(),
+      user: currentUser(),
+      host: hostname(),
+      ...this.base,
+      step,
+      result,
+      detail,
+    };
     return `${JSON.stringify(entry)}\n`;
   }
 
@@ -49,10 +57,12 @@ export class Journal {
     if (step === "run" && result === "started") unfinished.add(this);
     if (step === "finished") unfinished.delete(this);
     const line = this.entry(step, result, detail);
-    const next = this.last.catch(() => undefined).then(async () => {
-      await mkdir(this.stateDir, { recursive: true });
-      await appendFile(this.path, line);
-    });
+    const next = this.last
+      .catch(() => undefined)
+      .then(async () => {
+        await mkdir(this.stateDir, { recursive: true });
+        await appendFile(this.path, line);
+      });
     this.last = next;
     return next;
   }

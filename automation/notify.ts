@@ -53,7 +53,16 @@ function topicOf(event: DrEvent): Topic | undefined {
 function allowlisted(event: DrEvent): DrEvent | undefined {
   switch (event.type) {
     case "run-started":
-      return { type: event.type, runId: event.runId, journey: event.journey, targetRegion: event.targetRegion, stackName: event.stackName, emulator: event.emulator, incidentStart: event.incidentStart, rtoBudgetMs: event.rtoBudgetMs };
+      return {
+        type: event.type,
+        runId: event.runId,
+        journey: event.journey,
+        targetRegion: event.targetRegion,
+        stackName: event.stackName,
+        emulator: event.emulator,
+        incidentStart: event.incidentStart,
+        rtoBudgetMs: event.rtoBudgetMs,
+      };
     case "phase-started":
       return { type: event.type, phase: event.phase };
     case "phase-finished":
@@ -74,11 +83,15 @@ export function slackMessage(payload: NotificationPayload): { text: string; bloc
   const who = `dr-failover ${run.journey ?? ""} → ${run.targetRegion ?? "?"}${run.emulator ? " (emulator rehearsal)" : ""}`;
   switch (event.type) {
     case "run-started":
-      return { text: `:rotating_light: ${who} started (run ${event.runId}, stack ${event.stackName}, RTO budget ${formatDuration(event.rtoBudgetMs ?? 0)})` };
+      return {
+        text: `:rotating_light: ${who} started (run ${event.runId}, stack ${event.stackName}, RTO budget ${formatDuration(event.rtoBudgetMs ?? 0)})`,
+      };
     case "phase-started":
       return { text: `▶ ${who}: ${event.phase}` };
     case "phase-finished":
-      return { text: `${event.ok ? "✔" : "✖"} ${who}: ${event.phase} ${event.ok ? "done" : "FAILED"} in ${formatDuration(event.durationMs)}` };
+      return {
+        text: `${event.ok ? "✔" : "✖"} ${who}: ${event.phase} ${event.ok ? "done" : "FAILED"} in ${formatDuration(event.durationMs)}`,
+      };
     case "dns-switched":
       return { text: `:globe_with_meridians: ${who}: ${event.record} now points at ${event.target}` };
     case "run-finished": {
@@ -86,8 +99,12 @@ export function slackMessage(payload: NotificationPayload): { text: string; bloc
       const head = `${event.ok ? ":white_check_mark:" : ":x:"} ${who} ${event.ok ? "succeeded" : "FAILED"}${summary?.errorCode ? ` (${summary.errorCode})` : ""}`;
       if (!summary) return { text: head };
       const fields = [
-        summary.rtoAchievedMs !== undefined ? `*RTO* ${formatDuration(summary.rtoAchievedMs)} / ${formatDuration(summary.rtoMs)} (${summary.rtoPercentOfBudget} %) ${summary.rtoMet ? "met" : "MISSED"}` : `*RTO* not reached / ${formatDuration(summary.rtoMs)}`,
-        summary.dataLossWindowMs !== undefined ? `*RPO* ${formatDuration(summary.dataLossWindowMs)} / ${formatDuration(summary.rpoMs)} ${summary.rpoMet ? "met" : "MISSED"}` : `*RPO* — / ${formatDuration(summary.rpoMs)}`,
+        summary.rtoAchievedMs !== undefined
+          ? `*RTO* ${formatDuration(summary.rtoAchievedMs)} / ${formatDuration(summary.rtoMs)} (${summary.rtoPercentOfBudget} %) ${summary.rtoMet ? "met" : "MISSED"}`
+          : `*RTO* not reached / ${formatDuration(summary.rtoMs)}`,
+        summary.dataLossWindowMs !== undefined
+          ? `*RPO* ${formatDuration(summary.dataLossWindowMs)} / ${formatDuration(summary.rpoMs)} ${summary.rpoMet ? "met" : "MISSED"}`
+          : `*RPO* — / ${formatDuration(summary.rpoMs)}`,
         `*Verification* ${summary.verification.passed} passed, ${summary.verification.failed} failed`,
         `*Warnings* ${summary.warnings.length ? summary.warnings.join(", ") : "none"}`,
       ];
@@ -110,7 +127,11 @@ export interface NotifyingSink extends EventSink {
 }
 
 /** Wraps `inner`: every event goes to it first, the notable ones also to the webhooks. */
-export function notifyingSink(inner: EventSink, notifications: NotificationsPlan, options: NotifyOptions = {}): NotifyingSink {
+export function notifyingSink(
+  inner: EventSink,
+  notifications: NotificationsPlan,
+  options: NotifyOptions = {},
+): NotifyingSink {
   const env = options.env ?? process.env;
   const send = options.fetch ?? fetch;
   const pending = new Set<Promise<void>>();
@@ -122,7 +143,11 @@ export function notifyingSink(inner: EventSink, notifications: NotificationsPlan
     // One warning per webhook: a dead endpoint is said once, not at every phase.
     if (complained.has(index)) return;
     complained.add(index);
-    inner({ type: "warning", code: "NOTIFICATION_FAILED", message: `webhook #${index + 1} (${notifications.webhooks[index].kind}): ${message}; the run goes on` });
+    inner({
+      type: "warning",
+      code: "NOTIFICATION_FAILED",
+      message: `webhook #${index + 1} (${notifications.webhooks[index].kind}): ${message}; the run goes on`,
+    });
   };
 
   const post = (index: number, hook: Webhook, body: unknown) => {
@@ -140,7 +165,12 @@ export function notifyingSink(inner: EventSink, notifications: NotificationsPlan
         if (!response.ok) warn(index, `HTTP ${response.status}`);
       } catch (error) {
         // Never the URL: it is a credential.
-        warn(index, error instanceof Error && error.name === "TimeoutError" ? `no answer within ${notifications.timeout / 1000} s` : `request failed (${error instanceof Error ? error.name : "error"})`);
+        warn(
+          index,
+          error instanceof Error && error.name === "TimeoutError"
+            ? `no answer within ${notifications.timeout / 1000} s`
+            : `request failed (${error instanceof Error ? error.name : "error"})`,
+        );
       }
     })();
     pending.add(request);
@@ -149,7 +179,14 @@ export function notifyingSink(inner: EventSink, notifications: NotificationsPlan
 
   const sink = ((event: DrEvent) => {
     inner(event);
-    if (event.type === "run-started") Object.assign(run, { runId: event.runId, journey: event.journey, targetRegion: event.targetRegion, stackName: event.stackName, emulator: event.emulator });
+    if (event.type === "run-started")
+      Object.assign(run, {
+        runId: event.runId,
+        journey: event.journey,
+        targetRegion: event.targetRegion,
+        stackName: event.stackName,
+        emulator: event.emulator,
+      });
     const topic = topicOf(event);
     const safe = allowlisted(event);
     if (!topic || !safe) return;
@@ -171,7 +208,10 @@ export function notifyingSink(inner: EventSink, notifications: NotificationsPlan
 
   sink.flush = async (timeoutMs = notifications.timeout + 500) => {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...pending]), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    await Promise.race([
+      Promise.allSettled([...pending]),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
     clearTimeout(timer);
   };
   return sink;

@@ -37,7 +37,8 @@ interface Row {
   required?: boolean;
 }
 
-const isSchema = (value: unknown): value is JsonSchema => typeof value === "object" && value !== null && !Array.isArray(value);
+const isSchema = (value: unknown): value is JsonSchema =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The key placeholder of a map: `<region>` from its propertyNames' title. */
 function keyPlaceholder(schema: JsonSchema): string {
@@ -97,7 +98,8 @@ function constraintsOf(schema: JsonSchema): string[] {
   else if (minimum !== undefined) notes.push(`≥ ${minimum}`);
   else if (maximum !== undefined) notes.push(`≤ ${maximum}`);
   if (schema.exclusiveMinimum !== undefined) notes.push(`> ${schema.exclusiveMinimum}`);
-  if (schema.minLength !== undefined) notes.push(schema.minLength === 1 ? "non-empty" : `at least ${schema.minLength} characters`);
+  if (schema.minLength !== undefined)
+    notes.push(schema.minLength === 1 ? "non-empty" : `at least ${schema.minLength} characters`);
   if (schema.minItems !== undefined) notes.push(`at least ${schema.minItems}`);
   if (schema.format === "uri") notes.push("URL");
   return notes;
@@ -135,10 +137,15 @@ export function planReferenceMarkdown(): string {
     `regenerate it with \`${REGENERATE_COMMAND}\`.`;
   const lines = ["# DR plan reference", "", intro.trim()];
   for (const [key, schema] of Object.entries(root.properties ?? {})) {
-    const rows: Row[] = [{ path: key, schema, required: root.required?.includes(key) ?? false }, ...childRows(schema, key)];
+    const rows: Row[] = [
+      { path: key, schema, required: root.required?.includes(key) ?? false },
+      ...childRows(schema, key),
+    ];
     lines.push("", `## \`${key}\``, "", "| Field | Type | Required / default | Description |", "|---|---|---|---|");
     for (const row of rows) {
-      lines.push(`| \`${row.path}\` | ${cell(typeCell(row.schema))} | ${requiredCell(row)} | ${prose(row.schema.description ?? "")} |`);
+      lines.push(
+        `| \`${row.path}\` | ${cell(typeCell(row.schema))} | ${requiredCell(row)} | ${prose(row.schema.description ?? "")} |`,
+      );
     }
   }
   return `${lines.join("\n")}\n`;

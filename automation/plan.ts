@@ -25,7 +25,10 @@ const duration = (what: string) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
     const ms = parseDuration(value);
     if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `${what} must be a duration like "4h", "90m" or "1h30m" (got ${JSON.stringify(value)})` });
+      ctx.addIssue({
+        code: "custom",
+        message: `${what} must be a duration like "4h", "90m" or "1h30m" (got ${JSON.stringify(value)})`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -50,11 +53,15 @@ const TargetRegionSchema = z
   .strictObject({
     database: z
       .strictObject({
-        subnetGroup: nonEmpty.describe("Name of the existing DB subnet group the restored instance is placed in, e.g. peoplebooster-production-db."),
+        subnetGroup: nonEmpty.describe(
+          "Name of the existing DB subnet group the restored instance is placed in, e.g. peoplebooster-production-db.",
+        ),
         securityGroups: z
           .array(networkRef)
           .min(1)
-          .describe("Security groups of the restored instance (at least one): ids (sg-…) or Name tags, resolved in preflight, e.g. [peoplebooster-dr-db]."),
+          .describe(
+            "Security groups of the restored instance (at least one): ids (sg-…) or Name tags, resolved in preflight, e.g. [peoplebooster-dr-db].",
+          ),
         kmsKeyId: nonEmpty
           .optional()
           .describe(
@@ -74,12 +81,24 @@ const TargetRegionSchema = z
         image: nonEmpty.describe(
           "Container image the DR service runs, reachable from this region (e.g. its ECR replica: 123456789012.dkr.ecr.ap-northeast-3.amazonaws.com/peoplebooster-backend:latest).",
         ),
-        subnets: z.array(networkRef).min(1).describe("Subnets of the service's tasks (at least one): ids (subnet-…) or Name tags, resolved in preflight."),
-        securityGroups: z.array(networkRef).min(1).describe("Security groups of the service's tasks (at least one): ids (sg-…) or Name tags, resolved in preflight."),
+        subnets: z
+          .array(networkRef)
+          .min(1)
+          .describe(
+            "Subnets of the service's tasks (at least one): ids (subnet-…) or Name tags, resolved in preflight.",
+          ),
+        securityGroups: z
+          .array(networkRef)
+          .min(1)
+          .describe(
+            "Security groups of the service's tasks (at least one): ids (sg-…) or Name tags, resolved in preflight.",
+          ),
         assignPublicIp: z
           .boolean()
           .default(false)
-          .describe("Give the Fargate tasks public IPs (needed in public subnets without a NAT gateway, to pull the image). Default false."),
+          .describe(
+            "Give the Fargate tasks public IPs (needed in public subnets without a NAT gateway, to pull the image). Default false.",
+          ),
       })
       .describe("The network and image of the ECS service in this region."),
     loadBalancer: z
@@ -87,13 +106,23 @@ const TargetRegionSchema = z
         subnets: z
           .array(networkRef)
           .min(2, { message: "an application load balancer needs subnets in at least two AZs" })
-          .describe("Subnets of the application load balancer, in at least two availability zones: ids (subnet-…) or Name tags."),
-        securityGroups: z.array(networkRef).min(1).describe("Security groups of the load balancer (at least one): ids (sg-…) or Name tags."),
-        internal: z.boolean().default(false).describe("Create an internal load balancer instead of an internet-facing one. Default false."),
+          .describe(
+            "Subnets of the application load balancer, in at least two availability zones: ids (subnet-…) or Name tags.",
+          ),
+        securityGroups: z
+          .array(networkRef)
+          .min(1)
+          .describe("Security groups of the load balancer (at least one): ids (sg-…) or Name tags."),
+        internal: z
+          .boolean()
+          .default(false)
+          .describe("Create an internal load balancer instead of an internet-facing one. Default false."),
       })
       .describe("The application load balancer created in front of the service in this region."),
   })
-  .describe("What already exists in this target region for the DR environment: DB subnet group, security groups, replica bucket, image, subnets.");
+  .describe(
+    "What already exists in this target region for the DR environment: DB subnet group, security groups, replica bucket, image, subnets.",
+  );
 
 const VerificationCommandSchema = z
   .strictObject({
@@ -107,7 +136,9 @@ const VerificationCommandSchema = z
     expectOutput: z
       .string()
       .optional()
-      .describe("Regular expression the command's trimmed stdout must match as well, e.g. ^[1-9][0-9]*$. Default: any output."),
+      .describe(
+        "Regular expression the command's trimmed stdout must match as well, e.g. ^[1-9][0-9]*$. Default: any output.",
+      ),
   })
   .describe("One check of your own: a shell command run after the DR environment is up.");
 
@@ -115,39 +146,60 @@ const WebhookSchema = z
   .strictObject({
     kind: z
       .enum(["slack", "json"])
-      .describe("slack: a Slack-compatible incoming webhook ({ text, blocks }); json: a generic JSON body ({ schemaVersion, source, time, sequence, run, event, summary })."),
+      .describe(
+        "slack: a Slack-compatible incoming webhook ({ text, blocks }); json: a generic JSON body ({ schemaVersion, source, time, sequence, run, event, summary }).",
+      ),
     url: z
       .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
       .optional()
-      .describe("The webhook's http(s) URL. Webhook URLs are credentials: prefer urlEnv. Give exactly one of url and urlEnv."),
+      .describe(
+        "The webhook's http(s) URL. Webhook URLs are credentials: prefer urlEnv. Give exactly one of url and urlEnv.",
+      ),
     urlEnv: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" })
       .optional()
-      .describe("Name of the environment variable holding the URL, e.g. DR_SLACK_WEBHOOK_URL. Give exactly one of url and urlEnv."),
+      .describe(
+        "Name of the environment variable holding the URL, e.g. DR_SLACK_WEBHOOK_URL. Give exactly one of url and urlEnv.",
+      ),
     events: z
       .array(z.enum(["start", "phase", "dns", "finish"]))
       .min(1)
       .optional()
-      .describe("What to send: start, phase (each phase started/finished), dns (production DNS switched), finish (the result with the report summary). Default: all four."),
+      .describe(
+        "What to send: start, phase (each phase started/finished), dns (production DNS switched), finish (the result with the report summary). Default: all four.",
+      ),
   })
-  .refine((hook) => (hook.url === undefined) !== (hook.urlEnv === undefined), { message: "give exactly one of url and urlEnv" })
-  .describe("A notification webhook: Slack-compatible or generic JSON, with its URL given directly (url) or in an environment variable (urlEnv).");
+  .refine((hook) => (hook.url === undefined) !== (hook.urlEnv === undefined), {
+    message: "give exactly one of url and urlEnv",
+  })
+  .describe(
+    "A notification webhook: Slack-compatible or generic JSON, with its URL given directly (url) or in an environment variable (urlEnv).",
+  );
 
 export const PlanSchema = z
   .strictObject({
-    apiVersion: z.literal("dr-failover/v1", { message: 'must be "dr-failover/v1"' }).describe('Version of the plan format: always "dr-failover/v1".'),
+    apiVersion: z
+      .literal("dr-failover/v1", { message: 'must be "dr-failover/v1"' })
+      .describe('Version of the plan format: always "dr-failover/v1".'),
     app: z
       .string()
       .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, { message: "must be 3–32 lowercase letters, digits or dashes" })
       .describe(
         "Application name: 3–32 lowercase letters, digits or dashes, starting with a letter. Part of the Pulumi stack names and the load balancer names, and every resource's dr-failover:app tag. Example: peoplebooster.",
       ),
-    sourceRegion: region.describe("AWS region where production runs (the one failed over from), e.g. ap-northeast-1. Cannot also be a target region."),
+    sourceRegion: region.describe(
+      "AWS region where production runs (the one failed over from), e.g. ap-northeast-1. Cannot also be a target region.",
+    ),
     targets: z
-      .record(region.meta({ title: "region", description: "An AWS region code, e.g. ap-northeast-3." }), TargetRegionSchema)
+      .record(
+        region.meta({ title: "region", description: "An AWS region code, e.g. ap-northeast-3." }),
+        TargetRegionSchema,
+      )
       .refine((targets) => Object.keys(targets).length > 0, { message: "name at least one target region" })
-      .describe("The regions the application may fail over to (at least one), keyed by AWS region code, e.g. ap-northeast-3; --target-region picks one."),
+      .describe(
+        "The regions the application may fail over to (at least one), keyed by AWS region code, e.g. ap-northeast-3; --target-region picks one.",
+      ),
     objectives: z
       .strictObject({
         rto: duration("objectives.rto")
@@ -162,8 +214,13 @@ export const PlanSchema = z
           ),
         expectedPhaseDurations: z
           .partialRecord(
-            z.enum(DISPLAY_PHASES).meta({ title: "phase", description: "A phase: preflight, database, service, dns, verification or teardown." }),
-            duration("objectives.expectedPhaseDurations").describe(`How long this phase is expected to take: ${DURATION}.`),
+            z.enum(DISPLAY_PHASES).meta({
+              title: "phase",
+              description: "A phase: preflight, database, service, dns, verification or teardown.",
+            }),
+            duration("objectives.expectedPhaseDurations").describe(
+              `How long this phase is expected to take: ${DURATION}.`,
+            ),
           )
           .optional()
           .describe(
@@ -177,13 +234,29 @@ export const PlanSchema = z
         sourceIdentifier: nonEmpty.describe(
           "DB instance identifier of the production database whose snapshots are copied to the target regions; the newest available copy is restored (or the one given with --snapshot). Example: peoplebooster-production.",
         ),
-        instanceClass: nonEmpty.default("db.t3.medium").describe("RDS instance class of the restored instance. Default db.t3.medium."),
-        engine: z.enum(["postgres", "mysql", "mariadb"]).default("postgres").describe("Database engine of the snapshot: postgres, mysql or mariadb. Default postgres."),
-        port: z.number().int().min(1).max(65535).default(5432).describe("TCP port the restored instance listens on (1–65535). Default 5432."),
+        instanceClass: nonEmpty
+          .default("db.t3.medium")
+          .describe("RDS instance class of the restored instance. Default db.t3.medium."),
+        engine: z
+          .enum(["postgres", "mysql", "mariadb"])
+          .default("postgres")
+          .describe("Database engine of the snapshot: postgres, mysql or mariadb. Default postgres."),
+        port: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .default(5432)
+          .describe("TCP port the restored instance listens on (1–65535). Default 5432."),
         databaseName: nonEmpty.describe(
           "Name of the application's database on the instance; written to the DR connection secret and given to verification commands as DR_DB_NAME. Example: peoplebooster.",
         ),
-        multiAz: z.boolean().default(true).describe("Run the restored instance of a real failover Multi-AZ (drills always run single-AZ). Default true."),
+        multiAz: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Run the restored instance of a real failover Multi-AZ (drills always run single-AZ). Default true.",
+          ),
         credentials: z
           .strictObject({
             mode: z
@@ -194,7 +267,9 @@ export const PlanSchema = z
               ),
             username: nonEmpty
               .default("postgres")
-              .describe("Master username of the database (the snapshot's); given to verification commands as DR_DB_USER. Default postgres. Example: pbadmin."),
+              .describe(
+                "Master username of the database (the snapshot's); given to verification commands as DR_DB_USER. Default postgres. Example: pbadmin.",
+              ),
           })
           .prefault({})
           .describe("How the restored instance's master credentials are obtained."),
@@ -209,9 +284,18 @@ export const PlanSchema = z
       .describe("The application's secrets in Secrets Manager."),
     service: z
       .strictObject({
-        cluster: nonEmpty.describe("Name of the ECS cluster created for the DR service; a drill appends -drill-<run>. Example: peoplebooster-production."),
-        name: nonEmpty.describe("Name of the ECS service and its container; a drill appends -drill-<run>. Example: peoplebooster-backend."),
-        cpu: z.number().int().positive().default(512).describe("Fargate task CPU in CPU units (1024 = 1 vCPU). Default 512."),
+        cluster: nonEmpty.describe(
+          "Name of the ECS cluster created for the DR service; a drill appends -drill-<run>. Example: peoplebooster-production.",
+        ),
+        name: nonEmpty.describe(
+          "Name of the ECS service and its container; a drill appends -drill-<run>. Example: peoplebooster-backend.",
+        ),
+        cpu: z
+          .number()
+          .int()
+          .positive()
+          .default(512)
+          .describe("Fargate task CPU in CPU units (1024 = 1 vCPU). Default 512."),
         memory: z.number().int().positive().default(1024).describe("Fargate task memory in MiB. Default 1024."),
         desiredCount: z.number().int().min(1).default(2).describe("Number of tasks to run (at least 1). Default 2."),
         containerPort: z
@@ -220,24 +304,34 @@ export const PlanSchema = z
           .min(1)
           .max(65535)
           .default(8080)
-          .describe("TCP port the container listens on; the load balancer's target group forwards to it (1–65535). Default 8080."),
+          .describe(
+            "TCP port the container listens on; the load balancer's target group forwards to it (1–65535). Default 8080.",
+          ),
         healthCheckPath: z
           .string()
           .startsWith("/", { message: 'must start with "/"' })
           .default("/health")
-          .describe("HTTP path of the health check, used by the target group and by verification; starts with /. Default /health."),
+          .describe(
+            "HTTP path of the health check, used by the target group and by verification; starts with /. Default /health.",
+          ),
         environment: z
           .record(
             z.string().meta({ title: "name", description: "An environment variable name." }),
             z.string().describe("The variable's value (plain text: not for secrets)."),
           )
           .default({})
-          .describe("Environment variables of the container, e.g. { NODE_ENV: production }; ASSETS_BUCKET and DATABASE_SECRET_ARN are added. Default: none."),
+          .describe(
+            "Environment variables of the container, e.g. { NODE_ENV: production }; ASSETS_BUCKET and DATABASE_SECRET_ARN are added. Default: none.",
+          ),
       })
-      .describe("The application's ECS (Fargate) service, recreated in the target region; its image and network are per target (targets.<region>.service)."),
+      .describe(
+        "The application's ECS (Fargate) service, recreated in the target region; its image and network are per target (targets.<region>.service).",
+      ),
     dns: z
       .strictObject({
-        hostedZone: dnsName.describe("The Route 53 hosted zone holding both records, e.g. peoplebooster.example.com (case and a trailing dot are ignored)."),
+        hostedZone: dnsName.describe(
+          "The Route 53 hosted zone holding both records, e.g. peoplebooster.example.com (case and a trailing dot are ignored).",
+        ),
         productionRecord: dnsName.describe(
           "The name clients use, inside hostedZone, e.g. api.peoplebooster.example.com. A failover (with --confirm <this name>) points it at the DR load balancer after recording its previous value; destroy restores it. A drill never touches it.",
         ),
@@ -250,14 +344,20 @@ export const PlanSchema = z
           .min(1)
           .max(86400)
           .default(60)
-          .describe("TTL in seconds (1–86400) of the drill record, and of the production record when it is a CNAME (an alias has none). Default 60."),
+          .describe(
+            "TTL in seconds (1–86400) of the drill record, and of the production record when it is a CNAME (an alias has none). Default 60.",
+          ),
       })
-      .describe("The Route 53 names: the hosted zone, the production record a failover switches, and a drill's own record."),
+      .describe(
+        "The Route 53 names: the hosted zone, the production record a failover switches, and a drill's own record.",
+      ),
     notifications: z
       .strictObject({
         timeout: duration("notifications.timeout")
           .prefault("5s")
-          .describe(`How long each webhook call may take before it is abandoned: ${DURATION}. A failing webhook never fails the run. Default 5s.`),
+          .describe(
+            `How long each webhook call may take before it is abandoned: ${DURATION}. A failing webhook never fails the run. Default 5s.`,
+          ),
         webhooks: z.array(WebhookSchema).min(1).describe("The webhooks to call (at least one)."),
       })
       .optional()
@@ -268,34 +368,58 @@ export const PlanSchema = z
       .strictObject({
         healthTimeout: duration("verification.healthTimeout")
           .prefault("10m")
-          .describe(`How long the HTTP health check (http://<record><service.healthCheckPath>) keeps polling for expectStatus: ${DURATION}. Default 10m.`),
-        expectStatus: z.number().int().min(100).max(599).default(200).describe("HTTP status the health check must get (100–599). Default 200."),
+          .describe(
+            `How long the HTTP health check (http://<record><service.healthCheckPath>) keeps polling for expectStatus: ${DURATION}. Default 10m.`,
+          ),
+        expectStatus: z
+          .number()
+          .int()
+          .min(100)
+          .max(599)
+          .default(200)
+          .describe("HTTP status the health check must get (100–599). Default 200."),
         commands: z
           .array(VerificationCommandSchema)
           .default([])
-          .describe("Your own checks (e.g. a record-count query), run in order after the health and ECS checks; each must pass. Default: none."),
+          .describe(
+            "Your own checks (e.g. a record-count query), run in order after the health and ECS checks; each must pass. Default: none.",
+          ),
       })
       .prefault({})
       .describe("Checks run once the DR environment is up; a failing one fails the run (exit 5)."),
   })
   .superRefine((plan, ctx) => {
     if (plan.targets[plan.sourceRegion]) {
-      ctx.addIssue({ code: "custom", path: ["targets", plan.sourceRegion], message: "the source region cannot also be a target region" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["targets", plan.sourceRegion],
+        message: "the source region cannot also be a target region",
+      });
     }
     if (plan.dns.drillRecord === plan.dns.productionRecord) {
-      ctx.addIssue({ code: "custom", path: ["dns", "drillRecord"], message: "must differ from dns.productionRecord: a drill never touches production names" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["dns", "drillRecord"],
+        message: "must differ from dns.productionRecord: a drill never touches production names",
+      });
     }
     for (const key of ["productionRecord", "drillRecord"] as const) {
       const name = plan.dns[key];
       if (name !== plan.dns.hostedZone && !name.endsWith(`.${plan.dns.hostedZone}`)) {
-        ctx.addIssue({ code: "custom", path: ["dns", key], message: `must be inside the hosted zone ${plan.dns.hostedZone}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["dns", key],
+          message: `must be inside the hosted zone ${plan.dns.hostedZone}`,
+        });
       }
     }
     if (plan.objectives.rpo > plan.objectives.rto * 24) {
       ctx.addIssue({ code: "custom", path: ["objectives", "rpo"], message: "looks wrong: more than 24 times the RTO" });
     }
   })
-  .describe("A dr-failover DR plan: where production runs, what exists in each target region, and the objectives a drill or failover is timed against.");
+  .describe(
+    "A dr-failover DR plan: where production runs, what exists in each target region, and the objectives a drill or failover is timed against.",
+  );
 
 /** A validated plan: durations in milliseconds, defaults applied. */
 export type Plan = z.output<typeof PlanSchema>;
@@ -318,10 +442,14 @@ export function parsePlan(document: unknown, source = "plan"): Plan {
   const result = PlanSchema.safeParse(document);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
-  throw new UsageError("PLAN_INVALID", `${source} is not a valid DR plan (${details.length} problem${details.length === 1 ? "" : "s"})`, {
-    details,
-    hint: "Fix every line above; `dr-failover plan-schema` prints the JSON Schema for your editor.",
-  });
+  throw new UsageError(
+    "PLAN_INVALID",
+    `${source} is not a valid DR plan (${details.length} problem${details.length === 1 ? "" : "s"})`,
+    {
+      details,
+      hint: "Fix every line above; `dr-failover plan-schema` prints the JSON Schema for your editor.",
+    },
+  );
 }
 
 /** Reads and validates a YAML plan file. */
@@ -375,6 +503,8 @@ export function checkFailoverConfirmation(plan: Plan, confirm: string | undefine
     confirm
       ? `--confirm ${confirm} does not match the production record ${productionName}`
       : `a failover switches production DNS (${productionName}) and needs --confirm ${productionName}`,
-    { hint: `Re-run with --confirm ${productionName}; for a rehearsal that never touches production use \`dr-failover drill\`.` },
+    {
+      hint: `Re-run with --confirm ${productionName}; for a rehearsal that never touches production use \`dr-failover drill\`.`,
+    },
   );
 }

@@ -47,8 +47,13 @@ class Problems {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof DrFailoverError) this.add(error.code, `${error.message}${error.hint ? ` — ${error.hint}` : ""}`);
-      else this.add("AWS_CALL_FAILED", `${what}: ${awsErrorName(error) ?? "Error"}: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof DrFailoverError)
+        this.add(error.code, `${error.message}${error.hint ? ` — ${error.hint}` : ""}`);
+      else
+        this.add(
+          "AWS_CALL_FAILED",
+          `${what}: ${awsErrorName(error) ?? "Error"}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       return undefined;
     }
   }
@@ -80,7 +85,11 @@ async function resolveSubnets(aws: AwsClients, region: string, refs: string[], p
   for (const ref of unique) {
     if (!ids.has(ref)) problems.add("SUBNET_NOT_FOUND", `subnet ${ref} not found in ${region} (by id or Name tag)`);
   }
-  if (vpcs.size > 1) problems.add("SUBNETS_SPAN_VPCS", `the plan's subnets in ${region} belong to ${vpcs.size} VPCs; they must share one`);
+  if (vpcs.size > 1)
+    problems.add(
+      "SUBNETS_SPAN_VPCS",
+      `the plan's subnets in ${region} belong to ${vpcs.size} VPCs; they must share one`,
+    );
   return { ids, vpcId: [...vpcs][0] ?? "" };
 }
 
@@ -95,7 +104,11 @@ async function resolveSecurityGroups(aws: AwsClients, region: string, refs: stri
     }
   }
   for (const ref of unique) {
-    if (!ids.has(ref)) problems.add("SECURITY_GROUP_NOT_FOUND", `security group ${ref} not found in ${region} (by id, name or Name tag)`);
+    if (!ids.has(ref))
+      problems.add(
+        "SECURITY_GROUP_NOT_FOUND",
+        `security group ${ref} not found in ${region} (by id, name or Name tag)`,
+      );
   }
   return ids;
 }
@@ -105,7 +118,10 @@ async function checkSubnetGroup(aws: AwsClients, region: string, name: string, p
     await aws.rds(region).send(new RDS.DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }));
   } catch (error) {
     if (awsErrorName(error) !== "DBSubnetGroupNotFoundFault") throw error;
-    problems.add("DB_SUBNET_GROUP_NOT_FOUND", `DB subnet group ${name} does not exist in ${region}; create it over the DR subnets first`);
+    problems.add(
+      "DB_SUBNET_GROUP_NOT_FOUND",
+      `DB subnet group ${name} does not exist in ${region}; create it over the DR subnets first`,
+    );
   }
 }
 
@@ -159,10 +175,17 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
       resolveSubnets(aws, targetRegion, [...target.service.subnets, ...target.loadBalancer.subnets], problems),
     ),
     problems.guard("security groups", () =>
-      resolveSecurityGroups(aws, targetRegion, [...target.database.securityGroups, ...target.service.securityGroups, ...target.loadBalancer.securityGroups], problems),
+      resolveSecurityGroups(
+        aws,
+        targetRegion,
+        [...target.database.securityGroups, ...target.service.securityGroups, ...target.loadBalancer.securityGroups],
+        problems,
+      ),
     ),
     problems.guard("DB subnet group", () => checkSubnetGroup(aws, targetRegion, target.database.subnetGroup, problems)),
-    problems.guard("replica bucket", () => checkReplicaBucket(aws, targetRegion, target.storage.replicaBucket, problems)),
+    problems.guard("replica bucket", () =>
+      checkReplicaBucket(aws, targetRegion, target.storage.replicaBucket, problems),
+    ),
     problems.guard("hosted zone", async () => {
       const zoneId = await findHostedZone(aws.route53(), plan.dns.hostedZone);
       const [production, drill] = await Promise.all([
@@ -172,7 +195,9 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
       return { zoneId, production, drill };
     }),
     plan.database.credentials.mode === "replica-secret"
-      ? problems.guard("replica secret", () => readReplicaSecretPassword(aws, targetRegion, plan.secrets.databaseSecretName, problems))
+      ? problems.guard("replica secret", () =>
+          readReplicaSecretPassword(aws, targetRegion, plan.secrets.databaseSecretName, problems),
+        )
       : Promise.resolve(undefined),
   ]);
 
@@ -186,9 +211,15 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
         `the newest restore point ${restorePoint.snapshotIdentifier} is ${formatDuration(dataLoss)} old at the incident start, beyond the RPO of ${formatDuration(rpo)} — pass --accept-data-loss to restore it anyway, or --snapshot to choose another`,
       );
     } else if (dataLoss > rpo) {
-      warnings.push({ code: "RPO_BREACH_ACCEPTED", message: `restoring ${restorePoint.snapshotIdentifier} loses ${formatDuration(dataLoss)} of data, beyond the RPO of ${formatDuration(rpo)} (--accept-data-loss)` });
+      warnings.push({
+        code: "RPO_BREACH_ACCEPTED",
+        message: `restoring ${restorePoint.snapshotIdentifier} loses ${formatDuration(dataLoss)} of data, beyond the RPO of ${formatDuration(rpo)} (--accept-data-loss)`,
+      });
     } else if (dataLoss > rpo * 0.8) {
-      warnings.push({ code: "RPO_CLOSE", message: `data-loss window ${formatDuration(dataLoss)} is ${Math.round((dataLoss / rpo) * 100)} % of the RPO` });
+      warnings.push({
+        code: "RPO_CLOSE",
+        message: `data-loss window ${formatDuration(dataLoss)} is ${Math.round((dataLoss / rpo) * 100)} % of the RPO`,
+      });
     }
     if (restorePoint.encrypted && restorePoint.kmsKeyId && !restorePoint.kmsKeyId.includes(`:${targetRegion}:`)) {
       problems.add(
@@ -199,7 +230,10 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
   }
   if (zone) {
     if (options.journey !== "drill" && !zone.production) {
-      problems.add("PRODUCTION_RECORD_NOT_FOUND", `production record ${plan.dns.productionRecord} does not exist in zone ${plan.dns.hostedZone}`);
+      problems.add(
+        "PRODUCTION_RECORD_NOT_FOUND",
+        `production record ${plan.dns.productionRecord} does not exist in zone ${plan.dns.hostedZone}`,
+      );
     }
     if (options.journey === "drill" && zone.drill) {
       problems.add(
@@ -217,9 +251,13 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
 
   if (problems.list.length > 0) {
     const code = problems.codes.length === 1 ? problems.codes[0] : "PREFLIGHT_FAILED";
-    throw new PreconditionError(code, `preflight found ${problems.list.length} problem${problems.list.length === 1 ? "" : "s"} in ${targetRegion}; nothing was created`, {
-      details: problems.list,
-    });
+    throw new PreconditionError(
+      code,
+      `preflight found ${problems.list.length} problem${problems.list.length === 1 ? "" : "s"} in ${targetRegion}; nothing was created`,
+      {
+        details: problems.list,
+      },
+    );
   }
   return {
     restorePoint: restorePoint!,

@@ -8,7 +8,6 @@ import { formatDuration } from "./clock.js";
 import type { DrEvent } from "./events.js";
 import { CONCERNS, concernOf, DISPLAY_PHASES, RTO_PHASES } from "./vocabulary.js";
 
-
 export interface PhaseProgress {
   name: string;
   status: "pending" | "running" | "done" | "failed";
@@ -106,7 +105,12 @@ export class ProgressTracker {
       case "resource": {
         const concern = this.current.includes("provision") ? concernOf(event.resourceType) : undefined;
         if (event.status === "started") {
-          this.inFlight.set(event.urn, { name: event.name, resourceType: event.resourceType, op: event.op, startedAt: now });
+          this.inFlight.set(event.urn, {
+            name: event.name,
+            resourceType: event.resourceType,
+            op: event.op,
+            startedAt: now,
+          });
           if (concern) {
             const state = this.phases.get(concern);
             if (state?.status !== "running") this.startPhase(concern, now);
@@ -158,7 +162,9 @@ export class ProgressTracker {
   }
 
   private elapsedOf(state: PhaseState, now: number): number {
-    return state.accumulatedMs + (state.status === "running" && state.startedAt !== undefined ? now - state.startedAt : 0);
+    return (
+      state.accumulatedMs + (state.status === "running" && state.startedAt !== undefined ? now - state.startedAt : 0)
+    );
   }
 
   snapshot(): ProgressSnapshot {
@@ -169,12 +175,23 @@ export class ProgressTracker {
     const shown = this.started?.journey === "destroy" ? names.filter((name) => this.phases.has(name)) : names;
     const phases: PhaseProgress[] = shown.map((name) => {
       const state = this.phases.get(name);
-      return { name, status: state?.status ?? "pending", startedAt: state?.startedAt, elapsedMs: state ? this.elapsedOf(state, now) : 0, expectedMs: this.expected[name] };
+      return {
+        name,
+        status: state?.status ?? "pending",
+        startedAt: state?.startedAt,
+        elapsedMs: state ? this.elapsedOf(state, now) : 0,
+        expectedMs: this.expected[name],
+      };
     });
     const elapsedMs = this.incidentStart === undefined ? 0 : now - this.incidentStart;
     let projectedMs: number | undefined;
     // Without any expectation a projection would only repeat the elapsed time.
-    if (this.budgetMs !== undefined && this.recoveredMs === undefined && !this.finished && Object.keys(this.expected).length > 0) {
+    if (
+      this.budgetMs !== undefined &&
+      this.recoveredMs === undefined &&
+      !this.finished &&
+      Object.keys(this.expected).length > 0
+    ) {
       const remaining = phases
         .filter((phase) => RTO_PHASES.has(phase.name) && (phase.status === "pending" || phase.status === "running"))
         .reduce((sum, phase) => sum + Math.max(0, (phase.expectedMs ?? 0) - phase.elapsedMs), 0);
@@ -188,7 +205,13 @@ export class ProgressTracker {
       emulator: this.started?.emulator ?? false,
       incidentStartMs: this.incidentStart,
       phases,
-      inFlight: [...this.inFlight.entries()].map(([urn, item]) => ({ urn, name: item.name, resourceType: item.resourceType, op: item.op, elapsedMs: now - item.startedAt })),
+      inFlight: [...this.inFlight.entries()].map(([urn, item]) => ({
+        urn,
+        name: item.name,
+        resourceType: item.resourceType,
+        op: item.op,
+        elapsedMs: now - item.startedAt,
+      })),
       elapsedMs: this.recoveredMs ?? elapsedMs,
       budgetMs: this.budgetMs,
       projectedMs,
@@ -212,7 +235,11 @@ export class ProgressTracker {
       this.raised.add(key);
       found.push(warning);
     };
-    if (snapshot.budgetMs !== undefined && snapshot.projectedMs !== undefined && snapshot.projectedMs > snapshot.budgetMs) {
+    if (
+      snapshot.budgetMs !== undefined &&
+      snapshot.projectedMs !== undefined &&
+      snapshot.projectedMs > snapshot.budgetMs
+    ) {
       raise("rto", {
         code: "RTO_PROJECTED_OVERRUN",
         message: `projected recovery ${formatDuration(snapshot.projectedMs)} exceeds the RTO ${formatDuration(snapshot.budgetMs)} (${formatDuration(snapshot.elapsedMs)} spent)`,
@@ -234,7 +261,10 @@ export class ProgressTracker {
  * Expected phase durations from past runs: the median of each phase over the
  * successful runs given (at least `minRuns` of them), or nothing.
  */
-export function expectedFromHistory(runs: { spans: { name: string; kind: string; durationMs?: number; ok?: boolean }[] }[], minRuns = 3): Record<string, number> {
+export function expectedFromHistory(
+  runs: { spans: { name: string; kind: string; durationMs?: number; ok?: boolean }[] }[],
+  minRuns = 3,
+): Record<string, number> {
   if (runs.length < minRuns) return {};
   const byPhase = new Map<string, number[]>();
   for (const run of runs) {
@@ -262,7 +292,10 @@ export function median(values: number[]): number {
  * Watches a run's events and raises progress warnings, also between events
  * (a phase can become slow while nothing happens). `stop()` ends the timer.
  */
-export function watchProgress(raise: (warning: ProgressWarning) => void, options: { intervalMs?: number; now?: () => number } = {}) {
+export function watchProgress(
+  raise: (warning: ProgressWarning) => void,
+  options: { intervalMs?: number; now?: () => number } = {},
+) {
   const tracker = new ProgressTracker(options.now);
   const check = () => tracker.newWarnings().forEach(raise);
   const timer = setInterval(check, options.intervalMs ?? 5_000);

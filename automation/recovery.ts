@@ -102,7 +102,8 @@ interface StackLock {
   remove(): Promise<void>;
 }
 
-const isLockOf = (stackName: string) => (key: string) => key.endsWith(".json") && key.split(/[\\/]/).slice(-2, -1)[0] === stackName;
+const isLockOf = (stackName: string) => (key: string) =>
+  key.endsWith(".json") && key.split(/[\\/]/).slice(-2, -1)[0] === stackName;
 
 /** Locks of this stack in a file backend: `<dir>/.pulumi/locks/…/<stack>/<id>.json`. */
 async function fileLocks(backendDir: string, stackName: string): Promise<StackLock[]> {
@@ -128,16 +129,24 @@ async function fileLocks(backendDir: string, stackName: string): Promise<StackLo
  * parameters Pulumi's (gocloud) S3 backend takes: region, endpoint,
  * disableSSL / disable_https, s3ForcePathStyle / use_path_style.
  */
-export function s3Backend(backendUrl: string, fallbackRegion: string): { client: S3Client; bucket: string; prefix: string } {
+export function s3Backend(
+  backendUrl: string,
+  fallbackRegion: string,
+): { client: S3Client; bucket: string; prefix: string } {
   const url = new URL(backendUrl);
-  const param = (...names: string[]) => names.map((name) => url.searchParams.get(name)).find((value) => value !== null) ?? undefined;
+  const param = (...names: string[]) =>
+    names.map((name) => url.searchParams.get(name)).find((value) => value !== null) ?? undefined;
   const endpoint = param("endpoint");
   const insecure = param("disableSSL", "disable_https") === "true";
   const client = new S3.S3Client({
     region: param("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? fallbackRegion,
     // A URL without region= (the tool warns about it) may name a bucket elsewhere: follow S3's redirect.
     followRegionRedirects: true,
-    endpoint: endpoint ? (/^https?:\/\//.test(endpoint) ? endpoint : `${insecure ? "http" : "https"}://${endpoint}`) : undefined,
+    endpoint: endpoint
+      ? /^https?:\/\//.test(endpoint)
+        ? endpoint
+        : `${insecure ? "http" : "https"}://${endpoint}`
+      : undefined,
     forcePathStyle: param("s3ForcePathStyle", "use_path_style") === "true",
     maxAttempts: 4,
   });
@@ -151,7 +160,9 @@ async function s3Locks(backendUrl: string, region: string, stackName: string): P
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await client.send(new S3.ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}.pulumi/locks/`, ContinuationToken: token }));
+    const page = await client.send(
+      new S3.ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}.pulumi/locks/`, ContinuationToken: token }),
+    );
     keys.push(...(page.Contents ?? []).map((object) => object.Key ?? "").filter(isLockOf(stackName)));
     token = page.NextContinuationToken;
   } while (token);
@@ -193,9 +204,13 @@ async function clearStaleLocks(ctx: RecoveryContext, stack: Stack): Promise<numb
   for (const { where, content: lock, remove } of await stackLocks(ctx, stack.name)) {
     const owner = `pid ${lock.pid ?? "?"} on ${lock.hostname ?? "?"}${lock.timestamp ? ` since ${lock.timestamp}` : ""}`;
     if (lock.hostname !== hostname()) {
-      throw new RefusedError("STACK_LOCKED_ELSEWHERE", `stack ${stack.name} is locked by ${owner}: another machine may be running it`, {
-        hint: `If that machine is gone for good, remove the lock with \`pulumi cancel --stack ${stack.name}\` (or delete ${where}), then re-run.`,
-      });
+      throw new RefusedError(
+        "STACK_LOCKED_ELSEWHERE",
+        `stack ${stack.name} is locked by ${owner}: another machine may be running it`,
+        {
+          hint: `If that machine is gone for good, remove the lock with \`pulumi cancel --stack ${stack.name}\` (or delete ${where}), then re-run.`,
+        },
+      );
     }
     if (lock.pid !== undefined && processAlive(lock.pid)) {
       throw new RefusedError("STACK_LOCKED", `stack ${stack.name} is locked by a running process (${owner})`, {
@@ -216,7 +231,8 @@ const exists = async (probe: () => Promise<boolean>): Promise<boolean> => {
   try {
     return await probe();
   } catch (error) {
-    if (/NotFound|NoSuch|does not exist|not found/i.test(`${awsErrorName(error)} ${(error as Error).message}`)) return false;
+    if (/NotFound|NoSuch|does not exist|not found/i.test(`${awsErrorName(error)} ${(error as Error).message}`))
+      return false;
     throw error;
   }
 };
@@ -231,18 +247,31 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
   switch (resource.type) {
     case RESOURCE_TYPES.rdsInstance: {
       const id = inputs.identifier as string;
-      const found = await exists(async () => Boolean((await aws.rds(r).send(new RDS.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.length));
+      const found = await exists(async () =>
+        Boolean(
+          (await aws.rds(r).send(new RDS.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.length,
+        ),
+      );
       return found ? id : undefined;
     }
     case "aws:iam/role:Role":
-      return (await exists(async () => Boolean(await aws.iam().send(new IAM.GetRoleCommand({ RoleName: inputs.name }))))) ? inputs.name : undefined;
+      return (await exists(async () =>
+        Boolean(await aws.iam().send(new IAM.GetRoleCommand({ RoleName: inputs.name }))),
+      ))
+        ? inputs.name
+        : undefined;
     case "aws:iam/rolePolicy:RolePolicy":
-      return (await exists(async () => Boolean(await aws.iam().send(new IAM.GetRolePolicyCommand({ RoleName: inputs.role, PolicyName: inputs.name })))))
+      return (await exists(async () =>
+        Boolean(await aws.iam().send(new IAM.GetRolePolicyCommand({ RoleName: inputs.role, PolicyName: inputs.name }))),
+      ))
         ? `${inputs.role}:${inputs.name}`
         : undefined;
     case "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
       const attached = await exists(async () =>
-        ((await aws.iam().send(new IAM.ListAttachedRolePoliciesCommand({ RoleName: inputs.role }))).AttachedPolicies ?? []).some((p) => p.PolicyArn === inputs.policyArn),
+        (
+          (await aws.iam().send(new IAM.ListAttachedRolePoliciesCommand({ RoleName: inputs.role }))).AttachedPolicies ??
+          []
+        ).some((p) => p.PolicyArn === inputs.policyArn),
       );
       return attached ? `${inputs.role}/${inputs.policyArn}` : undefined;
     }
@@ -260,19 +289,28 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
       return found.clusters?.find((cluster) => cluster.status === "ACTIVE")?.clusterArn;
     }
     case RESOURCE_TYPES.ecsTaskDefinition: {
-      const found = await aws.ecs(r).send(new ECS.ListTaskDefinitionsCommand({ familyPrefix: inputs.family, status: "ACTIVE" }));
+      const found = await aws
+        .ecs(r)
+        .send(new ECS.ListTaskDefinitionsCommand({ familyPrefix: inputs.family, status: "ACTIVE" }));
       return found.taskDefinitionArns?.length ? inputs.family : undefined;
     }
     case RESOURCE_TYPES.ecsService: {
-      const found = await exists(async () => Boolean(await aws.ecs(r).send(new ECS.DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.name] }))));
+      const found = await exists(async () =>
+        Boolean(
+          await aws.ecs(r).send(new ECS.DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.name] })),
+        ),
+      );
       if (!found) return undefined;
-      const services = await aws.ecs(r).send(new ECS.DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.name] }));
+      const services = await aws
+        .ecs(r)
+        .send(new ECS.DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.name] }));
       return services.services?.find((service) => service.status === "ACTIVE")?.serviceArn;
     }
     case "aws:lb/loadBalancer:LoadBalancer": {
       let arn: string | undefined;
       await exists(async () => {
-        arn = (await aws.elbv2(r).send(new ELBv2.DescribeLoadBalancersCommand({ Names: [inputs.name] }))).LoadBalancers?.[0]?.LoadBalancerArn;
+        arn = (await aws.elbv2(r).send(new ELBv2.DescribeLoadBalancersCommand({ Names: [inputs.name] })))
+          .LoadBalancers?.[0]?.LoadBalancerArn;
         return true;
       });
       return arn;
@@ -280,7 +318,8 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
     case "aws:lb/targetGroup:TargetGroup": {
       let arn: string | undefined;
       await exists(async () => {
-        arn = (await aws.elbv2(r).send(new ELBv2.DescribeTargetGroupsCommand({ Names: [inputs.name] }))).TargetGroups?.[0]?.TargetGroupArn;
+        arn = (await aws.elbv2(r).send(new ELBv2.DescribeTargetGroupsCommand({ Names: [inputs.name] })))
+          .TargetGroups?.[0]?.TargetGroupArn;
         return true;
       });
       return arn;
@@ -288,17 +327,32 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
     case "aws:lb/listener:Listener": {
       let arn: string | undefined;
       await exists(async () => {
-        const listeners = await aws.elbv2(r).send(new ELBv2.DescribeListenersCommand({ LoadBalancerArn: inputs.loadBalancerArn }));
-        arn = listeners.Listeners?.find((listener) => inputs.port === undefined || listener.Port === Number(inputs.port))?.ListenerArn;
+        const listeners = await aws
+          .elbv2(r)
+          .send(new ELBv2.DescribeListenersCommand({ LoadBalancerArn: inputs.loadBalancerArn }));
+        arn = listeners.Listeners?.find(
+          (listener) => inputs.port === undefined || listener.Port === Number(inputs.port),
+        )?.ListenerArn;
         return true;
       });
       return arn;
     }
     case "aws:route53/record:Record": {
       const name = String(inputs.name).replace(/\.$/, "").toLowerCase();
-      const sets = await aws.route53().send(new Route53.ListResourceRecordSetsCommand({ HostedZoneId: inputs.zoneId, StartRecordName: name, StartRecordType: inputs.type, MaxItems: 1 }));
-      const set = sets.ResourceRecordSets?.find((candidate) => candidate.Name?.replace(/\.$/, "").toLowerCase() === name && candidate.Type === inputs.type);
-      return set ? `${inputs.zoneId}_${name}_${inputs.type}${inputs.setIdentifier ? `_${inputs.setIdentifier}` : ""}` : undefined;
+      const sets = await aws.route53().send(
+        new Route53.ListResourceRecordSetsCommand({
+          HostedZoneId: inputs.zoneId,
+          StartRecordName: name,
+          StartRecordType: inputs.type,
+          MaxItems: 1,
+        }),
+      );
+      const set = sets.ResourceRecordSets?.find(
+        (candidate) => candidate.Name?.replace(/\.$/, "").toLowerCase() === name && candidate.Type === inputs.type,
+      );
+      return set
+        ? `${inputs.zoneId}_${name}_${inputs.type}${inputs.setIdentifier ? `_${inputs.setIdentifier}` : ""}`
+        : undefined;
     }
     default:
       // A secret version, or a type we cannot look up: a re-run creates it again (a new version of the same secret).
@@ -312,9 +366,14 @@ const shortName = (urn: string) => {
 };
 
 /** Drops pending operations; adopts pending creates that exist in AWS; refreshes what was in flight. */
-async function resolvePendingOperations(ctx: RecoveryContext, stack: Stack): Promise<Omit<RecoveryResult, "locksCleared">> {
+async function resolvePendingOperations(
+  ctx: RecoveryContext,
+  stack: Stack,
+): Promise<Omit<RecoveryResult, "locksCleared">> {
   const state = await stack.exportStack();
-  const deployment = (state as { deployment?: { resources?: StateResource[]; pending_operations?: PendingOperation[] } }).deployment;
+  const deployment = (
+    state as { deployment?: { resources?: StateResource[]; pending_operations?: PendingOperation[] } }
+  ).deployment;
   const pending = deployment?.pending_operations ?? [];
   const result = { adopted: [] as string[], dropped: [] as string[], refreshed: [] as string[] };
   if (!deployment || pending.length === 0) return result;
@@ -345,8 +404,12 @@ async function resolvePendingOperations(ctx: RecoveryContext, stack: Stack): Pro
   const message =
     `the previous run of ${stack.name} was interrupted with ${pending.length} operation(s) in flight (${described}): ` +
     [
-      result.adopted.length ? `adopted ${result.adopted.length} that exist in AWS (${result.adopted.map(shortName).join(", ")})` : "",
-      result.dropped.length ? `dropped ${result.dropped.length} that do not (${result.dropped.map(shortName).join(", ")})` : "",
+      result.adopted.length
+        ? `adopted ${result.adopted.length} that exist in AWS (${result.adopted.map(shortName).join(", ")})`
+        : "",
+      result.dropped.length
+        ? `dropped ${result.dropped.length} that do not (${result.dropped.map(shortName).join(", ")})`
+        : "",
       result.refreshed.length ? `refreshed ${result.refreshed.length} from AWS` : "",
     ]
       .filter(Boolean)

@@ -23,9 +23,13 @@ function lazily<T extends object>(id: string): T {
 
 export const EC2 = lazily<typeof import("@aws-sdk/client-ec2")>("@aws-sdk/client-ec2");
 export const ECS = lazily<typeof import("@aws-sdk/client-ecs")>("@aws-sdk/client-ecs");
-export const ELBv2 = lazily<typeof import("@aws-sdk/client-elastic-load-balancing-v2")>("@aws-sdk/client-elastic-load-balancing-v2");
+export const ELBv2 = lazily<typeof import("@aws-sdk/client-elastic-load-balancing-v2")>(
+  "@aws-sdk/client-elastic-load-balancing-v2",
+);
 export const IAM = lazily<typeof import("@aws-sdk/client-iam")>("@aws-sdk/client-iam");
 export const RDS = lazily<typeof import("@aws-sdk/client-rds")>("@aws-sdk/client-rds");
 export const Route53 = lazily<typeof import("@aws-sdk/client-route-53")>("@aws-sdk/client-route-53");
 export const S3 = lazily<typeof import("@aws-sdk/client-s3")>("@aws-sdk/client-s3");
-export const SecretsManager = lazily<typeof import("@aws-sdk/client-secrets-manager")>("@aws-sdk/client-secrets-manager");
+export const SecretsManager = lazily<typeof import("@aws-sdk/client-secrets-manager")>(
+  "@aws-sdk/client-secrets-manager",
+);

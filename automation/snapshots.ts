@@ -52,14 +52,22 @@ function toRestorePoint(snapshot: DBSnapshot): RestorePoint {
   };
 }
 
-async function describeAll(rds: RDSClient, input: { DBInstanceIdentifier?: string; DBSnapshotIdentifier?: string }, onCall?: () => void) {
+async function describeAll(
+  rds: RDSClient,
+  input: { DBInstanceIdentifier?: string; DBSnapshotIdentifier?: string },
+  onCall?: () => void,
+) {
   const snapshots: DBSnapshot[] = [];
   let marker: string | undefined;
   do {
     onCall?.();
     // Server-side filter by instance: ceil(N/100) calls for N snapshots of this DB, whatever else is in the region.
     const page = await rds.send(
-      new RDS.DescribeDBSnapshotsCommand({ ...input, MaxRecords: input.DBSnapshotIdentifier ? undefined : PAGE_SIZE, Marker: marker }),
+      new RDS.DescribeDBSnapshotsCommand({
+        ...input,
+        MaxRecords: input.DBSnapshotIdentifier ? undefined : PAGE_SIZE,
+        Marker: marker,
+      }),
     );
     snapshots.push(...(page.DBSnapshots ?? []));
     marker = page.Marker;
@@ -79,9 +87,13 @@ export async function findRestorableSnapshot(rds: RDSClient, options: FindSnapsh
     }
     const snapshot = found[0];
     if (!snapshot) {
-      throw new PreconditionError("SNAPSHOT_NOT_FOUND", `snapshot ${options.snapshotIdentifier} does not exist in ${targetRegion}`, {
-        hint: `List the copies with: aws rds describe-db-snapshots --region ${targetRegion} --db-instance-identifier ${sourceIdentifier}`,
-      });
+      throw new PreconditionError(
+        "SNAPSHOT_NOT_FOUND",
+        `snapshot ${options.snapshotIdentifier} does not exist in ${targetRegion}`,
+        {
+          hint: `List the copies with: aws rds describe-db-snapshots --region ${targetRegion} --db-instance-identifier ${sourceIdentifier}`,
+        },
+      );
     }
     if (snapshot.DBInstanceIdentifier !== sourceIdentifier) {
       throw new PreconditionError(
@@ -91,9 +103,13 @@ export async function findRestorableSnapshot(rds: RDSClient, options: FindSnapsh
       );
     }
     if (snapshot.Status !== "available") {
-      throw new PreconditionError("SNAPSHOT_NOT_AVAILABLE", `snapshot ${options.snapshotIdentifier} is ${snapshot.Status}, not available`, {
-        hint: "Wait for the copy to finish (aws rds wait db-snapshot-available) or pick another snapshot.",
-      });
+      throw new PreconditionError(
+        "SNAPSHOT_NOT_AVAILABLE",
+        `snapshot ${options.snapshotIdentifier} is ${snapshot.Status}, not available`,
+        {
+          hint: "Wait for the copy to finish (aws rds wait db-snapshot-available) or pick another snapshot.",
+        },
+      );
     }
     return toRestorePoint(snapshot);
   }

@@ -27,7 +27,9 @@ export interface StackStatus {
 export const DEFAULT_MAX_DRILL_AGE_MS = 24 * 3_600_000;
 
 /** The DR stacks in the backend with their mode, age, endpoints and last report. */
-export async function getStatus(ctx: Pick<JourneyContext, "workspace"> & { plan?: Plan; maxDrillAgeMs?: number }): Promise<StackStatus[]> {
+export async function getStatus(
+  ctx: Pick<JourneyContext, "workspace"> & { plan?: Plan; maxDrillAgeMs?: number },
+): Promise<StackStatus[]> {
   // An empty local backend (the default, e.g. before the first drill) needs no Pulumi CLI call.
   if (await fileBackendHasNoStacks(backendUrlOf(ctx.workspace))) return [];
   const { openWorkspace } = await import("./workspace.js");
@@ -39,7 +41,9 @@ export async function getStatus(ctx: Pick<JourneyContext, "workspace"> & { plan?
   for (const summary of summaries) {
     if (ctx.plan && !summary.name.startsWith(`${ctx.plan.app}-`)) continue;
     const stack = await Stack.select(summary.name, workspace);
-    const outputs = Object.fromEntries(Object.entries(await stack.outputs().catch(() => ({}))).map(([key, output]) => [key, output.value])) as Partial<DrStackOutputs>;
+    const outputs = Object.fromEntries(
+      Object.entries(await stack.outputs().catch(() => ({}))).map(([key, output]) => [key, output.value]),
+    ) as Partial<DrStackOutputs>;
     const mode: StackStatus["mode"] = modeOfStack(ctx.plan?.app, summary.name) ?? "unknown";
     const report = [...reports].reverse().find((candidate) => candidate.stackName === summary.name);
     const lastUpdate = summary.lastUpdate ? new Date(summary.lastUpdate) : undefined;
@@ -52,8 +56,16 @@ export async function getStatus(ctx: Pick<JourneyContext, "workspace"> & { plan?
       ageMs,
       stale: mode === "drill" && ageMs !== undefined && ageMs > (ctx.maxDrillAgeMs ?? DEFAULT_MAX_DRILL_AGE_MS),
       resourceCount: summary.resourceCount,
-      endpoints: outputs.serviceName ? { serviceName: outputs.serviceName, loadBalancer: outputs.loadBalancerDnsName, database: outputs.databaseAddress } : undefined,
-      lastReport: report ? { runId: report.runId, result: report.result, rtoMs: report.rto?.achievedMs, finishedAt: report.finishedAt } : undefined,
+      endpoints: outputs.serviceName
+        ? {
+            serviceName: outputs.serviceName,
+            loadBalancer: outputs.loadBalancerDnsName,
+            database: outputs.databaseAddress,
+          }
+        : undefined,
+      lastReport: report
+        ? { runId: report.runId, result: report.result, rtoMs: report.rto?.achievedMs, finishedAt: report.finishedAt }
+        : undefined,
     });
   }
   return statuses;

@@ -64,7 +64,12 @@ export async function checkHealth(options: HealthCheckOptions): Promise<CheckRes
     try {
       const status = await httpGet(url, options.connectTo, 5_000);
       if (status === options.expectStatus) {
-        return { name: `HTTP ${url}`, ok: true, detail: `${status} after ${attempts} attempt(s)`, durationMs: Math.round(performance.now() - started) };
+        return {
+          name: `HTTP ${url}`,
+          ok: true,
+          detail: `${status} after ${attempts} attempt(s)`,
+          durationMs: Math.round(performance.now() - started),
+        };
       }
       last = `status ${status}`;
     } catch (error) {
@@ -83,15 +88,27 @@ export async function checkHealth(options: HealthCheckOptions): Promise<CheckRes
 }
 
 /** ECS steady state: one deployment, running == desired. */
-export async function checkEcsService(aws: AwsClients, region: string, cluster: string, service: string): Promise<CheckResult> {
+export async function checkEcsService(
+  aws: AwsClients,
+  region: string,
+  cluster: string,
+  service: string,
+): Promise<CheckResult> {
   const started = performance.now();
   const result = await aws.ecs(region).send(new ECS.DescribeServicesCommand({ cluster, services: [service] }));
   const found = result.services?.[0];
-  const ok = Boolean(found && found.runningCount === found.desiredCount && (found.deployments?.length ?? 0) <= 1 && (found.desiredCount ?? 0) > 0);
+  const ok = Boolean(
+    found &&
+      found.runningCount === found.desiredCount &&
+      (found.deployments?.length ?? 0) <= 1 &&
+      (found.desiredCount ?? 0) > 0,
+  );
   return {
     name: `ECS service ${service}`,
     ok,
-    detail: found ? `${found.runningCount}/${found.desiredCount} running, ${found.deployments?.length ?? 0} deployment(s)` : "not found",
+    detail: found
+      ? `${found.runningCount}/${found.desiredCount} running, ${found.deployments?.length ?? 0} deployment(s)`
+      : "not found",
     durationMs: Math.round(performance.now() - started),
   };
 }
@@ -116,7 +133,13 @@ export async function runOperatorChecks(
   const results: CheckResult[] = [];
   for (const command of commands) {
     const started = performance.now();
-    const run = await execa(command.run, { shell: true, reject: false, timeout: command.timeout, stdin: "ignore", env: { ...environment } });
+    const run = await execa(command.run, {
+      shell: true,
+      reject: false,
+      timeout: command.timeout,
+      stdin: "ignore",
+      env: { ...environment },
+    });
     const output = redact(String(run.stdout ?? "").trim());
     let ok = run.exitCode === 0 && !run.timedOut;
     let detail = run.timedOut ? `timed out after ${Math.round(command.timeout / 1000)} s` : `exit ${run.exitCode}`;
@@ -124,7 +147,12 @@ export async function runOperatorChecks(
       ok = false;
       detail = `output did not match /${command.expectOutput}/`;
     }
-    results.push({ name: command.name, ok, detail: `${detail}${output ? `: ${output.slice(0, 500)}` : ""}`, durationMs: Math.round(performance.now() - started) });
+    results.push({
+      name: command.name,
+      ok,
+      detail: `${detail}${output ? `: ${output.slice(0, 500)}` : ""}`,
+      durationMs: Math.round(performance.now() - started),
+    });
   }
   return results;
 }

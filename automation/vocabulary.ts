@@ -7,7 +7,14 @@ import { resolve } from "node:path";
 import type { DrMode } from "../stacks/args.js";
 
 /** The steps a journey runs through `Run.phase`. */
-export const JOURNEY_PHASES = ["preflight", "provision", "dns", "verification", "teardown", "release-protection"] as const;
+export const JOURNEY_PHASES = [
+  "preflight",
+  "provision",
+  "dns",
+  "verification",
+  "teardown",
+  "release-protection",
+] as const;
 export type JourneyPhase = (typeof JOURNEY_PHASES)[number];
 
 /** What the provision step is shown as: one derived phase per concern of the stack (stacks/ has a component each). */
@@ -18,10 +25,23 @@ export type Concern = (typeof CONCERNS)[number];
 export type PhaseName = JourneyPhase | Concern;
 
 /** Phases shown to an operator, in order: provision is shown as its concerns. */
-export const DISPLAY_PHASES = ["preflight", "database", "service", "dns", "verification", "teardown"] as const satisfies readonly PhaseName[];
+export const DISPLAY_PHASES = [
+  "preflight",
+  "database",
+  "service",
+  "dns",
+  "verification",
+  "teardown",
+] as const satisfies readonly PhaseName[];
 
 /** Phases that spend the RTO budget (teardown and reporting happen after recovery). */
-export const RTO_PHASES: ReadonlySet<string> = new Set<PhaseName>(["preflight", "database", "service", "dns", "verification"]);
+export const RTO_PHASES: ReadonlySet<string> = new Set<PhaseName>([
+  "preflight",
+  "database",
+  "service",
+  "dns",
+  "verification",
+]);
 
 /** AWS service (the module of a resource type, `aws:<service>/…`) → the concern its resources belong to. */
 const CONCERN_OF_SERVICE: Record<string, Concern> = {
@@ -68,7 +88,10 @@ export function modeOfStack(app: string | undefined, stackName: string): DrMode 
 
 /** Whether a stack is one of this app's DR stacks in the target region. */
 export function isDrStackOf(app: string, targetRegion: string, stackName: string): boolean {
-  return stackName === stackNameFor(app, "failover", targetRegion, "") || stackName.startsWith(`${app}-drill-${targetRegion}-`);
+  return (
+    stackName === stackNameFor(app, "failover", targetRegion, "") ||
+    stackName.startsWith(`${app}-drill-${targetRegion}-`)
+  );
 }
 
 /** The state backend: the given URL, else a file backend in the state directory (works with no account). */

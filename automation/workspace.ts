@@ -3,7 +3,13 @@
  * backend (local file backend by default: works with no account), secrets, the
  * CLI to use, and engine events turned into resource spans.
  */
-import { LocalWorkspace, PulumiCommand, Stack, StackNotFoundError, type EngineEvent } from "@pulumi/pulumi/automation/index.js";
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  Stack,
+  StackNotFoundError,
+  type EngineEvent,
+} from "@pulumi/pulumi/automation/index.js";
 import { existsSync } from "node:fs";
 import { access, constants, mkdir } from "node:fs/promises";
 import { delimiter, join, resolve } from "node:path";
@@ -87,13 +93,21 @@ function passphraseEnv(options: WorkspaceOptions): Record<string, string> {
   if (options.requireSecrets === false) return {};
   if (process.env.PULUMI_CONFIG_PASSPHRASE === "") {
     // Pulumi would accept it: the DB password would be "encrypted" with an empty passphrase.
-    throw new UsageError("PASSPHRASE_EMPTY", "PULUMI_CONFIG_PASSPHRASE is set but empty: the stack's secrets (the DB password) would be protected by nothing", {
-      hint: "Export a real passphrase (keep it in your password manager), or pass --secrets-provider awskms://… with a key in the target region.",
-    });
+    throw new UsageError(
+      "PASSPHRASE_EMPTY",
+      "PULUMI_CONFIG_PASSPHRASE is set but empty: the stack's secrets (the DB password) would be protected by nothing",
+      {
+        hint: "Export a real passphrase (keep it in your password manager), or pass --secrets-provider awskms://… with a key in the target region.",
+      },
+    );
   }
-  throw new UsageError("PASSPHRASE_MISSING", "PULUMI_CONFIG_PASSPHRASE is not set: the stack's secrets (the DB password) need it", {
-    hint: "Export PULUMI_CONFIG_PASSPHRASE (keep it in your password manager), or pass --secrets-provider awskms://… with a key in the target region.",
-  });
+  throw new UsageError(
+    "PASSPHRASE_MISSING",
+    "PULUMI_CONFIG_PASSPHRASE is not set: the stack's secrets (the DB password) need it",
+    {
+      hint: "Export PULUMI_CONFIG_PASSPHRASE (keep it in your password manager), or pass --secrets-provider awskms://… with a key in the target region.",
+    },
+  );
 }
 
 export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWorkspace> {
@@ -127,7 +141,9 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWor
   if (!backendUrl.startsWith("file://") && !reachableBackends.has(backendUrl)) {
     // Once per process: an unreachable backend is a clear error before anything is created, not an engine trace later.
     await workspace.listStacks().catch((cause: unknown) => {
-      const first = (cause instanceof Error ? cause.message : String(cause)).split("\n").find((line) => /error|fail|denied|no such|not exist/i.test(line));
+      const first = (cause instanceof Error ? cause.message : String(cause))
+        .split("\n")
+        .find((line) => /error|fail|denied|no such|not exist/i.test(line));
       throw new PreconditionError("BACKEND_UNREACHABLE", `the state backend ${backendUrl} cannot be reached`, {
         details: first ? [first.trim()] : [],
         hint: "Check the URL, the credentials and that the bucket exists (in a region other than the source region).",
@@ -147,10 +163,14 @@ async function fileBackendWritable(backendUrl: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (cause) {
-    throw new PreconditionError("BACKEND_UNREACHABLE", `the state backend ${backendUrl} is not writable (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`, {
-      hint: "Pass --state-dir or --backend file://<dir> with a folder you can write to.",
-      cause,
-    });
+    throw new PreconditionError(
+      "BACKEND_UNREACHABLE",
+      `the state backend ${backendUrl} is not writable (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
+      {
+        hint: "Pass --state-dir or --backend file://<dir> with a folder you can write to.",
+        cause,
+      },
+    );
   }
 }
 
@@ -178,7 +198,15 @@ export function engineEventHandler(clock: RunClock, emit: EventSink): (event: En
     open.delete(urn);
     const ended = span.end(ok);
     const { type, name } = parseUrn(urn);
-    emit({ type: "resource", urn, resourceType: type, name, op, status: ok ? "done" : "failed", durationMs: ended.durationMs });
+    emit({
+      type: "resource",
+      urn,
+      resourceType: type,
+      name,
+      op,
+      status: ok ? "done" : "failed",
+      durationMs: ended.durationMs,
+    });
   };
   return (event) => {
     const pre = event.resourcePreEvent?.metadata;

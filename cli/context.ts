@@ -37,7 +37,15 @@ export async function journeyContext(
   // The AWS SDK only once the input is known good: a bad flag or plan is reported in well under a second.
   const { AwsClients } = await import("../automation/aws.js");
   const { emit, close: closeEvents } = await eventSinkFor(Boolean(globals.json), plan);
-  const common = { plan, targetRegion: target.targetRegion, emit, signal, incidentStart, planFile: target.plan, reportLanguage: globals.lang };
+  const common = {
+    plan,
+    targetRegion: target.targetRegion,
+    emit,
+    signal,
+    incidentStart,
+    planFile: target.plan,
+    reportLanguage: globals.lang,
+  };
   if (globals.emulator) {
     const { startEmulatorSession } = await import("../emulator/rehearsal/session.js");
     const session = await startEmulatorSession({ plan, targetRegion: target.targetRegion, stateDir: globals.stateDir });

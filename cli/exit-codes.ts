@@ -11,14 +11,19 @@ import { outJson } from "./render/json.js";
 import { err } from "./render/output.js";
 
 /** Runs a command's work and exits with its code. The only exit of the program besides usage errors. */
-export async function execute(options: { json?: boolean }, work: (signal: AbortSignal) => Promise<void>): Promise<never> {
+export async function execute(
+  options: { json?: boolean },
+  work: (signal: AbortSignal) => Promise<void>,
+): Promise<never> {
   const controller = new AbortController();
   let interrupts = 0;
   process.on("SIGINT", () => {
     interrupts += 1;
     if (interrupts > 1) {
       err("second interrupt: aborting now");
-      closeUnfinishedRuns("ABORTED: second Ctrl-C, the engine was not waited for; re-run the command (a drill: dr-failover destroy --stack <its stack>)");
+      closeUnfinishedRuns(
+        "ABORTED: second Ctrl-C, the engine was not waited for; re-run the command (a drill: dr-failover destroy --stack <its stack>)",
+      );
       process.exit(ExitCode.interrupted);
     }
     err("interrupt: stopping the engine cleanly (press Ctrl-C again to abort at once)");
@@ -46,7 +51,9 @@ export async function execute(options: { json?: boolean }, work: (signal: AbortS
       err(`error INTERRUPTED: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(ExitCode.interrupted);
     }
-    err(`unexpected error (a bug in dr-failover): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    err(
+      `unexpected error (a bug in dr-failover): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     process.exit(ExitCode.tool);
   }
 }

@@ -26,5 +26,8 @@ export function addTargetOptions(command: Command): Command {
     .requiredOption("-r, --target-region <region>", "region to recover in (one of the plan's targets)")
     .option("--snapshot <id>", "restore this snapshot (in the target region) instead of the newest copy")
     .option("--accept-data-loss", "restore even when the restore point is older than the RPO")
-    .option("--incident-start <time>", "when the outage began (ISO 8601); RTO and RPO are measured from it (default: now)");
+    .option(
+      "--incident-start <time>",
+      "when the outage began (ISO 8601); RTO and RPO are measured from it (default: now)",
+    );
 }

@@ -21,14 +21,31 @@ function lazyAction<A extends unknown[]>(
 
 export function buildProgram(): Command {
   const program = new Command("dr-failover")
-    .description("Fail an AWS application over to another region with Pulumi: drill, failover, destroy — timed against the RTO/RPO.")
-    .option("--state-dir <dir>", "local state: file backend, reports, journal", process.env.DR_FAILOVER_STATE_DIR ?? ".dr-failover")
-    .option("--backend <url>", "Pulumi backend URL (file://, s3://, https://api.pulumi.com); default: file backend in the state dir")
-    .option("--secrets-provider <url>", "Pulumi secrets provider (default: passphrase from PULUMI_CONFIG_PASSPHRASE), e.g. awskms://alias/dr?region=…")
-    .option("--endpoint-url <url>", "AWS endpoint override for every client (an emulator such as LocalStack or moto); default $AWS_ENDPOINT_URL")
+    .description(
+      "Fail an AWS application over to another region with Pulumi: drill, failover, destroy — timed against the RTO/RPO.",
+    )
+    .option(
+      "--state-dir <dir>",
+      "local state: file backend, reports, journal",
+      process.env.DR_FAILOVER_STATE_DIR ?? ".dr-failover",
+    )
+    .option(
+      "--backend <url>",
+      "Pulumi backend URL (file://, s3://, https://api.pulumi.com); default: file backend in the state dir",
+    )
+    .option(
+      "--secrets-provider <url>",
+      "Pulumi secrets provider (default: passphrase from PULUMI_CONFIG_PASSPHRASE), e.g. awskms://alias/dr?region=…",
+    )
+    .option(
+      "--endpoint-url <url>",
+      "AWS endpoint override for every client (an emulator such as LocalStack or moto); default $AWS_ENDPOINT_URL",
+    )
     .option("--emulator", "rehearse against a local AWS emulator (moto) seeded from the plan: no AWS account needed")
     .option("--json", "one JSON event per line on stdout (NDJSON, schema in docs/events.md)")
-    .addOption(new Option("--lang <lang>", "language of the Markdown and HTML reports").choices(REPORT_LANGUAGES).default("en"))
+    .addOption(
+      new Option("--lang <lang>", "language of the Markdown and HTML reports").choices(REPORT_LANGUAGES).default("en"),
+    )
     // Usage errors go through our exit-code mapping (2) and one error format, not commander's exit(1).
     .exitOverride()
     .configureOutput({ outputError: () => undefined })
@@ -44,26 +61,36 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
             5 verification, 6 refused by a safety rule, 130 interrupted.`,
     );
 
-  addTargetOptions(program.command("drill").description("rehearse: rebuild, verify, report and tear down; production DNS is never touched"))
+  addTargetOptions(
+    program
+      .command("drill")
+      .description("rehearse: rebuild, verify, report and tear down; production DNS is never touched"),
+  )
     .option("--keep", "keep the drill environment (remove it later with destroy --stack)")
     .action(lazyAction(program, async () => (await import("./commands/drill.js")).drillCommand));
 
-  addTargetOptions(program.command("failover").description("real failover: rebuild and switch the production record (source region may be down)"))
+  addTargetOptions(
+    program
+      .command("failover")
+      .description("real failover: rebuild and switch the production record (source region may be down)"),
+  )
     .option("--confirm <record>", "the production record name, to confirm the switch")
     .action(lazyAction(program, async () => (await import("./commands/failover.js")).failoverCommand));
 
   program
     .command("destroy")
-    .description("tear a DR stack down: production DNS restored first, final snapshot of a failover's database, stack removed")
+    .description(
+      "tear a DR stack down: production DNS restored first, final snapshot of a failover's database, stack removed",
+    )
     .requiredOption("-p, --plan <file>", "DR plan (YAML)")
     .requiredOption("-r, --target-region <region>", "region of the DR stack")
     .option("--stack <name>", "the stack to destroy (default: the failover stack, or the only kept drill)")
     .option("--force", "destroy even when the production record cannot be restored")
     .action(lazyAction(program, async () => (await import("./commands/destroy.js")).destroyCommand));
 
-  addTargetOptions(program.command("preview").description("what a failover would create or change; changes nothing")).action(
-    lazyAction(program, async () => (await import("./commands/preview.js")).previewCommand),
-  );
+  addTargetOptions(
+    program.command("preview").description("what a failover would create or change; changes nothing"),
+  ).action(lazyAction(program, async () => (await import("./commands/preview.js")).previewCommand));
 
   program
     .command("status")
@@ -81,7 +108,9 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
 
   program
     .command("history")
-    .description("past drills and failovers: date, target, RTO achieved and % of budget, RPO, result; the RTO trend across drills")
+    .description(
+      "past drills and failovers: date, target, RTO achieved and % of budget, RPO, result; the RTO trend across drills",
+    )
     .option("-p, --plan <file>", "only this plan's app")
     .action(lazyAction(program, async () => (await import("./commands/history.js")).historyCommand));
 
@@ -98,10 +127,16 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
 
   program
     .command("iam-policy")
-    .description("print the least-privilege IAM policy (JSON) the journeys need, scoped to the plan's names and target regions")
+    .description(
+      "print the least-privilege IAM policy (JSON) the journeys need, scoped to the plan's names and target regions",
+    )
     .requiredOption("-p, --plan <file>", "DR plan (YAML)")
     .option("-r, --target-region <region>", "only this target region (default: every target of the plan)")
-    .addOption(new Option("--journey <journey>", "which journey's permissions").choices(["drill", "failover", "destroy", "all"]).default("all"))
+    .addOption(
+      new Option("--journey <journey>", "which journey's permissions")
+        .choices(["drill", "failover", "destroy", "all"])
+        .default("all"),
+    )
     .option("--account-id <id>", "AWS account id for the ARNs (default: *)")
     .action(lazyAction(program, async () => (await import("./commands/iam-policy.js")).iamPolicyCommand));
 

@@ -15,7 +15,6 @@ import { ReplicaBucketBinding } from "./storage.js";
 export type { DrMode, DrStackArgs, DrStackOutputs } from "./args.js";
 export { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "./config.js";
 
-
 type Outputs = { [K in keyof DrStackOutputs]: pulumi.Output<DrStackOutputs[K]> | DrStackOutputs[K] };
 
 /** Declares the whole DR environment and returns the outputs automation/ reads back. */
@@ -24,7 +23,11 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
   const opts = { providers: { aws: provider } };
   const nameSuffix = args.drillId ? `-drill-${args.drillId}` : `-dr-${args.targetRegion}`;
 
-  const database = new RestoredDatabase("database", { mode: args.mode, database: args.database, readyTimeout: args.readyTimeout, password }, opts);
+  const database = new RestoredDatabase(
+    "database",
+    { mode: args.mode, database: args.database, readyTimeout: args.readyTimeout, password },
+    opts,
+  );
   const secret = new ConnectionSecret(
     "secret",
     { mode: args.mode, name: args.secret.name, database: args.database, address: database.instance.address, password },
@@ -52,7 +55,12 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
   const owned = args.dns.ownedRecord
     ? new OwnedRecord(
         "dns",
-        { zoneId: args.dns.zoneId, name: args.dns.ownedRecord.name, ttl: args.dns.ownedRecord.ttl, target: service.loadBalancer.dnsName },
+        {
+          zoneId: args.dns.zoneId,
+          name: args.dns.ownedRecord.name,
+          ttl: args.dns.ownedRecord.ttl,
+          target: service.loadBalancer.dnsName,
+        },
         opts,
       )
     : undefined;

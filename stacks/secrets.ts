@@ -33,18 +33,16 @@ export class ConnectionSecret extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const secretString = pulumi
-      .all([args.address, args.password])
-      .apply(([host, password]) =>
-        JSON.stringify({
-          engine: args.database.engine,
-          host,
-          port: args.database.port,
-          database: args.database.databaseName,
-          username: args.database.username,
-          password,
-        }),
-      );
+    const secretString = pulumi.all([args.address, args.password]).apply(([host, password]) =>
+      JSON.stringify({
+        engine: args.database.engine,
+        host,
+        port: args.database.port,
+        database: args.database.databaseName,
+        username: args.database.username,
+        password,
+      }),
+    );
     this.version = new secretsmanager.SecretVersion(
       "connection-value",
       { secretId: this.secret.id, secretString: pulumi.secret(secretString) },

@@ -23,7 +23,13 @@ const ECS_TASKS_TRUST = JSON.stringify({
 });
 
 /** Keys of the connection secret handed to the container as environment variables. */
-const SECRET_KEYS = { DB_HOST: "host", DB_PORT: "port", DB_NAME: "database", DB_USER: "username", DB_PASSWORD: "password" };
+const SECRET_KEYS = {
+  DB_HOST: "host",
+  DB_PORT: "port",
+  DB_NAME: "database",
+  DB_USER: "username",
+  DB_PASSWORD: "password",
+};
 
 /**
  * The ECS service behind an application load balancer. Everything except the
@@ -73,22 +79,20 @@ export class AppService extends pulumi.ComponentResource {
 
     this.cluster = new ecs.Cluster("cluster", { name: service.cluster }, parent);
 
-    const containerDefinitions = pulumi
-      .all([args.secretArn, args.replicaBucket])
-      .apply(([secretArn, bucket]) =>
-        JSON.stringify([
-          {
-            name: service.name,
-            image: service.image,
-            essential: true,
-            portMappings: [{ containerPort: service.containerPort, protocol: "tcp" }],
-            environment: Object.entries({ ...service.environment, ASSETS_BUCKET: bucket, DATABASE_SECRET_ARN: secretArn })
-              .sort(([a], [b]) => a.localeCompare(b))
-              .map(([key, value]) => ({ name: key, value })),
-            secrets: Object.entries(SECRET_KEYS).map(([env, key]) => ({ name: env, valueFrom: `${secretArn}:${key}::` })),
-          },
-        ]),
-      );
+    const containerDefinitions = pulumi.all([args.secretArn, args.replicaBucket]).apply(([secretArn, bucket]) =>
+      JSON.stringify([
+        {
+          name: service.name,
+          image: service.image,
+          essential: true,
+          portMappings: [{ containerPort: service.containerPort, protocol: "tcp" }],
+          environment: Object.entries({ ...service.environment, ASSETS_BUCKET: bucket, DATABASE_SECRET_ARN: secretArn })
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([key, value]) => ({ name: key, value })),
+          secrets: Object.entries(SECRET_KEYS).map(([env, key]) => ({ name: env, valueFrom: `${secretArn}:${key}::` })),
+        },
+      ]),
+    );
     const taskDefinition = new ecs.TaskDefinition(
       "task",
       {
@@ -151,7 +155,9 @@ export class AppService extends pulumi.ComponentResource {
           securityGroups: service.securityGroupIds,
           assignPublicIp: service.assignPublicIp,
         },
-        loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: service.name, containerPort: service.containerPort }],
+        loadBalancers: [
+          { targetGroupArn: targetGroup.arn, containerName: service.name, containerPort: service.containerPort },
+        ],
         waitForSteadyState: true,
       },
       {

@@ -31,7 +31,11 @@ export class ReplicaBucketBinding extends pulumi.ComponentResource {
             Version: "2012-10-17",
             Statement: [
               { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: arn },
-              { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:GetObjectVersion"], Resource: `${arn}/*` },
+              {
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:PutObject", "s3:GetObjectVersion"],
+                Resource: `${arn}/*`,
+              },
             ],
           }),
         ),

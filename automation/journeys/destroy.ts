@@ -27,7 +27,9 @@ export interface DestroyOptions {
 /** The DR stacks of this app in the target region. */
 async function drStacksOf(ctx: JourneyContext): Promise<string[]> {
   const workspace = await openWorkspace(ctx.workspace);
-  return (await workspace.listStacks()).map((summary) => summary.name).filter((name) => isDrStackOf(ctx.plan.app, ctx.targetRegion, name));
+  return (await workspace.listStacks())
+    .map((summary) => summary.name)
+    .filter((name) => isDrStackOf(ctx.plan.app, ctx.targetRegion, name));
 }
 
 async function resolveStackToDestroy(ctx: JourneyContext, options: DestroyOptions): Promise<string> {
@@ -37,13 +39,21 @@ async function resolveStackToDestroy(ctx: JourneyContext, options: DestroyOption
   if (names.includes(failover)) return failover;
   if (names.length === 1) return names[0];
   if (names.length === 0) {
-    throw new UsageError("STACK_NOT_FOUND", `there is no DR stack of ${ctx.plan.app} in ${ctx.targetRegion} to destroy`, {
-      hint: "`dr-failover status` lists the DR stacks.",
-    });
+    throw new UsageError(
+      "STACK_NOT_FOUND",
+      `there is no DR stack of ${ctx.plan.app} in ${ctx.targetRegion} to destroy`,
+      {
+        hint: "`dr-failover status` lists the DR stacks.",
+      },
+    );
   }
-  throw new UsageError("STACK_AMBIGUOUS", `${names.length} DR stacks of ${ctx.plan.app} in ${ctx.targetRegion}: name one with --stack`, {
-    details: names,
-  });
+  throw new UsageError(
+    "STACK_AMBIGUOUS",
+    `${names.length} DR stacks of ${ctx.plan.app} in ${ctx.targetRegion}: name one with --stack`,
+    {
+      details: names,
+    },
+  );
 }
 
 /** Destroy: DNS first (restore production), data second (final snapshot of a failover's DB), stack last. */
@@ -79,7 +89,11 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
                 ? `database protection already released by an earlier destroy; final snapshot ${args.database.finalSnapshotIdentifier}`
                 : "no database in the stack's state (already deleted, or never created): nothing to release",
             });
-            await run.journal.write("release-protection", "info", database ? "already released" : "no database in state");
+            await run.journal.write(
+              "release-protection",
+              "info",
+              database ? "already released" : "no database in state",
+            );
             return;
           }
           const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
@@ -87,16 +101,30 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
             ...args,
             // The failover's wait limit is stale by now: releasing protection waits as long as the provider allows.
             readyTimeout: undefined,
-            database: { ...args.database, releasing: true, finalSnapshotIdentifier: args.database.finalSnapshotIdentifier ?? `${args.database.identifier}-final-${stamp}` },
+            database: {
+              ...args.database,
+              releasing: true,
+              finalSnapshotIdentifier:
+                args.database.finalSnapshotIdentifier ?? `${args.database.identifier}-final-${stamp}`,
+            },
           };
           await stack.setConfig(`${CONFIG_NAMESPACE}:${ARGS_KEY}`, { value: JSON.stringify(releasing) });
           try {
             // Only the database: whatever a killed failover never created stays uncreated (and needs no permission).
-            await stack.up({ target: [database.urn], onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), color: "never", signal: ctx.signal, ...SUMMARY_WITHOUT_SECRETS });
+            await stack.up({
+              target: [database.urn],
+              onEvent: engineEventHandler(run.clock, (event) => run.emit(event)),
+              color: "never",
+              signal: ctx.signal,
+              ...SUMMARY_WITHOUT_SECRETS,
+            });
           } catch (error) {
             throw engineError(run, "up", error);
           }
-          run.emit({ type: "info", message: `database protection released; final snapshot ${releasing.database.finalSnapshotIdentifier} will be taken` });
+          run.emit({
+            type: "info",
+            message: `database protection released; final snapshot ${releasing.database.finalSnapshotIdentifier} will be taken`,
+          });
           Object.assign(args, releasing);
         });
       }
@@ -106,7 +134,11 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
       }
       run.report.teardown = { performed: true, ok: true, detail: `stack ${stackName} destroyed and removed` };
     } catch (error) {
-      run.report.teardown = { performed: true, ok: false, detail: run.redact(error instanceof Error ? error.message : String(error)) };
+      run.report.teardown = {
+        performed: true,
+        ok: false,
+        detail: run.redact(error instanceof Error ? error.message : String(error)),
+      };
       throw error;
     }
   });
@@ -114,12 +146,22 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
 
 /** The DR database as the stack's state holds it, if it does. */
 async function databaseInState(stack: Stack): Promise<{ urn: string; protect: boolean } | undefined> {
-  const state = (await stack.exportStack()) as { deployment?: { resources?: { urn: string; type: string; protect?: boolean; delete?: boolean }[] } };
-  const found = state.deployment?.resources?.find((resource) => resource.type === RESOURCE_TYPES.rdsInstance && !resource.delete);
+  const state = (await stack.exportStack()) as {
+    deployment?: { resources?: { urn: string; type: string; protect?: boolean; delete?: boolean }[] };
+  };
+  const found = state.deployment?.resources?.find(
+    (resource) => resource.type === RESOURCE_TYPES.rdsInstance && !resource.delete,
+  );
   return found ? { urn: found.urn, protect: Boolean(found.protect) } : undefined;
 }
 
-async function restoreProductionRecord(run: Run, stack: Stack, args: DrStackArgs, outputs: DrStackOutputs, force: boolean) {
+async function restoreProductionRecord(
+  run: Run,
+  stack: Stack,
+  args: DrStackArgs,
+  outputs: DrStackOutputs,
+  force: boolean,
+) {
   const { ctx } = run;
   await run.phase("dns", async () => {
     const name = ctx.plan.dns.productionRecord;
@@ -129,20 +171,37 @@ async function restoreProductionRecord(run: Run, stack: Stack, args: DrStackArgs
     run.report.dns = { record: name, previous: recordTarget(previous), current: recordTarget(current) };
     const pointsHere = recordTarget(current) === outputs.loadBalancerDnsName?.toLowerCase();
     if (!pointsHere) {
-      run.emit({ type: "info", message: `${name} does not point at this stack (${recordTarget(current) ?? "absent"}): left as it is` });
+      run.emit({
+        type: "info",
+        message: `${name} does not point at this stack (${recordTarget(current) ?? "absent"}): left as it is`,
+      });
       return;
     }
     if (!previous) {
       if (!force) {
-        throw new RefusedError("PRODUCTION_STILL_SWITCHED", `${name} points at this DR stack and no previous value is recorded: destroying would leave production pointing at nothing`, {
-          hint: "Point the record elsewhere first, or pass --force to destroy anyway (production DNS then points at a deleted load balancer).",
-        });
+        throw new RefusedError(
+          "PRODUCTION_STILL_SWITCHED",
+          `${name} points at this DR stack and no previous value is recorded: destroying would leave production pointing at nothing`,
+          {
+            hint: "Point the record elsewhere first, or pass --force to destroy anyway (production DNS then points at a deleted load balancer).",
+          },
+        );
       }
-      run.emit({ type: "warning", code: "FORCED_WITH_PRODUCTION_SWITCHED", message: `--force: ${name} still points at the deleted DR load balancer` });
+      run.emit({
+        type: "warning",
+        code: "FORCED_WITH_PRODUCTION_SWITCHED",
+        message: `--force: ${name} still points at the deleted DR load balancer`,
+      });
       return;
     }
     const started = performance.now();
-    await upsertRecord(ctx.aws.route53(), args.dns.zoneId, previous, `dr-failover ${run.runId}: restore after failover`, { timeoutMs: 10 * 60_000, signal: ctx.signal });
+    await upsertRecord(
+      ctx.aws.route53(),
+      args.dns.zoneId,
+      previous,
+      `dr-failover ${run.runId}: restore after failover`,
+      { timeoutMs: 10 * 60_000, signal: ctx.signal },
+    );
     run.report.dns.current = recordTarget(previous);
     run.report.dns.insyncMs = Math.round(performance.now() - started);
     run.emit({ type: "info", message: `${name} restored to ${recordTarget(previous)} (INSYNC)` });
@@ -152,12 +211,17 @@ async function restoreProductionRecord(run: Run, stack: Stack, args: DrStackArgs
 async function confirmFinalSnapshot(run: Run, identifier: string) {
   const { ctx } = run;
   try {
-    const found = await ctx.aws.rds(ctx.targetRegion).send(new RDS.DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
+    const found = await ctx.aws
+      .rds(ctx.targetRegion)
+      .send(new RDS.DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
     run.emit({ type: "info", message: `final snapshot ${identifier}: ${found.DBSnapshots?.[0]?.Status ?? "unknown"}` });
   } catch (error) {
     if (awsErrorName(error) === "DBSnapshotNotFoundFault") {
-      run.emit({ type: "warning", code: "FINAL_SNAPSHOT_MISSING", message: `the final snapshot ${identifier} was not found in ${ctx.targetRegion}` });
+      run.emit({
+        type: "warning",
+        code: "FINAL_SNAPSHOT_MISSING",
+        message: `the final snapshot ${identifier} was not found in ${ctx.targetRegion}`,
+      });
     } else throw error;
   }
 }
-

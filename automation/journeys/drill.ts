@@ -2,7 +2,16 @@
 import type { Stack } from "@pulumi/pulumi/automation/index.js";
 import type { RunReport } from "../report/model.js";
 import { newRunId, shortId } from "../run/ids.js";
-import { configureStack, preflightPhase, prepareWorkspace, provisionPhase, readyTimeoutFor, recordCriticalPath, teardownStack, verificationPhase } from "../run/phases.js";
+import {
+  configureStack,
+  preflightPhase,
+  prepareWorkspace,
+  provisionPhase,
+  readyTimeoutFor,
+  recordCriticalPath,
+  teardownStack,
+  verificationPhase,
+} from "../run/phases.js";
 import { endpointsOf, stackArgsFor } from "../run/stack-args.js";
 import { stackNameFor } from "../vocabulary.js";
 import type { JourneyContext, ProvisionOptions } from "../run/context.js";
@@ -40,14 +49,20 @@ export async function runDrill(ctx: JourneyContext, options: DrillOptions = {}):
           await teardownStack(run, stack);
           run.report.teardown = { performed: true, ok: true, detail: "drill stack destroyed and removed" };
         } catch (error) {
-          run.report.teardown = { performed: true, ok: false, detail: run.redact(error instanceof Error ? error.message : String(error)) };
+          run.report.teardown = {
+            performed: true,
+            ok: false,
+            detail: run.redact(error instanceof Error ? error.message : String(error)),
+          };
           failure ??= error;
         }
       } else {
         run.report.teardown = {
           performed: false,
           ok: true,
-          detail: stack ? `kept (--keep); remove with: dr-failover destroy --stack ${run.stackName}` : "nothing was created",
+          detail: stack
+            ? `kept (--keep); remove with: dr-failover destroy --stack ${run.stackName}`
+            : "nothing was created",
         };
       }
     }

@@ -8,7 +8,15 @@ import { checkFailoverConfirmation } from "../plan.js";
 import type { PreflightResult } from "../preflight.js";
 import type { RunReport } from "../report/model.js";
 import { newRunId } from "../run/ids.js";
-import { configureStack, preflightPhase, prepareWorkspace, provisionPhase, readyTimeoutFor, recordCriticalPath, verificationPhase } from "../run/phases.js";
+import {
+  configureStack,
+  preflightPhase,
+  prepareWorkspace,
+  provisionPhase,
+  readyTimeoutFor,
+  recordCriticalPath,
+  verificationPhase,
+} from "../run/phases.js";
 import type { Run } from "../run/run.js";
 import { endpointsOf, stackArgsFor } from "../run/stack-args.js";
 import { stackNameFor } from "../vocabulary.js";
@@ -41,7 +49,12 @@ export async function runFailover(ctx: JourneyContext, options: FailoverOptions 
 }
 
 /** Records the previous value (once: a re-run keeps the original), then UPSERTs and waits for INSYNC. */
-async function switchProductionRecord(run: Run, stack: Stack, preflight: PreflightResult, outputs: DrStackOutputs): Promise<void> {
+async function switchProductionRecord(
+  run: Run,
+  stack: Stack,
+  preflight: PreflightResult,
+  outputs: DrStackOutputs,
+): Promise<void> {
   const { ctx } = run;
   await run.phase("dns", async () => {
     const current = preflight.productionRecord!;
@@ -50,9 +63,13 @@ async function switchProductionRecord(run: Run, stack: Stack, preflight: Preflig
     let previous: DnsRecordValue;
     if (recorded) previous = JSON.parse(recorded.value) as DnsRecordValue;
     else if (recordTarget(current) === drTarget) {
-      throw new RefusedError("PREVIOUS_RECORD_UNKNOWN", `${current.name} already points at this DR stack but no previous value is recorded`, {
-        hint: "Someone switched it by hand; note the value to restore later, then re-run.",
-      });
+      throw new RefusedError(
+        "PREVIOUS_RECORD_UNKNOWN",
+        `${current.name} already points at this DR stack but no previous value is recorded`,
+        {
+          hint: "Someone switched it by hand; note the value to restore later, then re-run.",
+        },
+      );
     } else {
       previous = current;
       // Durable before the change: destroy/failback restores exactly this.
@@ -67,15 +84,24 @@ async function switchProductionRecord(run: Run, stack: Stack, preflight: Preflig
     }
     const started = performance.now();
     // INSYNC usually takes under a minute: wait at most what is left of the RTO budget (1–10 min).
-    await upsertRecord(ctx.aws.route53(), preflight.zoneId, drValueFor(previous, { dnsName: outputs.loadBalancerDnsName, zoneId: outputs.loadBalancerZoneId }, ctx.plan.dns.ttl), `dr-failover ${run.runId}: fail over to ${ctx.targetRegion}`, {
-      timeoutMs: Math.min(10 * 60_000, Math.max(60_000, run.budgetLeftMs())),
-      signal: ctx.signal,
-      initialIntervalMs: ctx.dnsPollIntervalMs,
-    });
+    await upsertRecord(
+      ctx.aws.route53(),
+      preflight.zoneId,
+      drValueFor(
+        previous,
+        { dnsName: outputs.loadBalancerDnsName, zoneId: outputs.loadBalancerZoneId },
+        ctx.plan.dns.ttl,
+      ),
+      `dr-failover ${run.runId}: fail over to ${ctx.targetRegion}`,
+      {
+        timeoutMs: Math.min(10 * 60_000, Math.max(60_000, run.budgetLeftMs())),
+        signal: ctx.signal,
+        initialIntervalMs: ctx.dnsPollIntervalMs,
+      },
+    );
     run.report.dns.insyncMs = Math.round(performance.now() - started);
     run.report.dns.current = drTarget;
     run.emit({ type: "info", message: `${current.name} now points at ${drTarget} (INSYNC)` });
     run.emit({ type: "dns-switched", record: current.name, target: drTarget });
   });
 }
-

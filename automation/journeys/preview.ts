@@ -29,11 +29,15 @@ export async function runPreview(ctx: JourneyContext, options: ProvisionOptions 
   const stack = await configureStack(run, args, preflight);
   try {
     const result = await stack.preview({ color: "never", diff: false });
-    return { stackName: run.stackName, changeSummary: result.changeSummary as Record<string, number>, preflight, stdout: run.redact(result.stdout) };
+    return {
+      stackName: run.stackName,
+      changeSummary: result.changeSummary as Record<string, number>,
+      preflight,
+      stdout: run.redact(result.stdout),
+    };
   } catch (error) {
     throw engineError(run, "preview", error);
   } finally {
     if (!existed) await workspace.removeStack(run.stackName);
   }
 }
-

@@ -15,9 +15,12 @@ export interface HtmlOptions {
 /** Text marks, not emoji: a headless or minimal machine may have no emoji font. */
 const mark = (ok: boolean) => (ok ? '<span class="mark-ok">✔</span>' : '<span class="mark-bad">✖</span>');
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
 
-const TICK_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400].map((seconds) => seconds * 1000);
+const TICK_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400].map(
+  (seconds) => seconds * 1000,
+);
 
 /** A tick step giving at most `maxTicks` ticks over `totalMs`. */
 function tickStep(totalMs: number, maxTicks = 8): number {
@@ -67,8 +70,12 @@ function ganttSvg(report: RunReport, lang: ReportLanguage): string {
   const parts: string[] = [];
   const step = tickStep(totalMs);
   for (let ms = 0; ms <= totalMs; ms += step) {
-    parts.push(`<line x1="${x(ms).toFixed(1)}" y1="${top - 6}" x2="${x(ms).toFixed(1)}" y2="${height - 4}" class="grid"/>`);
-    parts.push(`<text x="${x(ms).toFixed(1)}" y="${top - 10}" class="tick" text-anchor="middle">+${tickLabel(ms)}</text>`);
+    parts.push(
+      `<line x1="${x(ms).toFixed(1)}" y1="${top - 6}" x2="${x(ms).toFixed(1)}" y2="${height - 4}" class="grid"/>`,
+    );
+    parts.push(
+      `<text x="${x(ms).toFixed(1)}" y="${top - 10}" class="tick" text-anchor="middle">+${tickLabel(ms)}</text>`,
+    );
   }
   let y = top;
   rows.forEach((span, index) => {
@@ -76,9 +83,14 @@ function ganttSvg(report: RunReport, lang: ReportLanguage): string {
     // The update's span of a critical resource, not a later teardown's.
     const isCritical = span.kind === "resource" && critical.delete(span.name);
     const width = Math.max(2, ((span.durationMs ?? 0) / totalMs) * chartWidth);
-    const label = span.kind === "phase" ? phaseName(span.name, lang) : `${span.name} (${(span.resourceType ?? "").replace(/^aws:/, "")})`;
-    const classes = ["bar", span.kind, isCritical ? "critical" : "", span.ok === false ? "failed" : ""].filter(Boolean).join(" ");
-    const tooltip = `${label}: +${((span.offsetMs) / 1000).toFixed(1)} s, ${formatDuration(span.durationMs ?? 0)} (${((span.durationMs ?? 0) / 1000).toFixed(1)} s)${isCritical ? ` — ${t("criticalPath")}` : ""}`;
+    const label =
+      span.kind === "phase"
+        ? phaseName(span.name, lang)
+        : `${span.name} (${(span.resourceType ?? "").replace(/^aws:/, "")})`;
+    const classes = ["bar", span.kind, isCritical ? "critical" : "", span.ok === false ? "failed" : ""]
+      .filter(Boolean)
+      .join(" ");
+    const tooltip = `${label}: +${(span.offsetMs / 1000).toFixed(1)} s, ${formatDuration(span.durationMs ?? 0)} (${((span.durationMs ?? 0) / 1000).toFixed(1)} s)${isCritical ? ` — ${t("criticalPath")}` : ""}`;
     parts.push(
       `<text x="${labelWidth - 8}" y="${y + 15}" class="label${span.kind === "phase" ? " phase-label" : ""}${isCritical ? " critical-label" : ""}" text-anchor="end">${escapeHtml(label.length > 38 ? `${label.slice(0, 37)}…` : label)}</text>`,
       `<rect x="${x(span.offsetMs).toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${rowHeight - 6}" rx="3" fill="${colorOf(span)}" class="${classes}" data-kind="${span.kind}" data-name="${escapeHtml(span.name)}"><title>${escapeHtml(tooltip)}</title></rect>`,
@@ -106,7 +118,9 @@ function budgetSvg(report: RunReport, lang: ReportLanguage): string {
   const parts: string[] = [];
   const step = tickStep(after, 8);
   for (let ms = 0; ms <= after; ms += step) {
-    parts.push(`<line x1="${x(ms).toFixed(1)}" y1="28" x2="${x(ms).toFixed(1)}" y2="96" class="grid"/><text x="${x(ms).toFixed(1)}" y="110" class="tick" text-anchor="middle">${ms === 0 ? "0" : `+${tickLabel(ms)}`}</text>`);
+    parts.push(
+      `<line x1="${x(ms).toFixed(1)}" y1="28" x2="${x(ms).toFixed(1)}" y2="96" class="grid"/><text x="${x(ms).toFixed(1)}" y="110" class="tick" text-anchor="middle">${ms === 0 ? "0" : `+${tickLabel(ms)}`}</text>`,
+    );
   }
   if (report.rpo) {
     parts.push(
@@ -123,7 +137,9 @@ function budgetSvg(report: RunReport, lang: ReportLanguage): string {
       `<rect class="budget-phase" x="${x(from).toFixed(1)}" y="40" width="${Math.max(2, x(from + (span.durationMs ?? 0)) - x(from)).toFixed(1)}" height="20" fill="${colorOf(span)}"><title>${escapeHtml(`${phaseName(span.name, lang)}: ${formatDuration(span.durationMs ?? 0)}`)}</title></rect>`,
     );
   }
-  parts.push(`<line x1="${x(0).toFixed(1)}" y1="22" x2="${x(0).toFixed(1)}" y2="96" class="incident"/><text x="${x(0).toFixed(1)}" y="18" class="tick" text-anchor="middle">${escapeHtml(t("incident"))}</text>`);
+  parts.push(
+    `<line x1="${x(0).toFixed(1)}" y1="22" x2="${x(0).toFixed(1)}" y2="96" class="incident"/><text x="${x(0).toFixed(1)}" y="18" class="tick" text-anchor="middle">${escapeHtml(t("incident"))}</text>`,
+  );
   parts.push(
     `<line id="rto-budget" x1="${x(report.objectives.rtoMs).toFixed(1)}" y1="22" x2="${x(report.objectives.rtoMs).toFixed(1)}" y2="96" class="budget"/><text x="${x(report.objectives.rtoMs).toFixed(1)}" y="18" class="tick" text-anchor="end">${escapeHtml(`${t("budgetEnd")} ${formatDuration(report.objectives.rtoMs)}`)}</text>`,
   );
@@ -171,7 +187,9 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
     );
   }
   const passed = report.verification.filter((check) => check.ok).length;
-  cards.push(`<div class="card"><div class="k">${e(t("verification"))}</div><div class="v">${passed} / ${report.verification.length}</div><div class="s">${report.verification.length ? "" : e(t("none"))}</div></div>`);
+  cards.push(
+    `<div class="card"><div class="k">${e(t("verification"))}</div><div class="v">${passed} / ${report.verification.length}</div><div class="s">${report.verification.length ? "" : e(t("none"))}</div></div>`,
+  );
 
   const verification = report.verification.length
     ? `<table id="verification"><tr><th>${e(t("check"))}</th><th>${e(t("result"))}</th><th>${e(t("detail"))}</th></tr>${report.verification
@@ -188,15 +206,28 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
     [t("incidentStart"), report.incidentStart],
     [t("started"), report.startedAt],
     [t("finished"), report.finishedAt],
-    [t("versions"), `dr-failover ${report.versions.tool}, node ${report.versions.node}, ${t("schema")} v${report.schemaVersion}`],
+    [
+      t("versions"),
+      `dr-failover ${report.versions.tool}, node ${report.versions.node}, ${t("schema")} v${report.schemaVersion}`,
+    ],
   ];
-  if (report.endpoints?.loadBalancer) env.push([t("endpoints"), `${report.endpoints.loadBalancer}${report.endpoints.database ? `, ${report.endpoints.database}` : ""}`]);
+  if (report.endpoints?.loadBalancer)
+    env.push([
+      t("endpoints"),
+      `${report.endpoints.loadBalancer}${report.endpoints.database ? `, ${report.endpoints.database}` : ""}`,
+    ]);
   const dns = report.dns
     ? `<h2>${e(t("dns"))}</h2><ul><li>${e(t("record"))}: <code>${e(report.dns.record)}</code></li>${report.dns.previous ? `<li>${e(t("previousValue"))}: <code>${e(report.dns.previous)}</code></li>` : ""}${report.dns.current ? `<li>${e(t("pointsAt"))}: <code>${e(report.dns.current)}</code></li>` : ""}${report.dns.insyncMs !== undefined ? `<li>${e(t("insyncAfter"))} ${(report.dns.insyncMs / 1000).toFixed(1)} s</li>` : ""}</ul>`
     : "";
-  const warnings = report.warnings.length ? `<h2>${e(t("warnings"))}</h2><ul id="warnings">${report.warnings.map((warning) => `<li><code>${e(warning.code)}</code> ${e(warning.message)}</li>`).join("")}</ul>` : "";
-  const teardown = report.teardown ? `<h2>${e(t("teardown"))}</h2><p>${mark(report.teardown.ok)} ${e(report.teardown.performed ? report.teardown.detail : `${t("notPerformed")}: ${report.teardown.detail}`)}</p>` : "";
-  const legend = ["database", "service", "dns", "verification", "teardown"].map((name) => `<span style="background:${PHASE_COLORS[name]}"></span>${e(phaseName(name, lang))}`).join("");
+  const warnings = report.warnings.length
+    ? `<h2>${e(t("warnings"))}</h2><ul id="warnings">${report.warnings.map((warning) => `<li><code>${e(warning.code)}</code> ${e(warning.message)}</li>`).join("")}</ul>`
+    : "";
+  const teardown = report.teardown
+    ? `<h2>${e(t("teardown"))}</h2><p>${mark(report.teardown.ok)} ${e(report.teardown.performed ? report.teardown.detail : `${t("notPerformed")}: ${report.teardown.detail}`)}</p>`
+    : "";
+  const legend = ["database", "service", "dns", "verification", "teardown"]
+    .map((name) => `<span style="background:${PHASE_COLORS[name]}"></span>${e(phaseName(name, lang))}`)
+    .join("");
 
   return `<!doctype html>
 <html lang="${lang}">

@@ -32,7 +32,9 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
       `| ${t("rto")} | ${okMark(report.rto.met)} ${formatDuration(report.rto.achievedMs)} ${t("of")} ${formatDuration(report.objectives.rtoMs)} (${percent(report.rto.percentOfBudget)}) |`,
     );
     if (report.rto.achievedWithTtlMs !== undefined) {
-      lines.push(`| ${t("rtoWithTtl")} (${report.rto.dnsTtlSeconds} s) | ${formatDuration(report.rto.achievedWithTtlMs)} |`);
+      lines.push(
+        `| ${t("rtoWithTtl")} (${report.rto.dnsTtlSeconds} s) | ${formatDuration(report.rto.achievedWithTtlMs)} |`,
+      );
     }
   }
   if (report.rpo) {
@@ -45,43 +47,67 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
 
   const phases = report.spans.filter((span) => span.kind === "phase");
   if (phases.length) {
-    lines.push(`## ${t("phases")}`, "", `| ${t("phase")} | ${t("start")} | ${t("duration")} | |`, "|---|---:|---:|---|");
+    lines.push(
+      `## ${t("phases")}`,
+      "",
+      `| ${t("phase")} | ${t("start")} | ${t("duration")} | |`,
+      "|---|---:|---:|---|",
+    );
     for (const span of phases) {
-      lines.push(`| ${phaseName(span.name, lang)} | ${(span.offsetMs / 1000).toFixed(1)} | ${formatDuration(span.durationMs ?? 0)} | ${okMark(span.ok)} |`);
+      lines.push(
+        `| ${phaseName(span.name, lang)} | ${(span.offsetMs / 1000).toFixed(1)} | ${formatDuration(span.durationMs ?? 0)} | ${okMark(span.ok)} |`,
+      );
     }
     lines.push("");
   }
   const resources = report.spans.filter((span) => span.kind === "resource");
   if (resources.length) {
-    lines.push(`## ${t("resources")}`, "", `| ${t("resource")} | ${t("type")} | ${t("start")} | ${t("duration")} | |`, "|---|---|---:|---:|---|");
+    lines.push(
+      `## ${t("resources")}`,
+      "",
+      `| ${t("resource")} | ${t("type")} | ${t("start")} | ${t("duration")} | |`,
+      "|---|---|---:|---:|---|",
+    );
     for (const span of resources) {
       // ★ and bold: on the critical path (only these shorten the RTO); the update's span, not a later teardown's.
       const name = critical.delete(span.name) ? `★ **${span.name}**` : span.name;
-      lines.push(`| ${name} | \`${span.resourceType}\` | ${(span.offsetMs / 1000).toFixed(1)} | ${((span.durationMs ?? 0) / 1000).toFixed(1)} s | ${okMark(span.ok)} |`);
+      lines.push(
+        `| ${name} | \`${span.resourceType}\` | ${(span.offsetMs / 1000).toFixed(1)} | ${((span.durationMs ?? 0) / 1000).toFixed(1)} s | ${okMark(span.ok)} |`,
+      );
     }
     if (report.criticalPath?.length) lines.push("", `★ ${t("criticalPath")}: ${report.criticalPath.join(" → ")}`);
     lines.push("");
   }
   if (report.verification.length) {
     lines.push(`## ${t("verification")}`, "", `| ${t("check")} | ${t("result")} | ${t("detail")} |`, "|---|---|---|");
-    for (const check of report.verification) lines.push(`| ${check.name} | ${okMark(check.ok)} | ${cell(check.detail)} |`);
+    for (const check of report.verification)
+      lines.push(`| ${check.name} | ${okMark(check.ok)} | ${cell(check.detail)} |`);
     lines.push("");
   }
   if (report.dns) {
     lines.push(`## ${t("dns")}`, "", `- ${t("record")}: \`${report.dns.record}\``);
     if (report.dns.previous) lines.push(`- ${t("previousValue")}: \`${report.dns.previous}\``);
     if (report.dns.current) lines.push(`- ${t("pointsAt")}: \`${report.dns.current}\``);
-    if (report.dns.insyncMs !== undefined) lines.push(`- ${t("insyncAfter")} ${(report.dns.insyncMs / 1000).toFixed(1)} s`);
+    if (report.dns.insyncMs !== undefined)
+      lines.push(`- ${t("insyncAfter")} ${(report.dns.insyncMs / 1000).toFixed(1)} s`);
     lines.push("");
   }
   if (report.teardown) {
-    lines.push(`## ${t("teardown")}`, "", `${okMark(report.teardown.ok)} ${report.teardown.performed ? report.teardown.detail : `${t("notPerformed")}: ${report.teardown.detail}`}`, "");
+    lines.push(
+      `## ${t("teardown")}`,
+      "",
+      `${okMark(report.teardown.ok)} ${report.teardown.performed ? report.teardown.detail : `${t("notPerformed")}: ${report.teardown.detail}`}`,
+      "",
+    );
   }
   if (report.warnings.length) {
     lines.push(`## ${t("warnings")}`, "");
     for (const warning of report.warnings) lines.push(`- \`${warning.code}\` ${warning.message}`);
     lines.push("");
   }
-  lines.push(`<sub>dr-failover ${report.versions.tool}, node ${report.versions.node}, ${t("schema")} v${report.schemaVersion}</sub>`, "");
+  lines.push(
+    `<sub>dr-failover ${report.versions.tool}, node ${report.versions.node}, ${t("schema")} v${report.schemaVersion}</sub>`,
+    "",
+  );
   return lines.join("\n");
 }

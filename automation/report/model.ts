@@ -52,4 +52,3 @@ export interface RunReport {
   /** Expected phase durations the run was watched against (plan or history). */
   expectedPhaseMs?: Record<string, number>;
 }
-

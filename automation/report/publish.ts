@@ -15,7 +15,11 @@ export interface WriteReportOptions {
 }
 
 /** Writes report.json, report.md and report.html (and appends the Markdown to the GitHub job summary); returns their paths. */
-export async function writeReport(stateDir: string, report: RunReport, options: WriteReportOptions = {}): Promise<string[]> {
+export async function writeReport(
+  stateDir: string,
+  report: RunReport,
+  options: WriteReportOptions = {},
+): Promise<string[]> {
   const dir = join(runsDir(stateDir), report.runId);
   await mkdir(dir, { recursive: true });
   const jsonPath = join(dir, "report.json");
@@ -30,4 +34,3 @@ export async function writeReport(stateDir: string, report: RunReport, options: 
   if (stepSummary) await appendFile(stepSummary, `${markdown}\n`).catch(() => undefined);
   return [jsonPath, mdPath, htmlPath];
 }
-

@@ -24,5 +24,7 @@ export async function listReports(stateDir: string): Promise<RunReport[]> {
     return [];
   }
   const reports = await Promise.all(runIds.map((runId) => readReport(stateDir, runId)));
-  return reports.filter((report): report is RunReport => report !== undefined).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  return reports
+    .filter((report): report is RunReport => report !== undefined)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }

@@ -18,8 +18,10 @@ export function reportSummary(report: RunReport): ReportSummary {
     rpoMet: report.rpo?.met,
     snapshotIdentifier: report.rpo?.snapshotIdentifier,
     errorCode: report.error?.code,
-    verification: { passed: report.verification.filter((check) => check.ok).length, failed: report.verification.filter((check) => !check.ok).length },
+    verification: {
+      passed: report.verification.filter((check) => check.ok).length,
+      failed: report.verification.filter((check) => !check.ok).length,
+    },
     warnings: report.warnings.map((warning) => warning.code),
   };
 }
-

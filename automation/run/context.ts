@@ -29,4 +29,3 @@ export interface ProvisionOptions {
   snapshotIdentifier?: string;
   acceptDataLoss?: boolean;
 }
-

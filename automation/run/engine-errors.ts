@@ -10,7 +10,6 @@ export function interrupted(stackName: string, where: string): InterruptedError 
   });
 }
 
-
 /** The resources whose create/update waits on readiness within readyTimeout (stacks/database.ts, stacks/service.ts). */
 const READY_WAITS = new Set<string>([RESOURCE_TYPES.rdsInstance, RESOURCE_TYPES.ecsService]);
 
@@ -27,22 +26,31 @@ export function engineError(run: Run, operation: string, error: unknown): DrFail
     .filter((line) => line && !line.startsWith("at ") && !/^(stdout|stderr|code|err\?):?$/.test(line));
   const interesting = lines.filter((line) => /error|failed|refus|denied|exists|not found/i.test(line)).slice(-8);
   // A wait that outlasted the RTO budget left (the provider's "timeout while waiting for …" on the database or the service).
-  const stuck = operation === "up" && run.readyTimeoutMs !== undefined && /timeout while waiting/i.test(text)
-    ? run.clock.spans.find((span) => span.kind === "resource" && span.ok === false && READY_WAITS.has(span.resourceType ?? ""))
-    : undefined;
+  const stuck =
+    operation === "up" && run.readyTimeoutMs !== undefined && /timeout while waiting/i.test(text)
+      ? run.clock.spans.find(
+          (span) => span.kind === "resource" && span.ok === false && READY_WAITS.has(span.resourceType ?? ""),
+        )
+      : undefined;
   if (stuck) {
-    return new ToolError("WAIT_TIMED_OUT", `${stuck.name} (${stuck.resourceType}) was not ready within ${formatDuration(run.readyTimeoutMs!)}, the RTO budget left when the update started`, {
-      // The provider's own timeout line first (it has no "error" in it), then the engine's.
-      details: [...new Set([...lines.filter((line) => /timeout while waiting/i.test(line)), ...interesting])].slice(0, 8),
-      hint:
-        run.journey === "drill"
-          ? `The RTO is missed at this pace. The drill tears down what it created (if that fails too: dr-failover destroy --stack ${run.stackName}).`
-          : `The RTO is missed at this pace. Check ${stuck.name} in the AWS console; re-run the same command to keep waiting (it resumes, nothing is recreated).`,
-    });
+    return new ToolError(
+      "WAIT_TIMED_OUT",
+      `${stuck.name} (${stuck.resourceType}) was not ready within ${formatDuration(run.readyTimeoutMs!)}, the RTO budget left when the update started`,
+      {
+        // The provider's own timeout line first (it has no "error" in it), then the engine's.
+        details: [...new Set([...lines.filter((line) => /timeout while waiting/i.test(line)), ...interesting])].slice(
+          0,
+          8,
+        ),
+        hint:
+          run.journey === "drill"
+            ? `The RTO is missed at this pace. The drill tears down what it created (if that fails too: dr-failover destroy --stack ${run.stackName}).`
+            : `The RTO is missed at this pace. Check ${stuck.name} in the AWS console; re-run the same command to keep waiting (it resumes, nothing is recreated).`,
+      },
+    );
   }
   return new ToolError(`PULUMI_${operation.toUpperCase()}_FAILED`, `pulumi ${operation} of ${run.stackName} failed`, {
     details: interesting.length ? interesting : lines.slice(-8),
     hint: "Re-run the same command: the update resumes from the recorded state.",
   });
 }
-

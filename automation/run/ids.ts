@@ -19,4 +19,3 @@ export function newPassword(): string {
   // RDS forbids / @ " and spaces; base64url has none of them.
   return randomBytes(24).toString("base64url");
 }
-

@@ -9,7 +9,13 @@ import type { JourneyContext, ProvisionOptions } from "./context.js";
 import { runPreflight, type PreflightResult } from "../preflight.js";
 import { recoverStack } from "../recovery.js";
 import { checkEcsService, checkHealth, runOperatorChecks, type CheckResult } from "../verify.js";
-import { backendRegionWarning, checkStateBackend, engineEventHandler, openWorkspace, SUMMARY_WITHOUT_SECRETS } from "../workspace.js";
+import {
+  backendRegionWarning,
+  checkStateBackend,
+  engineEventHandler,
+  openWorkspace,
+  SUMMARY_WITHOUT_SECRETS,
+} from "../workspace.js";
 import { backendUrlOf, concernOf, CONCERNS } from "../vocabulary.js";
 import { engineError } from "./engine-errors.js";
 import { newPassword } from "./ids.js";
@@ -19,11 +25,18 @@ import { toOutputs } from "./stack-args.js";
 /** Derives the database/service/dns phases from the resource spans of the update. */
 function addConcernPhases(run: Run, spans: Span[]) {
   for (const concern of CONCERNS) {
-    run.clock.addDerivedPhase(concern, spans.filter((span) => span.kind === "resource" && concernOf(span.resourceType ?? "") === concern));
+    run.clock.addDerivedPhase(
+      concern,
+      spans.filter((span) => span.kind === "resource" && concernOf(span.resourceType ?? "") === concern),
+    );
   }
 }
 
-export async function preflightPhase(run: Run, journey: "drill" | "failover" | "preview", options: ProvisionOptions): Promise<PreflightResult> {
+export async function preflightPhase(
+  run: Run,
+  journey: "drill" | "failover" | "preview",
+  options: ProvisionOptions,
+): Promise<PreflightResult> {
   const { ctx } = run;
   return run.phase("preflight", async () => {
     const warning = backendRegionWarning(backendUrlOf(ctx.workspace), ctx.plan.sourceRegion);
@@ -46,11 +59,13 @@ export async function preflightPhase(run: Run, journey: "drill" | "failover" | "
       dataLossWindowMs: result.dataLossWindowMs,
       met: result.dataLossWindowMs <= ctx.plan.objectives.rpo,
     };
-    run.emit({ type: "info", message: `restore point ${result.restorePoint.snapshotIdentifier} (${result.restorePoint.capturedAt.toISOString()})` });
+    run.emit({
+      type: "info",
+      message: `restore point ${result.restorePoint.snapshotIdentifier} (${result.restorePoint.capturedAt.toISOString()})`,
+    });
     return result;
   });
 }
-
 
 /**
  * Opens the workspace while preflight's AWS calls are in flight: loading the
@@ -64,20 +79,31 @@ export function prepareWorkspace(ctx: JourneyContext): Promise<LocalWorkspace> {
 }
 
 /** Creates or selects the stack and writes its config; the password is created once and kept. */
-export async function configureStack(run: Run, args: DrStackArgs, preflight: PreflightResult, workspaceReady?: Promise<LocalWorkspace>): Promise<Stack> {
+export async function configureStack(
+  run: Run,
+  args: DrStackArgs,
+  preflight: PreflightResult,
+  workspaceReady?: Promise<LocalWorkspace>,
+): Promise<Stack> {
   const workspace = await (workspaceReady ?? openWorkspace(run.ctx.workspace));
   // A drill's stack is always new; only a stack that existed can hold what a killed run left.
-  const existed = run.journey === "drill" ? undefined : await Stack.select(run.stackName, workspace).catch((error) => {
-    if (error instanceof StackNotFoundError) return undefined;
-    throw error;
-  });
+  const existed =
+    run.journey === "drill"
+      ? undefined
+      : await Stack.select(run.stackName, workspace).catch((error) => {
+          if (error instanceof StackNotFoundError) return undefined;
+          throw error;
+        });
   const stack = existed ?? (await Stack.create(run.stackName, workspace));
   if (existed) await recover(run, stack);
   const existing = existed ? await stack.getAllConfig() : {};
   const previousArgs = existing[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value;
   if (previousArgs) args.secret.name = (JSON.parse(previousArgs) as DrStackArgs).secret.name;
   const existingPassword = existing[`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]?.value;
-  const password = preflight.replicaSecretPassword ?? (existingPassword && existingPassword !== "[secret]" ? existingPassword : undefined) ?? newPassword();
+  const password =
+    preflight.replicaSecretPassword ??
+    (existingPassword && existingPassword !== "[secret]" ? existingPassword : undefined) ??
+    newPassword();
   run.secrets.push(password);
   await stack.setAllConfig({
     [`${CONFIG_NAMESPACE}:${ARGS_KEY}`]: { value: JSON.stringify(args) },
@@ -85,7 +111,6 @@ export async function configureStack(run: Run, args: DrStackArgs, preflight: Pre
   });
   return stack;
 }
-
 
 /**
  * The RTO budget left, as the engine's wait limit for the database ("available")
@@ -111,7 +136,12 @@ export async function provisionPhase(run: Run, stack: Stack): Promise<DrStackOut
   const started = run.clock.spans.length;
   try {
     const result = await run.phase("provision", () =>
-      stack.up({ onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), signal: run.ctx.signal, color: "never", ...SUMMARY_WITHOUT_SECRETS }),
+      stack.up({
+        onEvent: engineEventHandler(run.clock, (event) => run.emit(event)),
+        signal: run.ctx.signal,
+        color: "never",
+        ...SUMMARY_WITHOUT_SECRETS,
+      }),
     );
     return toOutputs(result.outputs);
   } catch (error) {
@@ -121,16 +151,20 @@ export async function provisionPhase(run: Run, stack: Stack): Promise<DrStackOut
   }
 }
 
-
 /** A stack left behind by a killed run: stale lock cleared, pending operations adopted or dropped (see recovery.ts). */
 export async function recover(run: Run, stack: Stack): Promise<void> {
   const { ctx } = run;
   await recoverStack(
-    { aws: ctx.aws, region: ctx.targetRegion, backendUrl: backendUrlOf(ctx.workspace), emit: (event) => run.emit(event), journal: run.journal },
+    {
+      aws: ctx.aws,
+      region: ctx.targetRegion,
+      backendUrl: backendUrlOf(ctx.workspace),
+      emit: (event) => run.emit(event),
+      journal: run.journal,
+    },
     stack,
   );
 }
-
 
 /**
  * The update's critical path from the stack's dependency graph and the measured
@@ -141,7 +175,7 @@ export async function recordCriticalPath(run: Run, stack: Stack): Promise<void> 
   if (!run.clock.spans.some((span) => span.kind === "resource")) return;
   try {
     const state = await stack.exportStack();
-    const resources = ((state.deployment as { resources?: StateResource[] } | undefined)?.resources ?? []);
+    const resources = (state.deployment as { resources?: StateResource[] } | undefined)?.resources ?? [];
     const path = measuredCriticalPath(resources, run.clock.spans);
     if (path.length) run.report.criticalPath = path;
   } catch {
@@ -149,8 +183,12 @@ export async function recordCriticalPath(run: Run, stack: Stack): Promise<void> 
   }
 }
 
-
-export async function verificationPhase(run: Run, outputs: DrStackOutputs, hostname: string, ttlSeconds: number | undefined): Promise<void> {
+export async function verificationPhase(
+  run: Run,
+  outputs: DrStackOutputs,
+  hostname: string,
+  ttlSeconds: number | undefined,
+): Promise<void> {
   const { ctx } = run;
   await run.phase("verification", async () => {
     const health = await checkHealth({
@@ -162,7 +200,10 @@ export async function verificationPhase(run: Run, outputs: DrStackOutputs, hostn
       signal: ctx.signal,
     });
     if (health.ok) run.markRecovered(ttlSeconds);
-    const results: CheckResult[] = [health, await checkEcsService(ctx.aws, ctx.targetRegion, outputs.clusterName, outputs.serviceName)];
+    const results: CheckResult[] = [
+      health,
+      await checkEcsService(ctx.aws, ctx.targetRegion, outputs.clusterName, outputs.serviceName),
+    ];
     results.push(
       ...(await runOperatorChecks(
         ctx.plan.verification.commands,
@@ -189,15 +230,19 @@ export async function verificationPhase(run: Run, outputs: DrStackOutputs, hostn
   });
 }
 
-
 /** `signal`: only for destroy; a drill's teardown in `finally` must run to the end even after a Ctrl-C (a second one aborts). */
 export async function teardownStack(run: Run, stack: Stack, signal?: AbortSignal): Promise<void> {
   await run.phase("teardown", async () => {
     try {
-      await stack.destroy({ onEvent: engineEventHandler(run.clock, (event) => run.emit(event)), color: "never", remove: true, signal, ...SUMMARY_WITHOUT_SECRETS });
+      await stack.destroy({
+        onEvent: engineEventHandler(run.clock, (event) => run.emit(event)),
+        color: "never",
+        remove: true,
+        signal,
+        ...SUMMARY_WITHOUT_SECRETS,
+      });
     } catch (error) {
       throw engineError(run, "destroy", error);
     }
   });
 }
-

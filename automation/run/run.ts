@@ -68,7 +68,11 @@ export class Run {
     let expected: Record<string, number> = { ...ctx.plan.objectives.expectedPhaseDurations };
     if (Object.keys(expected).length === 0) {
       const past = (await listReports(ctx.workspace.stateDir).catch(() => [])).filter(
-        (candidate) => candidate.app === report.app && candidate.journey === this.journey && candidate.result === "succeeded" && candidate.emulator === report.emulator,
+        (candidate) =>
+          candidate.app === report.app &&
+          candidate.journey === this.journey &&
+          candidate.result === "succeeded" &&
+          candidate.emulator === report.emulator,
       );
       expected = expectedFromHistory(past.slice(-10));
     }
@@ -88,7 +92,8 @@ export class Run {
   }
 
   emit(event: DrEvent) {
-    if (event.type === "run-started") void this.journal.write("run", "started", `${event.journey} → ${event.targetRegion}`);
+    if (event.type === "run-started")
+      void this.journal.write("run", "started", `${event.journey} → ${event.targetRegion}`);
     if (event.type === "warning") this.report.warnings.push({ code: event.code, message: this.redact(event.message) });
     this.ctx.emit(event);
     this.watch?.observe(event);
@@ -118,7 +123,11 @@ export class Run {
       this.emit({ type: "phase-finished", phase: name, durationMs: span.durationMs ?? 0, ok: false });
       const message = this.redact(error instanceof Error ? error.message : String(error));
       // Where a Ctrl-C stopped the run, said plainly (the engine's own message is about its exit code).
-      await this.journal.write(name, "failed", this.ctx.signal?.aborted ? `interrupted (Ctrl-C) during ${name}: ${message.split("\n")[0]}` : message);
+      await this.journal.write(
+        name,
+        "failed",
+        this.ctx.signal?.aborted ? `interrupted (Ctrl-C) during ${name}: ${message.split("\n")[0]}` : message,
+      );
       throw error;
     }
   }
@@ -151,8 +160,13 @@ export class Run {
     this.watch?.stop();
     const paths = await writeReport(this.ctx.workspace.stateDir, report, { lang: this.ctx.reportLanguage });
     await this.journal.write("finished", error === undefined ? "ok" : "failed", report.error?.code);
-    this.emit({ type: "run-finished", runId: this.runId, ok: error === undefined, reportPaths: paths, summary: reportSummary(report) });
+    this.emit({
+      type: "run-finished",
+      runId: this.runId,
+      ok: error === undefined,
+      reportPaths: paths,
+      summary: reportSummary(report),
+    });
     return report;
   }
 }
-

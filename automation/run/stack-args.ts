@@ -6,7 +6,14 @@ import type { RunReport } from "../report/model.js";
 import { shortId } from "./ids.js";
 
 /** Builds the stack's arguments from the plan and what preflight resolved. */
-export function stackArgsFor(plan: Plan, targetRegion: string, mode: DrMode, runId: string, preflight: PreflightResult, endpoint?: string): DrStackArgs {
+export function stackArgsFor(
+  plan: Plan,
+  targetRegion: string,
+  mode: DrMode,
+  runId: string,
+  preflight: PreflightResult,
+  endpoint?: string,
+): DrStackArgs {
   const target = targetOf(plan, targetRegion);
   const drill = mode === "drill";
   const short = drill ? shortId(runId) : "";
@@ -70,11 +77,15 @@ export function stackArgsFor(plan: Plan, targetRegion: string, mode: DrMode, run
 }
 
 export function toOutputs(outputs: Record<string, { value: unknown }>): DrStackOutputs {
-  return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value])) as unknown as DrStackOutputs;
+  return Object.fromEntries(
+    Object.entries(outputs).map(([key, output]) => [key, output.value]),
+  ) as unknown as DrStackOutputs;
 }
-
 
 export function endpointsOf(outputs: DrStackOutputs): RunReport["endpoints"] {
-  return { serviceName: outputs.serviceName, loadBalancer: outputs.loadBalancerDnsName, database: outputs.databaseAddress };
+  return {
+    serviceName: outputs.serviceName,
+    loadBalancer: outputs.loadBalancerDnsName,
+    database: outputs.databaseAddress,
+  };
 }
-

@@ -6,7 +6,11 @@ export interface DestroyCommandOptions extends TargetOptions {
   force?: boolean;
 }
 
-export async function destroyCommand(globals: GlobalOptions, signal: AbortSignal, options: DestroyCommandOptions): Promise<void> {
+export async function destroyCommand(
+  globals: GlobalOptions,
+  signal: AbortSignal,
+  options: DestroyCommandOptions,
+): Promise<void> {
   await runJourneyCommand(globals, options, signal, async (ctx) => {
     const { runDestroy } = await import("../../automation/journeys/destroy.js");
     return runDestroy(ctx, { stackName: options.stack, force: options.force });

@@ -5,9 +5,17 @@ export interface DrillCommandOptions extends TargetOptions {
   keep?: boolean;
 }
 
-export async function drillCommand(globals: GlobalOptions, signal: AbortSignal, options: DrillCommandOptions): Promise<void> {
+export async function drillCommand(
+  globals: GlobalOptions,
+  signal: AbortSignal,
+  options: DrillCommandOptions,
+): Promise<void> {
   await runJourneyCommand(globals, options, signal, async (ctx) => {
     const { runDrill } = await import("../../automation/journeys/drill.js");
-    return runDrill(ctx, { snapshotIdentifier: options.snapshot, acceptDataLoss: options.acceptDataLoss, keep: options.keep });
+    return runDrill(ctx, {
+      snapshotIdentifier: options.snapshot,
+      acceptDataLoss: options.acceptDataLoss,
+      keep: options.keep,
+    });
   });
 }

@@ -5,14 +5,22 @@ export interface FailoverCommandOptions extends TargetOptions {
   confirm?: string;
 }
 
-export async function failoverCommand(globals: GlobalOptions, signal: AbortSignal, options: FailoverCommandOptions): Promise<void> {
+export async function failoverCommand(
+  globals: GlobalOptions,
+  signal: AbortSignal,
+  options: FailoverCommandOptions,
+): Promise<void> {
   await runJourneyCommand(
     globals,
     options,
     signal,
     async (ctx) => {
       const { runFailover } = await import("../../automation/journeys/failover.js");
-      return runFailover(ctx, { confirm: options.confirm, snapshotIdentifier: options.snapshot, acceptDataLoss: options.acceptDataLoss });
+      return runFailover(ctx, {
+        confirm: options.confirm,
+        snapshotIdentifier: options.snapshot,
+        acceptDataLoss: options.acceptDataLoss,
+      });
     },
     // A missing or wrong --confirm is refused before the AWS SDK and the engine load.
     (planModule, plan) => planModule.checkFailoverConfirmation(plan, options.confirm),

@@ -2,7 +2,11 @@ import type { GlobalOptions } from "../options.js";
 import { outJson } from "../render/json.js";
 import { err, out } from "../render/output.js";
 
-export async function historyCommand(globals: GlobalOptions, _signal: AbortSignal, options: { plan?: string }): Promise<void> {
+export async function historyCommand(
+  globals: GlobalOptions,
+  _signal: AbortSignal,
+  options: { plan?: string },
+): Promise<void> {
   const { listReports } = await import("../../automation/report/store.js");
   const { buildHistory, renderHistoryTable } = await import("../../automation/history.js");
   const { loadPlan } = await import("../../automation/plan.js");

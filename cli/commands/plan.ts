@@ -3,11 +3,23 @@ import type { GlobalOptions } from "../options.js";
 import { outJson } from "../render/json.js";
 import { out } from "../render/output.js";
 
-export async function validateCommand(globals: GlobalOptions, _signal: AbortSignal, options: { plan: string }): Promise<void> {
+export async function validateCommand(
+  globals: GlobalOptions,
+  _signal: AbortSignal,
+  options: { plan: string },
+): Promise<void> {
   const { loadPlan } = await import("../../automation/plan.js");
   const plan = await loadPlan(options.plan);
   const targetRegions = Object.keys(plan.targets);
-  if (globals.json) return outJson({ type: "validate", file: options.plan, valid: true, app: plan.app, sourceRegion: plan.sourceRegion, targetRegions });
+  if (globals.json)
+    return outJson({
+      type: "validate",
+      file: options.plan,
+      valid: true,
+      app: plan.app,
+      sourceRegion: plan.sourceRegion,
+      targetRegions,
+    });
   out(`${options.plan}: valid (${plan.app}, ${plan.sourceRegion} → ${targetRegions.join(", ")})`);
 }
 

@@ -8,25 +8,39 @@ export interface StatusCommandOptions {
   maxDrillAge: string;
 }
 
-export async function statusCommand(globals: GlobalOptions, _signal: AbortSignal, options: StatusCommandOptions): Promise<void> {
+export async function statusCommand(
+  globals: GlobalOptions,
+  _signal: AbortSignal,
+  options: StatusCommandOptions,
+): Promise<void> {
   const { getStatus } = await import("../../automation/status.js");
   const { loadPlan, parseDuration } = await import("../../automation/plan.js");
   const { UsageError } = await import("../../automation/errors.js");
   const maxDrillAgeMs = parseDuration(options.maxDrillAge);
   if (maxDrillAgeMs === undefined) {
-    throw new UsageError("MAX_DRILL_AGE_INVALID", `--max-drill-age ${options.maxDrillAge} is not a duration`, { hint: 'Give a duration like "24h", "90m" or "1h30m".' });
+    throw new UsageError("MAX_DRILL_AGE_INVALID", `--max-drill-age ${options.maxDrillAge} is not a duration`, {
+      hint: 'Give a duration like "24h", "90m" or "1h30m".',
+    });
   }
   const plan = options.plan ? await loadPlan(options.plan) : undefined;
   const statuses = await getStatus({
     plan,
     maxDrillAgeMs,
-    workspace: { stateDir: globals.stateDir, backendUrl: globals.backend, secretsProvider: globals.secretsProvider, requireSecrets: false },
+    workspace: {
+      stateDir: globals.stateDir,
+      backendUrl: globals.backend,
+      secretsProvider: globals.secretsProvider,
+      requireSecrets: false,
+    },
   });
   if (globals.json) return outJson({ type: "status", stacks: statuses });
   if (statuses.length === 0) return out("no DR stacks");
   for (const status of statuses) {
-    out(`${status.stackName}  ${status.mode}  age ${status.ageMs === undefined ? "?" : formatDuration(status.ageMs)}  resources ${status.resourceCount ?? "?"}`);
-    if (status.endpoints?.loadBalancer) out(`  service ${status.endpoints.loadBalancer}  database ${status.endpoints.database}`);
+    out(
+      `${status.stackName}  ${status.mode}  age ${status.ageMs === undefined ? "?" : formatDuration(status.ageMs)}  resources ${status.resourceCount ?? "?"}`,
+    );
+    if (status.endpoints?.loadBalancer)
+      out(`  service ${status.endpoints.loadBalancer}  database ${status.endpoints.database}`);
     if (status.lastReport) out(`  last run ${status.lastReport.runId}: ${status.lastReport.result}`);
     if (status.stale) {
       err(

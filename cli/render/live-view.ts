@@ -63,7 +63,8 @@ export function renderLiveScreen(snapshot: ProgressSnapshot, options: LiveScreen
     push("");
     push(`in flight (${snapshot.inFlight.length}, ${snapshot.doneResources} done):`, colors.dim);
     const sorted = [...snapshot.inFlight].sort((a, b) => b.elapsedMs - a.elapsedMs);
-    for (const item of sorted.slice(0, maxInFlight)) push(`  ${item.op} ${item.resourceType} ${item.name}  ${formatDuration(item.elapsedMs)}`);
+    for (const item of sorted.slice(0, maxInFlight))
+      push(`  ${item.op} ${item.resourceType} ${item.name}  ${formatDuration(item.elapsedMs)}`);
     if (sorted.length > maxInFlight) push(`  … and ${sorted.length - maxInFlight} more`, colors.dim);
   }
   if (snapshot.warnings.length) {
@@ -72,7 +73,12 @@ export function renderLiveScreen(snapshot: ProgressSnapshot, options: LiveScreen
   }
   if (snapshot.finished) {
     push("");
-    push(snapshot.finished.ok ? `done: ${snapshot.finished.reportPaths.join(", ")}` : `FAILED: ${snapshot.finished.reportPaths.join(", ")}`, snapshot.finished.ok ? colors.green : colors.red);
+    push(
+      snapshot.finished.ok
+        ? `done: ${snapshot.finished.reportPaths.join(", ")}`
+        : `FAILED: ${snapshot.finished.reportPaths.join(", ")}`,
+      snapshot.finished.ok ? colors.green : colors.red,
+    );
   }
   return lines.map((line) => (line.paint ? line.paint(cut(line.text, width)) : cut(line.text, width))).join("\n");
 }
@@ -86,8 +92,12 @@ function phaseLine(phase: PhaseProgress, nameWidth: number): string {
   return `  ${MARKS[phase.status]} ${phase.name.padEnd(nameWidth)}${elapsed}${phase.status === "pending" ? "" : expected}${slow}`.trimEnd();
 }
 
-function phasePaint(phase: PhaseProgress, colors: ReturnType<typeof pc.createColors>): ((text: string) => string) | undefined {
-  if (phase.status === "failed" || (phase.expectedMs !== undefined && phase.elapsedMs > phase.expectedMs)) return colors.red;
+function phasePaint(
+  phase: PhaseProgress,
+  colors: ReturnType<typeof pc.createColors>,
+): ((text: string) => string) | undefined {
+  if (phase.status === "failed" || (phase.expectedMs !== undefined && phase.elapsedMs > phase.expectedMs))
+    return colors.red;
   if (phase.status === "running") return colors.cyan;
   if (phase.status === "done") return colors.green;
   return colors.dim;

@@ -18,7 +18,9 @@ export function plainRenderer(): (event: DrEvent) => void {
         return out(`${stamp()} ${event.ok ? "✔" : "✖"} ${event.phase} (${(event.durationMs / 1000).toFixed(1)} s)`);
       case "resource":
         if (event.status === "started") return;
-        return out(`${stamp()}   ${event.status === "done" ? "·" : "✖"} ${event.op} ${event.resourceType} ${event.name} (${((event.durationMs ?? 0) / 1000).toFixed(1)} s)`);
+        return out(
+          `${stamp()}   ${event.status === "done" ? "·" : "✖"} ${event.op} ${event.resourceType} ${event.name} (${((event.durationMs ?? 0) / 1000).toFixed(1)} s)`,
+        );
       case "info":
         return out(`${stamp()}   ${event.message}`);
       case "warning":

@@ -9,15 +9,29 @@ import type { Plan } from "../../automation/plan.js";
 import { jsonRenderer } from "./json.js";
 import { plainRenderer } from "./plain.js";
 
-export async function eventSinkFor(json: boolean, plan: Plan): Promise<{ emit: EventSink; close: () => Promise<void> }> {
+export async function eventSinkFor(
+  json: boolean,
+  plan: Plan,
+): Promise<{ emit: EventSink; close: () => Promise<void> }> {
   let emit: EventSink = json ? jsonRenderer() : plainRenderer();
   let stopView: () => void = () => {};
   // A terminal of zero rows (e.g. a pseudo-terminal nobody sized) would show an empty frame: plain lines then.
-  if (!json && process.stdout.isTTY && !process.env.CI && process.env.TERM !== "dumb" && (process.stdout.rows ?? 0) > 0) {
+  if (
+    !json &&
+    process.stdout.isTTY &&
+    !process.env.CI &&
+    process.env.TERM !== "dumb" &&
+    (process.stdout.rows ?? 0) > 0
+  ) {
     const { createLogUpdate } = await import("log-update");
     const { createLiveView } = await import("./live-view.js");
     const draw = createLogUpdate(process.stdout);
-    const view = createLiveView({ draw: (frame) => draw(frame), done: () => draw.done(), width: process.stdout.columns, color: true });
+    const view = createLiveView({
+      draw: (frame) => draw(frame),
+      done: () => draw.done(),
+      width: process.stdout.columns,
+      color: true,
+    });
     emit = view;
     stopView = () => view.stop();
   }

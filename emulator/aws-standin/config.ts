@@ -101,7 +101,11 @@ export function buildConfig(
 }
 
 /** The endpoint URL for a service: config, then AWS_ENDPOINT_URL_<SVC>, then AWS_ENDPOINT_URL. */
-export function endpointFor(config: StandinConfig, service: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function endpointFor(
+  config: StandinConfig,
+  service: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   for (const key of ENDPOINT_KEYS[service] ?? [service]) {
     if (config.endpoints[key]) return config.endpoints[key];
   }

@@ -21,7 +21,9 @@ function pulumiRequire(): NodeRequire {
   return createRequire(require.resolve("@pulumi/pulumi/package.json"));
 }
 
-function mapToObject(map: { forEach?: (fn: (value: string, key: string) => void) => void } | undefined): Record<string, string> {
+function mapToObject(
+  map: { forEach?: (fn: (value: string, key: string) => void) => void } | undefined,
+): Record<string, string> {
   const result: Record<string, string> = {};
   map?.forEach?.((value, key) => {
     result[key] = value;
@@ -99,7 +101,9 @@ export function installConfigurePatch(onConfigure: (config: StandinConfig) => vo
           if (oldConfig.region !== newConfig.region) changed.push("region");
           if (JSON.stringify(oldConfig.endpoints) !== JSON.stringify(newConfig.endpoints)) changed.push("endpoints");
           response.setChanges(
-            changed.length > 0 ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE,
+            changed.length > 0
+              ? provproto.DiffResponse.DiffChanges.DIFF_SOME
+              : provproto.DiffResponse.DiffChanges.DIFF_NONE,
           );
           response.setDiffsList(changed);
           debug(`diffConfig: ${changed.join(",") || "no changes"}`);

@@ -1,5 +1,11 @@
 /** `aws:ecs/cluster:Cluster`, `aws:ecs/taskDefinition:TaskDefinition`, `aws:ecs/service:Service`. */
-import type { Cluster, NetworkConfiguration, Service, TaskDefinition, UpdateServiceCommandInput } from "@aws-sdk/client-ecs";
+import type {
+  Cluster,
+  NetworkConfiguration,
+  Service,
+  TaskDefinition,
+  UpdateServiceCommandInput,
+} from "@aws-sdk/client-ecs";
 import type { Clients } from "./config.js";
 import type { ResourceHandler } from "./types.js";
 import { awsErrorName, compact, deepEqual, debug, tagDelta, waitFor, type Props } from "./wire.js";
@@ -35,7 +41,9 @@ export const ecsCluster: ResourceHandler = {
   props: { name: { replace: true, computed: true }, tags: {} },
   autoname: { prop: "name", maxLength: 255 },
   async create(ctx, inputs) {
-    const out = await ctx.clients.ecs().send(new ECS.CreateClusterCommand(compact({ clusterName: inputs.name, tags: ecsTags(inputs.tags) })));
+    const out = await ctx.clients
+      .ecs()
+      .send(new ECS.CreateClusterCommand(compact({ clusterName: inputs.name, tags: ecsTags(inputs.tags) })));
     return { id: out.cluster!.clusterArn!, outs: clusterOutputs(out.cluster!) };
   },
   async read(ctx, id) {
@@ -44,8 +52,10 @@ export const ecsCluster: ResourceHandler = {
   },
   async update(ctx, id, olds, news) {
     const delta = tagDelta(olds.tags, news.tags);
-    if (delta.removed.length > 0) await ctx.clients.ecs().send(new ECS.UntagResourceCommand({ resourceArn: id, tagKeys: delta.removed }));
-    if (Object.keys(delta.set).length > 0) await ctx.clients.ecs().send(new ECS.TagResourceCommand({ resourceArn: id, tags: ecsTags(delta.set) }));
+    if (delta.removed.length > 0)
+      await ctx.clients.ecs().send(new ECS.UntagResourceCommand({ resourceArn: id, tagKeys: delta.removed }));
+    if (Object.keys(delta.set).length > 0)
+      await ctx.clients.ecs().send(new ECS.TagResourceCommand({ resourceArn: id, tags: ecsTags(delta.set) }));
     const cluster = await describeCluster(ctx.clients, id);
     if (!cluster) throw new Error(`ECS Cluster (${id}) not found after update`);
     return clusterOutputs(cluster);
@@ -90,7 +100,9 @@ export const ecsTaskDefinition: ResourceHandler = {
   replaceOnAnyChange: true,
   async create(ctx, inputs) {
     const containerDefinitions =
-      typeof inputs.containerDefinitions === "string" ? JSON.parse(inputs.containerDefinitions) : inputs.containerDefinitions;
+      typeof inputs.containerDefinitions === "string"
+        ? JSON.parse(inputs.containerDefinitions)
+        : inputs.containerDefinitions;
     const out = await ctx.clients.ecs().send(
       new ECS.RegisterTaskDefinitionCommand(
         compact({
@@ -111,7 +123,9 @@ export const ecsTaskDefinition: ResourceHandler = {
   },
   async read(ctx, id, state) {
     try {
-      const out = await ctx.clients.ecs().send(new ECS.DescribeTaskDefinitionCommand({ taskDefinition: state.arn ?? id }));
+      const out = await ctx.clients
+        .ecs()
+        .send(new ECS.DescribeTaskDefinitionCommand({ taskDefinition: state.arn ?? id }));
       const td = out.taskDefinition;
       return td && td.status !== "INACTIVE" ? taskDefinitionOutputs(td) : undefined;
     } catch (error) {
@@ -131,12 +145,19 @@ export const ecsTaskDefinition: ResourceHandler = {
 
 // ---------------------------------------------------------------- service
 
-async function describeService(clients: Clients, cluster: string | undefined, id: string): Promise<Service | undefined> {
+async function describeService(
+  clients: Clients,
+  cluster: string | undefined,
+  id: string,
+): Promise<Service | undefined> {
   try {
-    const out = await clients.ecs().send(new ECS.DescribeServicesCommand(compact({ cluster, services: [id], include: ["TAGS"] })));
+    const out = await clients
+      .ecs()
+      .send(new ECS.DescribeServicesCommand(compact({ cluster, services: [id], include: ["TAGS"] })));
     return out.services?.[0];
   } catch (error) {
-    if (awsErrorName(error) === "ClusterNotFoundException" || awsErrorName(error) === "ServiceNotFoundException") return undefined;
+    if (awsErrorName(error) === "ClusterNotFoundException" || awsErrorName(error) === "ServiceNotFoundException")
+      return undefined;
     throw error;
   }
 }
@@ -194,7 +215,9 @@ async function waitSteady(clients: Clients, cluster: string, id: string): Promis
       if (!nudged && polls >= 2 && (service.deployments?.length ?? 0) <= 1) {
         nudged = true;
         debug(`nudging ${id} to desiredCount ${service.desiredCount}`);
-        await clients.ecs().send(new ECS.UpdateServiceCommand({ cluster, service: id, desiredCount: service.desiredCount }));
+        await clients
+          .ecs()
+          .send(new ECS.UpdateServiceCommand({ cluster, service: id, desiredCount: service.desiredCount }));
       }
       return undefined;
     },
@@ -252,7 +275,8 @@ export const ecsService: ResourceHandler = {
     );
     let service = out.service!;
     ctx.created(service.serviceArn!, serviceOutputs(service));
-    if (inputs.waitForSteadyState === true) service = await waitSteady(ctx.clients, service.clusterArn!, service.serviceArn!);
+    if (inputs.waitForSteadyState === true)
+      service = await waitSteady(ctx.clients, service.clusterArn!, service.serviceArn!);
     return { id: service.serviceArn!, outs: serviceOutputs(service) };
   },
   async read(ctx, id, state) {
@@ -270,13 +294,19 @@ export const ecsService: ResourceHandler = {
       input[key] = value;
       needed = true;
     };
-    if (news.taskDefinition !== undefined && news.taskDefinition !== olds.taskDefinition) set("taskDefinition", news.taskDefinition);
-    if (news.desiredCount !== undefined && news.desiredCount !== olds.desiredCount) set("desiredCount", news.desiredCount);
+    if (news.taskDefinition !== undefined && news.taskDefinition !== olds.taskDefinition)
+      set("taskDefinition", news.taskDefinition);
+    if (news.desiredCount !== undefined && news.desiredCount !== olds.desiredCount)
+      set("desiredCount", news.desiredCount);
     if (!deepEqual(news.networkConfiguration, olds.networkConfiguration)) {
       set("networkConfiguration", networkConfiguration(news.networkConfiguration));
     }
-    if (!deepEqual(news.loadBalancers, olds.loadBalancers)) set("loadBalancers", loadBalancers(news.loadBalancers) ?? []);
-    if (news.healthCheckGracePeriodSeconds !== undefined && news.healthCheckGracePeriodSeconds !== olds.healthCheckGracePeriodSeconds) {
+    if (!deepEqual(news.loadBalancers, olds.loadBalancers))
+      set("loadBalancers", loadBalancers(news.loadBalancers) ?? []);
+    if (
+      news.healthCheckGracePeriodSeconds !== undefined &&
+      news.healthCheckGracePeriodSeconds !== olds.healthCheckGracePeriodSeconds
+    ) {
       set("healthCheckGracePeriodSeconds", news.healthCheckGracePeriodSeconds);
     }
     if (news.enableExecuteCommand !== undefined && news.enableExecuteCommand !== olds.enableExecuteCommand) {
@@ -285,10 +315,14 @@ export const ecsService: ResourceHandler = {
     if (needed && news.forceNewDeployment === true) input.forceNewDeployment = true;
     if (needed) await ctx.clients.ecs().send(new ECS.UpdateServiceCommand(input));
     const delta = tagDelta(olds.tags, news.tags);
-    if (delta.removed.length > 0) await ctx.clients.ecs().send(new ECS.UntagResourceCommand({ resourceArn: id, tagKeys: delta.removed }));
-    if (Object.keys(delta.set).length > 0) await ctx.clients.ecs().send(new ECS.TagResourceCommand({ resourceArn: id, tags: ecsTags(delta.set) }));
+    if (delta.removed.length > 0)
+      await ctx.clients.ecs().send(new ECS.UntagResourceCommand({ resourceArn: id, tagKeys: delta.removed }));
+    if (Object.keys(delta.set).length > 0)
+      await ctx.clients.ecs().send(new ECS.TagResourceCommand({ resourceArn: id, tags: ecsTags(delta.set) }));
     const service =
-      news.waitForSteadyState === true ? await waitSteady(ctx.clients, cluster, id) : await describeService(ctx.clients, cluster, id);
+      news.waitForSteadyState === true
+        ? await waitSteady(ctx.clients, cluster, id)
+        : await describeService(ctx.clients, cluster, id);
     if (!service) throw new Error(`ECS Service (${id}) not found after update`);
     return serviceOutputs(service);
   },

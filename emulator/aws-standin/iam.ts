@@ -5,7 +5,8 @@ import type { ResourceHandler } from "./types.js";
 import { awsErrorName, compact, fromTagList, tagDelta, toTagList, type Props } from "./wire.js";
 import { IAM } from "../../automation/sdk.js";
 
-const notFound = (error: unknown) => awsErrorName(error) === "NoSuchEntity" || awsErrorName(error) === "NoSuchEntityException";
+const notFound = (error: unknown) =>
+  awsErrorName(error) === "NoSuchEntity" || awsErrorName(error) === "NoSuchEntityException";
 
 /** Policies travel as JSON strings; accept objects too (the SDK may pass either). */
 function policyString(value: unknown): string {
@@ -68,14 +69,24 @@ export const iamRole: ResourceHandler = {
   async update(ctx, id, olds, news) {
     const iam = ctx.clients.iam();
     if (policyString(olds.assumeRolePolicy) !== policyString(news.assumeRolePolicy)) {
-      await iam.send(new IAM.UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: policyString(news.assumeRolePolicy) }));
+      await iam.send(
+        new IAM.UpdateAssumeRolePolicyCommand({ RoleName: id, PolicyDocument: policyString(news.assumeRolePolicy) }),
+      );
     }
-    if ((olds.description ?? "") !== (news.description ?? "") || (news.maxSessionDuration !== undefined && olds.maxSessionDuration !== news.maxSessionDuration)) {
-      await iam.send(new IAM.UpdateRoleCommand(compact({ RoleName: id, Description: news.description ?? "", MaxSessionDuration: news.maxSessionDuration })));
+    if (
+      (olds.description ?? "") !== (news.description ?? "") ||
+      (news.maxSessionDuration !== undefined && olds.maxSessionDuration !== news.maxSessionDuration)
+    ) {
+      await iam.send(
+        new IAM.UpdateRoleCommand(
+          compact({ RoleName: id, Description: news.description ?? "", MaxSessionDuration: news.maxSessionDuration }),
+        ),
+      );
     }
     const delta = tagDelta(olds.tags, news.tags);
     if (delta.removed.length > 0) await iam.send(new IAM.UntagRoleCommand({ RoleName: id, TagKeys: delta.removed }));
-    if (Object.keys(delta.set).length > 0) await iam.send(new IAM.TagRoleCommand({ RoleName: id, Tags: toTagList(delta.set) }));
+    if (Object.keys(delta.set).length > 0)
+      await iam.send(new IAM.TagRoleCommand({ RoleName: id, Tags: toTagList(delta.set) }));
     const role = await getRole(ctx.clients, id);
     if (!role) throw new Error(`IAM Role (${id}) not found after update`);
     return roleOutputs(role);
@@ -108,7 +119,11 @@ export const iamRolePolicy: ResourceHandler = {
   autoname: { prop: "name", maxLength: 128 },
   async create(ctx, inputs) {
     await ctx.clients.iam().send(
-      new IAM.PutRolePolicyCommand({ RoleName: inputs.role, PolicyName: inputs.name, PolicyDocument: policyString(inputs.policy) }),
+      new IAM.PutRolePolicyCommand({
+        RoleName: inputs.role,
+        PolicyName: inputs.name,
+        PolicyDocument: policyString(inputs.policy),
+      }),
     );
     return { id: `${inputs.role}:${inputs.name}`, outs: { role: inputs.role, name: inputs.name } };
   },
@@ -125,7 +140,11 @@ export const iamRolePolicy: ResourceHandler = {
   },
   async update(ctx, _id, _olds, news) {
     await ctx.clients.iam().send(
-      new IAM.PutRolePolicyCommand({ RoleName: news.role, PolicyName: news.name, PolicyDocument: policyString(news.policy) }),
+      new IAM.PutRolePolicyCommand({
+        RoleName: news.role,
+        PolicyName: news.name,
+        PolicyDocument: policyString(news.policy),
+      }),
     );
     return { role: news.role, name: news.name };
   },
@@ -147,7 +166,9 @@ export const iamRolePolicyAttachment: ResourceHandler = {
   },
   required: ["role", "policyArn"],
   async create(ctx, inputs) {
-    await ctx.clients.iam().send(new IAM.AttachRolePolicyCommand({ RoleName: inputs.role, PolicyArn: inputs.policyArn }));
+    await ctx.clients
+      .iam()
+      .send(new IAM.AttachRolePolicyCommand({ RoleName: inputs.role, PolicyArn: inputs.policyArn }));
     return { id: `${inputs.role}/${inputs.policyArn}`, outs: {} };
   },
   async read(ctx, id, state) {
@@ -164,7 +185,9 @@ export const iamRolePolicyAttachment: ResourceHandler = {
   },
   async delete(ctx, _id, state) {
     try {
-      await ctx.clients.iam().send(new IAM.DetachRolePolicyCommand({ RoleName: state.role, PolicyArn: state.policyArn }));
+      await ctx.clients
+        .iam()
+        .send(new IAM.DetachRolePolicyCommand({ RoleName: state.role, PolicyArn: state.policyArn }));
     } catch (error) {
       if (!notFound(error)) throw error;
     }

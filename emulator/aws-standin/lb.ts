@@ -1,5 +1,11 @@
 /** `aws:lb/loadBalancer:LoadBalancer`, `aws:lb/targetGroup:TargetGroup`, `aws:lb/listener:Listener` (ELBv2). */
-import type { Action, Listener, LoadBalancer, ModifyTargetGroupCommandInput, TargetGroup } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type {
+  Action,
+  Listener,
+  LoadBalancer,
+  ModifyTargetGroupCommandInput,
+  TargetGroup,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Clients } from "./config.js";
 import type { ResourceHandler } from "./types.js";
 import { awsErrorName, compact, deepEqual, fromTagList, tagDelta, toTagList, waitFor, type Props } from "./wire.js";
@@ -18,17 +24,21 @@ async function tagsOf(clients: Clients, arn: string): Promise<Record<string, str
 
 async function updateTags(clients: Clients, arn: string, olds: Props, news: Props): Promise<void> {
   const delta = tagDelta(olds.tags, news.tags);
-  if (delta.removed.length > 0) await clients.elbv2().send(new ELBv2.RemoveTagsCommand({ ResourceArns: [arn], TagKeys: delta.removed }));
-  if (Object.keys(delta.set).length > 0) await clients.elbv2().send(new ELBv2.AddTagsCommand({ ResourceArns: [arn], Tags: toTagList(delta.set) }));
+  if (delta.removed.length > 0)
+    await clients.elbv2().send(new ELBv2.RemoveTagsCommand({ ResourceArns: [arn], TagKeys: delta.removed }));
+  if (Object.keys(delta.set).length > 0)
+    await clients.elbv2().send(new ELBv2.AddTagsCommand({ ResourceArns: [arn], Tags: toTagList(delta.set) }));
 }
 
 // ---------------------------------------------------------------- load balancer
 
 async function describeLoadBalancer(clients: Clients, arn: string): Promise<LoadBalancer | undefined> {
   try {
-    return (await clients.elbv2().send(new ELBv2.DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).LoadBalancers?.[0];
+    return (await clients.elbv2().send(new ELBv2.DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })))
+      .LoadBalancers?.[0];
   } catch (error) {
-    if (awsErrorName(error) === "LoadBalancerNotFoundException" || awsErrorName(error) === "LoadBalancerNotFound") return undefined;
+    if (awsErrorName(error) === "LoadBalancerNotFoundException" || awsErrorName(error) === "LoadBalancerNotFound")
+      return undefined;
     throw error;
   }
 }
@@ -99,7 +109,10 @@ export const lbLoadBalancer: ResourceHandler = {
   },
   async update(ctx, id, olds, news) {
     const elb = ctx.clients.elbv2();
-    if (news.securityGroups !== undefined && !deepEqual([...(olds.securityGroups ?? [])].sort(), [...news.securityGroups].sort())) {
+    if (
+      news.securityGroups !== undefined &&
+      !deepEqual([...(olds.securityGroups ?? [])].sort(), [...news.securityGroups].sort())
+    ) {
       await elb.send(new ELBv2.SetSecurityGroupsCommand({ LoadBalancerArn: id, SecurityGroups: news.securityGroups }));
     }
     if (news.subnets !== undefined && !deepEqual([...(olds.subnets ?? [])].sort(), [...news.subnets].sort())) {
@@ -114,7 +127,8 @@ export const lbLoadBalancer: ResourceHandler = {
     try {
       await ctx.clients.elbv2().send(new ELBv2.DeleteLoadBalancerCommand({ LoadBalancerArn: id }));
     } catch (error) {
-      if (awsErrorName(error) === "LoadBalancerNotFoundException" || awsErrorName(error) === "LoadBalancerNotFound") return;
+      if (awsErrorName(error) === "LoadBalancerNotFoundException" || awsErrorName(error) === "LoadBalancerNotFound")
+        return;
       throw new Error(`deleting ELBv2 Load Balancer (${id}): ${(error as Error).message}`, { cause: error });
     }
   },
@@ -124,9 +138,11 @@ export const lbLoadBalancer: ResourceHandler = {
 
 async function describeTargetGroup(clients: Clients, arn: string): Promise<TargetGroup | undefined> {
   try {
-    return (await clients.elbv2().send(new ELBv2.DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }))).TargetGroups?.[0];
+    return (await clients.elbv2().send(new ELBv2.DescribeTargetGroupsCommand({ TargetGroupArns: [arn] })))
+      .TargetGroups?.[0];
   } catch (error) {
-    if (awsErrorName(error) === "TargetGroupNotFoundException" || awsErrorName(error) === "TargetGroupNotFound") return undefined;
+    if (awsErrorName(error) === "TargetGroupNotFoundException" || awsErrorName(error) === "TargetGroupNotFound")
+      return undefined;
     throw error;
   }
 }
@@ -195,7 +211,9 @@ export const lbTargetGroup: ResourceHandler = {
   },
   async update(ctx, id, olds, news) {
     if (!deepEqual(olds.healthCheck, news.healthCheck) && news.healthCheck) {
-      await ctx.clients.elbv2().send(new ELBv2.ModifyTargetGroupCommand({ TargetGroupArn: id, ...healthCheckInput(news.healthCheck) }));
+      await ctx.clients
+        .elbv2()
+        .send(new ELBv2.ModifyTargetGroupCommand({ TargetGroupArn: id, ...healthCheckInput(news.healthCheck) }));
     }
     await updateTags(ctx.clients, id, olds, news);
     const tg = await describeTargetGroup(ctx.clients, id);
@@ -206,7 +224,8 @@ export const lbTargetGroup: ResourceHandler = {
     try {
       await ctx.clients.elbv2().send(new ELBv2.DeleteTargetGroupCommand({ TargetGroupArn: id }));
     } catch (error) {
-      if (awsErrorName(error) === "TargetGroupNotFoundException" || awsErrorName(error) === "TargetGroupNotFound") return;
+      if (awsErrorName(error) === "TargetGroupNotFoundException" || awsErrorName(error) === "TargetGroupNotFound")
+        return;
       throw new Error(`deleting ELBv2 Target Group (${id}): ${(error as Error).message}`, { cause: error });
     }
   },
@@ -215,29 +234,30 @@ export const lbTargetGroup: ResourceHandler = {
 // ---------------------------------------------------------------- listener
 
 function actions(defaultActions: Props[] | undefined): Action[] {
-  return (defaultActions ?? []).map((action, index) =>
-    compact({
-      Type: action.type,
-      Order: action.order ?? index + 1,
-      TargetGroupArn: action.targetGroupArn,
-      FixedResponseConfig: action.fixedResponse
-        ? compact({
-            ContentType: action.fixedResponse.contentType,
-            MessageBody: action.fixedResponse.messageBody,
-            StatusCode: action.fixedResponse.statusCode,
-          })
-        : undefined,
-      RedirectConfig: action.redirect
-        ? compact({
-            Host: action.redirect.host,
-            Path: action.redirect.path,
-            Port: action.redirect.port,
-            Protocol: action.redirect.protocol,
-            Query: action.redirect.query,
-            StatusCode: action.redirect.statusCode,
-          })
-        : undefined,
-    }) as Action,
+  return (defaultActions ?? []).map(
+    (action, index) =>
+      compact({
+        Type: action.type,
+        Order: action.order ?? index + 1,
+        TargetGroupArn: action.targetGroupArn,
+        FixedResponseConfig: action.fixedResponse
+          ? compact({
+              ContentType: action.fixedResponse.contentType,
+              MessageBody: action.fixedResponse.messageBody,
+              StatusCode: action.fixedResponse.statusCode,
+            })
+          : undefined,
+        RedirectConfig: action.redirect
+          ? compact({
+              Host: action.redirect.host,
+              Path: action.redirect.path,
+              Port: action.redirect.port,
+              Protocol: action.redirect.protocol,
+              Query: action.redirect.query,
+              StatusCode: action.redirect.statusCode,
+            })
+          : undefined,
+      }) as Action,
   );
 }
 
@@ -245,13 +265,19 @@ async function describeListener(clients: Clients, arn: string): Promise<Listener
   try {
     return (await clients.elbv2().send(new ELBv2.DescribeListenersCommand({ ListenerArns: [arn] }))).Listeners?.[0];
   } catch (error) {
-    if (awsErrorName(error) === "ListenerNotFoundException" || awsErrorName(error) === "ListenerNotFound") return undefined;
+    if (awsErrorName(error) === "ListenerNotFoundException" || awsErrorName(error) === "ListenerNotFound")
+      return undefined;
     throw error;
   }
 }
 
 function listenerOutputs(listener: Listener): Props {
-  return compact({ arn: listener.ListenerArn, loadBalancerArn: listener.LoadBalancerArn, port: listener.Port, protocol: listener.Protocol });
+  return compact({
+    arn: listener.ListenerArn,
+    loadBalancerArn: listener.LoadBalancerArn,
+    port: listener.Port,
+    protocol: listener.Protocol,
+  });
 }
 
 export const lbListener: ResourceHandler = {

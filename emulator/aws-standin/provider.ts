@@ -48,7 +48,13 @@ export const RESOURCE_HANDLERS: readonly ResourceHandler[] = [
   route53Record,
 ];
 
-export const INVOKE_HANDLERS: readonly InvokeHandler[] = [getBucket, getZone, getRegion, getCallerIdentity, getPartition];
+export const INVOKE_HANDLERS: readonly InvokeHandler[] = [
+  getBucket,
+  getZone,
+  getRegion,
+  getCallerIdentity,
+  getPartition,
+];
 
 /** The @pulumi/aws version the stand-in impersonates (7.48.0 in this repo). */
 export function awsPackageVersion(): string {
@@ -152,7 +158,9 @@ export class StandinProvider implements provider.Provider {
     if (left === undefined || ms <= left) return sleep(ms);
     await sleep(left);
     const timeout = Math.round((operationTimeoutMs() ?? left) / 1000);
-    throw new Error(`${operation === "create" ? "creating" : "updating"} ${token}: timeout while waiting for it to become ready (timeout: ${timeout}s)`);
+    throw new Error(
+      `${operation === "create" ? "creating" : "updating"} ${token}: timeout while waiting for it to become ready (timeout: ${timeout}s)`,
+    );
   }
 
   async check(urn: string, olds: Props, news: Props): Promise<provider.CheckResult> {
@@ -162,7 +170,8 @@ export class StandinProvider implements provider.Provider {
       const prop = handler.autoname.prop;
       if (inputs[prop] === undefined || inputs[prop] === null || inputs[prop] === "") {
         const previous = olds?.[prop];
-        inputs[prop] = previous !== undefined && previous !== null && previous !== "" ? previous : autoName(urn, handler.autoname);
+        inputs[prop] =
+          previous !== undefined && previous !== null && previous !== "" ? previous : autoName(urn, handler.autoname);
         const defaults = Array.isArray(news[DEFAULTS_KEY]) ? (news[DEFAULTS_KEY] as string[]) : [];
         inputs[DEFAULTS_KEY] = [...new Set([...defaults, prop])];
       }
@@ -191,16 +200,25 @@ export class StandinProvider implements provider.Provider {
       let differs: boolean;
       if (containsUnknown(newValue)) differs = true;
       // absent = the zero value (false, 0, "", [] …) for a plain optional input
-      else if (newValue === undefined || newValue === null) differs = !spec.computed && !isEmpty(oldValue) && oldValue !== false && oldValue !== 0;
-      else differs = spec.set ? !deepEqual(sortedIfArray(oldValue), sortedIfArray(newValue)) : !deepEqual(oldValue, newValue);
+      else if (newValue === undefined || newValue === null)
+        differs = !spec.computed && !isEmpty(oldValue) && oldValue !== false && oldValue !== 0;
+      else
+        differs = spec.set
+          ? !deepEqual(sortedIfArray(oldValue), sortedIfArray(newValue))
+          : !deepEqual(oldValue, newValue);
       if (!differs) continue;
       changed.push(prop);
       if (spec.replace || handler.replaceOnAnyChange || !handler.update) replaces.push(prop);
     }
-    if (changed.length > 0) debug(`diff ${handler.token} ${urnName(urn)}: ${changed.join(",")}${replaces.length ? ` (replace: ${replaces.join(",")})` : ""}`);
+    if (changed.length > 0)
+      debug(
+        `diff ${handler.token} ${urnName(urn)}: ${changed.join(",")}${replaces.length ? ` (replace: ${replaces.join(",")})` : ""}`,
+      );
     const nameProp = handler.autoname?.prop;
     const namedExplicitly =
-      nameProp !== undefined && n[nameProp] !== undefined && !((n[DEFAULTS_KEY] as string[] | undefined) ?? []).includes(nameProp);
+      nameProp !== undefined &&
+      n[nameProp] !== undefined &&
+      !((n[DEFAULTS_KEY] as string[] | undefined) ?? []).includes(nameProp);
     return {
       changes: changed.length > 0,
       replaces,
@@ -216,11 +234,19 @@ export class StandinProvider implements provider.Provider {
     let result: { id: string; outs: Props };
     let existing: { id: string; outs?: Props } | undefined;
     try {
-      result = await handler.create({ ...this.context(urn, handler, inputs), created: (id, outs) => (existing = { id, outs }) }, inputs);
+      result = await handler.create(
+        { ...this.context(urn, handler, inputs), created: (id, outs) => (existing = { id, outs }) },
+        inputs,
+      );
     } catch (error) {
       // Created but not fully initialized: let the engine record it (ErrorResourceInitFailed).
       const partial = error as { id?: string; properties?: Props; reasons?: string[] };
-      if (!partial.id && existing) Object.assign(partial, { id: existing.id, properties: existing.outs ?? {}, reasons: [(error as Error).message] });
+      if (!partial.id && existing)
+        Object.assign(partial, {
+          id: existing.id,
+          properties: existing.outs ?? {},
+          reasons: [(error as Error).message],
+        });
       if (partial.id) partial.properties = mergeOutputs({}, partial.properties ?? {}, news);
       throw error;
     }

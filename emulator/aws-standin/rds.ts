@@ -2,7 +2,17 @@
 import type { DBInstance, ModifyDBInstanceCommandInput } from "@aws-sdk/client-rds";
 import type { Clients } from "./config.js";
 import type { HandlerContext, ResourceHandler } from "./types.js";
-import { awsErrorName, compact, debug, deepEqual, fromTagList, tagDelta, toTagList, waitFor, type Props } from "./wire.js";
+import {
+  awsErrorName,
+  compact,
+  debug,
+  deepEqual,
+  fromTagList,
+  tagDelta,
+  toTagList,
+  waitFor,
+  type Props,
+} from "./wire.js";
 import { RDS } from "../../automation/sdk.js";
 
 const TOKEN = "aws:rds/instance:Instance";
@@ -15,7 +25,8 @@ async function describe(clients: Clients, id: string): Promise<DBInstance | unde
     const out = await clients.rds().send(new RDS.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
     return out.DBInstances?.[0];
   } catch (error) {
-    if (awsErrorName(error) === "DBInstanceNotFound" || awsErrorName(error) === "DBInstanceNotFoundFault") return undefined;
+    if (awsErrorName(error) === "DBInstanceNotFound" || awsErrorName(error) === "DBInstanceNotFoundFault")
+      return undefined;
     throw error;
   }
 }

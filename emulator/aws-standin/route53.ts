@@ -34,7 +34,25 @@ async function fqdnOf(clients: Clients, zoneId: string, name: string): Promise<s
   return clean === "" ? zone : `${clean}.${zone}`;
 }
 
-const RR_TYPES = new Set(["A", "AAAA", "CAA", "CNAME", "DS", "HTTPS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "SSHFP", "SVCB", "TLSA", "TXT"]);
+const RR_TYPES = new Set([
+  "A",
+  "AAAA",
+  "CAA",
+  "CNAME",
+  "DS",
+  "HTTPS",
+  "MX",
+  "NAPTR",
+  "NS",
+  "PTR",
+  "SOA",
+  "SPF",
+  "SRV",
+  "SSHFP",
+  "SVCB",
+  "TLSA",
+  "TXT",
+]);
 
 /** Parses `ZONEID_name_TYPE[_setIdentifier]` (names may contain underscores). */
 export function parseRecordId(id: string): Props | undefined {
@@ -72,7 +90,9 @@ function recordSet(props: Props, fqdn: string): ResourceRecordSet {
     Type: props.type as RRType,
     SetIdentifier: props.setIdentifier || undefined,
     TTL: alias ? undefined : props.ttl,
-    ResourceRecords: alias ? undefined : ((props.records as string[] | undefined) ?? []).map((value) => ({ Value: quoteTxt(props.type, value) })),
+    ResourceRecords: alias
+      ? undefined
+      : ((props.records as string[] | undefined) ?? []).map((value) => ({ Value: quoteTxt(props.type, value) })),
     AliasTarget: alias
       ? { DNSName: alias.name, HostedZoneId: alias.zoneId, EvaluateTargetHealth: alias.evaluateTargetHealth === true }
       : undefined,
@@ -83,7 +103,13 @@ function recordSet(props: Props, fqdn: string): ResourceRecordSet {
 }
 
 /** Submits one change and waits for INSYNC; `submitted` runs once Route 53 has accepted it. */
-async function change(clients: Clients, zoneId: string, action: ChangeAction, set: ResourceRecordSet, submitted?: () => void): Promise<void> {
+async function change(
+  clients: Clients,
+  zoneId: string,
+  action: ChangeAction,
+  set: ResourceRecordSet,
+  submitted?: () => void,
+): Promise<void> {
   const out = await clients.route53().send(
     new Route53.ChangeResourceRecordSetsCommand({
       HostedZoneId: zoneId,
@@ -115,7 +141,8 @@ async function findRecord(clients: Clients, zoneId: string, fqdn: string, type: 
     ),
   );
   return (out.ResourceRecordSets ?? []).find(
-    (set) => cleanName(set.Name ?? "") === fqdn && set.Type === type && (set.SetIdentifier ?? "") === (setIdentifier ?? ""),
+    (set) =>
+      cleanName(set.Name ?? "") === fqdn && set.Type === type && (set.SetIdentifier ?? "") === (setIdentifier ?? ""),
   );
 }
 
@@ -145,7 +172,9 @@ export const route53Record: ResourceHandler = {
           `[name='${fqdn}.', type='${inputs.type}'${inputs.setIdentifier ? `, set-identifier='${inputs.setIdentifier}'` : ""}] but it already exists]`,
       );
     }
-    await change(ctx.clients, inputs.zoneId, overwrite ? "UPSERT" : "CREATE", recordSet(inputs, fqdn), () => ctx.created(recordId(inputs), { fqdn }));
+    await change(ctx.clients, inputs.zoneId, overwrite ? "UPSERT" : "CREATE", recordSet(inputs, fqdn), () =>
+      ctx.created(recordId(inputs), { fqdn }),
+    );
     return { id: recordId(inputs), outs: { fqdn } };
   },
   async read(ctx, id, stored) {
@@ -155,7 +184,13 @@ export const route53Record: ResourceHandler = {
       const fqdn = await fqdnOf(ctx.clients, state.zoneId, state.name);
       const set = await findRecord(ctx.clients, state.zoneId, fqdn, state.type, state.setIdentifier);
       if (!set) return undefined;
-      const live: Props = compact({ fqdn, zoneId: state.zoneId, name: state.name, type: state.type, setIdentifier: state.setIdentifier });
+      const live: Props = compact({
+        fqdn,
+        zoneId: state.zoneId,
+        name: state.name,
+        type: state.type,
+        setIdentifier: state.setIdentifier,
+      });
       if (set.ResourceRecords) live.records = set.ResourceRecords.map((r) => r.Value);
       if (set.TTL !== undefined) live.ttl = set.TTL;
       return live;
@@ -224,13 +259,17 @@ export const getZone: InvokeHandler = {
     for (;;) {
       const out = await r53.send(new Route53.ListHostedZonesByNameCommand(compact({ ...marker, MaxItems: 100 })));
       for (const zone of out.HostedZones ?? []) {
-        if (cleanName(zone.Name ?? "") === wanted && (zone.Config?.PrivateZone === true) === privateZone) matches.push(zone);
+        if (cleanName(zone.Name ?? "") === wanted && (zone.Config?.PrivateZone === true) === privateZone)
+          matches.push(zone);
       }
       if (!out.IsTruncated || !out.NextDNSName || cleanName(out.NextDNSName) !== wanted) break;
       marker = { DNSName: out.NextDNSName, HostedZoneId: out.NextHostedZoneId };
     }
     if (matches.length === 0) throw new Error("no matching Route 53 Hosted Zone found");
-    if (matches.length > 1) throw new Error("multiple Route 53 Hosted Zones matched; use additional constraints to reduce matches to a single Hosted Zone");
+    if (matches.length > 1)
+      throw new Error(
+        "multiple Route 53 Hosted Zones matched; use additional constraints to reduce matches to a single Hosted Zone",
+      );
     return details(cleanZoneId(matches[0]!.Id!));
   },
 };

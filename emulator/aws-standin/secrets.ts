@@ -39,7 +39,12 @@ export const secretsManagerSecret: ResourceHandler = {
   async create(ctx, inputs) {
     const out = await ctx.clients.secretsManager().send(
       new SecretsManager.CreateSecretCommand(
-        compact({ Name: inputs.name, Description: inputs.description, KmsKeyId: inputs.kmsKeyId, Tags: toTagList(inputs.tags) }),
+        compact({
+          Name: inputs.name,
+          Description: inputs.description,
+          KmsKeyId: inputs.kmsKeyId,
+          Tags: toTagList(inputs.tags),
+        }),
       ),
     );
     ctx.created(out.ARN!, { arn: out.ARN, name: out.Name });
@@ -52,12 +57,21 @@ export const secretsManagerSecret: ResourceHandler = {
   },
   async update(ctx, id, olds, news) {
     const sm = ctx.clients.secretsManager();
-    if ((olds.description ?? "") !== (news.description ?? "") || (news.kmsKeyId !== undefined && olds.kmsKeyId !== news.kmsKeyId)) {
-      await sm.send(new SecretsManager.UpdateSecretCommand(compact({ SecretId: id, Description: news.description ?? "", KmsKeyId: news.kmsKeyId })));
+    if (
+      (olds.description ?? "") !== (news.description ?? "") ||
+      (news.kmsKeyId !== undefined && olds.kmsKeyId !== news.kmsKeyId)
+    ) {
+      await sm.send(
+        new SecretsManager.UpdateSecretCommand(
+          compact({ SecretId: id, Description: news.description ?? "", KmsKeyId: news.kmsKeyId }),
+        ),
+      );
     }
     const delta = tagDelta(olds.tags, news.tags);
-    if (delta.removed.length > 0) await sm.send(new SecretsManager.UntagResourceCommand({ SecretId: id, TagKeys: delta.removed }));
-    if (Object.keys(delta.set).length > 0) await sm.send(new SecretsManager.TagResourceCommand({ SecretId: id, Tags: toTagList(delta.set) }));
+    if (delta.removed.length > 0)
+      await sm.send(new SecretsManager.UntagResourceCommand({ SecretId: id, TagKeys: delta.removed }));
+    if (Object.keys(delta.set).length > 0)
+      await sm.send(new SecretsManager.TagResourceCommand({ SecretId: id, Tags: toTagList(delta.set) }));
     const secret = await describeSecret(ctx.clients, id);
     if (!secret) throw new Error(`Secrets Manager Secret (${id}) not found after update`);
     return secretOutputs(secret);
@@ -65,13 +79,18 @@ export const secretsManagerSecret: ResourceHandler = {
   async delete(ctx, id, state) {
     const window = state.recoveryWindowInDays ?? 30;
     try {
-      await ctx.clients.secretsManager().send(
-        new SecretsManager.DeleteSecretCommand(
-          window === 0 ? { SecretId: id, ForceDeleteWithoutRecovery: true } : { SecretId: id, RecoveryWindowInDays: window },
-        ),
-      );
+      await ctx.clients
+        .secretsManager()
+        .send(
+          new SecretsManager.DeleteSecretCommand(
+            window === 0
+              ? { SecretId: id, ForceDeleteWithoutRecovery: true }
+              : { SecretId: id, RecoveryWindowInDays: window },
+          ),
+        );
     } catch (error) {
-      if (!notFound(error)) throw new Error(`deleting Secrets Manager Secret (${id}): ${(error as Error).message}`, { cause: error });
+      if (!notFound(error))
+        throw new Error(`deleting Secrets Manager Secret (${id}): ${(error as Error).message}`, { cause: error });
     }
   },
 };
@@ -87,11 +106,18 @@ export const secretsManagerSecretVersion: ResourceHandler = {
   async create(ctx, inputs) {
     const out = await ctx.clients.secretsManager().send(
       new SecretsManager.PutSecretValueCommand(
-        compact({ SecretId: inputs.secretId, SecretString: inputs.secretString, VersionStages: inputs.versionStages }),
+        compact({
+          SecretId: inputs.secretId,
+          SecretString: inputs.secretString,
+          VersionStages: inputs.versionStages,
+        }),
       ),
     );
     const stages = out.VersionStages ?? inputs.versionStages ?? ["AWSCURRENT"];
-    return { id: `${out.ARN}|${out.VersionId}`, outs: { arn: out.ARN, versionId: out.VersionId, versionStages: stages } };
+    return {
+      id: `${out.ARN}|${out.VersionId}`,
+      outs: { arn: out.ARN, versionId: out.VersionId, versionStages: stages },
+    };
   },
   async read(ctx, id) {
     const [secretId, versionId] = id.split("|");
@@ -110,7 +136,11 @@ export const secretsManagerSecretVersion: ResourceHandler = {
       if (stage === "AWSCURRENT") continue;
       try {
         await ctx.clients.secretsManager().send(
-          new SecretsManager.UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, RemoveFromVersionId: versionId }),
+          new SecretsManager.UpdateSecretVersionStageCommand({
+            SecretId: secretId,
+            VersionStage: stage,
+            RemoveFromVersionId: versionId,
+          }),
         );
       } catch (error) {
         if (!notFound(error)) throw error;

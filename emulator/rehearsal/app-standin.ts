@@ -31,7 +31,9 @@ export async function startAppStandin(options: AppStandinOptions): Promise<AppSt
     const path = new URL(request.url ?? "/", "http://standin").pathname;
     requests.push(`${request.method ?? "GET"} ${request.url ?? "/"}`);
     const healthy = path === options.healthPath;
-    const body = healthy ? { status: status >= 200 && status < 300 ? "ok" : "unhealthy" } : { error: "not found", path };
+    const body = healthy
+      ? { status: status >= 200 && status < 300 ? "ok" : "unhealthy" }
+      : { error: "not found", path };
     response.writeHead(healthy ? status : 404, { "content-type": "application/json", connection: "close" });
     response.end(request.method === "HEAD" ? undefined : JSON.stringify(body));
   });

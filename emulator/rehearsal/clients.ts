@@ -79,6 +79,7 @@ export async function motoJsonCall<T = unknown>(
     body: JSON.stringify(options.body),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`${options.target} failed in ${region} (${response.status}): ${text.slice(0, 300)}`);
+  if (!response.ok)
+    throw new Error(`${options.target} failed in ${region} (${response.status}): ${text.slice(0, 300)}`);
   return (text ? JSON.parse(text) : {}) as T;
 }

@@ -34,7 +34,9 @@ export async function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -121,7 +123,10 @@ function motoServer(port: number, stop: () => Promise<void>): MotoServer {
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
   // AWS-managed IAM policies (e.g. AmazonECSTaskExecutionRolePolicy) exist only when moto loads them
   // (moto-server.py loads just those; a bare moto_server loads all of them at every reset).
-  const env = { MOTO_ECS_SERVICE_RUNNING: String(options.ecsServiceRunning ?? 2), MOTO_IAM_LOAD_MANAGED_POLICIES: "true" };
+  const env = {
+    MOTO_ECS_SERVICE_RUNNING: String(options.ecsServiceRunning ?? 2),
+    MOTO_IAM_LOAD_MANAGED_POLICIES: "true",
+  };
   const pool = process.env.DR_FAILOVER_MOTO_POOL;
   if (pool && !options.motoServerPath) return forkFromPool(pool, env);
   const motoServerPath = options.motoServerPath ?? process.env.DR_FAILOVER_MOTO_SERVER ?? (await installMoto());
@@ -129,7 +134,9 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   const endpoint = `http://127.0.0.1:${port}`;
   // moto_server through our launcher (same venv): it loads only the AWS-managed IAM policies the stack attaches.
   const python = join(dirname(motoServerPath), "python");
-  const [command, prefix] = existsSync(python) ? [python, [join(SUBSTRATE_DIR, "moto-server.py")]] : [motoServerPath, []];
+  const [command, prefix] = existsSync(python)
+    ? [python, [join(SUBSTRATE_DIR, "moto-server.py")]]
+    : [motoServerPath, []];
   const child = execa(command, [...prefix, "-H", "127.0.0.1", "-p", String(port)], {
     stdin: "ignore",
     stdout: "ignore",

@@ -11,11 +11,13 @@ import { SUBSTRATE_DIR } from "../paths.js";
 /** The CLI root to use, or undefined when $DR_FAILOVER_PULUMI_ROOT or the PATH already provides one. */
 export async function ensurePulumiCli(): Promise<string | undefined> {
   if (process.env.DR_FAILOVER_PULUMI_ROOT || pulumiOnPath()) return undefined;
-  const { stdout } = await execa("bash", [join(SUBSTRATE_DIR, "build-pulumi-cli.sh")], { stdin: "ignore" }).catch((cause) => {
-    throw new ToolError("PULUMI_CLI_BUILD", "could not build the Pulumi CLI from the Go module proxy", {
-      hint: "The emulator needs Go and access to the Go module proxy, or a `pulumi` on PATH.",
-      cause,
-    });
-  });
+  const { stdout } = await execa("bash", [join(SUBSTRATE_DIR, "build-pulumi-cli.sh")], { stdin: "ignore" }).catch(
+    (cause) => {
+      throw new ToolError("PULUMI_CLI_BUILD", "could not build the Pulumi CLI from the Go module proxy", {
+        hint: "The emulator needs Go and access to the Go module proxy, or a `pulumi` on PATH.",
+        cause,
+      });
+    },
+  );
   return stdout.trim().split("\n").pop();
 }

@@ -133,7 +133,8 @@ export function regionAbbreviation(region: string): string {
 /** The production bucket the replica was replicated from: the replica's name without its region suffix. */
 export function sourceBucketName(replicaBucket: string, targetRegion: string): string {
   for (const suffix of [`-${targetRegion}`, `-${regionAbbreviation(targetRegion)}`, "-replica", "-dr"]) {
-    if (replicaBucket.endsWith(suffix) && replicaBucket.length > suffix.length + 2) return replicaBucket.slice(0, -suffix.length);
+    if (replicaBucket.endsWith(suffix) && replicaBucket.length > suffix.length + 2)
+      return replicaBucket.slice(0, -suffix.length);
   }
   return `${replicaBucket}-source`;
 }
@@ -155,7 +156,11 @@ const ASSET_OBJECTS: ReadonlyArray<{ key: string; contentType: string; body: str
   { key: "exports/2024/q4/people.csv", contentType: "text/csv", body: "id,name\n1,Aiko\n2,Kenji\n" },
 ];
 
-async function createVersionedBucket(clients: EmulatorClients, bucket: string, tags: Record<string, string>): Promise<void> {
+async function createVersionedBucket(
+  clients: EmulatorClients,
+  bucket: string,
+  tags: Record<string, string>,
+): Promise<void> {
   await clients.s3.send(
     new S3.CreateBucketCommand({
       Bucket: bucket,
@@ -164,17 +169,29 @@ async function createVersionedBucket(clients: EmulatorClients, bucket: string, t
         : { CreateBucketConfiguration: { LocationConstraint: clients.region as BucketLocationConstraint } }),
     }),
   );
-  await clients.s3.send(new S3.PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  await clients.s3.send(
+    new S3.PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }),
+  );
   for (const object of ASSET_OBJECTS) {
     await clients.s3.send(
-      new S3.PutObjectCommand({ Bucket: bucket, Key: object.key, Body: object.body, ContentType: object.contentType, Metadata: tags }),
+      new S3.PutObjectCommand({
+        Bucket: bucket,
+        Key: object.key,
+        Body: object.body,
+        ContentType: object.contentType,
+        Metadata: tags,
+      }),
     );
   }
 }
 
 /** The ECR coordinates of an image URI, or undefined for other registries. */
-export function parseEcrImage(image: string): { account: string; region: string; name: string; tag: string } | undefined {
-  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::([^@]+))?(?:@.*)?$/.exec(image);
+export function parseEcrImage(
+  image: string,
+): { account: string; region: string; name: string; tag: string } | undefined {
+  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::([^@]+))?(?:@.*)?$/.exec(
+    image,
+  );
   if (!match) return undefined;
   return { account: match[1], region: match[2], name: match[3], tag: match[4] ?? "latest" };
 }
@@ -183,19 +200,34 @@ async function seedNetwork(
   clients: EmulatorClients,
   plan: Plan,
   targetRegion: string,
-): Promise<{ vpcId: string; subnetIds: Record<string, string>; securityGroupIds: Record<string, string>; unseededIds: string[] }> {
+): Promise<{
+  vpcId: string;
+  subnetIds: Record<string, string>;
+  securityGroupIds: Record<string, string>;
+  unseededIds: string[];
+}> {
   const target = targetOf(plan, targetRegion);
   const unseededIds: string[] = [];
   const tagSpec = (resourceType: "vpc" | "subnet" | "security-group" | "internet-gateway", name: string) => [
-    { ResourceType: resourceType, Tags: [{ Key: "Name", Value: name }, { Key: "app", Value: plan.app }] },
+    {
+      ResourceType: resourceType,
+      Tags: [
+        { Key: "Name", Value: name },
+        { Key: "app", Value: plan.app },
+      ],
+    },
   ];
 
   const vpc = await clients.ec2.send(
     new EC2.CreateVpcCommand({ CidrBlock: "10.40.0.0/16", TagSpecifications: tagSpec("vpc", `${plan.app}-dr`) }),
   );
   const vpcId = vpc.Vpc!.VpcId!;
-  const igw = await clients.ec2.send(new EC2.CreateInternetGatewayCommand({ TagSpecifications: tagSpec("internet-gateway", `${plan.app}-dr`) }));
-  await clients.ec2.send(new EC2.AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGateway!.InternetGatewayId!, VpcId: vpcId }));
+  const igw = await clients.ec2.send(
+    new EC2.CreateInternetGatewayCommand({ TagSpecifications: tagSpec("internet-gateway", `${plan.app}-dr`) }),
+  );
+  await clients.ec2.send(
+    new EC2.AttachInternetGatewayCommand({ InternetGatewayId: igw.InternetGateway!.InternetGatewayId!, VpcId: vpcId }),
+  );
 
   // Names ending in -a / -c go to that AZ when it exists; the others alternate over the first two AZs.
   const zones = await clients.ec2.send(new EC2.DescribeAvailabilityZonesCommand({}));
@@ -210,9 +242,15 @@ async function seedNetwork(
       continue;
     }
     const suffix = /-([a-f])$/.exec(name)?.[1];
-    const zone = suffix && zoneNames.includes(`${targetRegion}${suffix}`) ? `${targetRegion}${suffix}` : zoneNames[index % 2];
+    const zone =
+      suffix && zoneNames.includes(`${targetRegion}${suffix}`) ? `${targetRegion}${suffix}` : zoneNames[index % 2];
     const subnet = await clients.ec2.send(
-      new EC2.CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.40.${index * 16}.0/20`, AvailabilityZone: zone, TagSpecifications: tagSpec("subnet", name) }),
+      new EC2.CreateSubnetCommand({
+        VpcId: vpcId,
+        CidrBlock: `10.40.${index * 16}.0/20`,
+        AvailabilityZone: zone,
+        TagSpecifications: tagSpec("subnet", name),
+      }),
     );
     subnetIds[name] = subnet.Subnet!.SubnetId!;
     index += 1;
@@ -244,10 +282,13 @@ async function seedNetwork(
       securityGroupIds[name] = group.GroupId!;
     }
   }
-  const idsOf = (names: readonly string[]) => names.map((name) => securityGroupIds[name]).filter((id): id is string => Boolean(id));
+  const idsOf = (names: readonly string[]) =>
+    names.map((name) => securityGroupIds[name]).filter((id): id is string => Boolean(id));
   const ingress = async (groupNames: readonly string[], permissions: IpPermission[]) => {
     for (const groupId of idsOf(groupNames)) {
-      await clients.ec2.send(new EC2.AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }));
+      await clients.ec2.send(
+        new EC2.AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: permissions }),
+      );
     }
   };
   await ingress(target.loadBalancer.securityGroups, [
@@ -258,7 +299,12 @@ async function seedNetwork(
   if (fromGroups(target.loadBalancer.securityGroups).length > 0) {
     const port = plan.service.containerPort;
     await ingress(target.service.securityGroups, [
-      { IpProtocol: "tcp", FromPort: port, ToPort: port, UserIdGroupPairs: fromGroups(target.loadBalancer.securityGroups) },
+      {
+        IpProtocol: "tcp",
+        FromPort: port,
+        ToPort: port,
+        UserIdGroupPairs: fromGroups(target.loadBalancer.securityGroups),
+      },
     ]);
   }
   if (fromGroups(target.service.securityGroups).length > 0) {
@@ -313,7 +359,11 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     for (const at of snapshotTimes) {
       const id = snapshotName(db.sourceIdentifier, at);
       const created = await source.rds.send(
-        new RDS.CreateDBSnapshotCommand({ DBInstanceIdentifier: db.sourceIdentifier, DBSnapshotIdentifier: id, Tags: appTags }),
+        new RDS.CreateDBSnapshotCommand({
+          DBInstanceIdentifier: db.sourceIdentifier,
+          DBSnapshotIdentifier: id,
+          Tags: appTags,
+        }),
       );
       sourceSnapshots.push({ id: created.DBSnapshot!.DBSnapshotIdentifier!, arn: created.DBSnapshot!.DBSnapshotArn! });
     }
@@ -377,7 +427,9 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
         );
       }
     } else if (faults.snapshotAgeMs !== undefined || faults.snapshotNotAvailable) {
-      gaps.notes.push("snapshotAgeMs / snapshotNotAvailable ignored: noCopiedSnapshot leaves no copy to age or hold back.");
+      gaps.notes.push(
+        "snapshotAgeMs / snapshotNotAvailable ignored: noCopiedSnapshot leaves no copy to age or hold back.",
+      );
     }
 
     // ── Target region: network, DB subnet group, replica bucket, image repository ──
@@ -420,7 +472,11 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
           PolicyDocument: JSON.stringify({
             Version: "2012-10-17",
             Statement: [
-              { Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: `arn:aws:s3:::${sourceBucket}` },
+              {
+                Effect: "Allow",
+                Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                Resource: `arn:aws:s3:::${sourceBucket}`,
+              },
               { Effect: "Allow", Action: ["s3:GetObjectVersion*"], Resource: `arn:aws:s3:::${sourceBucket}/*` },
               { Effect: "Allow", Action: ["s3:Replicate*"], Resource: `arn:aws:s3:::${replicaBucket}/*` },
             ],
@@ -465,12 +521,21 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
             imageManifest: JSON.stringify({
               schemaVersion: 2,
               mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-              config: { mediaType: "application/vnd.docker.container.image.v1+json", size: 1, digest: `sha256:${"0".repeat(64)}` },
+              config: {
+                mediaType: "application/vnd.docker.container.image.v1+json",
+                size: 1,
+                digest: `sha256:${"0".repeat(64)}`,
+              },
               layers: [],
             }),
           },
         });
-        ecrRepository = { region: image.region, name: image.name, uri: created.repository.repositoryUri, tag: image.tag };
+        ecrRepository = {
+          region: image.region,
+          name: image.name,
+          uri: created.repository.repositoryUri,
+          tag: image.tag,
+        };
       } catch (error) {
         gaps.notes.push(`ECR repository for ${target.service.image} not seeded: ${(error as Error).message}`);
       }

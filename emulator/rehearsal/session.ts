@@ -28,11 +28,18 @@ export interface EmulatorSession {
   stop(): Promise<void>;
 }
 
-export async function startEmulatorSession(options: { plan: Plan; targetRegion: string; stateDir: string }): Promise<EmulatorSession> {
+export async function startEmulatorSession(options: {
+  plan: Plan;
+  targetRegion: string;
+  stateDir: string;
+}): Promise<EmulatorSession> {
   const stateDir = join(options.stateDir, "emulator");
   // The emulator forgets everything when it stops: so must its Pulumi state. Reports are kept.
   await Promise.all(["backend", "workspace"].map((dir) => rm(join(stateDir, dir), { recursive: true, force: true })));
-  const [moto, pulumiRoot] = await Promise.all([startMoto({ ecsServiceRunning: options.plan.service.desiredCount }), ensurePulumiCli()]);
+  const [moto, pulumiRoot] = await Promise.all([
+    startMoto({ ecsServiceRunning: options.plan.service.desiredCount }),
+    ensurePulumiCli(),
+  ]);
   try {
     const world = await seedWorld({ endpoint: moto.endpoint, plan: options.plan, targetRegion: options.targetRegion });
     const app = await startAppStandin({ healthPath: options.plan.service.healthCheckPath });

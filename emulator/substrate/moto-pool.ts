@@ -26,9 +26,13 @@ export async function startMotoPool(socketPath: string, motoServerPath: string):
     void child.finally(() => resolve(false));
   });
   if (!ready) {
-    throw new ToolError("EMULATOR_START", `the moto pool did not start (${python} ${join(SUBSTRATE_DIR, "moto-server.py")} --pool)`, {
-      hint: "Run emulator/substrate/install-moto.sh by hand to see why.",
-    });
+    throw new ToolError(
+      "EMULATOR_START",
+      `the moto pool did not start (${python} ${join(SUBSTRATE_DIR, "moto-server.py")} --pool)`,
+      {
+        hint: "Run emulator/substrate/install-moto.sh by hand to see why.",
+      },
+    );
   }
   return {
     async stop() {

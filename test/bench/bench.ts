@@ -67,7 +67,10 @@ const median = (values: number[]) => {
 // ── the substrate (as the test suite's global setup) ────────────────────────
 
 async function lastLine(script: string): Promise<string> {
-  const { stdout } = await execa("bash", [join(root, "emulator", "substrate", script)], { stdin: "ignore", stderr: "inherit" });
+  const { stdout } = await execa("bash", [join(root, "emulator", "substrate", script)], {
+    stdin: "ignore",
+    stderr: "inherit",
+  });
   return stdout.trim().split("\n").pop()!;
 }
 
@@ -114,19 +117,34 @@ function modeledCreateSeconds(type: string, inputs: Record<string, unknown> = { 
 }
 
 /** The critical path predicted from the stack's real dependency graph, weighted by the timing model. */
-async function predictedPath(ctx: JourneyContext, stackName: string, journey: RunFigures["journey"], ttlS: number): Promise<RunFigures["predicted"]> {
+async function predictedPath(
+  ctx: JourneyContext,
+  stackName: string,
+  journey: RunFigures["journey"],
+  ttlS: number,
+): Promise<RunFigures["predicted"]> {
   const workspace = await openWorkspace(ctx.workspace);
   const stack = (await findStack(workspace, stackName))!;
   const state = await stack.exportStack();
-  const resources = (state.deployment as { resources: (StateResource & { inputs?: Record<string, unknown> })[] }).resources;
-  const graph = dependencyGraph(resources, (resource) => modeledCreateSeconds(resource.type, (resource as { inputs?: Record<string, unknown> }).inputs ?? {}));
+  const resources = (state.deployment as { resources: (StateResource & { inputs?: Record<string, unknown> })[] })
+    .resources;
+  const graph = dependencyGraph(resources, (resource) =>
+    modeledCreateSeconds(resource.type, (resource as { inputs?: Record<string, unknown> }).inputs ?? {}),
+  );
   const { path, total } = longestPath(graph);
   const contributors = path.map((urn) => ({ name: urnName(urn), seconds: graph.get(urn)!.weight }));
   if (journey === "failover") {
     // The production switch follows the update: INSYNC, then clients' caches expire.
-    contributors.push({ name: "production DNS switch (INSYNC)", seconds: INSYNC_S }, { name: "production record TTL", seconds: ttlS });
+    contributors.push(
+      { name: "production DNS switch (INSYNC)", seconds: INSYNC_S },
+      { name: "production record TTL", seconds: ttlS },
+    );
   }
-  return { path: contributors.map((item) => item.name), seconds: total + (journey === "failover" ? INSYNC_S + ttlS : 0), contributors };
+  return {
+    path: contributors.map((item) => item.name),
+    seconds: total + (journey === "failover" ? INSYNC_S + ttlS : 0),
+    contributors,
+  };
 }
 
 function firstStarted(report: RunReport): string[] {
@@ -142,7 +160,12 @@ function spanBreakdown(report: RunReport, recoveredAtMs: number): Record<string,
   const phase = (name: string) => report.spans.find((span) => span.kind === "phase" && span.name === name);
   const preflight = phase("preflight")!;
   const provision = phase("provision")!;
-  const resources = report.spans.filter((span) => span.kind === "resource" && span.offsetMs >= provision.offsetMs && span.offsetMs <= provision.offsetMs + (provision.durationMs ?? 0));
+  const resources = report.spans.filter(
+    (span) =>
+      span.kind === "resource" &&
+      span.offsetMs >= provision.offsetMs &&
+      span.offsetMs <= provision.offsetMs + (provision.durationMs ?? 0),
+  );
   const firstStart = Math.min(...resources.map((span) => span.offsetMs));
   const lastEnd = Math.max(...resources.map((span) => span.offsetMs + (span.durationMs ?? 0)));
   // A drill's "dns" phase is the stack's record (a derived phase); only a failover's is the production switch.
@@ -162,7 +185,12 @@ async function measureRun(e2e: E2eWorld, proxy: LatencyProxy, journey: RunFigure
   const run = await e2e.seed();
   const aws = new AwsClients({ endpoint: proxy.endpoint });
   const incidentStart = new Date();
-  const ctx = run.context({ aws, incidentStart, emit: () => undefined, dnsPollIntervalMs: Math.max(10, 2_000 * SCALE) });
+  const ctx = run.context({
+    aws,
+    incidentStart,
+    emit: () => undefined,
+    dnsPollIntervalMs: Math.max(10, 2_000 * SCALE),
+  });
   const started = performance.now();
   const report =
     journey === "drill"
@@ -170,12 +198,17 @@ async function measureRun(e2e: E2eWorld, proxy: LatencyProxy, journey: RunFigure
       : await runFailover(ctx, { confirm: run.plan.dns.productionRecord });
   const returnedMs = performance.now() - started;
   try {
-    if (report.result !== "succeeded" || !report.rto) throw new Error(`${journey} did not succeed: ${report.error?.code}`);
+    if (report.result !== "succeeded" || !report.rto)
+      throw new Error(`${journey} did not succeed: ${report.error?.code}`);
     const measuredRtoMs = report.rto.achievedMs;
     const ttlS = journey === "failover" ? (report.rto.dnsTtlSeconds ?? run.plan.dns.ttl) : 0;
-    const typeOf = new Map(report.spans.filter((span) => span.kind === "resource").map((span) => [span.name, span.resourceType ?? ""]));
+    const typeOf = new Map(
+      report.spans.filter((span) => span.kind === "resource").map((span) => [span.name, span.resourceType ?? ""]),
+    );
     const measuredPath = report.criticalPath ?? [];
-    const modeledWaitS = measuredPath.reduce((sum, name) => sum + modeledCreateSeconds(typeOf.get(name) ?? ""), 0) + (journey === "failover" ? INSYNC_S : 0);
+    const modeledWaitS =
+      measuredPath.reduce((sum, name) => sum + modeledCreateSeconds(typeOf.get(name) ?? ""), 0) +
+      (journey === "failover" ? INSYNC_S : 0);
     const overheadToRecoveryMs = measuredRtoMs - modeledWaitS * SCALE * 1000;
     const modeledRtoS = overheadToRecoveryMs / 1000 + modeledWaitS + ttlS;
     const predicted = await predictedPath(ctx, report.stackName, journey, ttlS);
@@ -209,22 +242,40 @@ async function benchRto(e2e: E2eWorld): Promise<void> {
       for (let i = 0; i < RUNS; i++) {
         const figures = await measureRun(e2e, proxy, journey);
         runs.push(figures);
-        out(`  · ${journey} run ${i + 1}/${RUNS}: measured RTO ${fmtMs(figures.measuredRtoMs)} (scale ${SCALE}) → modeled ${fmtS(figures.modeledRtoS)}, overhead ${fmtMs(figures.overheadToRecoveryMs + figures.reportingMs)}`);
+        out(
+          `  · ${journey} run ${i + 1}/${RUNS}: measured RTO ${fmtMs(figures.measuredRtoMs)} (scale ${SCALE}) → modeled ${fmtS(figures.modeledRtoS)}, overhead ${fmtMs(figures.overheadToRecoveryMs + figures.reportingMs)}`,
+        );
       }
       const predicted = runs[0].predicted;
       const modeled = median(runs.map((run) => run.modeledRtoS));
       const overheadMs = median(runs.map((run) => run.overheadToRecoveryMs + run.reportingMs));
       out();
-      out(`${journey === "drill" ? "1a. Drill" : "1b. Failover"} — modeled RTO vs critical path (median of ${RUNS}, scale ${SCALE})`);
+      out(
+        `${journey === "drill" ? "1a. Drill" : "1b. Failover"} — modeled RTO vs critical path (median of ${RUNS}, scale ${SCALE})`,
+      );
       figure("modeled RTO (scaled back up)", fmtS(modeled), undefined);
       figure("critical path (dependency graph × model)", fmtS(predicted.seconds), undefined);
       out(`    path: ${predicted.path.join(" → ")}`);
-      out(`    measured path: ${runs[0].measuredPath.join(" → ")}${journey === "failover" ? " → DNS switch → TTL" : ""}`);
+      out(
+        `    measured path: ${runs[0].measuredPath.join(" → ")}${journey === "failover" ? " → DNS switch → TTL" : ""}`,
+      );
       out(`    engine started first: ${runs[0].firstStarted.join(", ")}`);
       const top = [...predicted.contributors].sort((a, b) => b.seconds - a.seconds).slice(0, 3);
-      out(`    top 3: ${top.map((item) => `${item.name} ${fmtS(item.seconds)} (${((item.seconds / predicted.seconds) * 100).toFixed(0)} %)`).join(", ")}`);
-      figure("modeled RTO / critical path", (modeled / predicted.seconds).toFixed(3), "≤ 1.05", modeled / predicted.seconds <= 1.05);
-      if (journey === "failover") figure("DNS switch INSYNC (scaled; modeled 60 s)", fmtMs(median(runs.map((run) => run.insyncMs ?? 0))), undefined);
+      out(
+        `    top 3: ${top.map((item) => `${item.name} ${fmtS(item.seconds)} (${((item.seconds / predicted.seconds) * 100).toFixed(0)} %)`).join(", ")}`,
+      );
+      figure(
+        "modeled RTO / critical path",
+        (modeled / predicted.seconds).toFixed(3),
+        "≤ 1.05",
+        modeled / predicted.seconds <= 1.05,
+      );
+      if (journey === "failover")
+        figure(
+          "DNS switch INSYNC (scaled; modeled 60 s)",
+          fmtMs(median(runs.map((run) => run.insyncMs ?? 0))),
+          undefined,
+        );
       out();
       out(`2${journey === "drill" ? "a" : "b"}. ${journey} — overhead outside modeled AWS waits (real time, median)`);
       const keys = Object.keys(runs[0].breakdown);
@@ -242,7 +293,12 @@ async function benchRto(e2e: E2eWorld): Promise<void> {
 
 // ── 3: snapshot discovery at scale ──────────────────────────────────────────
 
-async function inBatches(count: number, concurrency: number, work: (index: number) => Promise<unknown>, deadline: number): Promise<number> {
+async function inBatches(
+  count: number,
+  concurrency: number,
+  work: (index: number) => Promise<unknown>,
+  deadline: number,
+): Promise<number> {
   let next = 0;
   let done = 0;
   await Promise.all(
@@ -261,20 +317,37 @@ async function benchSnapshots(e2e: E2eWorld): Promise<void> {
   out(`3. Snapshot discovery — ${SNAPSHOTS} snapshots of several DBs in ${TARGET}`);
   const run = await e2e.seed();
   const source = run.plan.database.sourceIdentifier;
-  const rds = new RDSClient({ region: TARGET, endpoint: e2e.moto.endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+  const rds = new RDSClient({
+    region: TARGET,
+    endpoint: e2e.moto.endpoint,
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
   // Four other databases share the region; the plan's database gets a fifth of the snapshots.
   const instances = [source, "billing-production", "search-production", "analytics-production", "auth-production"];
   const seedStart = performance.now();
   for (const id of instances) {
     await rds.send(
-      new CreateDBInstanceCommand({ DBInstanceIdentifier: id, DBInstanceClass: "db.t3.micro", Engine: "postgres", MasterUsername: "bench", MasterUserPassword: "bench-password-1", AllocatedStorage: 20 }),
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        DBInstanceClass: "db.t3.micro",
+        Engine: "postgres",
+        MasterUsername: "bench",
+        MasterUserPassword: "bench-password-1",
+        AllocatedStorage: 20,
+      }),
     );
   }
   const deadline = seedStart + 240_000;
   const created = await inBatches(
     SNAPSHOTS - run.world.copiedSnapshotIds.length,
     16,
-    (index) => rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instances[index % instances.length], DBSnapshotIdentifier: `bench-${instances[index % instances.length]}-${index}` })),
+    (index) =>
+      rds.send(
+        new CreateDBSnapshotCommand({
+          DBInstanceIdentifier: instances[index % instances.length],
+          DBSnapshotIdentifier: `bench-${instances[index % instances.length]}-${index}`,
+        }),
+      ),
     deadline,
   );
   const total = created + run.world.copiedSnapshotIds.length;
@@ -287,7 +360,11 @@ async function benchSnapshots(e2e: E2eWorld): Promise<void> {
   for (let i = 0; i < 5; i++) {
     let count = 0;
     const started = performance.now();
-    const point = await findRestorableSnapshot(run.aws.rds(TARGET), { sourceIdentifier: source, targetRegion: TARGET, onCall: () => count++ });
+    const point = await findRestorableSnapshot(run.aws.rds(TARGET), {
+      sourceIdentifier: source,
+      targetRegion: TARGET,
+      onCall: () => count++,
+    });
     times.push(performance.now() - started);
     calls = count;
     if (!point.snapshotIdentifier) throw new Error("no restore point");
@@ -300,8 +377,12 @@ async function benchSnapshots(e2e: E2eWorld): Promise<void> {
   figure(`calls against real AWS (${matching} of ${source})`, String(realPages), `≤ ${budget}`, realPages <= budget);
   out(`    moto ignores MaxRecords and answers in one page. The code asks for DBInstanceIdentifier=${source}`);
   out(`    with MaxRecords=100, so real AWS filters server-side and pages only that DB's ${matching} snapshots:`);
-  out(`    ceil(${matching}/100) = ${realPages} calls (the other DBs' ${total - matching} snapshots are never listed);`);
-  out(`    at ~150 ms per call that is ~${fmtMs(realPages * 150)} against AWS. Unfiltered it would be ceil(${total}/100) = ${Math.ceil(total / 100)}.`);
+  out(
+    `    ceil(${matching}/100) = ${realPages} calls (the other DBs' ${total - matching} snapshots are never listed);`,
+  );
+  out(
+    `    at ~150 ms per call that is ~${fmtMs(realPages * 150)} against AWS. Unfiltered it would be ceil(${total}/100) = ${Math.ceil(total / 100)}.`,
+  );
   out();
   rds.destroy();
   await rm(run.stateDir, { recursive: true, force: true });
@@ -316,7 +397,10 @@ async function benchStartup(): Promise<void> {
     for (let i = 0; i < 10; i++) {
       const stateDir = await mkdtemp(join(tmpdir(), "dr-bench-status-"));
       const started = performance.now();
-      await execa(process.execPath, ["dist/index.js", ...args.map((arg) => (arg === "{state}" ? stateDir : arg))], { cwd: root, stdin: "ignore" });
+      await execa(process.execPath, ["dist/index.js", ...args.map((arg) => (arg === "{state}" ? stateDir : arg))], {
+        cwd: root,
+        stdin: "ignore",
+      });
       samples.push(performance.now() - started);
       await rm(stateDir, { recursive: true, force: true });
     }
@@ -346,7 +430,11 @@ async function main(): Promise<number> {
     }
   }
   const failed = results.filter((result) => !result.pass);
-  out(failed.length ? `${failed.length} of ${results.length} targets missed: ${failed.map((result) => result.name).join(", ")}` : `all ${results.length} targets met`);
+  out(
+    failed.length
+      ? `${failed.length} of ${results.length} targets missed: ${failed.map((result) => result.name).join(", ")}`
+      : `all ${results.length} targets met`,
+  );
   return failed.length ? 1 : 0;
 }
 

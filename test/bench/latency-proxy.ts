@@ -60,9 +60,11 @@ export async function startLatencyProxy(target: string, options: { insyncMs: num
               let text = payload.toString("utf8");
               const id = /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(text)?.[1];
               if (id) {
-                if (action === "ChangeResourceRecordSets" && answer.statusCode === 200) changes.set(id, performance.now() + insyncMs);
+                if (action === "ChangeResourceRecordSets" && answer.statusCode === 200)
+                  changes.set(id, performance.now() + insyncMs);
                 const readyAt = changes.get(id);
-                if (readyAt !== undefined && performance.now() < readyAt) text = text.replace("<Status>INSYNC</Status>", "<Status>PENDING</Status>");
+                if (readyAt !== undefined && performance.now() < readyAt)
+                  text = text.replace("<Status>INSYNC</Status>", "<Status>PENDING</Status>");
               }
               payload = Buffer.from(text, "utf8");
             }

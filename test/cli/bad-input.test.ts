@@ -13,7 +13,15 @@ import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
 import { seedWorld, type SeededWorld } from "../../emulator/rehearsal/seed-world.js";
 import { loadPlan, type Plan } from "../../automation/plan.js";
 import { planRegions, summarizeMotoState, type MotoStateSummary } from "../support/moto-state.js";
-import { errorCodeOf, examplePlanPath, runCli, tempDir, writePlan, writeRawPlan, type CliResult } from "../support/cli.js";
+import {
+  errorCodeOf,
+  examplePlanPath,
+  runCli,
+  tempDir,
+  writePlan,
+  writeRawPlan,
+  type CliResult,
+} from "../support/cli.js";
 
 const TARGET = "ap-northeast-3";
 const SLOW = 180_000;
@@ -44,7 +52,12 @@ beforeAll(async () => {
           Changes: [
             {
               Action: "CREATE",
-              ResourceRecordSet: { Name: plan.dns.drillRecord, Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: "leftover.ap-northeast-3.elb.amazonaws.com" }] },
+              ResourceRecordSet: {
+                Name: plan.dns.drillRecord,
+                Type: "CNAME",
+                TTL: 60,
+                ResourceRecords: [{ Value: "leftover.ap-northeast-3.elb.amazonaws.com" }],
+              },
             },
           ],
         },
@@ -56,14 +69,34 @@ beforeAll(async () => {
   baseline = await summarizeMotoState(moto.endpoint, planRegions(plan));
 
   const p = dir.path;
-  plans.malformed = await writeRawPlan(p, "malformed", "apiVersion: dr-failover/v1\napp: peoplebooster\ntargets: [unclosed\n  - {\n");
-  plans.duplicateKey = await writeRawPlan(p, "duplicate-key", "apiVersion: dr-failover/v1\napp: peoplebooster\napp: other\n");
+  plans.malformed = await writeRawPlan(
+    p,
+    "malformed",
+    "apiVersion: dr-failover/v1\napp: peoplebooster\ntargets: [unclosed\n  - {\n",
+  );
+  plans.duplicateKey = await writeRawPlan(
+    p,
+    "duplicate-key",
+    "apiVersion: dr-failover/v1\napp: peoplebooster\napp: other\n",
+  );
   plans.unknownKey = await writePlan(p, "unknown-key", (doc) => (doc.database.snapshotRetention = 7));
   plans.wrongType = await writePlan(p, "wrong-type", (doc) => (doc.service.desiredCount = "two"));
   plans.apiVersion = await writePlan(p, "api-version", (doc) => (doc.apiVersion = "dr-failover/v2"));
-  plans.drillIsProduction = await writePlan(p, "drill-is-production", (doc) => (doc.dns.drillRecord = doc.dns.productionRecord));
-  plans.outsideZone = await writePlan(p, "outside-zone", (doc) => (doc.dns.productionRecord = "api.peoplebooster.example.org"));
-  plans.sourceIsTarget = await writePlan(p, "source-is-target", (doc) => (doc.targets[doc.sourceRegion] = doc.targets[TARGET]));
+  plans.drillIsProduction = await writePlan(
+    p,
+    "drill-is-production",
+    (doc) => (doc.dns.drillRecord = doc.dns.productionRecord),
+  );
+  plans.outsideZone = await writePlan(
+    p,
+    "outside-zone",
+    (doc) => (doc.dns.productionRecord = "api.peoplebooster.example.org"),
+  );
+  plans.sourceIsTarget = await writePlan(
+    p,
+    "source-is-target",
+    (doc) => (doc.targets[doc.sourceRegion] = doc.targets[TARGET]),
+  );
   plans.badRegion = await writePlan(p, "bad-region", (doc) => (doc.sourceRegion = "tokyo"));
   plans.badTargetKey = await writePlan(p, "bad-target-key", (doc) => {
     doc.targets.AP_NORTHEAST_3 = doc.targets[TARGET];
@@ -76,7 +109,11 @@ beforeAll(async () => {
     doc.service.containerPort = 70000;
     doc.service.healthCheckPath = "health";
   });
-  plans.noProductionRecord = await writePlan(p, "no-production-record", (doc) => (doc.dns.productionRecord = "www.peoplebooster.example.com"));
+  plans.noProductionRecord = await writePlan(
+    p,
+    "no-production-record",
+    (doc) => (doc.dns.productionRecord = "www.peoplebooster.example.com"),
+  );
 }, SLOW);
 
 afterAll(async () => {
@@ -100,57 +137,340 @@ interface BadInput {
   env?: () => Record<string, string | undefined>;
 }
 
-
 const cases: BadInput[] = [
   // ── The command line ──
   { name: "validate without --plan", args: () => ["validate"], exitCode: 2, code: "USAGE", message: /--plan/ },
-  { name: "drill without --plan", args: () => [...globals(), "drill", "--target-region", TARGET], exitCode: 2, code: "USAGE", message: /--plan/ },
-  { name: "drill without --target-region", args: () => [...globals(), "drill", "--plan", EXAMPLE], exitCode: 2, code: "USAGE", message: /--target-region/ },
-  { name: "unknown command", args: () => ["failback", "--plan", EXAMPLE], exitCode: 2, code: "USAGE", message: /failback/ },
-  { name: "report --format xml", args: () => [...globals(), "report", "20250101t000000-drill-abcd", "--format", "xml"], exitCode: 2, code: "USAGE", message: /xml/ },
+  {
+    name: "drill without --plan",
+    args: () => [...globals(), "drill", "--target-region", TARGET],
+    exitCode: 2,
+    code: "USAGE",
+    message: /--plan/,
+  },
+  {
+    name: "drill without --target-region",
+    args: () => [...globals(), "drill", "--plan", EXAMPLE],
+    exitCode: 2,
+    code: "USAGE",
+    message: /--target-region/,
+  },
+  {
+    name: "unknown command",
+    args: () => ["failback", "--plan", EXAMPLE],
+    exitCode: 2,
+    code: "USAGE",
+    message: /failback/,
+  },
+  {
+    name: "report --format xml",
+    args: () => [...globals(), "report", "20250101t000000-drill-abcd", "--format", "xml"],
+    exitCode: 2,
+    code: "USAGE",
+    message: /xml/,
+  },
 
   // ── The plan file ──
-  { name: "plan file not found", args: () => ["validate", "--plan", join(dir.path, "nope.yaml")], exitCode: 2, code: "PLAN_NOT_FOUND", message: /cannot read the plan file .*nope\.yaml/ },
-  { name: "malformed YAML", args: () => ["validate", "--plan", plans.malformed], exitCode: 2, code: "PLAN_YAML", message: /malformed\.yaml is not valid YAML/ },
-  { name: "duplicate key in YAML", args: () => ["validate", "--plan", plans.duplicateKey], exitCode: 2, code: "PLAN_YAML", message: /unique/i },
-  { name: "unknown key", args: () => ["validate", "--plan", plans.unknownKey], exitCode: 2, code: "PLAN_INVALID", message: /database: .*snapshotRetention/ },
-  { name: "wrong type", args: () => ["validate", "--plan", plans.wrongType], exitCode: 2, code: "PLAN_INVALID", message: /service\.desiredCount: .*number/i },
-  { name: "wrong apiVersion", args: () => ["validate", "--plan", plans.apiVersion], exitCode: 2, code: "PLAN_INVALID", message: /apiVersion: must be "dr-failover\/v1"/ },
-  { name: "drill record == production record", args: () => ["validate", "--plan", plans.drillIsProduction], exitCode: 2, code: "PLAN_INVALID", message: /dns\.drillRecord: must differ from dns\.productionRecord/ },
-  { name: "record outside the hosted zone", args: () => ["validate", "--plan", plans.outsideZone], exitCode: 2, code: "PLAN_INVALID", message: /dns\.productionRecord: must be inside the hosted zone peoplebooster\.example\.com/ },
-  { name: "source region listed as a target", args: () => ["validate", "--plan", plans.sourceIsTarget], exitCode: 2, code: "PLAN_INVALID", message: /targets\.ap-northeast-1: the source region cannot also be a target region/ },
-  { name: "invalid source region format", args: () => ["validate", "--plan", plans.badRegion], exitCode: 2, code: "PLAN_INVALID", message: /sourceRegion: must be an AWS region code/ },
-  { name: "invalid target region key", args: () => ["validate", "--plan", plans.badTargetKey], exitCode: 2, code: "PLAN_INVALID", message: /targets.*AP_NORTHEAST_3|must be an AWS region code/ },
-  { name: "RTO unparsable", args: () => ["validate", "--plan", plans.badRto], exitCode: 2, code: "PLAN_INVALID", message: /objectives\.rto must be a duration like "4h".*four hours/ },
-  { name: "a drill with an invalid plan fails before AWS", args: () => [...globals(), "drill", "--plan", plans.badRto, "--target-region", TARGET], exitCode: 2, code: "PLAN_INVALID", message: /objectives\.rto/ },
+  {
+    name: "plan file not found",
+    args: () => ["validate", "--plan", join(dir.path, "nope.yaml")],
+    exitCode: 2,
+    code: "PLAN_NOT_FOUND",
+    message: /cannot read the plan file .*nope\.yaml/,
+  },
+  {
+    name: "malformed YAML",
+    args: () => ["validate", "--plan", plans.malformed],
+    exitCode: 2,
+    code: "PLAN_YAML",
+    message: /malformed\.yaml is not valid YAML/,
+  },
+  {
+    name: "duplicate key in YAML",
+    args: () => ["validate", "--plan", plans.duplicateKey],
+    exitCode: 2,
+    code: "PLAN_YAML",
+    message: /unique/i,
+  },
+  {
+    name: "unknown key",
+    args: () => ["validate", "--plan", plans.unknownKey],
+    exitCode: 2,
+    code: "PLAN_INVALID",
+    message: /database: .*snapshotRetention/,
+  },
+  {
+    name: "wrong type",
+    args: () => ["validate", "--plan", plans.wrongType],
+    exitCode: 2,
+    code: "PLAN_INVALID",
+    message: /service\.desiredCount: .*number/i,
+  },
+  {
+    name: "wrong apiVersion",
+    args: () => ["validate", "--plan", plans.apiVersion],
+    exitCode: 2,
+    code: "PLAN_INVALID",
+    message: /apiVersion: must be "dr-failover\/v1"/,
+  },
+  {
+    name: "drill record == production record",
+    args: () => ["validate", "--plan", plans.drillIsProduction],
+    exitCode: 2,
+    code: "PLAN_INVALID",
+    message: /dns\.drillRecord: must differ from dns\.productionRecord/,
+  },
+  {
+    name: "record outside the hosted zone",
+    args: () => ["validate", "--plan", plans.outsideZone],
+    exitCode: 2,
+    code: "PLAN_INVALID",
+    message: /dns\.productionRecord: must be inside the hosted zone peoplebooster\.example\.com/,
+  },
+  {
+    name: "source region listed as a target",
+    args: () => ["validate", "--plan", plans.sourceIsTarget],
+    exitCode: 2,
+    code: "PLAN_INVALID",
+    message: /targets\.ap-northeast-1: the source region cannot also be a target region/,
+  },
+  {
+    name: "invalid source region format",
+    args: () => ["validate", "--plan", plans.badRegion],
+    exitCode: 2,
+    code: "PLAN_INVALID",
+    message: /sourceRegion: must be an AWS region code/,
+  },
+  {
+    name: "invalid target region key",
+    args: () => ["validate", "--plan", plans.badTargetKey],
+    exitCode: 2,
+    code: "PLAN_INVALID",
+    message: /targets.*AP_NORTHEAST_3|must be an AWS region code/,
+  },
+  {
+    name: "RTO unparsable",
+    args: () => ["validate", "--plan", plans.badRto],
+    exitCode: 2,
+    code: "PLAN_INVALID",
+    message: /objectives\.rto must be a duration like "4h".*four hours/,
+  },
+  {
+    name: "a drill with an invalid plan fails before AWS",
+    args: () => [...globals(), "drill", "--plan", plans.badRto, "--target-region", TARGET],
+    exitCode: 2,
+    code: "PLAN_INVALID",
+    message: /objectives\.rto/,
+  },
 
   // ── Target region and time ──
-  { name: "unknown target region", args: () => [...globals(), "drill", "--plan", EXAMPLE, "--target-region", "eu-west-1"], exitCode: 2, code: "TARGET_NOT_IN_PLAN", message: /--target-region eu-west-1 is not a target region of this plan/ },
-  { name: "target region == source region", args: () => [...globals(), "preview", "--plan", EXAMPLE, "--target-region", "ap-northeast-1"], exitCode: 2, code: "TARGET_IS_SOURCE", message: /--target-region ap-northeast-1 is the source region/ },
-  { name: "target region in the wrong format", args: () => [...globals(), "drill", "--plan", EXAMPLE, "--target-region", "Osaka"], exitCode: 2, code: "TARGET_NOT_IN_PLAN", message: /--target-region Osaka is not a target region[\s\S]*ap-northeast-3, us-west-2/ },
-  { name: "--incident-start unparsable", args: () => [...globals(), "drill", "--plan", EXAMPLE, "--target-region", TARGET, "--incident-start", "yesterday"], exitCode: 2, code: "INCIDENT_START_INVALID", message: /--incident-start yesterday is not a past ISO 8601 time/ },
-  { name: "--incident-start in the future", args: () => [...globals(), "failover", "--plan", EXAMPLE, "--target-region", TARGET, "--confirm", plan.dns.productionRecord, "--incident-start", inAnHour()], exitCode: 2, code: "INCIDENT_START_INVALID", message: /--incident-start \S+ is not a past ISO 8601 time/ },
+  {
+    name: "unknown target region",
+    args: () => [...globals(), "drill", "--plan", EXAMPLE, "--target-region", "eu-west-1"],
+    exitCode: 2,
+    code: "TARGET_NOT_IN_PLAN",
+    message: /--target-region eu-west-1 is not a target region of this plan/,
+  },
+  {
+    name: "target region == source region",
+    args: () => [...globals(), "preview", "--plan", EXAMPLE, "--target-region", "ap-northeast-1"],
+    exitCode: 2,
+    code: "TARGET_IS_SOURCE",
+    message: /--target-region ap-northeast-1 is the source region/,
+  },
+  {
+    name: "target region in the wrong format",
+    args: () => [...globals(), "drill", "--plan", EXAMPLE, "--target-region", "Osaka"],
+    exitCode: 2,
+    code: "TARGET_NOT_IN_PLAN",
+    message: /--target-region Osaka is not a target region[\s\S]*ap-northeast-3, us-west-2/,
+  },
+  {
+    name: "--incident-start unparsable",
+    args: () => [...globals(), "drill", "--plan", EXAMPLE, "--target-region", TARGET, "--incident-start", "yesterday"],
+    exitCode: 2,
+    code: "INCIDENT_START_INVALID",
+    message: /--incident-start yesterday is not a past ISO 8601 time/,
+  },
+  {
+    name: "--incident-start in the future",
+    args: () => [
+      ...globals(),
+      "failover",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.productionRecord,
+      "--incident-start",
+      inAnHour(),
+    ],
+    exitCode: 2,
+    code: "INCIDENT_START_INVALID",
+    message: /--incident-start \S+ is not a past ISO 8601 time/,
+  },
 
   // ── Failover confirmation ──
-  { name: "failover without --confirm", args: () => [...globals(), "failover", "--plan", EXAMPLE, "--target-region", TARGET], exitCode: 2, code: "CONFIRM_REQUIRED", message: /needs --confirm api\.peoplebooster\.example\.com/ },
-  { name: "failover with the wrong --confirm", args: () => [...globals(), "failover", "--plan", EXAMPLE, "--target-region", TARGET, "--confirm", plan.dns.drillRecord], exitCode: 2, code: "CONFIRM_MISMATCH", message: /--confirm drill-api\.peoplebooster\.example\.com does not match the production record api\.peoplebooster\.example\.com/ },
+  {
+    name: "failover without --confirm",
+    args: () => [...globals(), "failover", "--plan", EXAMPLE, "--target-region", TARGET],
+    exitCode: 2,
+    code: "CONFIRM_REQUIRED",
+    message: /needs --confirm api\.peoplebooster\.example\.com/,
+  },
+  {
+    name: "failover with the wrong --confirm",
+    args: () => [
+      ...globals(),
+      "failover",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.drillRecord,
+    ],
+    exitCode: 2,
+    code: "CONFIRM_MISMATCH",
+    message:
+      /--confirm drill-api\.peoplebooster\.example\.com does not match the production record api\.peoplebooster\.example\.com/,
+  },
 
   // ── State: runs and stacks ──
-  { name: "report of an unknown run id", args: () => [...globals(), "report", "20250101t000000-drill-abcd"], exitCode: 2, code: "RUN_NOT_FOUND", message: /no report for run 20250101t000000-drill-abcd/ },
-  { name: "destroy with no stack", args: () => [...globals(), "destroy", "--plan", EXAMPLE, "--target-region", TARGET], exitCode: 2, code: "STACK_NOT_FOUND", message: /there is no DR stack of peoplebooster in ap-northeast-3 to destroy/ },
-  { name: "destroy of a named stack that does not exist", args: () => [...globals(), "destroy", "--plan", EXAMPLE, "--target-region", TARGET, "--stack", "peoplebooster-failover-ap-northeast-3"], exitCode: 2, code: "STACK_NOT_FOUND", message: /stack peoplebooster-failover-ap-northeast-3 does not exist/ },
+  {
+    name: "report of an unknown run id",
+    args: () => [...globals(), "report", "20250101t000000-drill-abcd"],
+    exitCode: 2,
+    code: "RUN_NOT_FOUND",
+    message: /no report for run 20250101t000000-drill-abcd/,
+  },
+  {
+    name: "destroy with no stack",
+    args: () => [...globals(), "destroy", "--plan", EXAMPLE, "--target-region", TARGET],
+    exitCode: 2,
+    code: "STACK_NOT_FOUND",
+    message: /there is no DR stack of peoplebooster in ap-northeast-3 to destroy/,
+  },
+  {
+    name: "destroy of a named stack that does not exist",
+    args: () => [
+      ...globals(),
+      "destroy",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--stack",
+      "peoplebooster-failover-ap-northeast-3",
+    ],
+    exitCode: 2,
+    code: "STACK_NOT_FOUND",
+    message: /stack peoplebooster-failover-ap-northeast-3 does not exist/,
+  },
 
   // ── Preconditions found in (moto's) AWS: nothing created ──
-  { name: "preview with a --snapshot that does not exist", args: () => [...globals(), "preview", "--plan", EXAMPLE, "--target-region", TARGET, "--snapshot", "peoplebooster-production-19990101-000000"], exitCode: 3, code: "SNAPSHOT_NOT_FOUND", message: /snapshot peoplebooster-production-19990101-000000 does not exist in ap-northeast-3/ },
-  { name: "drill while the drill record exists", args: () => [...globals(), "drill", "--plan", EXAMPLE, "--target-region", TARGET], exitCode: 3, code: "DRILL_RECORD_EXISTS", message: /drill-api\.peoplebooster\.example\.com already exists in peoplebooster\.example\.com/ },
-  { name: "failover whose production record does not exist", args: () => [...globals(), "failover", "--plan", plans.noProductionRecord, "--target-region", TARGET, "--confirm", "www.peoplebooster.example.com"], exitCode: 3, code: "PRODUCTION_RECORD_NOT_FOUND", message: /production record www\.peoplebooster\.example\.com does not exist in zone peoplebooster\.example\.com/ },
+  {
+    name: "preview with a --snapshot that does not exist",
+    args: () => [
+      ...globals(),
+      "preview",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--snapshot",
+      "peoplebooster-production-19990101-000000",
+    ],
+    exitCode: 3,
+    code: "SNAPSHOT_NOT_FOUND",
+    message: /snapshot peoplebooster-production-19990101-000000 does not exist in ap-northeast-3/,
+  },
+  {
+    name: "drill while the drill record exists",
+    args: () => [...globals(), "drill", "--plan", EXAMPLE, "--target-region", TARGET],
+    exitCode: 3,
+    code: "DRILL_RECORD_EXISTS",
+    message: /drill-api\.peoplebooster\.example\.com already exists in peoplebooster\.example\.com/,
+  },
+  {
+    name: "failover whose production record does not exist",
+    args: () => [
+      ...globals(),
+      "failover",
+      "--plan",
+      plans.noProductionRecord,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      "www.peoplebooster.example.com",
+    ],
+    exitCode: 3,
+    code: "PRODUCTION_RECORD_NOT_FOUND",
+    message: /production record www\.peoplebooster\.example\.com does not exist in zone peoplebooster\.example\.com/,
+  },
 
   // ── State backend and secrets (issue 4): refused before anything is created ──
-  { name: "PULUMI_CONFIG_PASSPHRASE set but empty", args: () => [...globals(), "failover", "--plan", EXAMPLE, "--target-region", TARGET, "--confirm", plan.dns.productionRecord], env: () => ({ PULUMI_CONFIG_PASSPHRASE: "" }), exitCode: 2, code: "PASSPHRASE_EMPTY", message: /PULUMI_CONFIG_PASSPHRASE is set but empty/ },
-  { name: "PULUMI_CONFIG_PASSPHRASE not set", args: () => [...globals(), "preview", "--plan", EXAMPLE, "--target-region", TARGET], env: () => ({ PULUMI_CONFIG_PASSPHRASE: undefined, PULUMI_CONFIG_PASSPHRASE_FILE: undefined }), exitCode: 2, code: "PASSPHRASE_MISSING", message: /PULUMI_CONFIG_PASSPHRASE is not set/ },
+  {
+    name: "PULUMI_CONFIG_PASSPHRASE set but empty",
+    args: () => [
+      ...globals(),
+      "failover",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.productionRecord,
+    ],
+    env: () => ({ PULUMI_CONFIG_PASSPHRASE: "" }),
+    exitCode: 2,
+    code: "PASSPHRASE_EMPTY",
+    message: /PULUMI_CONFIG_PASSPHRASE is set but empty/,
+  },
+  {
+    name: "PULUMI_CONFIG_PASSPHRASE not set",
+    args: () => [...globals(), "preview", "--plan", EXAMPLE, "--target-region", TARGET],
+    env: () => ({ PULUMI_CONFIG_PASSPHRASE: undefined, PULUMI_CONFIG_PASSPHRASE_FILE: undefined }),
+    exitCode: 2,
+    code: "PASSPHRASE_MISSING",
+    message: /PULUMI_CONFIG_PASSPHRASE is not set/,
+  },
   // Below a regular file: no folder can be made there (ENOTDIR), whoever runs the test.
-  { name: "file:// backend that cannot be written", args: () => [...globals(), "--backend", `file://${plans.malformed}/state`, "failover", "--plan", EXAMPLE, "--target-region", TARGET, "--confirm", plan.dns.productionRecord], exitCode: 3, code: "BACKEND_UNREACHABLE", message: /state backend file:\/\/\S+malformed\.yaml\/state is not writable \(ENOTDIR\)/ },
-  { name: "s3:// backend whose bucket does not exist", args: () => [...globals(), "--backend", `s3://no-such-dr-state?endpoint=${moto.endpoint.replace("http://", "")}&disableSSL=true&s3ForcePathStyle=true&region=us-west-2`, "drill", "--plan", EXAMPLE, "--target-region", TARGET], env: () => ({ AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" }), exitCode: 3, code: "BACKEND_UNREACHABLE", message: /state backend s3:\/\/no-such-dr-state\S* cannot be reached/ },
+  {
+    name: "file:// backend that cannot be written",
+    args: () => [
+      ...globals(),
+      "--backend",
+      `file://${plans.malformed}/state`,
+      "failover",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.productionRecord,
+    ],
+    exitCode: 3,
+    code: "BACKEND_UNREACHABLE",
+    message: /state backend file:\/\/\S+malformed\.yaml\/state is not writable \(ENOTDIR\)/,
+  },
+  {
+    name: "s3:// backend whose bucket does not exist",
+    args: () => [
+      ...globals(),
+      "--backend",
+      `s3://no-such-dr-state?endpoint=${moto.endpoint.replace("http://", "")}&disableSSL=true&s3ForcePathStyle=true&region=us-west-2`,
+      "drill",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+    ],
+    env: () => ({ AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" }),
+    exitCode: 3,
+    code: "BACKEND_UNREACHABLE",
+    message: /state backend s3:\/\/no-such-dr-state\S* cannot be reached/,
+  },
 ];
 
 /** Codes the CLI's input checks give before it builds an AWS client. */
@@ -176,7 +496,8 @@ describe("bad input through the CLI", () => {
       expect(result.stderr, context).not.toMatch(/unexpected error|a bug in dr-failover/);
       // Nothing was created in AWS, whatever the command got to (input refused before any AWS client
       // exists: checked once for all of them, by the last test; a summary costs ~1 s of moto).
-      if (!REFUSED_BEFORE_AWS.test(testCase.code)) expect(await summarizeMotoState(moto.endpoint, planRegions(plan))).toEqual(baseline);
+      if (!REFUSED_BEFORE_AWS.test(testCase.code))
+        expect(await summarizeMotoState(moto.endpoint, planRegions(plan))).toEqual(baseline);
     });
   }
 
@@ -185,15 +506,25 @@ describe("bad input through the CLI", () => {
     expect(result.exitCode, describeResult(result)).toBe(2);
     expect(errorCodeOf(result.stderr)).toBe("PLAN_INVALID");
     expect(result.stderr).toMatch(/is not a valid DR plan \(4 problems\)/);
-    for (const path of ["app:", "objectives.rpo", "service.containerPort:", "service.healthCheckPath:"]) expect(result.stderr).toContain(`  - ${path}`);
+    for (const path of ["app:", "objectives.rpo", "service.containerPort:", "service.healthCheckPath:"])
+      expect(result.stderr).toContain(`  - ${path}`);
     expect(result.stderr).toContain("hint:");
   });
 
   it("prints the error as one JSON object on stdout with --json", async () => {
-    const result = await runCli(["--json", ...globals(), "drill", "--plan", EXAMPLE, "--target-region", "eu-west-1"], { env: env() });
+    const result = await runCli(["--json", ...globals(), "drill", "--plan", EXAMPLE, "--target-region", "eu-west-1"], {
+      env: env(),
+    });
     expect(result.exitCode).toBe(2);
-    const lines = result.stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines.at(-1)).toMatchObject({ type: "error", code: "TARGET_NOT_IN_PLAN", message: expect.stringContaining("eu-west-1") });
+    const lines = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({
+      type: "error",
+      code: "TARGET_NOT_IN_PLAN",
+      message: expect.stringContaining("eu-west-1"),
+    });
     expect(errorCodeOf(result.stderr)).toBe("TARGET_NOT_IN_PLAN");
   });
 
@@ -222,7 +553,9 @@ describe("good input through the CLI", () => {
   it("validate --plan examples/peoplebooster.yaml exits 0", async () => {
     const result = await runCli(["validate", "--plan", "examples/peoplebooster.yaml"]);
     expect(result.exitCode, describeResult(result)).toBe(0);
-    expect(result.stdout.trim()).toBe("examples/peoplebooster.yaml: valid (peoplebooster, ap-northeast-1 → ap-northeast-3, us-west-2)");
+    expect(result.stdout.trim()).toBe(
+      "examples/peoplebooster.yaml: valid (peoplebooster, ap-northeast-1 → ap-northeast-3, us-west-2)",
+    );
     expect(result.stderr).toBe("");
   });
 });

@@ -19,7 +19,10 @@ const PROD = "api.peoplebooster.example.com";
 describe("drill", () => {
   it("rebuilds, verifies, reports and tears down, leaving moto as it was and production DNS untouched", async () => {
     // replica-secret: the restored DB keeps the seeded password, which then must appear nowhere.
-    const run = await e2e.seed(undefined, (plan) => ({ ...plan, database: { ...plan.database, credentials: { ...plan.database.credentials, mode: "replica-secret" } } }));
+    const run = await e2e.seed(undefined, (plan) => ({
+      ...plan,
+      database: { ...plan.database, credentials: { ...plan.database.credentials, mode: "replica-secret" } },
+    }));
     const before = await run.summary();
     // This drill keeps its state's secrets under a passphrase (Pulumi's default), the others under KMS.
     const passphrase = { stateDir: run.stateDir, emulator: run.context().workspace.emulator };
@@ -55,7 +58,9 @@ describe("drill", () => {
     const sick = await startAppStandin({ healthPath: run.plan.service.healthCheckPath, status: 503 });
     const plan = { ...run.plan, verification: { ...run.plan.verification, healthTimeout: 2_000 } };
     try {
-      const failure = await runDrill(run.context({ plan, connectTo: () => ({ host: "127.0.0.1", port: sick.port }) })).catch((error) => error);
+      const failure = await runDrill(
+        run.context({ plan, connectTo: () => ({ host: "127.0.0.1", port: sick.port }) }),
+      ).catch((error) => error);
       expect(failure).toBeInstanceOf(VerificationError);
       expect(failure.code).toBe("VERIFICATION_FAILED");
     } finally {

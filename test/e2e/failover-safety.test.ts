@@ -20,7 +20,10 @@ describe("failover and destroy at the edges", () => {
   it("a database restore that outlasts the RTO budget left fails naming the step, and the re-run resumes with the same database", async () => {
     const run = await e2e.seed();
     // The restore takes 60 s (modeled by the stand-in); the incident began 3 h 59 m 45 s ago: 15 s of the 4 h RTO are left.
-    const latency = { DR_STANDIN_LATENCY_SCALE: "0.01", DR_STANDIN_LATENCY_MODEL: JSON.stringify({ "aws:rds/instance:Instance": { create: 6_000 } }) };
+    const latency = {
+      DR_STANDIN_LATENCY_SCALE: "0.01",
+      DR_STANDIN_LATENCY_MODEL: JSON.stringify({ "aws:rds/instance:Instance": { create: 6_000 } }),
+    };
     Object.assign(process.env, latency);
     let failure: any;
     try {
@@ -31,17 +34,25 @@ describe("failover and destroy at the edges", () => {
     }
     expect(failure).toBeInstanceOf(ToolError);
     expect(failure.code).toBe("WAIT_TIMED_OUT");
-    expect(failure.message).toMatch(/^database \(aws:rds\/instance:Instance\) was not ready within 0:00:(0\d|1[0-5]), the RTO budget left when the update started$/);
+    expect(failure.message).toMatch(
+      /^database \(aws:rds\/instance:Instance\) was not ready within 0:00:(0\d|1[0-5]), the RTO budget left when the update started$/,
+    );
     expect(failure.details.join("\n")).toMatch(/timeout while waiting/);
     expect(failure.hint).toMatch(/re-run the same command/);
     // The production record was not switched; the database exists and is kept by the re-run.
-    expect(recordTarget(await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD))).toBe(run.world.productionRecordValue);
+    expect(recordTarget(await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD))).toBe(
+      run.world.productionRecordValue,
+    );
     const rds = run.aws.rds(TARGET);
-    const restored = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))).DBInstances![0];
+    const restored = (
+      await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))
+    ).DBInstances![0];
 
     const resumed = await runFailover(run.context(), { confirm: PROD });
     expect(resumed.result).toBe("succeeded");
-    const kept = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))).DBInstances![0];
+    const kept = (
+      await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))
+    ).DBInstances![0];
     expect(kept.DbiResourceId).toBe(restored.DbiResourceId);
   });
 
@@ -55,7 +66,9 @@ describe("failover and destroy at the edges", () => {
     expect(refused).toBeInstanceOf(RefusedError);
     expect(refused.code).toBe("PRODUCTION_STILL_SWITCHED");
     expect(await run.stacks()).toEqual(["peoplebooster-failover-ap-northeast-3"]);
-    const db = await run.aws.rds(TARGET).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }));
+    const db = await run.aws
+      .rds(TARGET)
+      .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }));
     expect(db.DBInstances).toHaveLength(1);
 
     const forced = await runDestroy(run.context(), { force: true });

@@ -25,7 +25,10 @@ describe("failover and destroy", () => {
     const seeded = await run.summary();
     const rds = run.aws.rds(TARGET);
     // The replica bucket is bound, never written: every object version is the same after all three journeys.
-    const versions = async () => (await run.aws.s3(TARGET).send(new ListObjectVersionsCommand({ Bucket: run.world.replicaBucket }))).Versions?.map((v) => `${v.Key}@${v.VersionId}:${v.ETag}`).sort();
+    const versions = async () =>
+      (await run.aws.s3(TARGET).send(new ListObjectVersionsCommand({ Bucket: run.world.replicaBucket }))).Versions?.map(
+        (v) => `${v.Key}@${v.VersionId}:${v.ETag}`,
+      ).sort();
     const versionsBefore = await versions();
     expect(versionsBefore?.length).toBeGreaterThan(0);
 
@@ -40,11 +43,14 @@ describe("failover and destroy", () => {
     const switched = await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD);
     expect(recordTarget(switched)).toBe(first.endpoints?.loadBalancer?.toLowerCase());
     expect(first.rto?.dnsTtlSeconds).toBe(run.plan.dns.ttl);
-    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))).DBInstances![0];
+    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" })))
+      .DBInstances![0];
     expect(db.DeletionProtection).toBe(true);
 
     const status = await getStatus({ ...run.context(), plan: run.plan });
-    expect(status).toEqual([expect.objectContaining({ stackName: "peoplebooster-failover-ap-northeast-3", mode: "failover" })]);
+    expect(status).toEqual([
+      expect.objectContaining({ stackName: "peoplebooster-failover-ap-northeast-3", mode: "failover" }),
+    ]);
     expect(status[0].endpoints?.loadBalancer).toBe(first.endpoints?.loadBalancer);
 
     // A second failover (e.g. after a crash, or with a newer snapshot) changes nothing and keeps the database.
@@ -52,7 +58,9 @@ describe("failover and destroy", () => {
     expect(second.result).toBe("succeeded");
     expect(second.dns?.previous).toBe(run.world.productionRecordValue);
     expect(second.spans.filter((span) => span.kind === "resource")).toEqual([]);
-    const dbAgain = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))).DBInstances![0];
+    const dbAgain = (
+      await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))
+    ).DBInstances![0];
     expect(dbAgain.InstanceCreateTime).toEqual(db.InstanceCreateTime);
     expect(dbAgain.DbiResourceId).toBe(db.DbiResourceId);
 
@@ -60,7 +68,9 @@ describe("failover and destroy", () => {
     expect(destroyed.result).toBe("succeeded");
     const restored = await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD);
     expect(recordTarget(restored)).toBe(run.world.productionRecordValue);
-    const finals = (await rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter((snapshot) => snapshot.DBSnapshotIdentifier?.startsWith("peoplebooster-production-dr-final-"));
+    const finals = (await rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter((snapshot) =>
+      snapshot.DBSnapshotIdentifier?.startsWith("peoplebooster-production-dr-final-"),
+    );
     expect(finals).toHaveLength(1);
     expect(await run.stacks()).toEqual([]);
     const diff = diffMotoState(seeded, await run.summary());
@@ -68,7 +78,11 @@ describe("failover and destroy", () => {
     // What a failover leaves on purpose: the final snapshot, and its secret in its 7-day recovery window.
     expect(diff.added).toEqual({
       [`rds/${TARGET}/snapshots`]: [finals[0].DBSnapshotIdentifier],
-      [`secretsmanager/${TARGET}/secrets`]: [expect.stringMatching(/^peoplebooster\/production\/database\/dr-failover-[0-9a-f]{4} \(scheduled for deletion\)$/)],
+      [`secretsmanager/${TARGET}/secrets`]: [
+        expect.stringMatching(
+          /^peoplebooster\/production\/database\/dr-failover-[0-9a-f]{4} \(scheduled for deletion\)$/,
+        ),
+      ],
     });
     expect(await versions()).toEqual(versionsBefore);
     // Preview, two failovers and a destroy: four engine runs (each with crash-recovery checks) on a shared 2-core box.
@@ -78,7 +92,9 @@ describe("failover and destroy", () => {
     const run = await e2e.seed();
     const before = await run.summary();
     await expect(runFailover(run.context(), {})).rejects.toMatchObject({ code: "CONFIRM_REQUIRED" });
-    await expect(runFailover(run.context(), { confirm: "drill-api.peoplebooster.example.com" })).rejects.toMatchObject({ code: "CONFIRM_MISMATCH" });
+    await expect(runFailover(run.context(), { confirm: "drill-api.peoplebooster.example.com" })).rejects.toMatchObject({
+      code: "CONFIRM_MISMATCH",
+    });
     expect(diffMotoState(before, await run.summary())).toEqual({ added: {}, removed: {} });
   });
 

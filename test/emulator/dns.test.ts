@@ -13,7 +13,15 @@ import {
 } from "@aws-sdk/client-route-53";
 import { emulatorClients, type EmulatorClients } from "../../emulator/rehearsal/clients.js";
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
-import { drValueFor, findHostedZone, readRecord, recordTarget, upsertRecord, waitInSync, type DnsRecordValue } from "../../automation/dns.js";
+import {
+  drValueFor,
+  findHostedZone,
+  readRecord,
+  recordTarget,
+  upsertRecord,
+  waitInSync,
+  type DnsRecordValue,
+} from "../../automation/dns.js";
 import { ExitCode, PreconditionError } from "../../automation/errors.js";
 
 const ZONE = "peoplebooster.example.com";
@@ -30,14 +38,24 @@ let global: EmulatorClients;
 let zoneId: string;
 
 async function change(action: "CREATE" | "UPSERT" | "DELETE", set: ResourceRecordSet): Promise<void> {
-  await global.route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: [{ Action: action, ResourceRecordSet: set }] } }));
+  await global.route53.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zoneId,
+      ChangeBatch: { Changes: [{ Action: action, ResourceRecordSet: set }] },
+    }),
+  );
 }
 
 /** Every record set of the zone except its own SOA/NS, as `name type value`. */
 async function zoneRecords(): Promise<string[]> {
-  const { ResourceRecordSets = [] } = await global.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 1000 }));
+  const { ResourceRecordSets = [] } = await global.route53.send(
+    new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 1000 }),
+  );
   return ResourceRecordSets.filter((set) => set.Type !== "SOA" && set.Type !== "NS")
-    .map((set) => `${set.Name} ${set.Type} ${set.AliasTarget?.DNSName ?? (set.ResourceRecords ?? []).map((record) => record.Value).join(",")}`)
+    .map(
+      (set) =>
+        `${set.Name} ${set.Type} ${set.AliasTarget?.DNSName ?? (set.ResourceRecords ?? []).map((record) => record.Value).join(",")}`,
+    )
     .sort();
 }
 
@@ -45,14 +63,30 @@ beforeAll(async () => {
   moto = await startMoto();
   global = emulatorClients(moto.endpoint, "us-east-1");
   const zone = await global.route53.send(
-    new CreateHostedZoneCommand({ Name: ZONE, CallerReference: `dns-test-${Date.now()}`, HostedZoneConfig: { Comment: "public", PrivateZone: false } }),
+    new CreateHostedZoneCommand({
+      Name: ZONE,
+      CallerReference: `dns-test-${Date.now()}`,
+      HostedZoneConfig: { Comment: "public", PrivateZone: false },
+    }),
   );
   zoneId = zone.HostedZone!.Id!.replace(/^\/hostedzone\//, "");
   // Neighbours whose names sort around the records under test: readRecord must pick the exact name.
-  await global.route53.send(new CreateHostedZoneCommand({ Name: `other-${ZONE}`, CallerReference: `dns-test-other-${Date.now()}` }));
+  await global.route53.send(
+    new CreateHostedZoneCommand({ Name: `other-${ZONE}`, CallerReference: `dns-test-other-${Date.now()}` }),
+  );
   await change("CREATE", { Name: `api.${ZONE}`, Type: "CNAME", TTL: 300, ResourceRecords: [{ Value: SOURCE_LB }] });
-  await change("CREATE", { Name: `api2.${ZONE}`, Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: "unrelated.example.net" }] });
-  await change("CREATE", { Name: `api.${ZONE}`, Type: "TXT", TTL: 60, ResourceRecords: [{ Value: '"owner=platform"' }] });
+  await change("CREATE", {
+    Name: `api2.${ZONE}`,
+    Type: "CNAME",
+    TTL: 60,
+    ResourceRecords: [{ Value: "unrelated.example.net" }],
+  });
+  await change("CREATE", {
+    Name: `api.${ZONE}`,
+    Type: "TXT",
+    TTL: 60,
+    ResourceRecords: [{ Value: '"owner=platform"' }],
+  });
   await change("CREATE", {
     Name: `www.${ZONE}`,
     Type: "A",
@@ -77,7 +111,9 @@ describe("findHostedZone", () => {
     expect(error).toBeInstanceOf(PreconditionError);
     expect(error).toMatchObject({ code: "HOSTED_ZONE_NOT_FOUND", exitCode: ExitCode.precondition });
     expect((error as Error).message).toBe("hosted zone example.com not found in Route53");
-    await expect(findHostedZone(global.route53, "nothing-here.example.org")).rejects.toMatchObject({ code: "HOSTED_ZONE_NOT_FOUND" });
+    await expect(findHostedZone(global.route53, "nothing-here.example.org")).rejects.toMatchObject({
+      code: "HOSTED_ZONE_NOT_FOUND",
+    });
   });
 });
 
@@ -90,7 +126,11 @@ describe("readRecord", () => {
 
   it("reads an alias A record as an alias", async () => {
     const value = await readRecord(global.route53, zoneId, `www.${ZONE}`);
-    expect(value).toMatchObject({ name: `www.${ZONE}`, type: "A", alias: { dnsName: `dualstack.${SOURCE_LB}`, hostedZoneId: SOURCE_ALB_ZONE, evaluateTargetHealth: false } });
+    expect(value).toMatchObject({
+      name: `www.${ZONE}`,
+      type: "A",
+      alias: { dnsName: `dualstack.${SOURCE_LB}`, hostedZoneId: SOURCE_ALB_ZONE, evaluateTargetHealth: false },
+    });
     expect(recordTarget(value)).toBe(`dualstack.${SOURCE_LB}`);
   });
 
@@ -137,11 +177,18 @@ describe("upsertRecord: switch and restore", () => {
     const previous = (await readRecord(global.route53, zoneId, name))!;
 
     const drValue = drValueFor(previous, DR_LB, 60);
-    expect(drValue).toEqual({ name, type: "A", alias: { dnsName: DR_LB.dnsName, hostedZoneId: DR_ALB_ZONE, evaluateTargetHealth: true } });
+    expect(drValue).toEqual({
+      name,
+      type: "A",
+      alias: { dnsName: DR_LB.dnsName, hostedZoneId: DR_ALB_ZONE, evaluateTargetHealth: true },
+    });
 
     await upsertRecord(global.route53, zoneId, drValue, "dr-failover test: alias fail over", WAIT);
     const switched = await readRecord(global.route53, zoneId, name);
-    expect(switched).toMatchObject({ type: "A", alias: { dnsName: DR_LB.dnsName, hostedZoneId: DR_ALB_ZONE, evaluateTargetHealth: true } });
+    expect(switched).toMatchObject({
+      type: "A",
+      alias: { dnsName: DR_LB.dnsName, hostedZoneId: DR_ALB_ZONE, evaluateTargetHealth: true },
+    });
     expect(switched?.records ?? []).toEqual([]);
     expect(await zoneRecords()).toHaveLength(before.length);
 
@@ -172,15 +219,26 @@ describe("upsertRecord: switch and restore", () => {
     const name = `switch.${ZONE}`;
     await change("CREATE", { Name: name, Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: SOURCE_LB }] });
     const cname = (await readRecord(global.route53, zoneId, name))!;
-    const alias: DnsRecordValue = { name, type: "A", alias: { dnsName: DR_LB.dnsName, hostedZoneId: DR_ALB_ZONE, evaluateTargetHealth: true } };
+    const alias: DnsRecordValue = {
+      name,
+      type: "A",
+      alias: { dnsName: DR_LB.dnsName, hostedZoneId: DR_ALB_ZONE, evaluateTargetHealth: true },
+    };
 
     await upsertRecord(global.route53, zoneId, alias, "CNAME → alias A", WAIT);
-    expect(await readRecord(global.route53, zoneId, name)).toMatchObject({ type: "A", alias: { dnsName: DR_LB.dnsName } });
-    expect((await zoneRecords()).filter((line) => line.startsWith(`${name}.`))).toEqual([`${name}. A ${DR_LB.dnsName}`]);
+    expect(await readRecord(global.route53, zoneId, name)).toMatchObject({
+      type: "A",
+      alias: { dnsName: DR_LB.dnsName },
+    });
+    expect((await zoneRecords()).filter((line) => line.startsWith(`${name}.`))).toEqual([
+      `${name}. A ${DR_LB.dnsName}`,
+    ]);
 
     await upsertRecord(global.route53, zoneId, cname, "alias A → CNAME", WAIT);
     expect(await readRecord(global.route53, zoneId, name)).toEqual(cname);
-    expect((await zoneRecords()).filter((line) => line.startsWith(`${name}.`))).toEqual([`${name}. CNAME ${SOURCE_LB}`]);
+    expect((await zoneRecords()).filter((line) => line.startsWith(`${name}.`))).toEqual([
+      `${name}. CNAME ${SOURCE_LB}`,
+    ]);
   });
 });
 
@@ -189,7 +247,19 @@ describe("waitInSync", () => {
     const changed = await global.route53.send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: zoneId,
-        ChangeBatch: { Changes: [{ Action: "UPSERT", ResourceRecordSet: { Name: `api2.${ZONE}`, Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: "unrelated.example.net" }] } }] },
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: "UPSERT",
+              ResourceRecordSet: {
+                Name: `api2.${ZONE}`,
+                Type: "CNAME",
+                TTL: 60,
+                ResourceRecords: [{ Value: "unrelated.example.net" }],
+              },
+            },
+          ],
+        },
       }),
     );
     const started = Date.now();

@@ -61,7 +61,11 @@ function planWith(mutate: (copy: Plan) => void): Plan {
  * Runs a preflight that must fail; asserts its code, that `details` lists a line
  * matching each pattern (and nothing else), and that moto holds exactly what it held before.
  */
-async function expectPreflightFailure(overrides: Partial<PreflightOptions>, code: string, problems: RegExp[]): Promise<PreconditionError> {
+async function expectPreflightFailure(
+  overrides: Partial<PreflightOptions>,
+  code: string,
+  problems: RegExp[],
+): Promise<PreconditionError> {
   const regions = planRegions(overrides.plan ?? plan);
   const before = await summarizeMotoState(moto.endpoint, regions);
   const error = await runPreflight(aws, options(overrides)).catch((e: unknown) => e);
@@ -70,9 +74,15 @@ async function expectPreflightFailure(overrides: Partial<PreflightOptions>, code
   expect(error).toBeInstanceOf(PreconditionError);
   const failure = error as PreconditionError;
   expect({ code: failure.code, exitCode: failure.exitCode }).toEqual({ code, exitCode: ExitCode.precondition });
-  expect(failure.message).toMatch(new RegExp(`^preflight found ${problems.length} problems? in ${TARGET}; nothing was created$`));
+  expect(failure.message).toMatch(
+    new RegExp(`^preflight found ${problems.length} problems? in ${TARGET}; nothing was created$`),
+  );
   expect(failure.details).toHaveLength(problems.length);
-  for (const problem of problems) expect(failure.details.some((line) => problem.test(line)), `a detail matching ${problem}`).toBe(true);
+  for (const problem of problems)
+    expect(
+      failure.details.some((line) => problem.test(line)),
+      `a detail matching ${problem}`,
+    ).toBe(true);
   expect(after).toEqual(before);
   return failure;
 }
@@ -125,13 +135,18 @@ describe("runPreflight: the seeded example world", () => {
     // moto cannot backdate a snapshot: put the incident start 2 h after its clock instead (RPO 1 h).
     expect(plan.objectives.rpo).toBe(HOUR);
     const failure = await expectPreflightFailure({ incidentStart: new Date(Date.now() + 2 * HOUR) }, "RPO_BREACH", [
-      new RegExp(`^the newest restore point ${world.copiedSnapshotIds[0]} is 2:00:\\d\\d old at the incident start, beyond the RPO of 1:00:00 — pass --accept-data-loss`),
+      new RegExp(
+        `^the newest restore point ${world.copiedSnapshotIds[0]} is 2:00:\\d\\d old at the incident start, beyond the RPO of 1:00:00 — pass --accept-data-loss`,
+      ),
     ]);
     expect(failure.details[0]).toContain("--snapshot");
   });
 
   it("RPO breach accepted with acceptDataLoss: resolves with the data-loss window beyond the RPO", async () => {
-    const result = await runPreflight(aws, options({ incidentStart: new Date(Date.now() + 2 * HOUR), acceptDataLoss: true }));
+    const result = await runPreflight(
+      aws,
+      options({ incidentStart: new Date(Date.now() + 2 * HOUR), acceptDataLoss: true }),
+    );
     expect(result.restorePoint.snapshotIdentifier).toBe(world.copiedSnapshotIds[0]);
     expect(result.dataLossWindowMs).toBeGreaterThan(2 * HOUR - 60_000);
     expect(result.dataLossWindowMs).toBeLessThan(2 * HOUR + 60_000);
@@ -158,9 +173,17 @@ describe("runPreflight: the seeded example world", () => {
   });
 
   it("the drill record already exists → DRILL_RECORD_EXISTS for a drill, but not for a failover", async () => {
-    const drillRecord = { Name: plan.dns.drillRecord, Type: "CNAME" as const, TTL: 60, ResourceRecords: [{ Value: "leftover.ap-northeast-3.elb.amazonaws.com" }] };
+    const drillRecord = {
+      Name: plan.dns.drillRecord,
+      Type: "CNAME" as const,
+      TTL: 60,
+      ResourceRecords: [{ Value: "leftover.ap-northeast-3.elb.amazonaws.com" }],
+    };
     await global.route53.send(
-      new ChangeResourceRecordSetsCommand({ HostedZoneId: world.hostedZoneId, ChangeBatch: { Changes: [{ Action: "CREATE", ResourceRecordSet: drillRecord }] } }),
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: world.hostedZoneId,
+        ChangeBatch: { Changes: [{ Action: "CREATE", ResourceRecordSet: drillRecord }] },
+      }),
     );
     try {
       await expectPreflightFailure({ journey: "drill" }, "DRILL_RECORD_EXISTS", [
@@ -169,54 +192,81 @@ describe("runPreflight: the seeded example world", () => {
       await expect(runPreflight(aws, options({ journey: "failover" }))).resolves.toBeDefined();
     } finally {
       await global.route53.send(
-        new ChangeResourceRecordSetsCommand({ HostedZoneId: world.hostedZoneId, ChangeBatch: { Changes: [{ Action: "DELETE", ResourceRecordSet: drillRecord }] } }),
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: world.hostedZoneId,
+          ChangeBatch: { Changes: [{ Action: "DELETE", ResourceRecordSet: drillRecord }] },
+        }),
       );
     }
   });
 });
 
 describe("runPreflight: bad worlds", () => {
-  it("no copied snapshot in the target region → NO_RESTORABLE_SNAPSHOT", async () => {
-    await freshWorld({ noCopiedSnapshot: true });
-    await expectPreflightFailure({}, "NO_RESTORABLE_SNAPSHOT", [
-      new RegExp(`^no available snapshot of ${plan.database.sourceIdentifier} in ${TARGET} — Copy a snapshot to ${TARGET}`),
-    ]);
-  }, SLOW);
+  it(
+    "no copied snapshot in the target region → NO_RESTORABLE_SNAPSHOT",
+    async () => {
+      await freshWorld({ noCopiedSnapshot: true });
+      await expectPreflightFailure({}, "NO_RESTORABLE_SNAPSHOT", [
+        new RegExp(
+          `^no available snapshot of ${plan.database.sourceIdentifier} in ${TARGET} — Copy a snapshot to ${TARGET}`,
+        ),
+      ]);
+    },
+    SLOW,
+  );
 
-  it("missing replica bucket → REPLICA_BUCKET_NOT_FOUND", async () => {
-    await freshWorld({ noReplicaBucket: true });
-    await expectPreflightFailure({}, "REPLICA_BUCKET_NOT_FOUND", [
-      new RegExp(`^replica bucket ${plan.targets[TARGET].storage.replicaBucket} does not exist in ${TARGET}`),
-    ]);
-  }, SLOW);
+  it(
+    "missing replica bucket → REPLICA_BUCKET_NOT_FOUND",
+    async () => {
+      await freshWorld({ noReplicaBucket: true });
+      await expectPreflightFailure({}, "REPLICA_BUCKET_NOT_FOUND", [
+        new RegExp(`^replica bucket ${plan.targets[TARGET].storage.replicaBucket} does not exist in ${TARGET}`),
+      ]);
+    },
+    SLOW,
+  );
 
-  it("missing hosted zone → HOSTED_ZONE_NOT_FOUND (for a drill too)", async () => {
-    await freshWorld({ noHostedZone: true });
-    await expectPreflightFailure({}, "HOSTED_ZONE_NOT_FOUND", [new RegExp(`^hosted zone ${plan.dns.hostedZone} not found in Route53`)]);
-    await expectPreflightFailure({ journey: "drill" }, "HOSTED_ZONE_NOT_FOUND", [/^hosted zone /]);
-  }, SLOW);
+  it(
+    "missing hosted zone → HOSTED_ZONE_NOT_FOUND (for a drill too)",
+    async () => {
+      await freshWorld({ noHostedZone: true });
+      await expectPreflightFailure({}, "HOSTED_ZONE_NOT_FOUND", [
+        new RegExp(`^hosted zone ${plan.dns.hostedZone} not found in Route53`),
+      ]);
+      await expectPreflightFailure({ journey: "drill" }, "HOSTED_ZONE_NOT_FOUND", [/^hosted zone /]);
+    },
+    SLOW,
+  );
 
-  it("production record absent → PRODUCTION_RECORD_NOT_FOUND for a failover (and a preview), but a drill passes", async () => {
-    await freshWorld({ noProductionRecord: true });
-    await expectPreflightFailure({ journey: "failover" }, "PRODUCTION_RECORD_NOT_FOUND", [
-      new RegExp(`^production record ${plan.dns.productionRecord} does not exist in zone ${plan.dns.hostedZone}$`),
-    ]);
-    await expectPreflightFailure({ journey: "preview" }, "PRODUCTION_RECORD_NOT_FOUND", [/^production record /]);
-    const result = await runPreflight(aws, options({ journey: "drill" }));
-    expect(result.productionRecord).toBeUndefined();
-  }, SLOW);
+  it(
+    "production record absent → PRODUCTION_RECORD_NOT_FOUND for a failover (and a preview), but a drill passes",
+    async () => {
+      await freshWorld({ noProductionRecord: true });
+      await expectPreflightFailure({ journey: "failover" }, "PRODUCTION_RECORD_NOT_FOUND", [
+        new RegExp(`^production record ${plan.dns.productionRecord} does not exist in zone ${plan.dns.hostedZone}$`),
+      ]);
+      await expectPreflightFailure({ journey: "preview" }, "PRODUCTION_RECORD_NOT_FOUND", [/^production record /]);
+      const result = await runPreflight(aws, options({ journey: "drill" }));
+      expect(result.productionRecord).toBeUndefined();
+    },
+    SLOW,
+  );
 
-  it("several problems at once → PREFLIGHT_FAILED with every problem in details", async () => {
-    await freshWorld({ noCopiedSnapshot: true, noReplicaBucket: true, noHostedZone: true });
-    const badPlan = planWith((copy) => {
-      copy.targets[TARGET].loadBalancer.subnets = ["peoplebooster-dr-public-a", "peoplebooster-dr-public-z"];
-    });
-    const failure = await expectPreflightFailure({ plan: badPlan }, "PREFLIGHT_FAILED", [
-      /^no available snapshot of peoplebooster-production in ap-northeast-3/,
-      /^replica bucket peoplebooster-production-assets-apne3 does not exist/,
-      /^hosted zone peoplebooster\.example\.com not found/,
-      /^subnet peoplebooster-dr-public-z not found in ap-northeast-3/,
-    ]);
-    expect(failure.message).toBe(`preflight found 4 problems in ${TARGET}; nothing was created`);
-  }, SLOW);
+  it(
+    "several problems at once → PREFLIGHT_FAILED with every problem in details",
+    async () => {
+      await freshWorld({ noCopiedSnapshot: true, noReplicaBucket: true, noHostedZone: true });
+      const badPlan = planWith((copy) => {
+        copy.targets[TARGET].loadBalancer.subnets = ["peoplebooster-dr-public-a", "peoplebooster-dr-public-z"];
+      });
+      const failure = await expectPreflightFailure({ plan: badPlan }, "PREFLIGHT_FAILED", [
+        /^no available snapshot of peoplebooster-production in ap-northeast-3/,
+        /^replica bucket peoplebooster-production-assets-apne3 does not exist/,
+        /^hosted zone peoplebooster\.example\.com not found/,
+        /^subnet peoplebooster-dr-public-z not found in ap-northeast-3/,
+      ]);
+      expect(failure.message).toBe(`preflight found 4 problems in ${TARGET}; nothing was created`);
+    },
+    SLOW,
+  );
 });

@@ -4,7 +4,11 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, DescribeDBSubnetGroupsCommand } from "@aws-sdk/client-rds";
+import {
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  DescribeDBSubnetGroupsCommand,
+} from "@aws-sdk/client-rds";
 import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import {
   CreateBucketCommand,
@@ -69,12 +73,16 @@ async function snapshotsIn(clients: EmulatorClients) {
 }
 
 async function zoneId(): Promise<string | undefined> {
-  const { HostedZones = [] } = await global.route53.send(new ListHostedZonesByNameCommand({ DNSName: plan.dns.hostedZone }));
+  const { HostedZones = [] } = await global.route53.send(
+    new ListHostedZonesByNameCommand({ DNSName: plan.dns.hostedZone }),
+  );
   return HostedZones.find((zone) => zone.Name === `${plan.dns.hostedZone}.`)?.Id?.replace("/hostedzone/", "");
 }
 
 async function productionRecords(hostedZoneId: string) {
-  const { ResourceRecordSets = [] } = await global.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId }));
+  const { ResourceRecordSets = [] } = await global.route53.send(
+    new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId }),
+  );
   return ResourceRecordSets.filter((record) => record.Name === `${plan.dns.productionRecord}.`);
 }
 
@@ -89,7 +97,9 @@ describe("seedWorld: the healthy world", () => {
   }, SLOW);
 
   it("has the production database and its runbook-named manual snapshots in the source region", async () => {
-    const { DBInstances = [] } = await source.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: plan.database.sourceIdentifier }));
+    const { DBInstances = [] } = await source.rds.send(
+      new DescribeDBInstancesCommand({ DBInstanceIdentifier: plan.database.sourceIdentifier }),
+    );
     expect(DBInstances).toHaveLength(1);
     expect(DBInstances[0]).toMatchObject({
       Engine: plan.database.engine,
@@ -100,7 +110,9 @@ describe("seedWorld: the healthy world", () => {
     });
     expect(world.sourceSnapshotId).toBe("peoplebooster-production-20250314-092653");
     expect(world.sourceSnapshotIds).toEqual([world.sourceSnapshotId, "peoplebooster-production-20250313-092653"]);
-    expect(world.sourceSnapshotArn).toBe(`arn:aws:rds:${plan.sourceRegion}:123456789012:snapshot:${world.sourceSnapshotId}`);
+    expect(world.sourceSnapshotArn).toBe(
+      `arn:aws:rds:${plan.sourceRegion}:123456789012:snapshot:${world.sourceSnapshotId}`,
+    );
     const sourceSnapshots = await snapshotsIn(source);
     expect(sourceSnapshots.map((s) => s.DBSnapshotIdentifier).sort()).toEqual([...world.sourceSnapshotIds].sort());
     // Nothing leaked into the DR region but what the runbook copies.
@@ -141,11 +153,15 @@ describe("seedWorld: the healthy world", () => {
     expect(value.host).toContain(plan.database.sourceIdentifier);
     expect(world.databasePassword).toMatch(/^[A-Za-z0-9]{32}$/);
 
-    const described = await source.secrets.send(new DescribeSecretCommand({ SecretId: plan.secrets.databaseSecretName }));
+    const described = await source.secrets.send(
+      new DescribeSecretCommand({ SecretId: plan.secrets.databaseSecretName }),
+    );
     expect(described.ReplicationStatus?.map((status) => status.Region)).toEqual([TARGET]);
     const replica = await dr.secrets.send(new GetSecretValueCommand({ SecretId: plan.secrets.databaseSecretName }));
     expect(JSON.parse(replica.SecretString!)).toEqual(value);
-    await expect(other.secrets.send(new GetSecretValueCommand({ SecretId: plan.secrets.databaseSecretName }))).rejects.toThrow();
+    await expect(
+      other.secrets.send(new GetSecretValueCommand({ SecretId: plan.secrets.databaseSecretName })),
+    ).rejects.toThrow();
   });
 
   it("has the versioned replica bucket with objects in the target region, fed by the versioned source bucket", async () => {
@@ -158,8 +174,12 @@ describe("seedWorld: the healthy world", () => {
     expect(world.replicaObjectKeys).toContain("reports/report-123.pdf");
 
     expect(world.sourceBucket).toBe("peoplebooster-production-assets");
-    expect((await source.s3.send(new GetBucketLocationCommand({ Bucket: world.sourceBucket }))).LocationConstraint).toBe(plan.sourceRegion);
-    expect((await source.s3.send(new GetBucketVersioningCommand({ Bucket: world.sourceBucket }))).Status).toBe("Enabled");
+    expect(
+      (await source.s3.send(new GetBucketLocationCommand({ Bucket: world.sourceBucket }))).LocationConstraint,
+    ).toBe(plan.sourceRegion);
+    expect((await source.s3.send(new GetBucketVersioningCommand({ Bucket: world.sourceBucket }))).Status).toBe(
+      "Enabled",
+    );
     const replication = await source.s3.send(new GetBucketReplicationCommand({ Bucket: world.sourceBucket }));
     expect(replication.ReplicationConfiguration?.Rules?.[0]?.Destination?.Bucket).toBe(`arn:aws:s3:::${bucket}`);
   });
@@ -169,14 +189,22 @@ describe("seedWorld: the healthy world", () => {
     expect(id).toBe(world.hostedZoneId);
     const records = await productionRecords(id!);
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ Type: "CNAME", TTL: plan.dns.ttl, ResourceRecords: [{ Value: world.productionRecordValue }] });
-    expect(world.productionRecordValue).toMatch(new RegExp(`^${plan.app}-prod-\\d+\\.${plan.sourceRegion}\\.elb\\.amazonaws\\.com$`));
+    expect(records[0]).toMatchObject({
+      Type: "CNAME",
+      TTL: plan.dns.ttl,
+      ResourceRecords: [{ Value: world.productionRecordValue }],
+    });
+    expect(world.productionRecordValue).toMatch(
+      new RegExp(`^${plan.app}-prod-\\d+\\.${plan.sourceRegion}\\.elb\\.amazonaws\\.com$`),
+    );
   });
 
   it("resolves every subnet and security group name of the plan's target by Name tag, in one VPC over two AZs", async () => {
     const target = plan.targets[TARGET];
     const subnetNames = [...new Set([...target.service.subnets, ...target.loadBalancer.subnets])];
-    const { Subnets = [] } = await dr.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "tag:Name", Values: subnetNames }] }));
+    const { Subnets = [] } = await dr.ec2.send(
+      new DescribeSubnetsCommand({ Filters: [{ Name: "tag:Name", Values: subnetNames }] }),
+    );
     expect(Subnets).toHaveLength(subnetNames.length);
     for (const subnet of Subnets) {
       const name = subnet.Tags!.find((tag) => tag.Key === "Name")!.Value!;
@@ -186,20 +214,40 @@ describe("seedWorld: the healthy world", () => {
     }
     expect(new Set(Subnets.map((subnet) => subnet.AvailabilityZone)).size).toBe(2);
 
-    const groupNames = [...new Set([...target.database.securityGroups, ...target.service.securityGroups, ...target.loadBalancer.securityGroups])];
+    const groupNames = [
+      ...new Set([
+        ...target.database.securityGroups,
+        ...target.service.securityGroups,
+        ...target.loadBalancer.securityGroups,
+      ]),
+    ];
     for (const filter of ["tag:Name", "group-name"]) {
-      const { SecurityGroups = [] } = await dr.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: filter, Values: groupNames }] }));
-      expect(Object.fromEntries(SecurityGroups.map((group) => [group.GroupName, group.GroupId]))).toEqual(world.securityGroupIds);
+      const { SecurityGroups = [] } = await dr.ec2.send(
+        new DescribeSecurityGroupsCommand({ Filters: [{ Name: filter, Values: groupNames }] }),
+      );
+      expect(Object.fromEntries(SecurityGroups.map((group) => [group.GroupName, group.GroupId]))).toEqual(
+        world.securityGroupIds,
+      );
     }
-    const { SecurityGroups: [app] = [] } = await dr.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [world.securityGroupIds["peoplebooster-dr-app"]] }));
-    expect(app.IpPermissions?.[0]).toMatchObject({ FromPort: plan.service.containerPort, UserIdGroupPairs: [{ GroupId: world.securityGroupIds["peoplebooster-dr-alb"] }] });
+    const { SecurityGroups: [app] = [] } = await dr.ec2.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [world.securityGroupIds["peoplebooster-dr-app"]] }),
+    );
+    expect(app.IpPermissions?.[0]).toMatchObject({
+      FromPort: plan.service.containerPort,
+      UserIdGroupPairs: [{ GroupId: world.securityGroupIds["peoplebooster-dr-alb"] }],
+    });
     // Names only in the target region.
-    expect((await other.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "tag:Name", Values: subnetNames }] }))).Subnets).toHaveLength(0);
+    expect(
+      (await other.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "tag:Name", Values: subnetNames }] })))
+        .Subnets,
+    ).toHaveLength(0);
   });
 
   it("has the DB subnet group over the private subnets, and the image's ECR repository", async () => {
     const target = plan.targets[TARGET];
-    const { DBSubnetGroups = [] } = await dr.rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: target.database.subnetGroup }));
+    const { DBSubnetGroups = [] } = await dr.rds.send(
+      new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: target.database.subnetGroup }),
+    );
     expect(DBSubnetGroups[0]?.VpcId).toBe(world.vpcId);
     expect(DBSubnetGroups[0]?.Subnets?.map((subnet) => subnet.SubnetIdentifier).sort()).toEqual(
       target.service.subnets.map((name) => world.subnetIds[name]).sort(),
@@ -218,63 +266,95 @@ describe("seedWorld: the healthy world", () => {
 describe("seedWorld: faults build bad worlds", () => {
   beforeEach(resetMoto);
 
-  it("noCopiedSnapshot: no copy in the target region, source snapshots still there", async () => {
-    const world = await seed({ noCopiedSnapshot: true });
-    expect(world.copiedSnapshotIds).toEqual([]);
-    expect(await snapshotsIn(dr)).toHaveLength(0);
-    expect(await snapshotsIn(source)).toHaveLength(2);
-  }, SLOW);
+  it(
+    "noCopiedSnapshot: no copy in the target region, source snapshots still there",
+    async () => {
+      const world = await seed({ noCopiedSnapshot: true });
+      expect(world.copiedSnapshotIds).toEqual([]);
+      expect(await snapshotsIn(dr)).toHaveLength(0);
+      expect(await snapshotsIn(source)).toHaveLength(2);
+    },
+    SLOW,
+  );
 
-  it("snapshotAgeMs: the newest copy is named after the pretended time and evaluateAt makes moto's timestamp that old", async () => {
-    const now = new Date("2025-03-14T12:00:00Z");
-    const ageMs = 3 * 60 * 60 * 1000;
-    const world = await seed({ snapshotAgeMs: ageMs }, now);
-    expect(world.copiedSnapshotIds[0]).toBe(snapshotName(plan.database.sourceIdentifier, new Date("2025-03-14T09:00:00Z")));
-    expect(world.copiedSnapshotIds[0]).toBe("peoplebooster-production-20250314-090000");
-    const newest = (await snapshotsIn(dr)).find((s) => s.DBSnapshotIdentifier === world.copiedSnapshotIds[0])!;
-    // moto cannot backdate: its timestamp is its own clock's…
-    expect(Math.abs(newest.SnapshotCreateTime!.getTime() - Date.now())).toBeLessThan(5 * 60_000);
-    // …so the world says when that timestamp is ageMs old.
-    expect(world.emulationGaps.evaluateAt!.getTime() - newest.SnapshotCreateTime!.getTime()).toBe(ageMs);
-    expect(world.emulationGaps.newestSnapshotCreateTime).toEqual(new Date("2025-03-14T09:00:00Z"));
-    expect(world.emulationGaps.notes.join("\n")).toMatch(/cannot backdate/);
-  }, SLOW);
+  it(
+    "snapshotAgeMs: the newest copy is named after the pretended time and evaluateAt makes moto's timestamp that old",
+    async () => {
+      const now = new Date("2025-03-14T12:00:00Z");
+      const ageMs = 3 * 60 * 60 * 1000;
+      const world = await seed({ snapshotAgeMs: ageMs }, now);
+      expect(world.copiedSnapshotIds[0]).toBe(
+        snapshotName(plan.database.sourceIdentifier, new Date("2025-03-14T09:00:00Z")),
+      );
+      expect(world.copiedSnapshotIds[0]).toBe("peoplebooster-production-20250314-090000");
+      const newest = (await snapshotsIn(dr)).find((s) => s.DBSnapshotIdentifier === world.copiedSnapshotIds[0])!;
+      // moto cannot backdate: its timestamp is its own clock's…
+      expect(Math.abs(newest.SnapshotCreateTime!.getTime() - Date.now())).toBeLessThan(5 * 60_000);
+      // …so the world says when that timestamp is ageMs old.
+      expect(world.emulationGaps.evaluateAt!.getTime() - newest.SnapshotCreateTime!.getTime()).toBe(ageMs);
+      expect(world.emulationGaps.newestSnapshotCreateTime).toEqual(new Date("2025-03-14T09:00:00Z"));
+      expect(world.emulationGaps.notes.join("\n")).toMatch(/cannot backdate/);
+    },
+    SLOW,
+  );
 
-  it("noReplicaBucket: no replica bucket (the source bucket stays)", async () => {
-    const world = await seed({ noReplicaBucket: true });
-    expect(world.replicaObjectKeys).toEqual([]);
-    await expect(dr.s3.send(new HeadBucketCommand({ Bucket: plan.targets[TARGET].storage.replicaBucket }))).rejects.toMatchObject({
-      $metadata: { httpStatusCode: 404 },
-    });
-    await dr.s3.send(new HeadBucketCommand({ Bucket: world.sourceBucket }));
-  }, SLOW);
+  it(
+    "noReplicaBucket: no replica bucket (the source bucket stays)",
+    async () => {
+      const world = await seed({ noReplicaBucket: true });
+      expect(world.replicaObjectKeys).toEqual([]);
+      await expect(
+        dr.s3.send(new HeadBucketCommand({ Bucket: plan.targets[TARGET].storage.replicaBucket })),
+      ).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 404 },
+      });
+      await dr.s3.send(new HeadBucketCommand({ Bucket: world.sourceBucket }));
+    },
+    SLOW,
+  );
 
-  it("noHostedZone: no zone, so no record", async () => {
-    const world = await seed({ noHostedZone: true });
-    expect(world.hostedZoneId).toBeUndefined();
-    expect(world.productionRecordValue).toBeUndefined();
-    expect(await zoneId()).toBeUndefined();
-  }, SLOW);
+  it(
+    "noHostedZone: no zone, so no record",
+    async () => {
+      const world = await seed({ noHostedZone: true });
+      expect(world.hostedZoneId).toBeUndefined();
+      expect(world.productionRecordValue).toBeUndefined();
+      expect(await zoneId()).toBeUndefined();
+    },
+    SLOW,
+  );
 
-  it("noProductionRecord: the zone exists without the production record", async () => {
-    const world = await seed({ noProductionRecord: true });
-    expect(await zoneId()).toBe(world.hostedZoneId);
-    expect(world.productionRecordValue).toBeUndefined();
-    expect(await productionRecords(world.hostedZoneId!)).toEqual([]);
-  }, SLOW);
+  it(
+    "noProductionRecord: the zone exists without the production record",
+    async () => {
+      const world = await seed({ noProductionRecord: true });
+      expect(await zoneId()).toBe(world.hostedZoneId);
+      expect(world.productionRecordValue).toBeUndefined();
+      expect(await productionRecords(world.hostedZoneId!)).toEqual([]);
+    },
+    SLOW,
+  );
 
-  it("snapshotNotAvailable: moto cannot hold a copy back, so the world only reports the pretended status", async () => {
-    const world = await seed({ snapshotNotAvailable: true });
-    expect(world.emulationGaps.newestSnapshotStatus).toBe("copying");
-    const newest = (await snapshotsIn(dr)).find((s) => s.DBSnapshotIdentifier === world.copiedSnapshotIds[0])!;
-    expect(newest.Status).toBe("available"); // the moto limitation this fault documents
-  }, SLOW);
+  it(
+    "snapshotNotAvailable: moto cannot hold a copy back, so the world only reports the pretended status",
+    async () => {
+      const world = await seed({ snapshotNotAvailable: true });
+      expect(world.emulationGaps.newestSnapshotStatus).toBe("copying");
+      const newest = (await snapshotsIn(dr)).find((s) => s.DBSnapshotIdentifier === world.copiedSnapshotIds[0])!;
+      expect(newest.Status).toBe("available"); // the moto limitation this fault documents
+    },
+    SLOW,
+  );
 });
 
 describe("helpers", () => {
   it("derives the source bucket from the replica's name", () => {
-    expect(sourceBucketName("peoplebooster-production-assets-apne3", "ap-northeast-3")).toBe("peoplebooster-production-assets");
-    expect(sourceBucketName("peoplebooster-production-assets-usw2", "us-west-2")).toBe("peoplebooster-production-assets");
+    expect(sourceBucketName("peoplebooster-production-assets-apne3", "ap-northeast-3")).toBe(
+      "peoplebooster-production-assets",
+    );
+    expect(sourceBucketName("peoplebooster-production-assets-usw2", "us-west-2")).toBe(
+      "peoplebooster-production-assets",
+    );
     expect(sourceBucketName("assets-us-west-2", "us-west-2")).toBe("assets");
     expect(sourceBucketName("my-assets", "us-west-2")).toBe("my-assets-source");
   });
@@ -283,50 +363,70 @@ describe("helpers", () => {
 describe("moto-state summaries", () => {
   beforeEach(resetMoto);
 
-  it("counts the seeded world per service and region, and diffs to nothing after read-only calls", async () => {
-    const empty = await summarizeMotoState(moto.endpoint, planRegions(plan));
-    expect(empty).toEqual({}); // moto's defaults (default VPC, subnets, groups) are not counted
-    const world = await seed();
-    const before = await summarizeMotoState(moto.endpoint, planRegions(plan));
-    expect(countsOf(before)).toEqual({
-      "ec2/ap-northeast-3/securityGroups": 3,
-      "ec2/ap-northeast-3/subnets": 4,
-      "ec2/ap-northeast-3/vpcs": 1,
-      "iam/global/roles": 1,
-      "rds/ap-northeast-1/automatedSnapshots": 1,
-      "rds/ap-northeast-1/instances": 1,
-      "rds/ap-northeast-1/snapshots": 2,
-      "rds/ap-northeast-3/snapshots": 2,
-      "rds/ap-northeast-3/subnetGroups": 1,
-      "route53/global/hostedZones": 1,
-      "route53/global/recordSets": 1,
-      "s3/ap-northeast-1/buckets": 1,
-      "s3/ap-northeast-3/buckets": 1,
-      "secretsmanager/ap-northeast-1/secrets": 1,
-      "secretsmanager/ap-northeast-3/secrets": 1,
-    });
-    expect(before["s3/ap-northeast-3/buckets"]).toEqual([`${world.replicaBucket} (4 objects, 4 versions)`]);
-    expect(before["secretsmanager/ap-northeast-3/secrets"]).toEqual([`${plan.secrets.databaseSecretName} (replica of ${plan.sourceRegion})`]);
-    expect(before["route53/global/recordSets"]).toEqual([`${plan.dns.productionRecord}. CNAME ${world.productionRecordValue}`]);
+  it(
+    "counts the seeded world per service and region, and diffs to nothing after read-only calls",
+    async () => {
+      const empty = await summarizeMotoState(moto.endpoint, planRegions(plan));
+      expect(empty).toEqual({}); // moto's defaults (default VPC, subnets, groups) are not counted
+      const world = await seed();
+      const before = await summarizeMotoState(moto.endpoint, planRegions(plan));
+      expect(countsOf(before)).toEqual({
+        "ec2/ap-northeast-3/securityGroups": 3,
+        "ec2/ap-northeast-3/subnets": 4,
+        "ec2/ap-northeast-3/vpcs": 1,
+        "iam/global/roles": 1,
+        "rds/ap-northeast-1/automatedSnapshots": 1,
+        "rds/ap-northeast-1/instances": 1,
+        "rds/ap-northeast-1/snapshots": 2,
+        "rds/ap-northeast-3/snapshots": 2,
+        "rds/ap-northeast-3/subnetGroups": 1,
+        "route53/global/hostedZones": 1,
+        "route53/global/recordSets": 1,
+        "s3/ap-northeast-1/buckets": 1,
+        "s3/ap-northeast-3/buckets": 1,
+        "secretsmanager/ap-northeast-1/secrets": 1,
+        "secretsmanager/ap-northeast-3/secrets": 1,
+      });
+      expect(before["s3/ap-northeast-3/buckets"]).toEqual([`${world.replicaBucket} (4 objects, 4 versions)`]);
+      expect(before["secretsmanager/ap-northeast-3/secrets"]).toEqual([
+        `${plan.secrets.databaseSecretName} (replica of ${plan.sourceRegion})`,
+      ]);
+      expect(before["route53/global/recordSets"]).toEqual([
+        `${plan.dns.productionRecord}. CNAME ${world.productionRecordValue}`,
+      ]);
 
-    // Read-only calls (what a preflight does) change nothing.
-    await snapshotsIn(dr);
-    await dr.secrets.send(new GetSecretValueCommand({ SecretId: plan.secrets.databaseSecretName }));
-    const after = await summarizeMotoState(moto.endpoint, planRegions(plan));
-    expect(isEmptyDiff(diffMotoState(before, after))).toBe(true);
-    expect(after).toEqual(before);
-  }, SLOW);
+      // Read-only calls (what a preflight does) change nothing.
+      await snapshotsIn(dr);
+      await dr.secrets.send(new GetSecretValueCommand({ SecretId: plan.secrets.databaseSecretName }));
+      const after = await summarizeMotoState(moto.endpoint, planRegions(plan));
+      expect(isEmptyDiff(diffMotoState(before, after))).toBe(true);
+      expect(after).toEqual(before);
+    },
+    SLOW,
+  );
 
-  it("shows what was added and removed, and finds leftovers by name", async () => {
-    await seed();
-    const before = await summarizeMotoState(moto.endpoint, planRegions(plan));
-    await dr.s3.send(new CreateBucketCommand({ Bucket: "peoplebooster-dr-logs", CreateBucketConfiguration: { LocationConstraint: TARGET } }));
-    const during = await summarizeMotoState(moto.endpoint, planRegions(plan));
-    expect(diffMotoState(before, during)).toEqual({ added: { "s3/ap-northeast-3/buckets": ["peoplebooster-dr-logs (0 objects, 0 versions)"] }, removed: {} });
-    expect(Object.keys(matching(during, /peoplebooster-dr-logs/))).toEqual(["s3/ap-northeast-3/buckets"]);
-    await dr.s3.send(new DeleteBucketCommand({ Bucket: "peoplebooster-dr-logs" }));
-    const after = await summarizeMotoState(moto.endpoint, planRegions(plan));
-    expect(isEmptyDiff(diffMotoState(before, after))).toBe(true);
-    expect(matching(after, /peoplebooster-dr-logs/)).toEqual({});
-  }, SLOW);
+  it(
+    "shows what was added and removed, and finds leftovers by name",
+    async () => {
+      await seed();
+      const before = await summarizeMotoState(moto.endpoint, planRegions(plan));
+      await dr.s3.send(
+        new CreateBucketCommand({
+          Bucket: "peoplebooster-dr-logs",
+          CreateBucketConfiguration: { LocationConstraint: TARGET },
+        }),
+      );
+      const during = await summarizeMotoState(moto.endpoint, planRegions(plan));
+      expect(diffMotoState(before, during)).toEqual({
+        added: { "s3/ap-northeast-3/buckets": ["peoplebooster-dr-logs (0 objects, 0 versions)"] },
+        removed: {},
+      });
+      expect(Object.keys(matching(during, /peoplebooster-dr-logs/))).toEqual(["s3/ap-northeast-3/buckets"]);
+      await dr.s3.send(new DeleteBucketCommand({ Bucket: "peoplebooster-dr-logs" }));
+      const after = await summarizeMotoState(moto.endpoint, planRegions(plan));
+      expect(isEmptyDiff(diffMotoState(before, after))).toBe(true);
+      expect(matching(after, /peoplebooster-dr-logs/)).toEqual({});
+    },
+    SLOW,
+  );
 });

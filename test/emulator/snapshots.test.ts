@@ -50,7 +50,9 @@ async function createInstance(clients: EmulatorClients, identifier: string): Pro
 }
 
 async function snapshot(clients: EmulatorClients, instance: string, id: string): Promise<DBSnapshot> {
-  const created = await clients.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: instance, DBSnapshotIdentifier: id }));
+  const created = await clients.rds.send(
+    new CreateDBSnapshotCommand({ DBInstanceIdentifier: instance, DBSnapshotIdentifier: id }),
+  );
   await pause(5); // distinct millisecond timestamps: moto stamps its own clock
   return created.DBSnapshot!;
 }
@@ -80,7 +82,8 @@ beforeAll(async () => {
 
   // Source region: the production DB and three daily snapshots, oldest first.
   await createInstance(source, DB);
-  for (const day of ["20250312", "20250313", "20250314"]) sourceSnapshots.push(await snapshot(source, DB, `${DB}-${day}-030000`));
+  for (const day of ["20250312", "20250313", "20250314"])
+    sourceSnapshots.push(await snapshot(source, DB, `${DB}-${day}-030000`));
 
   // Target region: the copies, deliberately NOT in capture order (the newest capture is copied first),
   // so the copy with the newest SnapshotCreateTime is the oldest data.
@@ -115,7 +118,9 @@ describe("findRestorableSnapshot: the newest copy", () => {
     // The precondition of this test: copy order ≠ capture order, and the other DB's snapshots are the region's newest.
     expect(copyOfOldest.SnapshotCreateTime!.getTime()).toBeGreaterThan(copyOfNewest.SnapshotCreateTime!.getTime());
     const { DBSnapshots: all = [] } = await target.rds.send(new DescribeDBSnapshotsCommand({}));
-    const newestInRegion = [...all].sort((a, b) => b.SnapshotCreateTime!.getTime() - a.SnapshotCreateTime!.getTime())[0];
+    const newestInRegion = [...all].sort(
+      (a, b) => b.SnapshotCreateTime!.getTime() - a.SnapshotCreateTime!.getTime(),
+    )[0];
     expect(newestInRegion.DBInstanceIdentifier).toBe(OTHER_DB);
 
     const point = await findRestorableSnapshot(target.rds, { sourceIdentifier: DB, targetRegion: TARGET });
@@ -138,7 +143,10 @@ describe("findRestorableSnapshot: the newest copy", () => {
   it("fails with NO_RESTORABLE_SNAPSHOT when the target region holds no copy (only another database's snapshots)", async () => {
     const { DBSnapshots = [] } = await emptyTarget.rds.send(new DescribeDBSnapshotsCommand({}));
     expect(DBSnapshots.length).toBeGreaterThan(0); // the region is not empty: it holds OTHER_DB's snapshot
-    const error = await findRestorableSnapshot(emptyTarget.rds, { sourceIdentifier: DB, targetRegion: EMPTY_TARGET }).catch((e: unknown) => e);
+    const error = await findRestorableSnapshot(emptyTarget.rds, {
+      sourceIdentifier: DB,
+      targetRegion: EMPTY_TARGET,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionError);
     expect(error).toMatchObject({ code: "NO_RESTORABLE_SNAPSHOT", exitCode: ExitCode.precondition });
     expect((error as Error).message).toContain(DB);
@@ -150,16 +158,22 @@ describe("findRestorableSnapshot: the newest copy", () => {
 describe("findRestorableSnapshot: --snapshot override", () => {
   it("chooses the named snapshot when it exists, even if a newer copy exists", async () => {
     const oldestId = sourceSnapshots[0].DBSnapshotIdentifier!;
-    const point = await findRestorableSnapshot(target.rds, { sourceIdentifier: DB, targetRegion: TARGET, snapshotIdentifier: oldestId });
+    const point = await findRestorableSnapshot(target.rds, {
+      sourceIdentifier: DB,
+      targetRegion: TARGET,
+      snapshotIdentifier: oldestId,
+    });
     expect(point.snapshotIdentifier).toBe(oldestId);
     expect(point.capturedAt).toEqual(sourceSnapshots[0].SnapshotCreateTime);
     expect(point.snapshotArn).toContain(`:${TARGET}:`);
   });
 
   it("fails with SNAPSHOT_NOT_FOUND for a snapshot that does not exist", async () => {
-    const error = await findRestorableSnapshot(target.rds, { sourceIdentifier: DB, targetRegion: TARGET, snapshotIdentifier: `${DB}-19990101-000000` }).catch(
-      (e: unknown) => e,
-    );
+    const error = await findRestorableSnapshot(target.rds, {
+      sourceIdentifier: DB,
+      targetRegion: TARGET,
+      snapshotIdentifier: `${DB}-19990101-000000`,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionError);
     expect(error).toMatchObject({ code: "SNAPSHOT_NOT_FOUND", exitCode: ExitCode.precondition });
     expect((error as Error).message).toBe(`snapshot ${DB}-19990101-000000 does not exist in ${TARGET}`);
@@ -168,14 +182,20 @@ describe("findRestorableSnapshot: --snapshot override", () => {
   it("fails with SNAPSHOT_NOT_FOUND for a snapshot that exists only in the source region", async () => {
     const uncopied = sourceSnapshots[3].DBSnapshotIdentifier!;
     expect(await describe1(source, uncopied)).toBeDefined();
-    await expect(findRestorableSnapshot(target.rds, { sourceIdentifier: DB, targetRegion: TARGET, snapshotIdentifier: uncopied })).rejects.toMatchObject({
+    await expect(
+      findRestorableSnapshot(target.rds, { sourceIdentifier: DB, targetRegion: TARGET, snapshotIdentifier: uncopied }),
+    ).rejects.toMatchObject({
       code: "SNAPSHOT_NOT_FOUND",
     });
   });
 
   it("fails with SNAPSHOT_OTHER_DATABASE for a snapshot of another database", async () => {
     const id = `${OTHER_DB}-20250316-030000`;
-    const error = await findRestorableSnapshot(target.rds, { sourceIdentifier: DB, targetRegion: TARGET, snapshotIdentifier: id }).catch((e: unknown) => e);
+    const error = await findRestorableSnapshot(target.rds, {
+      sourceIdentifier: DB,
+      targetRegion: TARGET,
+      snapshotIdentifier: id,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionError);
     expect(error).toMatchObject({ code: "SNAPSHOT_OTHER_DATABASE", exitCode: ExitCode.precondition });
     expect((error as Error).message).toBe(`snapshot ${id} belongs to ${OTHER_DB}, not to ${DB}`);
@@ -183,36 +203,50 @@ describe("findRestorableSnapshot: --snapshot override", () => {
 });
 
 describe("findRestorableSnapshot: DescribeDBSnapshots calls (onCall)", () => {
-  it("counts one call for N copies — moto ignores MaxRecords and never returns a Marker", async () => {
-    const N = 25;
-    for (let i = 0; i < N; i += 1) {
-      await copy(manyTarget, sourceSnapshots[i % 3], `${DB}-copy-${String(i).padStart(2, "0")}`);
-    }
-    // moto ignores MaxRecords (20 asked, all 25 returned) and never sets a Marker, so findRestorableSnapshot makes
-    // exactly one call whatever N is. Real AWS pages (MaxRecords 100 → ceil(N/100) calls); moto cannot exercise that.
-    const page = await manyTarget.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: DB, MaxRecords: 20 }));
-    expect(page.DBSnapshots).toHaveLength(N);
-    expect(page.Marker).toBeUndefined();
+  it(
+    "counts one call for N copies — moto ignores MaxRecords and never returns a Marker",
+    async () => {
+      const N = 25;
+      for (let i = 0; i < N; i += 1) {
+        await copy(manyTarget, sourceSnapshots[i % 3], `${DB}-copy-${String(i).padStart(2, "0")}`);
+      }
+      // moto ignores MaxRecords (20 asked, all 25 returned) and never sets a Marker, so findRestorableSnapshot makes
+      // exactly one call whatever N is. Real AWS pages (MaxRecords 100 → ceil(N/100) calls); moto cannot exercise that.
+      const page = await manyTarget.rds.send(
+        new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: DB, MaxRecords: 20 }),
+      );
+      expect(page.DBSnapshots).toHaveLength(N);
+      expect(page.Marker).toBeUndefined();
 
-    let calls = 0;
-    const point = await findRestorableSnapshot(manyTarget.rds, { sourceIdentifier: DB, targetRegion: MANY_TARGET, onCall: () => (calls += 1) });
-    expect(calls).toBe(1);
-    // Copies of the newest capture share its captured time: any of them is a correct answer.
-    expect(point.capturedAt).toEqual(sourceSnapshots[2].SnapshotCreateTime);
+      let calls = 0;
+      const point = await findRestorableSnapshot(manyTarget.rds, {
+        sourceIdentifier: DB,
+        targetRegion: MANY_TARGET,
+        onCall: () => (calls += 1),
+      });
+      expect(calls).toBe(1);
+      // Copies of the newest capture share its captured time: any of them is a correct answer.
+      expect(point.capturedAt).toEqual(sourceSnapshots[2].SnapshotCreateTime);
 
-    calls = 0;
-    await findRestorableSnapshot(manyTarget.rds, {
-      sourceIdentifier: DB,
-      targetRegion: MANY_TARGET,
-      snapshotIdentifier: `${DB}-copy-00`,
-      onCall: () => (calls += 1),
-    });
-    expect(calls).toBe(1);
+      calls = 0;
+      await findRestorableSnapshot(manyTarget.rds, {
+        sourceIdentifier: DB,
+        targetRegion: MANY_TARGET,
+        snapshotIdentifier: `${DB}-copy-00`,
+        onCall: () => (calls += 1),
+      });
+      expect(calls).toBe(1);
 
-    calls = 0;
-    await expect(
-      findRestorableSnapshot(emptyTarget.rds, { sourceIdentifier: DB, targetRegion: EMPTY_TARGET, onCall: () => (calls += 1) }),
-    ).rejects.toMatchObject({ code: "NO_RESTORABLE_SNAPSHOT" });
-    expect(calls).toBe(1);
-  }, SLOW);
+      calls = 0;
+      await expect(
+        findRestorableSnapshot(emptyTarget.rds, {
+          sourceIdentifier: DB,
+          targetRegion: EMPTY_TARGET,
+          onCall: () => (calls += 1),
+        }),
+      ).rejects.toMatchObject({ code: "NO_RESTORABLE_SNAPSHOT" });
+      expect(calls).toBe(1);
+    },
+    SLOW,
+  );
 });

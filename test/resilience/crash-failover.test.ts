@@ -20,7 +20,9 @@ import { DB, phaseStarted, PROD, rdsStarted, useResilienceWorld, warningCodes } 
 const r = useResilienceWorld("crash matrix (failover)");
 
 // Several engine runs per test, on a 2-core box shared with the rest of the suite.
-describe("SIGKILL at phase boundaries and in the middle of up and destroy, then the same command again", { timeout: 420_000 }, () => {
+describe("SIGKILL at phase boundaries and in the middle of up and destroy, then the same command again", {
+  timeout: 420_000,
+}, () => {
   it("failover killed at every boundary (provision, mid-create of the database, dns, verification) resumes without replacing the database", async () => {
     const { killed, completes, failover, invariants, matrix } = r.kit;
     // Before the engine ever started: the stack exists, nothing else.
@@ -37,14 +39,20 @@ describe("SIGKILL at phase boundaries and in the middle of up and destroy, then 
 
     // The re-run finds the stale lock and the pending create: clears one, adopts the other; killed again before DNS.
     const atDns = await killed(failover(), phaseStarted("dns"));
-    expect(warningCodes(atDns)).toEqual(expect.arrayContaining(["RECOVERY_STALE_LOCK_CLEARED", "RECOVERY_PENDING_OPERATIONS_RESOLVED"]));
-    expect(JSON.stringify(atDns.events)).toMatch(/adopted \d+ that exist in AWS \([^)]*aws:rds\/instance:Instance database/);
+    expect(warningCodes(atDns)).toEqual(
+      expect.arrayContaining(["RECOVERY_STALE_LOCK_CLEARED", "RECOVERY_PENDING_OPERATIONS_RESOLVED"]),
+    );
+    expect(JSON.stringify(atDns.events)).toMatch(
+      /adopted \d+ that exist in AWS \([^)]*aws:rds\/instance:Instance database/,
+    );
     expect(await r.w.drDatabase()).toEqual(created);
     await invariants();
 
     // Killed after the switch, before verification: the re-run finds production already pointing at it.
     await killed(failover(), phaseStarted("verification"));
-    expect(recordTarget(await readRecord(r.w.aws.route53(), r.w.world.hostedZoneId!, PROD))).toMatch(/elb\.amazonaws\.com$/);
+    expect(recordTarget(await readRecord(r.w.aws.route53(), r.w.world.hostedZoneId!, PROD))).toMatch(
+      /elb\.amazonaws\.com$/,
+    );
     await invariants();
 
     const last = await completes(failover());
@@ -65,13 +73,19 @@ describe("SIGKILL at phase boundaries and in the middle of up and destroy, then 
     matrix.resumed += 1;
     const record = await readRecord(r.w.aws.route53(), r.w.world.hostedZoneId!, PROD);
     expect(recordTarget(record)).toBe(r.w.world.productionRecordValue);
-    const finals = (await r.w.aws.rds(TARGET).send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter((snapshot) => snapshot.DBSnapshotIdentifier?.startsWith(`${DB}-final-`));
+    const finals = (await r.w.aws.rds(TARGET).send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter(
+      (snapshot) => snapshot.DBSnapshotIdentifier?.startsWith(`${DB}-final-`),
+    );
     expect(finals).toHaveLength(1);
     const diff = diffMotoState(r.baseline, await r.w.summary());
     expect(diff.removed).toEqual({});
     const expected = {
       [`rds/${TARGET}/snapshots`]: [finals[0].DBSnapshotIdentifier],
-      [`secretsmanager/${TARGET}/secrets`]: [expect.stringMatching(/^peoplebooster\/production\/database\/dr-failover-[0-9a-f]{4} \(scheduled for deletion\)$/)],
+      [`secretsmanager/${TARGET}/secrets`]: [
+        expect.stringMatching(
+          /^peoplebooster\/production\/database\/dr-failover-[0-9a-f]{4} \(scheduled for deletion\)$/,
+        ),
+      ],
     };
     matrix.orphaned += Object.values(diff.added).flat().length - Object.values(expected).flat().length;
     expect(diff.added).toEqual(expected);

@@ -26,7 +26,11 @@ let generatedPassword: string | undefined;
 /** The password in the drill's DR secret (read directly from moto, not through the proxy). */
 async function drillPassword(): Promise<string | undefined> {
   const { w } = f;
-  const listed = await w.aws.secrets(TARGET).send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: [`${w.plan.secrets.databaseSecretName}/dr-drill-`] }] }));
+  const listed = await w.aws.secrets(TARGET).send(
+    new ListSecretsCommand({
+      Filters: [{ Key: "name", Values: [`${w.plan.secrets.databaseSecretName}/dr-drill-`] }],
+    }),
+  );
   const [live] = (listed.SecretList ?? []).filter((candidate) => !candidate.DeletedDate);
   if (!live) return undefined;
   const secret = await w.aws.secrets(TARGET).send(new GetSecretValueCommand({ SecretId: live.ARN }));
@@ -43,7 +47,12 @@ describe("faults from AWS during a drill", { timeout: 420_000 }, () => {
     let captured: Promise<string | undefined> | undefined;
     const run = await cli(["drill", "-p", w.planPath, "-r", TARGET], {
       onEvent: (event) => {
-        if (!captured && event.type === "resource" && event.status === "done" && event.resourceType === "aws:secretsmanager/secretVersion:SecretVersion") {
+        if (
+          !captured &&
+          event.type === "resource" &&
+          event.status === "done" &&
+          event.resourceType === "aws:secretsmanager/secretVersion:SecretVersion"
+        ) {
           captured = drillPassword();
         }
       },
@@ -61,7 +70,8 @@ describe("faults from AWS during a drill", { timeout: 420_000 }, () => {
     proxy.setErrorRate(0.2);
     const broken = await cli(["drill", "-p", w.planPath, "-r", TARGET], {
       onEvent: (event) => {
-        if (event.type === "resource" && event.status === "done" && event.resourceType === "aws:rds/instance:Instance") proxy.setErrorRate(1);
+        if (event.type === "resource" && event.status === "done" && event.resourceType === "aws:rds/instance:Instance")
+          proxy.setErrorRate(1);
       },
     });
     figure("drill @20%→100%", broken);
@@ -69,7 +79,15 @@ describe("faults from AWS during a drill", { timeout: 420_000 }, () => {
     expect(broken.stderr).toMatch(/^error [A-Z_]+: /m);
     expect(broken.durationMs).toBeLessThan(150_000);
     const stackName = String(broken.events.find((event) => event.type === "run-started")?.stackName);
-    const report = JSON.parse(await readFile(String((broken.events.find((event) => event.type === "run-finished") as { reportPaths?: string[] })?.reportPaths?.[0]), "utf8"));
+    const report = JSON.parse(
+      await readFile(
+        String(
+          (broken.events.find((event) => event.type === "run-finished") as { reportPaths?: string[] })
+            ?.reportPaths?.[0],
+        ),
+        "utf8",
+      ),
+    );
     expect(report.teardown).toMatchObject({ performed: true, ok: false });
     expect(await w.drDatabase(`${w.plan.database.sourceIdentifier}-drill-${stackName.slice(-4)}`)).toBeDefined();
 

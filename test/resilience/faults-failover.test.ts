@@ -35,7 +35,8 @@ describe("faults from AWS during a failover and its destroy", { timeout: 420_000
     // Everything fails from the moment the database exists.
     const broken = await cli(["failover", "-p", w.planPath, "-r", TARGET, "--confirm", PROD], {
       onEvent: (event) => {
-        if (event.type === "resource" && event.status === "done" && event.resourceType === "aws:rds/instance:Instance") proxy.setErrorRate(1);
+        if (event.type === "resource" && event.status === "done" && event.resourceType === "aws:rds/instance:Instance")
+          proxy.setErrorRate(1);
       },
     });
     figure("failover @20%→100%", broken);
@@ -47,21 +48,29 @@ describe("faults from AWS during a failover and its destroy", { timeout: 420_000
     const created = await w.drDatabase();
     expect(created).toBeDefined();
     // Production DNS was not switched by a failed run.
-    expect(recordTarget(await readRecord(w.aws.route53(), w.world.hostedZoneId!, PROD))).toBe(w.world.productionRecordValue);
+    expect(recordTarget(await readRecord(w.aws.route53(), w.world.hostedZoneId!, PROD))).toBe(
+      w.world.productionRecordValue,
+    );
 
     proxy.setErrorRate(0);
     const resumed = await cli(["failover", "-p", w.planPath, "-r", TARGET, "--confirm", PROD]);
     figure("failover resumed @0%", resumed);
     expect(resumed.exitCode, show(resumed)).toBe(0);
     expect(await w.drDatabase()).toEqual(created);
-    const listed = await w.aws.secrets(TARGET).send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: [`${w.plan.secrets.databaseSecretName}/dr-failover-`] }] }));
+    const listed = await w.aws.secrets(TARGET).send(
+      new ListSecretsCommand({
+        Filters: [{ Key: "name", Values: [`${w.plan.secrets.databaseSecretName}/dr-failover-`] }],
+      }),
+    );
     const live = (listed.SecretList ?? []).filter((candidate) => !candidate.DeletedDate);
     expect(live).toHaveLength(1);
     const secret = await w.aws.secrets(TARGET).send(new GetSecretValueCommand({ SecretId: live[0].ARN }));
     generatedPassword = (JSON.parse(secret.SecretString ?? "{}") as { password?: string }).password;
     expect(proxy.stats.byRegion[w.plan.sourceRegion] ?? 0).toBe(0);
     expect(proxy.stats.blackholed).toBe(0);
-    figures.push(`source-region (${w.plan.sourceRegion}) requests during failover: ${proxy.stats.byRegion[w.plan.sourceRegion] ?? 0}, failover wall time ${(resumed.durationMs / 1000).toFixed(1)} s`);
+    figures.push(
+      `source-region (${w.plan.sourceRegion}) requests during failover: ${proxy.stats.byRegion[w.plan.sourceRegion] ?? 0}, failover wall time ${(resumed.durationMs / 1000).toFixed(1)} s`,
+    );
   });
 
   it("destroy completes at 20 % injected errors; the replica bucket and the production record are intact", async () => {
@@ -71,7 +80,9 @@ describe("faults from AWS during a failover and its destroy", { timeout: 420_000
     const run = await cli(["destroy", "-p", w.planPath, "-r", TARGET]);
     figure("destroy @20%", run);
     expect(run.exitCode, show(run)).toBe(0);
-    expect(recordTarget(await readRecord(w.aws.route53(), w.world.hostedZoneId!, PROD))).toBe(w.world.productionRecordValue);
+    expect(recordTarget(await readRecord(w.aws.route53(), w.world.hostedZoneId!, PROD))).toBe(
+      w.world.productionRecordValue,
+    );
     expect(await w.replicaVersions()).toEqual(versionsBefore);
     const diff = diffMotoState(baseline, await w.summary());
     expect(diff.removed).toEqual({});
@@ -87,7 +98,9 @@ describe("faults from AWS during a failover and its destroy", { timeout: 420_000
     // Preflight lists every call that failed (exit 3: nothing was created) — or the first AWS error (exit 4).
     expect([3, 4], show(run)).toContain(run.exitCode);
     expect(run.stderr).toMatch(/^error (PREFLIGHT_FAILED|AWS_CALL_FAILED): /m);
-    expect(run.stderr).toMatch(/(Throttling|TooManyRequests|InternalFailure|ServiceUnavailable|RequestLimitExceeded|socket hang up|ECONNRESET)/);
+    expect(run.stderr).toMatch(
+      /(Throttling|TooManyRequests|InternalFailure|ServiceUnavailable|RequestLimitExceeded|socket hang up|ECONNRESET)/,
+    );
     expect(run.durationMs).toBeLessThan(60_000);
     expect(await w.summary()).toEqual(before);
     proxy.setErrorRate(0);

@@ -24,7 +24,9 @@ describe("Ctrl-C", { timeout: 420_000 }, () => {
     expect(run.stderr).toMatch(/error INTERRUPTED: interrupted during pulumi up/);
     matrix.interrupts += 1;
     const journal = (await readJournal(r.w.stateDir)).filter((entry) => entry.runId === runStarted(run)?.runId);
-    expect(journal.find((entry) => entry.step === "provision" && entry.result === "failed")?.detail).toMatch(/interrupted/);
+    expect(journal.find((entry) => entry.step === "provision" && entry.result === "failed")?.detail).toMatch(
+      /interrupted/,
+    );
     expect(journal.at(-1)).toMatchObject({ step: "finished", result: "failed", detail: "INTERRUPTED" });
     const created = await r.w.drDatabase();
     await invariants();
@@ -36,7 +38,12 @@ describe("Ctrl-C", { timeout: 420_000 }, () => {
     const diff = diffMotoState(r.baseline, await r.w.summary());
     expect(diff.removed).toEqual({});
     // What a destroyed failover leaves on purpose: its final snapshot, its secret in the recovery window.
-    const leftovers = Object.entries(diff.added).flatMap(([key, names]) => names.filter((name) => !(key.endsWith("/snapshots") && name.startsWith(`${DB}-final-`)) && !name.includes("scheduled for deletion")));
+    const leftovers = Object.entries(diff.added).flatMap(([key, names]) =>
+      names.filter(
+        (name) =>
+          !(key.endsWith("/snapshots") && name.startsWith(`${DB}-final-`)) && !name.includes("scheduled for deletion"),
+      ),
+    );
     matrix.orphaned += leftovers.length;
     expect(leftovers).toEqual([]);
     r.baseline = await r.w.summary();
@@ -45,7 +52,12 @@ describe("Ctrl-C", { timeout: 420_000 }, () => {
 
   it("a second Ctrl-C aborts at once (130); the next run clears what the aborted engine left and completes", async () => {
     const { completes, drill, destroy, invariants, matrix } = r.kit;
-    const run = await spawnCli(drill(), { env: r.w.env(), interruptWhen: rdsStarted("create"), delayMs: 300, secondInterruptAfterMs: 200 });
+    const run = await spawnCli(drill(), {
+      env: r.w.env(),
+      interruptWhen: rdsStarted("create"),
+      delayMs: 300,
+      secondInterruptAfterMs: 200,
+    });
     expect(run.exitCode, show(run)).toBe(130);
     expect(run.stderr).toMatch(/second interrupt: aborting now/);
     matrix.interrupts += 1;

@@ -38,7 +38,8 @@ export interface ConformanceRow {
   standin?: string;
 }
 
-const RDS = "internal/service/rds/instance.go (v5.x copy, index id 1659451291; lines: v5.46 per upstream-provider-facts.md)";
+const RDS =
+  "internal/service/rds/instance.go (v5.x copy, index id 1659451291; lines: v5.46 per upstream-provider-facts.md)";
 const ECS_CLUSTER = "internal/service/ecs/cluster.go @00a35305 (v6.x); ecs/validate.go @0413c661";
 const ECS_TD = "internal/service/ecs/task_definition.go @04fc21d5 (v4.6x)";
 const ECS_SERVICE = "internal/service/ecs/service.go @00a919d1 (v5.5x)";
@@ -63,7 +64,8 @@ export const CONFORMANCE: ConformanceRow[] = [
     forceNew: false,
     computed: true,
     readRefreshes: true,
-    validation: "validIdentifier: ^[0-9a-z-]+$, first char a letter, no '--', no trailing '-'; Pulumi autonames (lower-case)",
+    validation:
+      "validIdentifier: ^[0-9a-z-]+$, first char a letter, no '--', no trailing '-'; Pulumi autonames (lower-case)",
     source: `${RDS}: identifier (v5.46 L331-337; rename via ModifyDBInstance NewDBInstanceIdentifier); rds/validate.go validIdentifier`,
     standin: "STRICTER: replace: true (upstream renames in place). KINDER: explicit identifier not validated",
   },
@@ -120,7 +122,8 @@ export const CONFORMANCE: ConformanceRow[] = [
     readRefreshes: true,
     validation: "ConflictsWith replicate_source_db",
     source: `${RDS}: username (v5.46 L655-661; Read L1904 MasterUsername); not a RestoreDBInstanceFromDBSnapshot parameter`,
-    standin: "KINDER: create echoes the input, not the snapshot's MasterUsername; a mismatch shows no replace until refresh (F2)",
+    standin:
+      "KINDER: create echoes the input, not the snapshot's MasterUsername; a mismatch shows no replace until refresh (F2)",
   },
   {
     token: "aws:rds/instance:Instance",
@@ -173,7 +176,8 @@ export const CONFORMANCE: ConformanceRow[] = [
     computed: false,
     readRefreshes: true,
     source: `${RDS}: storage_encrypted (v5.46 L629-633; Read L1900 StorageEncrypted)`,
-    standin: "KINDER: declared computed, so leaving it out keeps the value (upstream: state true -> false replaces); create echoes the input (F2)",
+    standin:
+      "KINDER: declared computed, so leaving it out keeps the value (upstream: state true -> false replaces); create echoes the input (F2)",
   },
   {
     token: "aws:rds/instance:Instance",
@@ -598,11 +602,19 @@ export const CONFORMANCE: ConformanceRow[] = [
     upstream: "health_check",
     forceNew: false,
     computed: true,
-    default: { enabled: true, healthyThreshold: 3, unhealthyThreshold: 3, interval: 30, port: "traffic-port", protocol: "HTTP" },
+    default: {
+      enabled: true,
+      healthyThreshold: 3,
+      unhealthyThreshold: 3,
+      interval: 30,
+      port: "traffic-port",
+      protocol: "HTTP",
+    },
     readRefreshes: true,
     validation: "thresholds IntBetween(2, 10); interval IntBetween(5, 300); timeout IntBetween(2, 120)",
     source: `${TG}: health_check (ModifyTargetGroup; Read: HealthCheck*)`,
-    standin: "KINDER: sub-defaults not sent (AWS's own, e.g. healthy 5 / unhealthy 2 for HTTP, apply instead of 3/3); not refreshed",
+    standin:
+      "KINDER: sub-defaults not sent (AWS's own, e.g. healthy 5 / unhealthy 2 for HTTP, apply instead of 3/3); not refreshed",
   },
   {
     token: "aws:lb/targetGroup:TargetGroup",
@@ -793,7 +805,8 @@ export const CONFORMANCE: ConformanceRow[] = [
     readRefreshes: false,
     validation: "IntBetween(7, 30) or 0",
     source: `${SECRET}: recovery_window_in_days (Delete: 0 -> ForceDeleteWithoutRecovery)`,
-    standin: "KINDER: not validated (an invalid value fails only at DeleteSecret, during teardown); default 30 applied at delete",
+    standin:
+      "KINDER: not validated (an invalid value fails only at DeleteSecret, during teardown); default 30 applied at delete",
   },
 
   // ------------------------------------------------------------ aws:secretsmanager/secretVersion:SecretVersion

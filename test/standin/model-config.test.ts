@@ -2,7 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildConfig, endpointFor } from "../../emulator/aws-standin/config.js";
 import { autoName } from "../../emulator/aws-standin/provider.js";
 import { parseRecordId } from "../../emulator/aws-standin/route53.js";
-import { DEFAULT_LATENCY, modeledDelayMs, modeledSeconds, TIMING_MODEL } from "../../emulator/aws-standin/timing-model.js";
+import {
+  DEFAULT_LATENCY,
+  modeledDelayMs,
+  modeledSeconds,
+  TIMING_MODEL,
+} from "../../emulator/aws-standin/timing-model.js";
 import { containsUnknown, makeSecret, UNKNOWN, unwrap } from "../../emulator/aws-standin/wire.js";
 import type { StandinProvider } from "../../emulator/aws-standin/provider.js";
 import { REGION_B, standinProvider, startMoto, urn, type MotoServer } from "../support/standin-moto.js";
@@ -23,7 +28,12 @@ describe("timing model", () => {
     expect(modeledSeconds("aws:ecs/service:Service", "create", { waitForSteadyState: false }, {})).toBe(3);
     expect(modeledSeconds("aws:ecs/service:Service", "update", { waitForSteadyState: true }, {})).toBe(240);
     expect(modeledSeconds("aws:iam/role:Role", "create", {}, {})).toBe(3);
-    const env = { DR_STANDIN_LATENCY_MODEL: JSON.stringify({ "aws:rds/instance:Instance": 900, "aws:iam/role:Role": { create: 7, delete: 2 } }) };
+    const env = {
+      DR_STANDIN_LATENCY_MODEL: JSON.stringify({
+        "aws:rds/instance:Instance": 900,
+        "aws:iam/role:Role": { create: 7, delete: 2 },
+      }),
+    };
     expect(modeledSeconds("aws:rds/instance:Instance", "create", {}, env)).toBe(900);
     expect(modeledSeconds("aws:rds/instance:Instance", "delete", {}, env)).toBe(300);
     expect(modeledSeconds("aws:iam/role:Role", "create", {}, env)).toBe(7);
@@ -34,12 +44,25 @@ describe("timing model", () => {
 describe("provider config", () => {
   it("reads variables and args (JSON-encoded endpoints) with env fallbacks", () => {
     const fromVariables = buildConfig(
-      { "aws:config:region": "eu-west-1", "aws:config:endpoints": JSON.stringify([{ rds: "http://a" }, { elbv2: "http://b" }]) },
+      {
+        "aws:config:region": "eu-west-1",
+        "aws:config:endpoints": JSON.stringify([{ rds: "http://a" }, { elbv2: "http://b" }]),
+      },
       {},
       {},
     );
-    expect(fromVariables).toMatchObject({ region: "eu-west-1", endpoints: { rds: "http://a", elbv2: "http://b" }, accessKey: "test", secretKey: "test", s3UsePathStyle: true });
-    const fromArgs = buildConfig({ "aws:region": "eu-west-1" }, { region: "ap-northeast-1", accessKey: makeSecret("AK"), secretKey: makeSecret("SK") }, {});
+    expect(fromVariables).toMatchObject({
+      region: "eu-west-1",
+      endpoints: { rds: "http://a", elbv2: "http://b" },
+      accessKey: "test",
+      secretKey: "test",
+      s3UsePathStyle: true,
+    });
+    const fromArgs = buildConfig(
+      { "aws:region": "eu-west-1" },
+      { region: "ap-northeast-1", accessKey: makeSecret("AK"), secretKey: makeSecret("SK") },
+      {},
+    );
     expect(fromArgs).toMatchObject({ region: "ap-northeast-1", accessKey: "AK", secretKey: "SK" });
     const fromEnv = buildConfig({}, {}, { AWS_REGION: "us-east-2", AWS_ENDPOINT_URL: "http://env" });
     expect(fromEnv.region).toBe("us-east-2");
@@ -56,10 +79,17 @@ describe("wire helpers", () => {
     expect(containsUnknown({ a: ["x"] })).toBe(false);
   });
   it("autonames within limits and parses record ids", () => {
-    expect(autoName(urn("aws:rds/instance:Instance", "My_DB"), { lowercase: true, maxLength: 63 })).toMatch(/^my-db-[0-9a-f]{7}$/);
+    expect(autoName(urn("aws:rds/instance:Instance", "My_DB"), { lowercase: true, maxLength: 63 })).toMatch(
+      /^my-db-[0-9a-f]{7}$/,
+    );
     expect(autoName(urn("aws:lb/targetGroup:TargetGroup", "x".repeat(40)), { maxLength: 32 })).toHaveLength(32);
     expect(parseRecordId("Z123_app.example.com_A")).toEqual({ zoneId: "Z123", name: "app.example.com", type: "A" });
-    expect(parseRecordId("Z123__dmarc.example.com_TXT_primary")).toEqual({ zoneId: "Z123", name: "_dmarc.example.com", type: "TXT", setIdentifier: "primary" });
+    expect(parseRecordId("Z123__dmarc.example.com_TXT_primary")).toEqual({
+      zoneId: "Z123",
+      name: "_dmarc.example.com",
+      type: "TXT",
+      setIdentifier: "primary",
+    });
   });
 });
 

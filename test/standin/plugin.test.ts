@@ -5,7 +5,14 @@ import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRET_SIG, SPECIAL_SIG_KEY } from "../../emulator/aws-standin/wire.js";
 import { REGION_B, sdk, startMoto, type MotoServer } from "../support/standin-moto.js";
-import { emptyproto, provproto, repoRoot, startPlugin, structproto, type RunningPlugin } from "../support/standin-plugin.js";
+import {
+  emptyproto,
+  provproto,
+  repoRoot,
+  startPlugin,
+  structproto,
+  type RunningPlugin,
+} from "../support/standin-plugin.js";
 
 const struct = (value: Record<string, unknown>) => structproto.Struct.fromJavaScript(value);
 
@@ -48,20 +55,38 @@ describe("the stand-in pulumi-resource-aws binary", () => {
       request.setNews(struct(news));
       return plugin.call("diffConfig", request);
     };
-    expect((await diff({ ...olds, skipCredentialsValidation: "true" })).getChanges()).toBe(provproto.DiffResponse.DiffChanges.DIFF_NONE);
+    expect((await diff({ ...olds, skipCredentialsValidation: "true" })).getChanges()).toBe(
+      provproto.DiffResponse.DiffChanges.DIFF_NONE,
+    );
     const changed = await diff({ ...olds, region: REGION_B });
     expect(changed.getChanges()).toBe(provproto.DiffResponse.DiffChanges.DIFF_SOME);
     expect(changed.getDiffsList()).toEqual(["region"]);
   });
 
   it("takes region and endpoints from Configure, then serves invokes and CRUD against moto", async () => {
-    await sdk(moto, REGION_B).s3().send(new CreateBucketCommand({ Bucket: "plugin-bucket", CreateBucketConfiguration: { LocationConstraint: REGION_B } }));
+    await sdk(moto, REGION_B)
+      .s3()
+      .send(
+        new CreateBucketCommand({
+          Bucket: "plugin-bucket",
+          CreateBucketConfiguration: { LocationConstraint: REGION_B },
+        }),
+      );
 
     const configure = new provproto.ConfigureRequest();
     const endpoints = JSON.stringify([{ s3: moto.endpoint, secretsmanager: moto.endpoint }]);
     configure.getVariablesMap().set("aws:config:region", REGION_B);
     configure.getVariablesMap().set("aws:config:endpoints", endpoints);
-    configure.setArgs(struct({ region: REGION_B, endpoints, s3UsePathStyle: "true", skipCredentialsValidation: "true", accessKey: "test", secretKey: "test" }));
+    configure.setArgs(
+      struct({
+        region: REGION_B,
+        endpoints,
+        s3UsePathStyle: "true",
+        skipCredentialsValidation: "true",
+        accessKey: "test",
+        secretKey: "test",
+      }),
+    );
     configure.setAcceptsecrets(true);
     const configured = await plugin.call("configure", configure);
     expect(configured.getAcceptsecrets()).toBe(true);
@@ -73,8 +98,13 @@ describe("the stand-in pulumi-resource-aws binary", () => {
       return (await plugin.call("invoke", request)).getReturn().toJavaScript();
     };
     expect((await invoke("aws:index/getRegion:getRegion", {})).name).toBe(REGION_B);
-    expect(await invoke("aws:s3/getBucket:getBucket", { bucket: "plugin-bucket" })).toMatchObject({ region: REGION_B, arn: "arn:aws:s3:::plugin-bucket" });
-    await expect(invoke("aws:s3/getBucket:getBucket", { bucket: "missing-bucket" })).rejects.toThrow(/couldn't find resource/);
+    expect(await invoke("aws:s3/getBucket:getBucket", { bucket: "plugin-bucket" })).toMatchObject({
+      region: REGION_B,
+      arn: "arn:aws:s3:::plugin-bucket",
+    });
+    await expect(invoke("aws:s3/getBucket:getBucket", { bucket: "missing-bucket" })).rejects.toThrow(
+      /couldn't find resource/,
+    );
 
     // Check + Create a secret with a secret-wrapped value, as the engine sends it.
     const secretUrn = "urn:pulumi:test::standin::aws:secretsmanager/secret:Secret::creds";
@@ -90,12 +120,16 @@ describe("the stand-in pulumi-resource-aws binary", () => {
     const created = await plugin.call("create", create);
     const arn = created.getId();
     expect(arn).toContain(`:secretsmanager:${REGION_B}:`);
-    await sdk(moto, REGION_B).secretsManager().send(new DescribeSecretCommand({ SecretId: arn }));
+    await sdk(moto, REGION_B)
+      .secretsManager()
+      .send(new DescribeSecretCommand({ SecretId: arn }));
 
     const versionUrn = "urn:pulumi:test::standin::aws:secretsmanager/secretVersion:SecretVersion::creds";
     const version = new provproto.CreateRequest();
     version.setUrn(versionUrn);
-    version.setProperties(struct({ secretId: arn, secretString: { [SPECIAL_SIG_KEY]: SECRET_SIG, value: "top-secret" } }));
+    version.setProperties(
+      struct({ secretId: arn, secretString: { [SPECIAL_SIG_KEY]: SECRET_SIG, value: "top-secret" } }),
+    );
     const versionCreated = await plugin.call("create", version);
     const outs = versionCreated.getProperties().toJavaScript();
     expect(outs.secretString).toEqual({ [SPECIAL_SIG_KEY]: SECRET_SIG, value: "top-secret" });
@@ -106,7 +140,11 @@ describe("the stand-in pulumi-resource-aws binary", () => {
     del.setUrn(secretUrn);
     del.setProperties(created.getProperties());
     await plugin.call("delete", del);
-    await expect(sdk(moto, REGION_B).secretsManager().send(new DescribeSecretCommand({ SecretId: arn }))).rejects.toThrow();
+    await expect(
+      sdk(moto, REGION_B)
+        .secretsManager()
+        .send(new DescribeSecretCommand({ SecretId: arn })),
+    ).rejects.toThrow();
     expect(plugin.stdout()).toBe(`${plugin.port}\n`);
   });
 });

@@ -46,7 +46,9 @@ describe("stand-in aws:rds/instance:Instance on moto", () => {
         AllocatedStorage: 20,
       }),
     );
-    const snap = await a.rds().send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "prod-db", DBSnapshotIdentifier: "prod-snap" }));
+    const snap = await a
+      .rds()
+      .send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: "prod-db", DBSnapshotIdentifier: "prod-snap" }));
     await b.rds().send(
       new CopyDBSnapshotCommand({
         SourceDBSnapshotIdentifier: snap.DBSnapshot!.DBSnapshotArn,
@@ -103,7 +105,9 @@ describe("stand-in aws:rds/instance:Instance on moto", () => {
     expect(isSecretValue(outs.password)).toBe(true);
     expect(JSON.stringify(outs)).not.toContain("source-password");
 
-    const live = await sdk(moto, REGION_B).rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "dr-db" }));
+    const live = await sdk(moto, REGION_B)
+      .rds()
+      .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "dr-db" }));
     expect(live.DBInstances![0]!.DBSubnetGroup?.DBSubnetGroupName).toBe(subnetGroup);
 
     // no change
@@ -126,7 +130,12 @@ describe("stand-in aws:rds/instance:Instance on moto", () => {
       expect(result.replaces, prop).toEqual([prop]);
     }
 
-    const updated = await provider.update(id, urn(TYPE, "db"), outs, { ...inputs, instanceClass: "db.t3.small", applyImmediately: true, tags: { app: "dr", tier: "db" } });
+    const updated = await provider.update(id, urn(TYPE, "db"), outs, {
+      ...inputs,
+      instanceClass: "db.t3.small",
+      applyImmediately: true,
+      tags: { app: "dr", tier: "db" },
+    });
     expect(updated.outs.instanceClass).toBe("db.t3.small");
     expect(updated.outs.tagsAll).toEqual({ app: "dr", tier: "db" });
     expect(isSecretValue(updated.outs.password)).toBe(true);
@@ -138,12 +147,16 @@ describe("stand-in aws:rds/instance:Instance on moto", () => {
 
     // skipFinalSnapshot=false without finalSnapshotIdentifier: the real provider's error, nothing deleted
     await expect(provider.delete(id, urn(TYPE, "db"), updated.outs)).rejects.toThrow(FINAL_SNAPSHOT_REQUIRED);
-    const still = await sdk(moto, REGION_B).rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "dr-db" }));
+    const still = await sdk(moto, REGION_B)
+      .rds()
+      .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "dr-db" }));
     expect(still.DBInstances).toHaveLength(1);
 
     // with a final snapshot identifier: the snapshot is made, the instance goes
     await provider.delete(id, urn(TYPE, "db"), { ...updated.outs, finalSnapshotIdentifier: "dr-db-final" });
-    const snaps = await sdk(moto, REGION_B).rds().send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: "dr-db-final" }));
+    const snaps = await sdk(moto, REGION_B)
+      .rds()
+      .send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: "dr-db-final" }));
     expect(snaps.DBSnapshots?.[0]?.DBInstanceIdentifier).toBe("dr-db");
     const gone = await provider.read(id, urn(TYPE, "db"), updated.outs);
     expect(gone.id).toBe("");
@@ -162,12 +175,17 @@ describe("stand-in aws:rds/instance:Instance on moto", () => {
     });
     expect(outs.deletionProtection).toBe(true);
     await expect(provider.delete(id, urn(TYPE, "protected"), outs)).rejects.toThrow(/protect/i);
-    const off = await provider.update(id, urn(TYPE, "protected"), outs, { ...outs, deletionProtection: false, applyImmediately: true });
+    const off = await provider.update(id, urn(TYPE, "protected"), outs, {
+      ...outs,
+      deletionProtection: false,
+      applyImmediately: true,
+    });
     expect(off.outs.deletionProtection).toBe(false);
     const before = await sdk(moto, REGION_B).rds().send(new DescribeDBSnapshotsCommand({}));
     await provider.delete(id, urn(TYPE, "protected"), off.outs);
     const after = await sdk(moto, REGION_B).rds().send(new DescribeDBSnapshotsCommand({}));
-    const manual = (list: typeof after.DBSnapshots) => (list ?? []).filter((s) => s.SnapshotType === "manual").map((s) => s.DBSnapshotIdentifier);
+    const manual = (list: typeof after.DBSnapshots) =>
+      (list ?? []).filter((s) => s.SnapshotType === "manual").map((s) => s.DBSnapshotIdentifier);
     expect(manual(after.DBSnapshots)).toEqual(manual(before.DBSnapshots));
     expect((await provider.read(id, urn(TYPE, "protected"), off.outs)).id).toBe("");
   });

@@ -1,7 +1,19 @@
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+} from "@aws-sdk/client-route-53";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StandinProvider } from "../../emulator/aws-standin/provider.js";
-import { checkAndCreate, REGION_B, sdk, standinProvider, startMoto, urn, type MotoServer } from "../support/standin-moto.js";
+import {
+  checkAndCreate,
+  REGION_B,
+  sdk,
+  standinProvider,
+  startMoto,
+  urn,
+  type MotoServer,
+} from "../support/standin-moto.js";
 
 const TYPE = "aws:route53/record:Record";
 
@@ -11,13 +23,17 @@ describe("stand-in aws:route53/record:Record and getZone on moto", () => {
   let zoneId: string;
 
   const records = async (name: string) => {
-    const out = await sdk(moto, REGION_B).route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+    const out = await sdk(moto, REGION_B)
+      .route53()
+      .send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
     return (out.ResourceRecordSets ?? []).filter((r) => r.Name === `${name}.`);
   };
 
   beforeAll(async () => {
     moto = await startMoto();
-    const zone = await sdk(moto, REGION_B).route53().send(new CreateHostedZoneCommand({ Name: "example.com", CallerReference: "t1" }));
+    const zone = await sdk(moto, REGION_B)
+      .route53()
+      .send(new CreateHostedZoneCommand({ Name: "example.com", CallerReference: "t1" }));
     zoneId = zone.HostedZone!.Id!.replace("/hostedzone/", "");
     provider = standinProvider(moto, REGION_B);
   }, 120_000);
@@ -51,14 +67,26 @@ describe("stand-in aws:route53/record:Record and getZone on moto", () => {
   });
 
   it("fails to CREATE over an existing record unless allowOverwrite (UPSERT)", async () => {
-    await sdk(moto, REGION_B).route53().send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: zoneId,
-        ChangeBatch: {
-          Changes: [{ Action: "CREATE", ResourceRecordSet: { Name: "www.example.com", Type: "A", TTL: 300, ResourceRecords: [{ Value: "10.0.0.1" }] } }],
-        },
-      }),
-    );
+    await sdk(moto, REGION_B)
+      .route53()
+      .send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: {
+            Changes: [
+              {
+                Action: "CREATE",
+                ResourceRecordSet: {
+                  Name: "www.example.com",
+                  Type: "A",
+                  TTL: 300,
+                  ResourceRecords: [{ Value: "10.0.0.1" }],
+                },
+              },
+            ],
+          },
+        }),
+      );
     const inputs = { zoneId, name: "www.example.com", type: "A", ttl: 60, records: ["10.0.0.2"] };
     await expect(checkAndCreate(provider, urn(TYPE, "www"), inputs)).rejects.toThrow(/already exists/);
     expect((await records("www.example.com"))[0]?.ResourceRecords?.map((r) => r.Value)).toEqual(["10.0.0.1"]);
@@ -76,7 +104,9 @@ describe("stand-in aws:route53/record:Record and getZone on moto", () => {
       zoneId,
       name: "alias.example.com",
       type: "A",
-      aliases: [{ name: "my-alb-123.us-west-2.elb.amazonaws.com", zoneId: "Z1H1FL5HABSF5", evaluateTargetHealth: true }],
+      aliases: [
+        { name: "my-alb-123.us-west-2.elb.amazonaws.com", zoneId: "Z1H1FL5HABSF5", evaluateTargetHealth: true },
+      ],
     };
     const { id, outs } = await checkAndCreate(provider, urn(TYPE, "alias"), inputs);
     const live = await records("alias.example.com");
@@ -90,6 +120,8 @@ describe("stand-in aws:route53/record:Record and getZone on moto", () => {
     expect(byName.outputs).toMatchObject({ zoneId, id: zoneId, name: "example.com", privateZone: false });
     const byId = await provider.invoke("aws:route53/getZone:getZone", { zoneId });
     expect(byId.outputs.name).toBe("example.com");
-    await expect(provider.invoke("aws:route53/getZone:getZone", { name: "missing.example" })).rejects.toThrow(/no matching Route 53 Hosted Zone/);
+    await expect(provider.invoke("aws:route53/getZone:getZone", { name: "missing.example" })).rejects.toThrow(
+      /no matching Route 53 Hosted Zone/,
+    );
   });
 });

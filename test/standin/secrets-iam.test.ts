@@ -1,4 +1,9 @@
-import { CreatePolicyCommand, GetRoleCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import {
+  CreatePolicyCommand,
+  GetRoleCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
 import { DescribeSecretCommand, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StandinProvider } from "../../emulator/aws-standin/provider.js";
@@ -30,10 +35,16 @@ describe("stand-in aws:secretsmanager/* and aws:iam/* on moto", () => {
   it("secret + secret version: create, diff, delete (recoveryWindowInDays 0 forces)", async () => {
     const sm = sdk(moto, REGION_B).secretsManager();
     const secretUrn = urn("aws:secretsmanager/secret:Secret", "db");
-    const secret = await checkAndCreate(provider, secretUrn, { name: "dr/db", description: "db creds", recoveryWindowInDays: 0 });
+    const secret = await checkAndCreate(provider, secretUrn, {
+      name: "dr/db",
+      description: "db creds",
+      recoveryWindowInDays: 0,
+    });
     expect(secret.id).toBe(secret.outs.arn);
     expect(secret.outs.arn).toContain(`:${REGION_B}:`);
-    expect((await provider.diff(secret.id, secretUrn, secret.outs, { ...secret.inputs, name: "dr/other" })).replaces).toEqual(["name"]);
+    expect(
+      (await provider.diff(secret.id, secretUrn, secret.outs, { ...secret.inputs, name: "dr/other" })).replaces,
+    ).toEqual(["name"]);
 
     const versionUrn = urn("aws:secretsmanager/secretVersion:SecretVersion", "db");
     const versionInputs = { secretId: secret.outs.arn, secretString: makeSecret('{"password":"s3cret"}') };
@@ -46,11 +57,18 @@ describe("stand-in aws:secretsmanager/* and aws:iam/* on moto", () => {
     expect(value.SecretString).toBe('{"password":"s3cret"}');
 
     expect((await provider.diff(version.id, versionUrn, version.outs, versionInputs)).changes).toBe(false);
-    const changed = await provider.diff(version.id, versionUrn, version.outs, { ...versionInputs, secretString: makeSecret("other") });
+    const changed = await provider.diff(version.id, versionUrn, version.outs, {
+      ...versionInputs,
+      secretString: makeSecret("other"),
+    });
     expect(changed.replaces).toEqual(["secretString"]);
     expect((await provider.read(version.id, versionUrn, version.outs)).props.versionId).toBe(version.outs.versionId);
 
-    const updated = await provider.update(secret.id, secretUrn, secret.outs, { ...secret.inputs, description: "new", tags: { a: "b" } });
+    const updated = await provider.update(secret.id, secretUrn, secret.outs, {
+      ...secret.inputs,
+      description: "new",
+      tags: { a: "b" },
+    });
     expect(updated.outs.tagsAll).toEqual({ a: "b" });
     expect((await sm.send(new DescribeSecretCommand({ SecretId: secret.id }))).Description).toBe("new");
 
@@ -72,7 +90,11 @@ describe("stand-in aws:secretsmanager/* and aws:iam/* on moto", () => {
     expect(role.outs.arn).toBe(`arn:aws:iam::123456789012:role/${role.id}`);
     expect(role.outs.uniqueId).toBeTruthy();
     expect((await provider.diff(role.id, roleUrn, role.outs, role.inputs)).changes).toBe(false);
-    const explicit = await provider.check(roleUrn, role.inputs, { assumeRolePolicy, tags: { app: "dr" }, name: "explicit" });
+    const explicit = await provider.check(roleUrn, role.inputs, {
+      assumeRolePolicy,
+      tags: { app: "dr" },
+      name: "explicit",
+    });
     const renamed = await provider.diff(role.id, roleUrn, role.outs, explicit.inputs);
     expect(renamed).toMatchObject({ replaces: ["name"], deleteBeforeReplace: true });
 
@@ -80,21 +102,40 @@ describe("stand-in aws:secretsmanager/* and aws:iam/* on moto", () => {
     const policy = await checkAndCreate(provider, policyUrn, {
       role: role.id,
       name: "read-secrets",
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" }] }),
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" }],
+      }),
     });
     expect(policy.id).toBe(`${role.id}:read-secrets`);
     expect((await iam.send(new ListRolePoliciesCommand({ RoleName: role.id }))).PolicyNames).toEqual(["read-secrets"]);
-    expect((await provider.diff(policy.id, policyUrn, policy.outs, { ...policy.inputs, role: "x" })).replaces).toEqual(["role"]);
+    expect((await provider.diff(policy.id, policyUrn, policy.outs, { ...policy.inputs, role: "x" })).replaces).toEqual([
+      "role",
+    ]);
 
     const managed = await iam.send(
-      new CreatePolicyCommand({ PolicyName: "exec", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }] }) }),
+      new CreatePolicyCommand({
+        PolicyName: "exec",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "logs:*", Resource: "*" }],
+        }),
+      }),
     );
     const attachmentUrn = urn("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "exec");
     const attachment = await checkAndCreate(provider, attachmentUrn, { role: role.id, policyArn: managed.Policy!.Arn });
-    expect((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role.id }))).AttachedPolicies).toHaveLength(1);
-    expect((await provider.read(attachment.id, attachmentUrn, {})).props).toMatchObject({ role: role.id, policyArn: managed.Policy!.Arn });
+    expect((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role.id }))).AttachedPolicies).toHaveLength(
+      1,
+    );
+    expect((await provider.read(attachment.id, attachmentUrn, {})).props).toMatchObject({
+      role: role.id,
+      policyArn: managed.Policy!.Arn,
+    });
 
-    const newPolicy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    const newPolicy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "ecs.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    });
     const updated = await provider.update(role.id, roleUrn, role.outs, { ...role.inputs, assumeRolePolicy: newPolicy });
     expect(updated.outs.assumeRolePolicy).toBe(newPolicy);
 

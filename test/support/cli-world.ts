@@ -107,12 +107,15 @@ export async function spawnCli(args: string[], options: SpawnOptions = {}): Prom
     } else if (options.interruptWhen?.(event)) {
       fire(() => {
         child.kill("SIGINT");
-        if (options.secondInterruptAfterMs !== undefined) setTimeout(() => child.kill("SIGINT"), options.secondInterruptAfterMs);
+        if (options.secondInterruptAfterMs !== undefined)
+          setTimeout(() => child.kill("SIGINT"), options.secondInterruptAfterMs);
       });
     }
   });
   const result = await child;
-  await new Promise<void>((resolve) => (lines.listenerCount("close") ? lines.once("close", () => resolve()) : resolve()));
+  await new Promise<void>((resolve) =>
+    lines.listenerCount("close") ? lines.once("close", () => resolve()) : resolve(),
+  );
   return {
     exitCode: result.exitCode,
     signal: result.signal ?? undefined,
@@ -163,7 +166,14 @@ export async function startCliWorld(options: { latency?: string } = {}): Promise
     app,
     stateDir,
     planPath,
-    globals: (endpoint = moto.endpoint) => ["--endpoint-url", endpoint, "--state-dir", stateDir, "--secrets-provider", secretsProvider],
+    globals: (endpoint = moto.endpoint) => [
+      "--endpoint-url",
+      endpoint,
+      "--state-dir",
+      stateDir,
+      "--secrets-provider",
+      secretsProvider,
+    ],
     env: (extra = {}) => ({
       PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
       // For the Pulumi CLI's calls to the state key in moto.
@@ -192,8 +202,10 @@ export async function startCliWorld(options: { latency?: string } = {}): Promise
     async replicaVersions() {
       const listed = await aws.s3(TARGET).send(new ListObjectVersionsCommand({ Bucket: world.replicaBucket }));
       const out: Record<string, string[]> = {};
-      for (const version of listed.Versions ?? []) (out[version.Key!] ??= []).push(`${version.VersionId}:${version.ETag}`);
-      for (const marker of listed.DeleteMarkers ?? []) (out[marker.Key!] ??= []).push(`delete-marker:${marker.VersionId}`);
+      for (const version of listed.Versions ?? [])
+        (out[version.Key!] ??= []).push(`${version.VersionId}:${version.ETag}`);
+      for (const marker of listed.DeleteMarkers ?? [])
+        (out[marker.Key!] ??= []).push(`delete-marker:${marker.VersionId}`);
       return out;
     },
     async stop() {
@@ -209,7 +221,8 @@ export async function allFiles(dir: string): Promise<{ path: string; text: strin
   const out: { path: string; text: string }[] = [];
   for (const entry of await readdir(dir, { recursive: true }).catch(() => [] as string[])) {
     const path = join(dir, String(entry));
-    if ((await stat(path).catch(() => undefined))?.isFile()) out.push({ path, text: await readFile(path, "utf8").catch(() => "") });
+    if ((await stat(path).catch(() => undefined))?.isFile())
+      out.push({ path, text: await readFile(path, "utf8").catch(() => "") });
   }
   return out;
 }

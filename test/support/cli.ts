@@ -71,7 +71,11 @@ export async function examplePlanDocument(): Promise<Record<string, any>> {
 }
 
 /** Writes a plan derived from the example (`mutate` edits the parsed document) into `dir`; returns its path. */
-export async function writePlan(dir: string, name: string, mutate: (plan: Record<string, any>) => void): Promise<string> {
+export async function writePlan(
+  dir: string,
+  name: string,
+  mutate: (plan: Record<string, any>) => void,
+): Promise<string> {
   const plan = await examplePlanDocument();
   mutate(plan);
   const path = join(dir, `${name}.yaml`);

@@ -15,7 +15,13 @@
  * answered (the socket is destroyed after `blackholeHangMs`), like a region
  * that is down.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 
 export type FaultKind = "throttle" | "429" | "500" | "503" | "drop";
 
@@ -65,17 +71,31 @@ export function sigv4Region(authorization: string | undefined): string | undefin
 }
 
 /** An error body in the request's protocol (JSON, EC2 query, or the query/REST XML envelope). */
-function errorBody(req: IncomingMessage, body: Buffer, code: string, message: string): { contentType: string; text: string } {
+function errorBody(
+  req: IncomingMessage,
+  body: Buffer,
+  code: string,
+  message: string,
+): { contentType: string; text: string } {
   const contentType = String(req.headers["content-type"] ?? "");
   if (contentType.includes("json")) {
-    return { contentType: "application/x-amz-json-1.1", text: JSON.stringify({ __type: code === "Throttling" ? "ThrottlingException" : code, message }) };
+    return {
+      contentType: "application/x-amz-json-1.1",
+      text: JSON.stringify({ __type: code === "Throttling" ? "ThrottlingException" : code, message }),
+    };
   }
   if (/Action=\w+/.test(body.toString()) && /Version=2016-11-15/.test(body.toString())) {
     // EC2's query protocol has its own error envelope.
     const ec2Code = code === "Throttling" ? "RequestLimitExceeded" : code;
-    return { contentType: "text/xml", text: `<Response><Errors><Error><Code>${ec2Code}</Code><Message>${message}</Message></Error></Errors><RequestID>fault</RequestID></Response>` };
+    return {
+      contentType: "text/xml",
+      text: `<Response><Errors><Error><Code>${ec2Code}</Code><Message>${message}</Message></Error></Errors><RequestID>fault</RequestID></Response>`,
+    };
   }
-  return { contentType: "text/xml", text: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>` };
+  return {
+    contentType: "text/xml",
+    text: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault</RequestId></ErrorResponse>`,
+  };
 }
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -83,13 +103,24 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const random = seededRandom(options.seed ?? 42);
   const faults = options.faults ?? ["throttle", "429", "500", "503", "drop"];
   let errorRate = options.errorRate ?? 0;
-  const fresh = (): FaultProxyStats => ({ requests: 0, injected: { throttle: 0, "429": 0, "500": 0, "503": 0, drop: 0 }, byRegion: {}, blackholed: 0 });
+  const fresh = (): FaultProxyStats => ({
+    requests: 0,
+    injected: { throttle: 0, "429": 0, "500": 0, "503": 0, drop: 0 },
+    byRegion: {},
+    blackholed: 0,
+  });
   const stats = fresh();
   const hanging = new Set<NodeJS.Timeout>();
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     const upstream = httpRequest(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
@@ -139,7 +170,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
             return res.end(text);
           }
           default: {
-            const [code, message] = pick === "429" ? ["TooManyRequestsException", "Too Many Requests"] : pick === "500" ? ["InternalFailure", "Internal error (injected)"] : ["ServiceUnavailable", "Service unavailable (injected)"];
+            const [code, message] =
+              pick === "429"
+                ? ["TooManyRequestsException", "Too Many Requests"]
+                : pick === "500"
+                  ? ["InternalFailure", "Internal error (injected)"]
+                  : ["ServiceUnavailable", "Service unavailable (injected)"];
             const { contentType, text } = errorBody(req, body, code, message);
             res.writeHead(Number(pick), { "content-type": contentType });
             return res.end(text);

@@ -29,7 +29,8 @@ export interface FaultWorld {
   stop(): Promise<void>;
 }
 
-export const show = (run: CliRun) => `exit ${run.exitCode}\n--- stderr\n${run.stderr.slice(-3000)}\n--- stdout\n${run.stdout.slice(-2000)}`;
+export const show = (run: CliRun) =>
+  `exit ${run.exitCode}\n--- stderr\n${run.stderr.slice(-3000)}\n--- stdout\n${run.stdout.slice(-2000)}`;
 
 /** The file's fault world: started before its tests, stopped after them with its figures printed under `label`. */
 export function useFaultWorld(label: string): FaultWorld {
@@ -49,7 +50,14 @@ async function startFaultWorld(): Promise<FaultWorld> {
   const w = await startCliWorld();
   const baseline = await w.summary();
   const versionsBefore = await w.replicaVersions();
-  const proxy = await startFaultProxy({ target: w.moto.endpoint, seed: SEED, errorRate: 0, latencyMs: 5, blackholeRegions: [w.plan.sourceRegion], blackholeHangMs: 120_000 });
+  const proxy = await startFaultProxy({
+    target: w.moto.endpoint,
+    seed: SEED,
+    errorRate: 0,
+    latencyMs: 5,
+    blackholeRegions: [w.plan.sourceRegion],
+    blackholeHangMs: 120_000,
+  });
   const printed: string[] = [];
   const figures: string[] = [];
   const injectedTotal = () => Object.values(proxy.stats.injected).reduce((a, b) => a + b, 0);
@@ -62,12 +70,17 @@ async function startFaultWorld(): Promise<FaultWorld> {
     injectedTotal,
     async cli(args, options = {}) {
       // The stand-in's SDK clients try 5 times (8 by default): at 100 % errors each failing call gives up sooner.
-      const run = await spawnCli([...w.globals(proxy.endpoint), ...args], { env: w.env({ DR_STANDIN_MAX_ATTEMPTS: "5" }), ...options });
+      const run = await spawnCli([...w.globals(proxy.endpoint), ...args], {
+        env: w.env({ DR_STANDIN_MAX_ATTEMPTS: "5" }),
+        ...options,
+      });
       printed.push(run.stdout, run.stderr);
       return run;
     },
     figure(label, run) {
-      figures.push(`${label}: exit ${run.exitCode} in ${(run.durationMs / 1000).toFixed(1)} s, ${proxy.stats.requests} AWS requests, ${injectedTotal()} faults injected (${JSON.stringify(proxy.stats.injected)})`);
+      figures.push(
+        `${label}: exit ${run.exitCode} in ${(run.durationMs / 1000).toFixed(1)} s, ${proxy.stats.requests} AWS requests, ${injectedTotal()} faults injected (${JSON.stringify(proxy.stats.injected)})`,
+      );
     },
     async expectNoSecrets(secrets) {
       const files = await allFiles(w.stateDir);
@@ -75,9 +88,13 @@ async function startFaultWorld(): Promise<FaultWorld> {
       expect(files.some((file) => file.path.endsWith("report.json"))).toBe(true);
       const hits = [
         ...files.filter((file) => secrets.some((secret) => file.text.includes(secret))).map((file) => file.path),
-        ...printed.filter((text) => secrets.some((secret) => text.includes(secret))).map((text) => `output: ${text.slice(0, 80)}`),
+        ...printed
+          .filter((text) => secrets.some((secret) => text.includes(secret)))
+          .map((text) => `output: ${text.slice(0, 80)}`),
       ];
-      figures.push(`secrets found = ${hits.length} (scanned ${files.length} state files, ${printed.length} outputs, ${(await readJournal(w.stateDir)).length} journal lines)`);
+      figures.push(
+        `secrets found = ${hits.length} (scanned ${files.length} state files, ${printed.length} outputs, ${(await readJournal(w.stateDir)).length} journal lines)`,
+      );
       expect(hits).toEqual([]);
     },
     async stop() {

@@ -25,7 +25,14 @@ export default async function setup(): Promise<() => Promise<void>> {
     process.env.DR_FAILOVER_PULUMI_ROOT ?? lastLine("build-pulumi-cli.sh"),
     // DR_FAILOVER_SKIP_BUILD=1 when dist/ is known fresh (saves ~20 s per run while iterating).
     // tsconfig.build.json: the sources the CLI and the stand-in plugin run from, not the tests.
-    process.env.DR_FAILOVER_SKIP_BUILD ? undefined : execa(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, stdin: "ignore", stdout: "inherit", stderr: "inherit" }),
+    process.env.DR_FAILOVER_SKIP_BUILD
+      ? undefined
+      : execa(process.execPath, [tsc, "-p", "tsconfig.build.json"], {
+          cwd: root,
+          stdin: "ignore",
+          stdout: "inherit",
+          stderr: "inherit",
+        }),
   ]);
   process.env.DR_FAILOVER_MOTO_SERVER = motoServer;
   process.env.DR_FAILOVER_PULUMI_ROOT = pulumiRoot;

@@ -8,11 +8,30 @@
  * secret values in clear, and in moto 5.2.5 answers HTTP 500 once an RDS
  * instance exists.
  */
-import { DescribeInstancesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
-import { DescribeClustersCommand, DescribeServicesCommand, ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
-import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+} from "@aws-sdk/client-ec2";
+import {
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  ListClustersCommand,
+  ListServicesCommand,
+  ListTaskDefinitionsCommand,
+} from "@aws-sdk/client-ecs";
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ListRolesCommand } from "@aws-sdk/client-iam";
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, DescribeDBSubnetGroupsCommand } from "@aws-sdk/client-rds";
+import {
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  DescribeDBSubnetGroupsCommand,
+} from "@aws-sdk/client-rds";
 import { ListHostedZonesCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { GetBucketLocationCommand, ListBucketsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
@@ -33,21 +52,33 @@ async function regionSummary(endpoint: string, region: string): Promise<MotoStat
   const c = emulatorClients(endpoint, region);
   try {
     const key = (service: string, kind: string) => `${service}/${region}/${kind}`;
-    const [instances, snapshots, subnetGroups, clusters, taskDefinitions, loadBalancers, targetGroups, vpcs, subnets, groups, ec2Instances, secrets] =
-      await Promise.all([
-        c.rds.send(new DescribeDBInstancesCommand({})),
-        c.rds.send(new DescribeDBSnapshotsCommand({})), // not paginated in moto
-        c.rds.send(new DescribeDBSubnetGroupsCommand({})),
-        c.ecs.send(new ListClustersCommand({})),
-        c.ecs.send(new ListTaskDefinitionsCommand({})),
-        c.elbv2.send(new DescribeLoadBalancersCommand({})),
-        c.elbv2.send(new DescribeTargetGroupsCommand({})),
-        c.ec2.send(new DescribeVpcsCommand({})),
-        c.ec2.send(new DescribeSubnetsCommand({})),
-        c.ec2.send(new DescribeSecurityGroupsCommand({})),
-        c.ec2.send(new DescribeInstancesCommand({})),
-        c.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true })),
-      ]);
+    const [
+      instances,
+      snapshots,
+      subnetGroups,
+      clusters,
+      taskDefinitions,
+      loadBalancers,
+      targetGroups,
+      vpcs,
+      subnets,
+      groups,
+      ec2Instances,
+      secrets,
+    ] = await Promise.all([
+      c.rds.send(new DescribeDBInstancesCommand({})),
+      c.rds.send(new DescribeDBSnapshotsCommand({})), // not paginated in moto
+      c.rds.send(new DescribeDBSubnetGroupsCommand({})),
+      c.ecs.send(new ListClustersCommand({})),
+      c.ecs.send(new ListTaskDefinitionsCommand({})),
+      c.elbv2.send(new DescribeLoadBalancersCommand({})),
+      c.elbv2.send(new DescribeTargetGroupsCommand({})),
+      c.ec2.send(new DescribeVpcsCommand({})),
+      c.ec2.send(new DescribeSubnetsCommand({})),
+      c.ec2.send(new DescribeSecurityGroupsCommand({})),
+      c.ec2.send(new DescribeInstancesCommand({})),
+      c.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true })),
+    ]);
     // moto keeps deleted clusters and services listed as INACTIVE (as AWS does for a while): they are gone.
     const activeClusters: string[] = [];
     const services: string[] = [];
@@ -57,8 +88,14 @@ async function regionSummary(endpoint: string, region: string): Promise<MotoStat
       activeClusters.push(cluster);
       const listed = await c.ecs.send(new ListServicesCommand({ cluster }));
       if (!listed.serviceArns?.length) continue;
-      const describedServices = await c.ecs.send(new DescribeServicesCommand({ cluster, services: listed.serviceArns }));
-      services.push(...(describedServices.services ?? []).filter((service) => service.status !== "INACTIVE").map((service) => service.serviceArn!));
+      const describedServices = await c.ecs.send(
+        new DescribeServicesCommand({ cluster, services: listed.serviceArns }),
+      );
+      services.push(
+        ...(describedServices.services ?? [])
+          .filter((service) => service.status !== "INACTIVE")
+          .map((service) => service.serviceArn!),
+      );
     }
     const listeners: string[] = [];
     for (const lb of loadBalancers.LoadBalancers ?? []) {
@@ -70,9 +107,17 @@ async function regionSummary(endpoint: string, region: string): Promise<MotoStat
     const snapshotList = snapshots.DBSnapshots ?? [];
     return {
       [key("rds", "instances")]: sorted((instances.DBInstances ?? []).map((db) => db.DBInstanceIdentifier)),
-      [key("rds", "snapshots")]: sorted(snapshotList.filter((s) => s.SnapshotType === "manual").map((s) => s.DBSnapshotIdentifier)),
-      [key("rds", "automatedSnapshots")]: sorted(snapshotList.filter((s) => s.SnapshotType !== "manual").map((s) => s.DBSnapshotIdentifier)),
-      [key("rds", "subnetGroups")]: sorted((subnetGroups.DBSubnetGroups ?? []).map((group) => group.DBSubnetGroupName).filter((name) => name !== "default")),
+      [key("rds", "snapshots")]: sorted(
+        snapshotList.filter((s) => s.SnapshotType === "manual").map((s) => s.DBSnapshotIdentifier),
+      ),
+      [key("rds", "automatedSnapshots")]: sorted(
+        snapshotList.filter((s) => s.SnapshotType !== "manual").map((s) => s.DBSnapshotIdentifier),
+      ),
+      [key("rds", "subnetGroups")]: sorted(
+        (subnetGroups.DBSubnetGroups ?? [])
+          .map((group) => group.DBSubnetGroupName)
+          .filter((name) => name !== "default"),
+      ),
       [key("ecs", "clusters")]: sorted(activeClusters),
       [key("ecs", "services")]: sorted(services),
       [key("ecs", "taskDefinitions")]: sorted(taskDefinitions.taskDefinitionArns ?? []),
@@ -80,13 +125,22 @@ async function regionSummary(endpoint: string, region: string): Promise<MotoStat
       [key("elbv2", "targetGroups")]: sorted((targetGroups.TargetGroups ?? []).map((tg) => tg.TargetGroupName)),
       [key("elbv2", "listeners")]: sorted(listeners),
       [key("ec2", "vpcs")]: sorted((vpcs.Vpcs ?? []).filter((vpc) => !vpc.IsDefault).map((vpc) => vpc.VpcId)),
-      [key("ec2", "subnets")]: sorted((subnets.Subnets ?? []).filter((subnet) => !defaultVpcs.has(subnet.VpcId)).map((subnet) => subnet.SubnetId)),
-      [key("ec2", "securityGroups")]: sorted(
-        (groups.SecurityGroups ?? []).filter((group) => group.GroupName !== "default").map((group) => `${group.GroupName} (${group.GroupId})`),
+      [key("ec2", "subnets")]: sorted(
+        (subnets.Subnets ?? []).filter((subnet) => !defaultVpcs.has(subnet.VpcId)).map((subnet) => subnet.SubnetId),
       ),
-      [key("ec2", "instances")]: sorted((ec2Instances.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId)),
+      [key("ec2", "securityGroups")]: sorted(
+        (groups.SecurityGroups ?? [])
+          .filter((group) => group.GroupName !== "default")
+          .map((group) => `${group.GroupName} (${group.GroupId})`),
+      ),
+      [key("ec2", "instances")]: sorted(
+        (ec2Instances.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId),
+      ),
       [key("secretsmanager", "secrets")]: sorted(
-        (secrets.SecretList ?? []).map((secret) => `${secret.Name}${secret.PrimaryRegion && secret.PrimaryRegion !== region ? ` (replica of ${secret.PrimaryRegion})` : ""}${secret.DeletedDate ? " (scheduled for deletion)" : ""}`),
+        (secrets.SecretList ?? []).map(
+          (secret) =>
+            `${secret.Name}${secret.PrimaryRegion && secret.PrimaryRegion !== region ? ` (replica of ${secret.PrimaryRegion})` : ""}${secret.DeletedDate ? " (scheduled for deletion)" : ""}`,
+        ),
       ),
     };
   } finally {
@@ -109,7 +163,9 @@ async function globalSummary(endpoint: string): Promise<MotoStateSummary> {
       for (const record of listed.ResourceRecordSets ?? []) {
         if (record.Type === "SOA" || (record.Type === "NS" && record.Name === zone.Name)) continue; // the zone's own
         const value = record.AliasTarget?.DNSName ?? (record.ResourceRecords ?? []).map((r) => r.Value).join(",");
-        records.push(`${record.Name} ${record.Type}${record.SetIdentifier ? ` [${record.SetIdentifier}]` : ""} ${value}`);
+        records.push(
+          `${record.Name} ${record.Type}${record.SetIdentifier ? ` [${record.SetIdentifier}]` : ""} ${value}`,
+        );
       }
     }
     summary["route53/global/recordSets"] = sorted(records);
@@ -125,7 +181,11 @@ async function globalSummary(endpoint: string): Promise<MotoStateSummary> {
       let versionIdMarker: string | undefined;
       do {
         const page = await c.s3.send(
-          new ListObjectVersionsCommand({ Bucket: bucket.Name, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }),
+          new ListObjectVersionsCommand({
+            Bucket: bucket.Name,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionIdMarker,
+          }),
         );
         versions += (page.Versions ?? []).length;
         current += (page.Versions ?? []).filter((version) => version.IsLatest).length;
@@ -143,7 +203,10 @@ async function globalSummary(endpoint: string): Promise<MotoStateSummary> {
 
 /** The live resources in moto: every regional kind for `regions`, plus IAM, Route 53 and S3 (every region). */
 export async function summarizeMotoState(endpoint: string, regions: readonly string[]): Promise<MotoStateSummary> {
-  const parts = await Promise.all([globalSummary(endpoint), ...[...new Set(regions)].map((region) => regionSummary(endpoint, region))]);
+  const parts = await Promise.all([
+    globalSummary(endpoint),
+    ...[...new Set(regions)].map((region) => regionSummary(endpoint, region)),
+  ]);
   const summary: MotoStateSummary = Object.assign({}, ...parts);
   // Stable key order, empty kinds dropped: equal states give deep-equal summaries.
   return Object.fromEntries(
@@ -179,7 +242,8 @@ export function diffMotoState(before: MotoStateSummary, after: MotoStateSummary)
   return diff;
 }
 
-export const isEmptyDiff = (diff: MotoStateDiff) => Object.keys(diff.added).length === 0 && Object.keys(diff.removed).length === 0;
+export const isEmptyDiff = (diff: MotoStateDiff) =>
+  Object.keys(diff.added).length === 0 && Object.keys(diff.removed).length === 0;
 
 /** Every kind whose names match `pattern` (e.g. the DR stack's name prefix): for "nothing of it is left". */
 export function matching(summary: MotoStateSummary, pattern: RegExp): Record<string, string[]> {

@@ -14,11 +14,18 @@ export const DB = "peoplebooster-production-dr";
 const LATENCY = JSON.stringify({ "aws:rds/instance:Instance": { create: 300, update: 0, delete: 300 } });
 
 export const rdsStarted = (op: string) => (event: CliEvent) =>
-  event.type === "resource" && event.status === "started" && event.resourceType === "aws:rds/instance:Instance" && event.op === op;
-export const phaseStarted = (phase: string) => (event: CliEvent) => event.type === "phase-started" && event.phase === phase;
-export const show = (run: CliRun) => `exit ${run.exitCode} signal ${run.signal}\n--- stderr\n${run.stderr.slice(-3000)}\n--- stdout\n${run.stdout.slice(-3000)}`;
-export const warningCodes = (run: CliRun) => run.events.filter((event) => event.type === "warning").map((event) => event.code);
-export const runStarted = (run: CliRun) => run.events.find((event) => event.type === "run-started") as { runId: string; stackName: string } | undefined;
+  event.type === "resource" &&
+  event.status === "started" &&
+  event.resourceType === "aws:rds/instance:Instance" &&
+  event.op === op;
+export const phaseStarted = (phase: string) => (event: CliEvent) =>
+  event.type === "phase-started" && event.phase === phase;
+export const show = (run: CliRun) =>
+  `exit ${run.exitCode} signal ${run.signal}\n--- stderr\n${run.stderr.slice(-3000)}\n--- stdout\n${run.stdout.slice(-3000)}`;
+export const warningCodes = (run: CliRun) =>
+  run.events.filter((event) => event.type === "warning").map((event) => event.code);
+export const runStarted = (run: CliRun) =>
+  run.events.find((event) => event.type === "run-started") as { runId: string; stackName: string } | undefined;
 
 export interface ResilienceKit {
   /** Kills injected, interrupts sent, resumes completed, resources orphaned (for the note). */
@@ -38,14 +45,21 @@ export interface ResilienceKit {
  * The file's resilience world (started before its tests, stopped after them),
  * whose matrix is printed under `label` for the note.
  */
-export function useResilienceWorld(label: string): { readonly w: CliWorld; readonly kit: ResilienceKit; baseline: MotoStateSummary } {
+export function useResilienceWorld(label: string): {
+  readonly w: CliWorld;
+  readonly kit: ResilienceKit;
+  baseline: MotoStateSummary;
+} {
   let world: Awaited<ReturnType<typeof startResilienceWorld>> | undefined;
   beforeAll(async () => {
     world = await startResilienceWorld();
   }, 120_000);
   afterAll(async () => {
     const matrix = world?.kit.matrix;
-    if (matrix) console.log(`${label}: kills injected=${matrix.kills} interrupts=${matrix.interrupts} resumes completed=${matrix.resumed} resources orphaned=${matrix.orphaned}`);
+    if (matrix)
+      console.log(
+        `${label}: kills injected=${matrix.kills} interrupts=${matrix.interrupts} resumes completed=${matrix.resumed} resources orphaned=${matrix.orphaned}`,
+      );
     await world?.w.stop();
   });
   return {

@@ -30,6 +30,9 @@ export default class LongestFirst extends BaseSequencer {
       const index = LONGEST_FIRST.findIndex((prefix) => file.moduleId.includes(`/${prefix}`));
       return index < 0 ? LONGEST_FIRST.length : index;
     };
-    return sorted.map((file, position) => ({ file, position })).sort((a, b) => rank(a.file) - rank(b.file) || a.position - b.position).map(({ file }) => file);
+    return sorted
+      .map((file, position) => ({ file, position }))
+      .sort((a, b) => rank(a.file) - rank(b.file) || a.position - b.position)
+      .map(({ file }) => file);
   }
 }

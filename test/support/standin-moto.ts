@@ -19,7 +19,15 @@ export function standinConfig(moto: MotoServer, region: string): StandinConfig {
   // The shape the engine sends for `new aws.Provider(..., { region, endpoints: [...] })`:
   // endpoints travel JSON-encoded.
   const endpoints = JSON.stringify([
-    { rds: moto.endpoint, s3: moto.endpoint, route53: moto.endpoint, secretsmanager: moto.endpoint, ecs: moto.endpoint, elbv2: moto.endpoint, iam: moto.endpoint },
+    {
+      rds: moto.endpoint,
+      s3: moto.endpoint,
+      route53: moto.endpoint,
+      secretsmanager: moto.endpoint,
+      ecs: moto.endpoint,
+      elbv2: moto.endpoint,
+      iam: moto.endpoint,
+    },
   ]);
   return buildConfig({}, { region, endpoints, accessKey: "test", secretKey: "test", s3UsePathStyle: "true" }, {});
 }
@@ -42,7 +50,9 @@ export function urn(type: string, name: string): string {
 }
 
 export function isSecretValue(value: unknown): boolean {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SPECIAL_SIG_KEY] === SECRET_SIG;
+  return (
+    typeof value === "object" && value !== null && (value as Record<string, unknown>)[SPECIAL_SIG_KEY] === SECRET_SIG
+  );
 }
 
 /** Runs check then create, as the engine does. */

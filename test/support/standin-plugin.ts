@@ -32,12 +32,18 @@ export interface RunningPlugin {
 }
 
 export async function startPlugin(env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<RunningPlugin> {
-  const child: ChildProcess = spawn(pluginScript, [], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const child: ChildProcess = spawn(pluginScript, [], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let stdout = "";
   let stderr = "";
   child.stderr!.on("data", (chunk) => (stderr += String(chunk)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`plugin printed no port in ${timeoutMs}ms; stderr: ${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`plugin printed no port in ${timeoutMs}ms; stderr: ${stderr}`)),
+      timeoutMs,
+    );
     child.stdout!.on("data", (chunk) => {
       stdout += String(chunk);
       const line = stdout.split("\n")[0]!;

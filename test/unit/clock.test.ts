@@ -19,12 +19,21 @@ describe("the RTO/RPO clock", () => {
     const clock = new RunClock(undefined, time);
     time.advance(1_000);
     await clock.measure("preflight", async () => time.advance(2_500));
-    await expect(clock.measure("verification", async () => {
-      time.advance(500);
-      throw new Error("unhealthy");
-    })).rejects.toThrow("unhealthy");
+    await expect(
+      clock.measure("verification", async () => {
+        time.advance(500);
+        throw new Error("unhealthy");
+      }),
+    ).rejects.toThrow("unhealthy");
     expect(clock.spans).toEqual([
-      expect.objectContaining({ name: "preflight", offsetMs: 1_000, durationMs: 2_500, ok: true, start: "2026-11-28T03:00:01.000Z", end: "2026-11-28T03:00:03.500Z" }),
+      expect.objectContaining({
+        name: "preflight",
+        offsetMs: 1_000,
+        durationMs: 2_500,
+        ok: true,
+        start: "2026-11-28T03:00:01.000Z",
+        end: "2026-11-28T03:00:03.500Z",
+      }),
       expect.objectContaining({ name: "verification", durationMs: 500, ok: false }),
     ]);
   });

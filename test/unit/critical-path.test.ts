@@ -1,9 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { Span } from "../../automation/clock.js";
-import { dependencyGraph, longestPath, measuredCriticalPath, type GraphNode, type StateResource } from "../../automation/critical-path.js";
+import {
+  dependencyGraph,
+  longestPath,
+  measuredCriticalPath,
+  type GraphNode,
+  type StateResource,
+} from "../../automation/critical-path.js";
 
 const graph = (nodes: Record<string, [number, string[]]>) =>
-  new Map<string, GraphNode>(Object.entries(nodes).map(([id, [weight, dependencies]]) => [id, { weight, dependencies }]));
+  new Map<string, GraphNode>(
+    Object.entries(nodes).map(([id, [weight, dependencies]]) => [id, { weight, dependencies }]),
+  );
 
 describe("longestPath", () => {
   it("follows the heaviest chain, not the one with most nodes", () => {
@@ -26,7 +34,9 @@ describe("longestPath", () => {
   });
 
   it("switches to the load balancer chain when the restore gets faster", () => {
-    const result = longestPath(graph({ db: [100, []], lb: [180, []], listener: [3, ["lb"]], service: [240, ["listener", "db"]] }));
+    const result = longestPath(
+      graph({ db: [100, []], lb: [180, []], listener: [3, ["lb"]], service: [240, ["listener", "db"]] }),
+    );
     expect(result).toEqual({ path: ["lb", "listener", "service"], total: 423 });
   });
 
@@ -38,10 +48,15 @@ describe("longestPath", () => {
 });
 
 describe("dependencyGraph / measuredCriticalPath", () => {
-  const urn = (type: string, name: string, parent = "dr-failover:stack:AppService") => `urn:pulumi:s::dr-failover::pulumi:pulumi:Stack$${parent}$${type}::${name}`;
+  const urn = (type: string, name: string, parent = "dr-failover:stack:AppService") =>
+    `urn:pulumi:s::dr-failover::pulumi:pulumi:Stack$${parent}$${type}::${name}`;
   const db = urn("aws:rds/instance:Instance", "database", "dr-failover:stack:RestoredDatabase");
   const secretComponent = "urn:pulumi:s::dr-failover::pulumi:pulumi:Stack$dr-failover:stack:ConnectionSecret::secret";
-  const version = urn("aws:secretsmanager/secretVersion:SecretVersion", "connection-value", "dr-failover:stack:ConnectionSecret");
+  const version = urn(
+    "aws:secretsmanager/secretVersion:SecretVersion",
+    "connection-value",
+    "dr-failover:stack:ConnectionSecret",
+  );
   const lb = urn("aws:lb/loadBalancer:LoadBalancer", "load-balancer");
   const service = urn("aws:ecs/service:Service", "service");
   const provider = "urn:pulumi:s::dr-failover::pulumi:providers:aws::target";
@@ -49,12 +64,25 @@ describe("dependencyGraph / measuredCriticalPath", () => {
     { urn: provider, type: "pulumi:providers:aws", custom: true },
     { urn: secretComponent, type: "dr-failover:stack:ConnectionSecret", custom: false },
     { urn: db, type: "aws:rds/instance:Instance", custom: true, dependencies: [] },
-    { urn: version, type: "aws:secretsmanager/secretVersion:SecretVersion", custom: true, parent: secretComponent, dependencies: [db] },
+    {
+      urn: version,
+      type: "aws:secretsmanager/secretVersion:SecretVersion",
+      custom: true,
+      parent: secretComponent,
+      dependencies: [db],
+    },
     { urn: lb, type: "aws:lb/loadBalancer:LoadBalancer", custom: true },
     // dependsOn a component = on its children.
     { urn: service, type: "aws:ecs/service:Service", custom: true, dependencies: [secretComponent, lb] },
   ];
-  const span = (name: string, resourceType: string, durationMs: number): Span => ({ name, kind: "resource", resourceType, start: "", offsetMs: 0, durationMs });
+  const span = (name: string, resourceType: string, durationMs: number): Span => ({
+    name,
+    kind: "resource",
+    resourceType,
+    start: "",
+    offsetMs: 0,
+    durationMs,
+  });
 
   it("leaves providers and components out and expands a dependency on a component to its children", () => {
     const built = dependencyGraph(resources, () => 1);

@@ -12,7 +12,8 @@ const TARGET = "ap-northeast-3";
 const plan = await loadPlan("examples/peoplebooster.yaml");
 
 const actions = (policy: IamPolicyDocument) => policy.Statement.flatMap((statement) => statement.Action);
-const granting = (policy: IamPolicyDocument, action: string) => policy.Statement.filter((statement) => statement.Action.includes(action));
+const granting = (policy: IamPolicyDocument, action: string) =>
+  policy.Statement.filter((statement) => statement.Action.includes(action));
 const regionsOf = (statement: PolicyStatement) => [
   ...statement.Resource.map((arn) => arn.split(":")[3]).filter(Boolean),
   ...[statement.Condition?.StringEquals?.["aws:RequestedRegion"] ?? []].flat(),
@@ -21,7 +22,9 @@ const regionsOf = (statement: PolicyStatement) => [
 describe("iam-policy", () => {
   it("is a well-formed policy document for every journey", () => {
     for (const journey of ["drill", "failover", "destroy", "all"] as const) {
-      const policy = JSON.parse(JSON.stringify(iamPolicyFor(plan, { journey, targetRegions: [TARGET] }))) as IamPolicyDocument;
+      const policy = JSON.parse(
+        JSON.stringify(iamPolicyFor(plan, { journey, targetRegions: [TARGET] })),
+      ) as IamPolicyDocument;
       expect(policy.Version).toBe("2012-10-17");
       expect(policy.Statement.length).toBeGreaterThan(3);
       const sids = policy.Statement.map((statement) => statement.Sid);
@@ -31,7 +34,8 @@ describe("iam-policy", () => {
         expect(statement.Effect).toBe("Allow");
         expect(statement.Action.length).toBeGreaterThan(0);
         for (const action of statement.Action) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z*]+$/);
-        for (const resource of statement.Resource) expect(resource === "*" || resource.startsWith("arn:aws:")).toBe(true);
+        for (const resource of statement.Resource)
+          expect(resource === "*" || resource.startsWith("arn:aws:")).toBe(true);
         // No wildcard action, no "*" resource without a region (or a global-only call).
         expect(statement.Action.some((action) => action.endsWith(":*") || action === "*")).toBe(false);
       }
@@ -73,27 +77,49 @@ describe("iam-policy", () => {
     expect(JSON.stringify(drillDns)).toContain(plan.dns.drillRecord);
     expect(JSON.stringify(drillDns)).not.toContain(`"${plan.dns.productionRecord}"`);
     const failoverDns = granting(failover, "route53:ChangeResourceRecordSets");
-    expect(failoverDns[0].Condition?.["ForAllValues:StringEquals"]?.["route53:ChangeResourceRecordSetsNormalizedRecordNames"]).toEqual([plan.dns.productionRecord]);
-    expect(failoverDns[0].Condition?.["ForAllValues:StringEquals"]?.["route53:ChangeResourceRecordSetsActions"]).not.toContain("CREATE");
+    expect(
+      failoverDns[0].Condition?.["ForAllValues:StringEquals"]?.[
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames"
+      ],
+    ).toEqual([plan.dns.productionRecord]);
+    expect(
+      failoverDns[0].Condition?.["ForAllValues:StringEquals"]?.["route53:ChangeResourceRecordSetsActions"],
+    ).not.toContain("CREATE");
   });
 
   it("lets destroy take the final snapshot and delete only the DR database", () => {
     const destroy = iamPolicyFor(plan, { journey: "destroy", targetRegions: [TARGET] });
-    expect(granting(destroy, "rds:DeleteDBInstance")[0].Resource).toEqual([`arn:aws:rds:${TARGET}:*:db:${plan.database.sourceIdentifier}-*`]);
+    expect(granting(destroy, "rds:DeleteDBInstance")[0].Resource).toEqual([
+      `arn:aws:rds:${TARGET}:*:db:${plan.database.sourceIdentifier}-*`,
+    ]);
     expect(actions(destroy)).toContain("rds:CreateDBSnapshot");
     // The source database itself (no suffix) is never in reach.
     expect(JSON.stringify(destroy)).not.toContain(`:db:${plan.database.sourceIdentifier}"`);
     // Releasing protection is a targeted update of the database: destroy restores, creates and registers nothing.
     expect(actions(destroy)).toContain("rds:ModifyDBInstance");
-    const creating = actions(destroy).filter((action) => /:(Create(?!DBSnapshot)|Restore|Register|Put|Attach|PassRole)/.test(action));
+    const creating = actions(destroy).filter((action) =>
+      /:(Create(?!DBSnapshot)|Restore|Register|Put|Attach|PassRole)/.test(action),
+    );
     expect(creating).toEqual([]);
   });
 
   it("is printed by `dr-failover iam-policy` as JSON", async () => {
-    const result = await runCli(["iam-policy", "--plan", "examples/peoplebooster.yaml", "--journey", "failover", "-r", TARGET, "--account-id", "123456789012"]);
+    const result = await runCli([
+      "iam-policy",
+      "--plan",
+      "examples/peoplebooster.yaml",
+      "--journey",
+      "failover",
+      "-r",
+      TARGET,
+      "--account-id",
+      "123456789012",
+    ]);
     expect(result.exitCode, result.stderr).toBe(0);
     const policy = JSON.parse(result.stdout) as IamPolicyDocument;
-    expect(granting(policy, "rds:RestoreDBInstanceFromDBSnapshot")[0].Resource).toContain(`arn:aws:rds:${TARGET}:123456789012:db:${plan.database.sourceIdentifier}-*`);
+    expect(granting(policy, "rds:RestoreDBInstanceFromDBSnapshot")[0].Resource).toContain(
+      `arn:aws:rds:${TARGET}:123456789012:db:${plan.database.sourceIdentifier}-*`,
+    );
     const bad = await runCli(["iam-policy", "--plan", "examples/peoplebooster.yaml", "--journey", "failback"]);
     expect(bad.exitCode).toBe(2);
   });

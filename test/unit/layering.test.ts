@@ -46,7 +46,8 @@ interface Violation {
 /** Every relative import (static, dynamic, type-only or re-export) that crosses into a unit its file's unit may not use. */
 function layerViolations(files: string[]): Violation[] {
   const violations: Violation[] = [];
-  const specifier = /(?:^|\s)(?:import|export)\b[^;]*?\bfrom\s*["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)|^import\s+["'](\.[^"']+)["']/gm;
+  const specifier =
+    /(?:^|\s)(?:import|export)\b[^;]*?\bfrom\s*["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)|^import\s+["'](\.[^"']+)["']/gm;
   for (const file of files) {
     const from = relative(root, file);
     const text = readFileSync(file, "utf8");
@@ -55,18 +56,35 @@ function layerViolations(files: string[]): Violation[] {
       const target = relative(root, resolve(dirname(file), spec));
       const [fromUnit, toUnit] = [unitOf(from), unitOf(target)];
       if (fromUnit === toUnit || ALLOWED[fromUnit]?.includes(toUnit)) continue;
-      violations.push({ file: from, line: text.slice(0, match.index).split("\n").length, imports: target, rule: `${fromUnit} may import ${ALLOWED[fromUnit]?.join(", ") || "nothing of the project"}` });
+      violations.push({
+        file: from,
+        line: text.slice(0, match.index).split("\n").length,
+        imports: target,
+        rule: `${fromUnit} may import ${ALLOWED[fromUnit]?.join(", ") || "nothing of the project"}`,
+      });
     }
   }
   return violations;
 }
 
 describe("layers", () => {
-  const files = ["index.ts", ...["cli", "automation", "stacks", "emulator"].flatMap((dir) => sourceFiles(join(root, dir)))].map((file) => resolve(root, file));
+  const files = [
+    "index.ts",
+    ...["cli", "automation", "stacks", "emulator"].flatMap((dir) => sourceFiles(join(root, dir))),
+  ].map((file) => resolve(root, file));
 
   it("reads every unit of the product", () => {
     const units = new Set(files.map((file) => unitOf(relative(root, file))));
-    expect([...units].sort()).toEqual(["automation", "cli", "emulator", "emulator/aws-standin", "emulator/rehearsal", "emulator/substrate", "entry", "stacks"]);
+    expect([...units].sort()).toEqual([
+      "automation",
+      "cli",
+      "emulator",
+      "emulator/aws-standin",
+      "emulator/rehearsal",
+      "emulator/substrate",
+      "entry",
+      "stacks",
+    ]);
   });
 
   it("no layer imports upward or sideways: the driver never imports the CLI or the emulator, stacks/ never imports the driver", () => {

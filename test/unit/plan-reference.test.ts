@@ -35,17 +35,20 @@ function undocumented(node: Node, path: string): string[] {
     missing.push(...undocumented(child, childPath));
   };
   if (isNode(node.properties)) {
-    for (const [name, child] of Object.entries(node.properties)) if (isNode(child)) check(child, path ? `${path}.${name}` : name);
+    for (const [name, child] of Object.entries(node.properties))
+      if (isNode(child)) check(child, path ? `${path}.${name}` : name);
   }
   if (isNode(node.additionalProperties)) {
-    const key = isNode(node.propertyNames) && typeof node.propertyNames.title === "string" ? node.propertyNames.title : "key";
+    const key =
+      isNode(node.propertyNames) && typeof node.propertyNames.title === "string" ? node.propertyNames.title : "key";
     check(node.additionalProperties, `${path}.<${key}>`);
   }
   if (isNode(node.items)) {
     if (isNode(node.items.properties)) check(node.items, `${path}[]`);
     else missing.push(...undocumented(node.items, `${path}[]`));
   }
-  for (const branch of Array.isArray(node.anyOf) ? node.anyOf : []) if (isNode(branch)) missing.push(...undocumented(branch, path));
+  for (const branch of Array.isArray(node.anyOf) ? node.anyOf : [])
+    if (isNode(branch)) missing.push(...undocumented(branch, path));
   return missing;
 }
 
@@ -61,7 +64,9 @@ describe("the plan reference", () => {
     const expected = planReferenceMarkdown();
     if (updating) write(referencePath, expected);
     const committed = readOrUndefined(referencePath);
-    expect(committed, `docs/plan-reference.md is out of date with automation/plan.ts: run ${REGENERATE_COMMAND}`).toBe(expected);
+    expect(committed, `docs/plan-reference.md is out of date with automation/plan.ts: run ${REGENERATE_COMMAND}`).toBe(
+      expected,
+    );
   });
 
   // The content is pinned by test/unit/plan.test.ts (parsed, so any formatting passes there);

@@ -54,13 +54,20 @@ describe("the DR plan", () => {
       }
       return undefined;
     })();
-    expect(error?.details).toEqual(expect.arrayContaining([expect.stringContaining("dns.productionRecord: must be inside the hosted zone")]));
+    expect(error?.details).toEqual(
+      expect.arrayContaining([expect.stringContaining("dns.productionRecord: must be inside the hosted zone")]),
+    );
   });
 
   it("rejects the source region as a target, and unknown target regions with the allowed ones", async () => {
     const plan = await loadPlan("examples/peoplebooster.yaml");
     expect(() => targetOf(plan, "ap-northeast-1")).toThrow(expect.objectContaining({ code: "TARGET_IS_SOURCE" }));
-    expect(() => targetOf(plan, "eu-west-1")).toThrow(expect.objectContaining({ code: "TARGET_NOT_IN_PLAN", hint: expect.stringContaining("ap-northeast-3, us-west-2") }));
+    expect(() => targetOf(plan, "eu-west-1")).toThrow(
+      expect.objectContaining({
+        code: "TARGET_NOT_IN_PLAN",
+        hint: expect.stringContaining("ap-northeast-3, us-west-2"),
+      }),
+    );
   });
 
   it("parses durations and rejects nonsense", () => {

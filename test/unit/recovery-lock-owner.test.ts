@@ -7,7 +7,9 @@ describe("a lock's owner process", () => {
     // `sleep 0.05` becomes a zombie: its parent execs into `sleep 5`, which never reaps it
     // (what a SIGKILLed pulumi looks like while a VM's init has not reaped it yet).
     const parent = execa("bash", ["-c", "sleep 0.05 & echo $!; exec sleep 5"], { reject: false });
-    const zombiePid = await new Promise<number>((resolve) => parent.stdout!.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+    const zombiePid = await new Promise<number>((resolve) =>
+      parent.stdout!.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+    );
     try {
       expect(processAlive(process.pid)).toBe(true);
       expect(processAlive(parent.pid!)).toBe(true);

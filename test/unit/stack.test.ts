@@ -97,7 +97,8 @@ describe("the DR stack program", () => {
     expect(provider.inputs.region).toBe("ap-northeast-3");
     const awsResources = registrations.filter((registration) => registration.type.startsWith("aws:"));
     expect(awsResources.length).toBeGreaterThan(10);
-    for (const resource of awsResources) expect(resource.provider, resource.type).toContain("pulumi:providers:aws::target-ap-northeast-3");
+    for (const resource of awsResources)
+      expect(resource.provider, resource.type).toContain("pulumi:providers:aws::target-ap-northeast-3");
     for (const invoke of invokes) expect(invoke.token).toBe("aws:s3/getBucket:getBucket");
   });
 
@@ -114,8 +115,13 @@ describe("the DR stack program", () => {
     for (const type of ["aws:rds/instance:Instance", "aws:ecs/service:Service"]) {
       expect(one(type).customTimeouts, type).toMatchObject({ create: "8100s", update: "8100s" });
     }
-    const others = registrations.filter((registration) => registration.type.startsWith("aws:") && !["aws:rds/instance:Instance", "aws:ecs/service:Service"].includes(registration.type));
-    for (const other of others) expect(other.customTimeouts ?? { create: "", update: "" }, other.type).toMatchObject({ create: "", update: "" });
+    const others = registrations.filter(
+      (registration) =>
+        registration.type.startsWith("aws:") &&
+        !["aws:rds/instance:Instance", "aws:ecs/service:Service"].includes(registration.type),
+    );
+    for (const other of others)
+      expect(other.customTimeouts ?? { create: "", update: "" }, other.type).toMatchObject({ create: "", update: "" });
     // Without a budget (spent, or a destroy): the provider's defaults.
     await setupMocks();
     await runStack("failover");
@@ -123,7 +129,9 @@ describe("the DR stack program", () => {
   });
 
   it("protects a failover's database and takes a final snapshot on delete", async () => {
-    await runStack("failover", { database: { ...exampleStackArgs("failover").database, finalSnapshotIdentifier: "final-1" } });
+    await runStack("failover", {
+      database: { ...exampleStackArgs("failover").database, finalSnapshotIdentifier: "final-1" },
+    });
     const db = one("aws:rds/instance:Instance");
     expect(db.protect).toBe(true);
     expect(db.inputs.deletionProtection).toBe(true);
@@ -155,8 +163,15 @@ describe("the DR stack program", () => {
   it("binds the replica bucket without creating or deleting any bucket", async () => {
     await runStack("drill");
     expect(registrations.filter((registration) => registration.type.startsWith("aws:s3/"))).toHaveLength(0);
-    expect(invokes).toEqual([expect.objectContaining({ token: "aws:s3/getBucket:getBucket", args: expect.objectContaining({ bucket: "peoplebooster-production-assets-apne3" }) })]);
-    const policy = ofType("aws:iam/rolePolicy:RolePolicy").find((registration) => registration.name === "replica-bucket-access");
+    expect(invokes).toEqual([
+      expect.objectContaining({
+        token: "aws:s3/getBucket:getBucket",
+        args: expect.objectContaining({ bucket: "peoplebooster-production-assets-apne3" }),
+      }),
+    ]);
+    const policy = ofType("aws:iam/rolePolicy:RolePolicy").find(
+      (registration) => registration.name === "replica-bucket-access",
+    );
     expect(policy?.inputs.policy).toContain("arn:aws:s3:::peoplebooster-production-assets-apne3/*");
   });
 
@@ -177,7 +192,11 @@ describe("the DR stack program", () => {
     await runStack("drill");
     const version = one("aws:secretsmanager/secretVersion:SecretVersion");
     expect(JSON.stringify(version.inputs.secretString)).toContain("4dabf18193072939515e22adb298388d"); // Pulumi's secret signature
-    for (const registration of registrations.filter((candidate) => candidate.type !== "aws:secretsmanager/secretVersion:SecretVersion" && candidate.type !== "aws:rds/instance:Instance")) {
+    for (const registration of registrations.filter(
+      (candidate) =>
+        candidate.type !== "aws:secretsmanager/secretVersion:SecretVersion" &&
+        candidate.type !== "aws:rds/instance:Instance",
+    )) {
       expect(JSON.stringify(registration.inputs), registration.type).not.toContain("s3cr3t-password");
     }
   });
@@ -189,7 +208,16 @@ describe("the DR stack program", () => {
     expect(service.dependencies).toContain(urnOf("aws:secretsmanager/secretVersion:SecretVersion"));
     const dbUrn = urnOf("aws:rds/instance:Instance");
     const versionUrn = urnOf("aws:secretsmanager/secretVersion:SecretVersion");
-    for (const type of ["aws:ecs/cluster:Cluster", "aws:ecs/taskDefinition:TaskDefinition", "aws:lb/loadBalancer:LoadBalancer", "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener", "aws:route53/record:Record", "aws:iam/role:Role", "aws:secretsmanager/secret:Secret"]) {
+    for (const type of [
+      "aws:ecs/cluster:Cluster",
+      "aws:ecs/taskDefinition:TaskDefinition",
+      "aws:lb/loadBalancer:LoadBalancer",
+      "aws:lb/targetGroup:TargetGroup",
+      "aws:lb/listener:Listener",
+      "aws:route53/record:Record",
+      "aws:iam/role:Role",
+      "aws:secretsmanager/secret:Secret",
+    ]) {
       for (const registration of ofType(type)) {
         expect(registration.dependencies, type).not.toContain(dbUrn);
         expect(registration.dependencies, type).not.toContain(versionUrn);

@@ -21,7 +21,16 @@ beforeAll(async () => {
   // chromium.launch gives the browser a new, empty --user-data-dir of its own (and refuses one passed in args).
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 });
 afterAll(async () => {
@@ -35,7 +44,8 @@ async function open(html: string, name: string) {
   const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
   const problems: string[] = [];
   page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`);
+    if (message.type() === "error" || message.type() === "warning")
+      problems.push(`${message.type()}: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
   const requests: string[] = [];
@@ -52,18 +62,25 @@ describe("HTML report in a browser", () => {
     expect(requests.filter((url) => !url.startsWith("file://"))).toEqual([]);
     await expect(page.locator("svg#timeline").isVisible()).resolves.toBe(true);
     await expect(page.locator("svg#budget").isVisible()).resolves.toBe(true);
-    expect(await page.locator("svg#timeline rect.bar.phase").count()).toBe(report.spans.filter((span) => span.kind === "phase").length);
-    expect(await page.locator("svg#timeline rect.bar.resource").count()).toBe(report.spans.filter((span) => span.kind === "resource").length);
+    expect(await page.locator("svg#timeline rect.bar.phase").count()).toBe(
+      report.spans.filter((span) => span.kind === "phase").length,
+    );
+    expect(await page.locator("svg#timeline rect.bar.resource").count()).toBe(
+      report.spans.filter((span) => span.kind === "resource").length,
+    );
     expect(await page.locator("svg#timeline rect.bar.critical").count()).toBe(4);
     // Every bar is laid out inside the chart with a real width.
-    const boxes = await page.locator("svg#timeline rect.bar").evaluateAll((rects) => rects.map((rect) => rect.getBoundingClientRect().width));
+    const boxes = await page
+      .locator("svg#timeline rect.bar")
+      .evaluateAll((rects) => rects.map((rect) => rect.getBoundingClientRect().width));
     expect(boxes.every((width) => width >= 2)).toBe(true);
     expect(await page.locator("#verification tr").count()).toBe(1 + report.verification.length);
     expect(await page.locator("#rto-card").textContent()).toContain("0:39:01 / 4:00:00");
 
     const png = await page.screenshot({ fullPage: true });
     expect(png.subarray(1, 4).toString()).toBe("PNG");
-    if (process.env.DR_FAILOVER_UPDATE_SCREENSHOT) await writeFile(new URL("../../examples/report-screenshot.png", import.meta.url), png);
+    if (process.env.DR_FAILOVER_UPDATE_SCREENSHOT)
+      await writeFile(new URL("../../examples/report-screenshot.png", import.meta.url), png);
     await page.close();
   });
 

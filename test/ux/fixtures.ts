@@ -9,7 +9,14 @@ import type { RunReport } from "../../automation/report/model.js";
 const START = Date.parse("2026-11-28T03:20:00.000Z");
 const INCIDENT = START - 6 * 60_000;
 
-function span(name: string, kind: Span["kind"], offsetS: number, durationS: number, resourceType?: string, ok = true): Span {
+function span(
+  name: string,
+  kind: Span["kind"],
+  offsetS: number,
+  durationS: number,
+  resourceType?: string,
+  ok = true,
+): Span {
   return {
     name,
     kind,
@@ -39,7 +46,9 @@ export const SAMPLE_RESOURCES: [string, string, number, number][] = [
 ];
 
 export function sampleReport(overrides: Partial<RunReport> = {}): RunReport {
-  const resources = SAMPLE_RESOURCES.map(([name, type, offset, duration]) => span(name, "resource", offset, duration, type));
+  const resources = SAMPLE_RESOURCES.map(([name, type, offset, duration]) =>
+    span(name, "resource", offset, duration, type),
+  );
   const phases = [
     span("preflight", "phase", 0, 38),
     span("provision", "phase", 40, 1845),
@@ -63,12 +72,33 @@ export function sampleReport(overrides: Partial<RunReport> = {}): RunReport {
     startedAt: new Date(START).toISOString(),
     finishedAt: new Date(START + 2630_000).toISOString(),
     objectives: { rtoMs: 4 * 3_600_000, rpoMs: 3_600_000 },
-    rto: { achievedMs: 6 * 60_000 + 1981_000, percentOfBudget: ((6 * 60_000 + 1981_000) / (4 * 3_600_000)) * 100, met: true },
-    rpo: { restorePoint: new Date(INCIDENT - 38 * 60_000).toISOString(), snapshotIdentifier: "peoplebooster-production-20261128-0242", dataLossWindowMs: 38 * 60_000, met: true },
-    endpoints: { serviceName: "peoplebooster-backend-drill-3f1a", loadBalancer: "peoplebooster-d3f1a-123.ap-northeast-3.elb.amazonaws.com", database: "peoplebooster-production-drill-3f1a.abc.ap-northeast-3.rds.amazonaws.com" },
-    dns: { record: "drill-api.peoplebooster.example.com", current: "peoplebooster-d3f1a-123.ap-northeast-3.elb.amazonaws.com" },
+    rto: {
+      achievedMs: 6 * 60_000 + 1981_000,
+      percentOfBudget: ((6 * 60_000 + 1981_000) / (4 * 3_600_000)) * 100,
+      met: true,
+    },
+    rpo: {
+      restorePoint: new Date(INCIDENT - 38 * 60_000).toISOString(),
+      snapshotIdentifier: "peoplebooster-production-20261128-0242",
+      dataLossWindowMs: 38 * 60_000,
+      met: true,
+    },
+    endpoints: {
+      serviceName: "peoplebooster-backend-drill-3f1a",
+      loadBalancer: "peoplebooster-d3f1a-123.ap-northeast-3.elb.amazonaws.com",
+      database: "peoplebooster-production-drill-3f1a.abc.ap-northeast-3.rds.amazonaws.com",
+    },
+    dns: {
+      record: "drill-api.peoplebooster.example.com",
+      current: "peoplebooster-d3f1a-123.ap-northeast-3.elb.amazonaws.com",
+    },
     verification: [
-      { name: "health", ok: true, detail: "GET http://drill-api.peoplebooster.example.com/health → 200 after 3 attempts", durationMs: 4100 },
+      {
+        name: "health",
+        ok: true,
+        detail: "GET http://drill-api.peoplebooster.example.com/health → 200 after 3 attempts",
+        durationMs: 4100,
+      },
       { name: "ecs-service", ok: true, detail: "2/2 tasks running, 1 deployment", durationMs: 300 },
       { name: "record-count", ok: true, detail: "users: 18 204 rows (expected ≥ 18 000)", durationMs: 2200 },
     ],

@@ -60,12 +60,19 @@ describe("a kept drill, seen by an operator", () => {
     }));
     const { notifyingSink } = await import("../../automation/notify.js");
     const emit = notifyingSink(run.events, run.plan.notifications!);
-    const report = await runDrill(run.context({ emit, reportLanguage: "ja", planFile: "examples/peoplebooster.yaml" }), { keep: true });
+    const report = await runDrill(
+      run.context({ emit, reportLanguage: "ja", planFile: "examples/peoplebooster.yaml" }),
+      { keep: true },
+    );
     await emit.flush();
 
     expect(report.result).toBe("succeeded");
     const started = run.events.events.find((event) => event.type === "run-started");
-    expect(started).toMatchObject({ rtoBudgetMs: 4 * 3_600_000, incidentStart: report.incidentStart, expectedPhaseMs: { database: 30 * 60_000, service: 10 * 60_000 } });
+    expect(started).toMatchObject({
+      rtoBudgetMs: 4 * 3_600_000,
+      incidentStart: report.incidentStart,
+      expectedPhaseMs: { database: 30 * 60_000, service: 10 * 60_000 },
+    });
     const finished = run.events.events.find((event) => event.type === "run-finished");
     expect(finished).toMatchObject({ ok: true, summary: { result: "succeeded", rtoMet: true, rpoMet: true } });
 
@@ -75,29 +82,45 @@ describe("a kept drill, seen by an operator", () => {
     expect(types).toContain("phase-finished");
     expect(types.at(-1)).toBe("run-finished");
     expect(good.bodies.at(-1)?.summary).toMatchObject({ result: "succeeded", journey: "drill" });
-    expect(run.events.events.filter((event) => event.type === "warning" && event.code === "NOTIFICATION_FAILED")).toHaveLength(2);
+    expect(
+      run.events.events.filter((event) => event.type === "warning" && event.code === "NOTIFICATION_FAILED"),
+    ).toHaveLength(2);
     expect(JSON.stringify(good.bodies)).not.toContain(run.world.databasePassword);
 
     // Three renderings beside each other, in Japanese.
     const dir = `${run.stateDir}/runs/${report.runId}`;
-    expect(finished && "reportPaths" in finished ? finished.reportPaths : []).toEqual([`${dir}/report.json`, `${dir}/report.md`, `${dir}/report.html`]);
-    expect(await readFile(`${dir}/report.md`, "utf8")).toContain("# DR訓練レポート peoplebooster → ap-northeast-3: 成功 (エミュレータでのリハーサル)");
+    expect(finished && "reportPaths" in finished ? finished.reportPaths : []).toEqual([
+      `${dir}/report.json`,
+      `${dir}/report.md`,
+      `${dir}/report.html`,
+    ]);
+    expect(await readFile(`${dir}/report.md`, "utf8")).toContain(
+      "# DR訓練レポート peoplebooster → ap-northeast-3: 成功 (エミュレータでのリハーサル)",
+    );
     const html = await readFile(`${dir}/report.html`, "utf8");
     expect(html).toContain('<svg id="timeline"');
     expect(html).toContain("examples/peoplebooster.yaml");
 
     // status: the kept drill is flagged once older than --max-drill-age.
-    const statuses = await getStatus({ plan: run.plan, maxDrillAgeMs: 1, workspace: { ...run.context().workspace, requireSecrets: false } });
+    const statuses = await getStatus({
+      plan: run.plan,
+      maxDrillAgeMs: 1,
+      workspace: { ...run.context().workspace, requireSecrets: false },
+    });
     expect(statuses).toEqual([expect.objectContaining({ stackName: report.stackName, mode: "drill", stale: true })]);
     const env = { PULUMI_CONFIG_PASSPHRASE: "dr-failover-emulator-rehearsal" };
     const fresh = await runCli(["--state-dir", run.stateDir, "status", "-p", examplePlanPath], { env });
     expect(fresh.exitCode).toBe(0);
     expect(fresh.stderr).not.toContain("DRILL_STACK_KEPT");
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    const old = await runCli(["--state-dir", run.stateDir, "status", "-p", examplePlanPath, "--max-drill-age", "1s"], { env });
+    const old = await runCli(["--state-dir", run.stateDir, "status", "-p", examplePlanPath, "--max-drill-age", "1s"], {
+      env,
+    });
     expect(old.stderr).toContain(`⚠ DRILL_STACK_KEPT: ${report.stackName} has been kept for`);
     expect(old.stderr).toContain(`dr-failover destroy --stack ${report.stackName}`);
-    expect((await runCli(["--state-dir", run.stateDir, "status", "--max-drill-age", "soon"])).stderr).toContain("error MAX_DRILL_AGE_INVALID");
+    expect((await runCli(["--state-dir", run.stateDir, "status", "--max-drill-age", "soon"])).stderr).toContain(
+      "error MAX_DRILL_AGE_INVALID",
+    );
 
     // history and report re-render the past run.
     const history = await runCli(["--state-dir", run.stateDir, "history", "-p", examplePlanPath]);
@@ -105,12 +128,23 @@ describe("a kept drill, seen by an operator", () => {
     expect(history.stdout).toMatch(/^date \(UTC\) +journey +target +RTO +% budget +RPO +result +run$/m);
     expect(history.stdout).toContain(`drill (emu)  ${TARGET}`);
     expect(history.stdout).toContain(report.runId);
-    const asHtml = await runCli(["--state-dir", run.stateDir, "--lang", "ja", "report", report.runId, "--format", "html"]);
+    const asHtml = await runCli([
+      "--state-dir",
+      run.stateDir,
+      "--lang",
+      "ja",
+      "report",
+      report.runId,
+      "--format",
+      "html",
+    ]);
     expect(asHtml.stdout).toContain("DR訓練レポート");
     expect(asHtml.stdout).toContain('<svg id="timeline"');
     const asMarkdown = await runCli(["--state-dir", run.stateDir, "report", report.runId]);
     expect(asMarkdown.stdout).toContain("# DR drill peoplebooster → ap-northeast-3: succeeded");
-    const asJson = JSON.parse((await runCli(["--state-dir", run.stateDir, "report", report.runId, "--format", "json"])).stdout);
+    const asJson = JSON.parse(
+      (await runCli(["--state-dir", run.stateDir, "report", report.runId, "--format", "json"])).stdout,
+    );
     expect(asJson).toMatchObject({ schemaVersion: 1, runId: report.runId, planFile: "examples/peoplebooster.yaml" });
   });
 });
@@ -136,9 +170,14 @@ describe("CLI output modes", () => {
     try {
       const json = await runCli(failingDrill(state.path, "--json"), { env: { CI: "true" } });
       expect(json.exitCode).toBe(3);
-      const events = json.stdout.trim().split("\n").map((line) => JSON.parse(line));
+      const events = json.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
       expect(events.every((event) => event.schemaVersion === 1 && typeof event.type === "string")).toBe(true);
-      expect(events.map((event) => event.type)).toEqual(["run-started", "phase-started", "phase-finished", "run-finished", "error"].slice(0, events.length));
+      expect(events.map((event) => event.type)).toEqual(
+        ["run-started", "phase-started", "phase-finished", "run-finished", "error"].slice(0, events.length),
+      );
       expect(events[0]).toMatchObject({ type: "run-started", journey: "drill", rtoBudgetMs: 14_400_000 });
       expect(json.stdout).not.toContain("\x1b[");
     } finally {
@@ -155,7 +194,14 @@ describe("CLI output modes", () => {
         cwd: repoRoot,
         reject: false,
         timeout: 90_000,
-        env: { CI: undefined, GITHUB_ACTIONS: undefined, TERM: "xterm-256color", COLUMNS: "120", NODE_NO_WARNINGS: "1", PULUMI_SKIP_UPDATE_CHECK: "true" },
+        env: {
+          CI: undefined,
+          GITHUB_ACTIONS: undefined,
+          TERM: "xterm-256color",
+          COLUMNS: "120",
+          NODE_NO_WARNINGS: "1",
+          PULUMI_SKIP_UPDATE_CHECK: "true",
+        },
         extendEnv: true,
       });
       const screen = result.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");

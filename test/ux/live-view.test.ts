@@ -11,7 +11,15 @@ function liveOnFakeTty(options: { color?: boolean } = {}) {
   const tty = new FakeTty(110, 40);
   let now = INCIDENT;
   const draw = createLogUpdate(tty as unknown as NodeJS.WriteStream, { showCursor: true });
-  const view = createLiveView({ draw: (frame) => draw(frame), done: () => draw.done(), now: () => now, width: tty.columns, color: options.color ?? false, intervalMs: 60_000, clockTime: (ms) => new Date(ms).toISOString().slice(11, 16) });
+  const view = createLiveView({
+    draw: (frame) => draw(frame),
+    done: () => draw.done(),
+    now: () => now,
+    width: tty.columns,
+    color: options.color ?? false,
+    intervalMs: 60_000,
+    clockTime: (ms) => new Date(ms).toISOString().slice(11, 16),
+  });
   const at = (seconds: number, event: DrEvent) => {
     now = INCIDENT + seconds * 1000;
     view(event);
@@ -31,7 +39,15 @@ const started: DrEvent = {
   expectedPhaseMs: { database: 30 * 60_000, service: 10 * 60_000 },
 };
 
-const resource = (name: string, resourceType: string, status: "started" | "done"): DrEvent => ({ type: "resource", urn: `urn:pulumi:s::p::${resourceType}::${name}`, resourceType, name, op: "create", status, durationMs: status === "done" ? 1 : undefined });
+const resource = (name: string, resourceType: string, status: "started" | "done"): DrEvent => ({
+  type: "resource",
+  urn: `urn:pulumi:s::p::${resourceType}::${name}`,
+  resourceType,
+  name,
+  op: "create",
+  status,
+  durationMs: status === "done" ? 1 : undefined,
+});
 
 describe("live view", () => {
   it("redraws one screen in place: phases with elapsed time, resources in flight, the RTO clock and the projected finish", () => {
@@ -69,7 +85,12 @@ describe("live view", () => {
     at(10, { type: "phase-started", phase: "verification" });
     at(70, { type: "clock", elapsedMs: 70_000, budgetMs: 4 * 3_600_000 });
     at(71, { type: "phase-finished", phase: "verification", durationMs: 61_000, ok: true });
-    at(90, { type: "run-finished", runId: started.type === "run-started" ? started.runId : "", ok: true, reportPaths: ["runs/x/report.json", "runs/x/report.md", "runs/x/report.html"] });
+    at(90, {
+      type: "run-finished",
+      runId: started.type === "run-started" ? started.runId : "",
+      ok: true,
+      reportPaths: ["runs/x/report.json", "runs/x/report.md", "runs/x/report.html"],
+    });
     const screen = tty.screen();
     expect(screen).toMatch(/^RTO recovered 0:01:10 \/ 4:00:00 — 0\.5 %/m);
     expect(screen).not.toContain("projected");
@@ -81,14 +102,35 @@ describe("live view", () => {
 
   it("paints the clock red when the projected finish passes the budget (colour on)", () => {
     const screen = renderLiveScreen(
-      { emulator: false, phases: [], inFlight: [], elapsedMs: 3 * 3_600_000, budgetMs: 4 * 3_600_000, projectedMs: 5 * 3_600_000, incidentStartMs: INCIDENT, warnings: [], doneResources: 0 },
+      {
+        emulator: false,
+        phases: [],
+        inFlight: [],
+        elapsedMs: 3 * 3_600_000,
+        budgetMs: 4 * 3_600_000,
+        projectedMs: 5 * 3_600_000,
+        incidentStartMs: INCIDENT,
+        warnings: [],
+        doneResources: 0,
+      },
       { color: true, clockTime: () => "08:00" },
     );
     expect(screen).toContain("\x1b[31mRTO 3:00:00 / 4:00:00 — 75.0 %");
   });
 
   it("cuts long lines to the terminal width", () => {
-    const screen = renderLiveScreen({ emulator: true, stackName: "x".repeat(200), phases: [], inFlight: [], elapsedMs: 0, warnings: [], doneResources: 0 }, { width: 40 });
+    const screen = renderLiveScreen(
+      {
+        emulator: true,
+        stackName: "x".repeat(200),
+        phases: [],
+        inFlight: [],
+        elapsedMs: 0,
+        warnings: [],
+        doneResources: 0,
+      },
+      { width: 40 },
+    );
     expect(screen.split("\n").every((line) => [...line].length <= 40)).toBe(true);
   });
 });

@@ -27,7 +27,14 @@ function fakeRun(options: { budgetMs?: number; expectedPhaseMs?: Record<string, 
   return { tracker, at };
 }
 
-const resource = (name: string, type: string, status: "started" | "done" | "failed"): DrEvent => ({ type: "resource", urn: `urn:${name}`, resourceType: type, name, op: "create", status });
+const resource = (name: string, type: string, status: "started" | "done" | "failed"): DrEvent => ({
+  type: "resource",
+  urn: `urn:${name}`,
+  resourceType: type,
+  name,
+  op: "create",
+  status,
+});
 
 describe("progress tracker", () => {
   it("shows provision as its concerns: database, service and dns run while their resources are in flight", () => {
@@ -50,7 +57,9 @@ describe("progress tracker", () => {
     ]);
     expect(snapshot.phases[0].elapsedMs).toBe(30_000);
     expect(snapshot.phases[1].elapsedMs).toBe(567_000);
-    expect(snapshot.inFlight).toEqual([expect.objectContaining({ name: "database", op: "create", elapsedMs: 567_000 })]);
+    expect(snapshot.inFlight).toEqual([
+      expect.objectContaining({ name: "database", op: "create", elapsedMs: 567_000 }),
+    ]);
     expect(snapshot.elapsedMs).toBe(600_000);
     at(900, resource("database", "aws:rds/instance:Instance", "done"));
     at(901, { type: "phase-finished", phase: "provision", durationMs: 869_000, ok: true });
@@ -66,13 +75,21 @@ describe("progress tracker", () => {
   });
 
   it("projects the finish from the expected durations of the phases still to come, and warns once when it passes the RTO", () => {
-    const { tracker, at } = fakeRun({ budgetMs: 3_600_000, expectedPhaseMs: { database: 40 * 60_000, service: 10 * 60_000, verification: 15 * 60_000 } });
+    const { tracker, at } = fakeRun({
+      budgetMs: 3_600_000,
+      expectedPhaseMs: { database: 40 * 60_000, service: 10 * 60_000, verification: 15 * 60_000 },
+    });
     at(60, { type: "phase-started", phase: "provision" });
     at(60, resource("database", "aws:rds/instance:Instance", "started"));
     at(600);
     // 10 min spent; database has 31 min left, service 10, verification 15: 66 min > 60.
     expect(tracker.snapshot().projectedMs).toBe((10 + 31 + 10 + 15) * 60_000);
-    expect(tracker.newWarnings()).toEqual([expect.objectContaining({ code: "RTO_PROJECTED_OVERRUN", message: expect.stringContaining("exceeds the RTO 1:00:00") })]);
+    expect(tracker.newWarnings()).toEqual([
+      expect.objectContaining({
+        code: "RTO_PROJECTED_OVERRUN",
+        message: expect.stringContaining("exceeds the RTO 1:00:00"),
+      }),
+    ]);
     expect(tracker.newWarnings()).toEqual([]);
   });
 
@@ -83,7 +100,9 @@ describe("progress tracker", () => {
     at(29 * 60);
     expect(tracker.newWarnings()).toEqual([]);
     at(31 * 60);
-    expect(tracker.newWarnings()).toEqual([{ code: "PHASE_SLOWER_THAN_EXPECTED", message: "database has taken 0:31:00, expected 0:30:00" }]);
+    expect(tracker.newWarnings()).toEqual([
+      { code: "PHASE_SLOWER_THAN_EXPECTED", message: "database has taken 0:31:00, expected 0:30:00" },
+    ]);
     at(35 * 60);
     expect(tracker.newWarnings()).toEqual([]);
   });
@@ -96,19 +115,24 @@ describe("progress tracker", () => {
   });
 
   it("derives expectations from history only with three runs: the median ×1.5", () => {
-    const run = (database: number) => sampleReport({ spans: [{ name: "database", kind: "phase", start: "", offsetMs: 0, durationMs: database, ok: true }] });
+    const run = (database: number) =>
+      sampleReport({
+        spans: [{ name: "database", kind: "phase", start: "", offsetMs: 0, durationMs: database, ok: true }],
+      });
     expect(expectedFromHistory([run(10), run(20)])).toEqual({});
     expect(expectedFromHistory([run(10), run(20), run(40)])).toEqual({ database: 30 });
   });
 
   it("maps resource types to concerns", () => {
-    expect(["aws:rds/instance:Instance", "aws:secretsmanager/secret:Secret", "aws:lb/listener:Listener", "aws:iam/role:Role", "aws:route53/record:Record", "pulumi:providers:aws"].map(concernOf)).toEqual([
-      "database",
-      "database",
-      "service",
-      "service",
-      "dns",
-      undefined,
-    ]);
+    expect(
+      [
+        "aws:rds/instance:Instance",
+        "aws:secretsmanager/secret:Secret",
+        "aws:lb/listener:Listener",
+        "aws:iam/role:Role",
+        "aws:route53/record:Record",
+        "pulumi:providers:aws",
+      ].map(concernOf),
+    ).toEqual(["database", "database", "service", "service", "dns", undefined]);
   });
 });

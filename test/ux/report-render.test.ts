@@ -43,7 +43,9 @@ describe("Markdown report", () => {
   });
 
   it("escapes table cells", () => {
-    const markdown = renderMarkdown(sampleReport({ verification: [{ name: "q", ok: false, detail: "a | b\nc", durationMs: 1 }] }));
+    const markdown = renderMarkdown(
+      sampleReport({ verification: [{ name: "q", ok: false, detail: "a | b\nc", durationMs: 1 }] }),
+    );
     expect(markdown).toContain("| q | ❌ | a \\| b c |");
   });
 });
@@ -54,7 +56,9 @@ describe("HTML report", () => {
     expect(html.startsWith("<!doctype html>")).toBe(true);
     expect(html).not.toMatch(/<script|<link|src=|url\(|@import/i);
     // The only URL is text: the verification detail of the health check.
-    expect([...html.matchAll(/https?:\/\/[^\s"<]+/g)].map((match) => match[0])).toEqual(["http://drill-api.peoplebooster.example.com/health"]);
+    expect([...html.matchAll(/https?:\/\/[^\s"<]+/g)].map((match) => match[0])).toEqual([
+      "http://drill-api.peoplebooster.example.com/health",
+    ]);
     expect(html).toContain('<svg id="timeline"');
     expect(html).toContain('<svg id="budget"');
     expect(html).toContain('id="rpo-window"');
@@ -64,15 +68,25 @@ describe("HTML report", () => {
   it("draws one Gantt bar per phase and per resource, the critical path's update spans highlighted", () => {
     const report = sampleReport();
     const html = renderHtml(report);
-    const bars = [...html.matchAll(/<rect [^>]*class="bar ([^"]*)"[^>]*data-name="([^"]*)"/g)].map((match) => ({ classes: match[1], name: match[2] }));
+    const bars = [...html.matchAll(/<rect [^>]*class="bar ([^"]*)"[^>]*data-name="([^"]*)"/g)].map((match) => ({
+      classes: match[1],
+      name: match[2],
+    }));
     expect(bars).toHaveLength(report.spans.length);
     expect(bars.filter((bar) => bar.classes.startsWith("phase"))).toHaveLength(7);
-    expect(bars.filter((bar) => bar.classes.includes("critical")).map((bar) => bar.name).sort()).toEqual(["database", "database-secret-version", "service", "task-definition"]);
+    expect(
+      bars
+        .filter((bar) => bar.classes.includes("critical"))
+        .map((bar) => bar.name)
+        .sort(),
+    ).toEqual(["database", "database-secret-version", "service", "task-definition"]);
     expect(SAMPLE_RESOURCES.length + 1).toBe(bars.filter((bar) => bar.classes.startsWith("resource")).length);
   });
 
   it("shows the environment (plan, regions, snapshot, versions) and escapes every value", () => {
-    const html = renderHtml(sampleReport({ planFile: "plans/<evil>.yaml", warnings: [{ code: "X", message: "<img onerror=alert(1)>" }] }));
+    const html = renderHtml(
+      sampleReport({ planFile: "plans/<evil>.yaml", warnings: [{ code: "X", message: "<img onerror=alert(1)>" }] }),
+    );
     expect(html).toContain("plans/&lt;evil&gt;.yaml");
     expect(html).toContain("&lt;img onerror=alert(1)&gt;");
     expect(html).not.toContain("<img");
@@ -98,7 +112,11 @@ describe("writing reports", () => {
     await writeFile(summaryFile, "previous step\n");
     const report = sampleReport();
     const paths = await writeReport(stateDir, report, { lang: "ja", stepSummaryPath: summaryFile });
-    expect(paths.map((path) => path.slice(stateDir.length))).toEqual([`/runs/${report.runId}/report.json`, `/runs/${report.runId}/report.md`, `/runs/${report.runId}/report.html`]);
+    expect(paths.map((path) => path.slice(stateDir.length))).toEqual([
+      `/runs/${report.runId}/report.json`,
+      `/runs/${report.runId}/report.md`,
+      `/runs/${report.runId}/report.html`,
+    ]);
     expect(await readReport(stateDir, report.runId)).toEqual(report);
     expect(await readFile(paths[2], "utf8")).toContain("DR訓練レポート");
     const summary = await readFile(summaryFile, "utf8");
