@@ -11,8 +11,9 @@
  * which live outside the plan.
  */
 import { checkTargetRegion, targetOf, type Plan } from "./plan.js";
+import { JOURNEYS, type Journey } from "./vocabulary.js";
 
-export type PolicyJourney = "drill" | "failover" | "destroy" | "all";
+export type PolicyJourney = Journey | "all";
 
 export interface PolicyStatement {
   Sid: string;
@@ -315,7 +316,7 @@ export function iamPolicyFor(plan: Plan, options: IamPolicyOptions): IamPolicyDo
   const regions = options.targetRegions?.length ? options.targetRegions : Object.keys(plan.targets);
   for (const region of regions) checkTargetRegion(plan, region);
   const account = options.accountId ?? "*";
-  const journeys = options.journey === "all" ? (["drill", "failover", "destroy"] as const) : [options.journey];
+  const journeys = options.journey === "all" ? JOURNEYS : [options.journey];
   const statements = journeys.flatMap((journey) => {
     const prefix = journeys.length > 1 ? journey.charAt(0).toUpperCase() + journey.slice(1) : "";
     return statementsFor(plan, regions, account, new Set(STEPS[journey]), prefix);

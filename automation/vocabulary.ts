@@ -6,6 +6,10 @@
 import { resolve } from "node:path";
 import type { DrMode } from "../stacks/args.js";
 
+/** The journeys a run (and its report) can be. */
+export const JOURNEYS = ["drill", "failover", "destroy"] as const;
+export type Journey = (typeof JOURNEYS)[number];
+
 /** The steps a journey runs through `Run.phase`. */
 export const JOURNEY_PHASES = [
   "preflight",

@@ -5,6 +5,7 @@
  */
 import { Command, Option } from "commander";
 import { REPORT_LANGUAGES } from "../automation/report/i18n.js";
+import { JOURNEYS } from "../automation/vocabulary.js";
 import { execute } from "./exit-codes.js";
 import { addTargetOptions, type GlobalOptions } from "./options.js";
 
@@ -133,9 +134,7 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
     .requiredOption("-p, --plan <file>", "DR plan (YAML)")
     .option("-r, --target-region <region>", "only this target region (default: every target of the plan)")
     .addOption(
-      new Option("--journey <journey>", "which journey's permissions")
-        .choices(["drill", "failover", "destroy", "all"])
-        .default("all"),
+      new Option("--journey <journey>", "which journey's permissions").choices([...JOURNEYS, "all"]).default("all"),
     )
     .option("--account-id <id>", "AWS account id for the ARNs (default: *)")
     .action(lazyAction(program, async () => (await import("./commands/iam-policy.js")).iamPolicyCommand));

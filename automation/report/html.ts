@@ -7,6 +7,7 @@
 import { formatDuration, type Span } from "../clock.js";
 import type { RunReport } from "./model.js";
 import { messages, phaseName, type ReportLanguage } from "./i18n.js";
+import { CONCERNS } from "../vocabulary.js";
 
 export interface HtmlOptions {
   lang?: ReportLanguage;
@@ -225,7 +226,7 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
   const teardown = report.teardown
     ? `<h2>${e(t("teardown"))}</h2><p>${mark(report.teardown.ok)} ${e(report.teardown.performed ? report.teardown.detail : `${t("notPerformed")}: ${report.teardown.detail}`)}</p>`
     : "";
-  const legend = ["database", "service", "dns", "verification", "teardown"]
+  const legend = [...CONCERNS, "verification", "teardown"]
     .map((name) => `<span style="background:${PHASE_COLORS[name]}"></span>${e(phaseName(name, lang))}`)
     .join("");
 

@@ -4,13 +4,14 @@
  */
 import type { Span } from "../clock.js";
 import type { CheckResult } from "../verify.js";
+import type { Journey } from "../vocabulary.js";
 
 export const REPORT_SCHEMA_VERSION = 1;
 
 export interface RunReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   runId: string;
-  journey: "drill" | "failover" | "destroy";
+  journey: Journey;
   app: string;
   sourceRegion: string;
   targetRegion: string;

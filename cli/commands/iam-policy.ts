@@ -1,3 +1,4 @@
+import type { PolicyJourney } from "../../automation/iam-policy.js";
 import type { GlobalOptions } from "../options.js";
 import { outJson } from "../render/json.js";
 import { out } from "../render/output.js";
@@ -5,7 +6,7 @@ import { out } from "../render/output.js";
 export interface IamPolicyCommandOptions {
   plan: string;
   targetRegion?: string;
-  journey: "drill" | "failover" | "destroy" | "all";
+  journey: PolicyJourney;
   accountId?: string;
 }
 
