@@ -85,6 +85,11 @@ export function pulumiOnPath(): boolean {
   return (process.env.PATH ?? "").split(delimiter).some((dir) => dir && existsSync(join(dir, "pulumi")));
 }
 
+/** Refuses (a usage error) when the stack's secrets would have no usable passphrase; checks the environment only. */
+export function checkSecretsUsable(options: WorkspaceOptions): void {
+  passphraseEnv(options);
+}
+
 function passphraseEnv(options: WorkspaceOptions): Record<string, string> {
   if (options.secretsProvider && options.secretsProvider !== "passphrase") return {};
   if (process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE) return {};

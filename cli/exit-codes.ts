@@ -62,7 +62,11 @@ export async function execute(
 export function exitOnCommanderError(error: unknown): never {
   if (!(error instanceof CommanderError)) throw error;
   if (error.exitCode === 0) process.exit(ExitCode.ok);
-  err(`error USAGE: ${error.message.replace(/^error: /, "")}`);
-  err("  hint: `dr-failover --help` and `dr-failover <command> --help` list the commands and options.");
+  // commander appends its suggestion on a line of its own: "(Did you mean --plan?)".
+  const [message, suggestion] = error.message.replace(/^error: /, "").split(/\n\((Did you mean [^)]*)\)/);
+  err(`error USAGE: ${message.trim()}`);
+  err(
+    `  hint: ${suggestion ? `${suggestion} ` : ""}\`dr-failover --help\` and \`dr-failover <command> --help\` list the commands and options.`,
+  );
   process.exit(ExitCode.usage);
 }

@@ -7,7 +7,7 @@ import { Command, Option } from "commander";
 import { REPORT_LANGUAGES } from "../automation/report/i18n.js";
 import { JOURNEYS } from "../automation/vocabulary.js";
 import { execute } from "./exit-codes.js";
-import { addTargetOptions, type GlobalOptions } from "./options.js";
+import { addTargetOptions, type GlobalOptions, requiredOption } from "./options.js";
 
 /** A command's action: its module loaded on demand and run under `execute` (exit codes, Ctrl-C). */
 function lazyAction<A extends unknown[]>(
@@ -115,23 +115,26 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
     .option("-p, --plan <file>", "only this plan's app")
     .action(lazyAction(program, async () => (await import("./commands/history.js")).historyCommand));
 
-  program
-    .command("validate")
-    .description("check a plan file and list every problem")
-    .requiredOption("-p, --plan <file>", "DR plan (YAML)")
-    .action(lazyAction(program, async () => (await import("./commands/plan.js")).validateCommand));
+  requiredOption(
+    program.command("validate").description("check a plan file and list every problem"),
+    "-p, --plan <file>",
+    "DR plan (YAML)",
+  ).action(lazyAction(program, async () => (await import("./commands/plan.js")).validateCommand));
 
   program
     .command("plan-schema")
     .description("print the JSON Schema of the plan file (for editors)")
     .action(lazyAction(program, async () => (await import("./commands/plan.js")).planSchemaCommand));
 
-  program
-    .command("iam-policy")
-    .description(
-      "print the least-privilege IAM policy (JSON) the journeys need, scoped to the plan's names and target regions",
-    )
-    .requiredOption("-p, --plan <file>", "DR plan (YAML)")
+  requiredOption(
+    program
+      .command("iam-policy")
+      .description(
+        "print the least-privilege IAM policy (JSON) the journeys need, scoped to the plan's names and target regions",
+      ),
+    "-p, --plan <file>",
+    "DR plan (YAML)",
+  )
     .option("-r, --target-region <region>", "only this target region (default: every target of the plan)")
     .addOption(
       new Option("--journey <journey>", "which journey's permissions").choices([...JOURNEYS, "all"]).default("all"),

@@ -2,6 +2,7 @@
 import { checkTargetRegion } from "../plan.js";
 import type { RunReport } from "../report/model.js";
 import { Run } from "../run/run.js";
+import { checkSecretsUsable } from "../workspace.js";
 import type { JourneyContext } from "../run/context.js";
 
 /** Runs `body` as one journey: whatever it throws is recorded in the report (and the journal) before it is rethrown. */
@@ -10,8 +11,9 @@ export async function runJourney(
   run: { journey: RunReport["journey"]; runId: string; stackName: string },
   body: (run: Run) => Promise<void>,
 ): Promise<RunReport> {
-  // A region the plan does not name is refused before the run is journaled (the CLI checks it earlier too).
+  // Usage errors are refused before the run is journaled or reported: they are not runs (history stays clean).
   checkTargetRegion(ctx.plan, ctx.targetRegion);
+  checkSecretsUsable(ctx.workspace);
   const started = new Run(ctx, run.journey, run.runId, run.stackName);
   await started.start();
   let failure: unknown;
