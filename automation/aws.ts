@@ -142,17 +142,16 @@ export function wrapAwsError(what: string, error: unknown): DrFailoverError {
   });
 }
 
-/** Sleeps, waking early when the signal aborts. */
+/** Sleeps, waking early when the signal aborts; leaves no listener behind on the signal (long waits call it often). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    if (signal?.aborted) return resolve();
+    const wake = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", wake);
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    signal?.addEventListener("abort", wake, { once: true });
   });
 }
