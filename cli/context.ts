@@ -2,6 +2,7 @@
 import type { Plan } from "../automation/plan.js";
 import type { JourneyContext } from "../automation/run/context.js";
 import type { GlobalOptions, TargetOptions } from "./options.js";
+import { err } from "./render/output.js";
 import { eventSinkFor } from "./render/sink.js";
 
 type PlanModule = typeof import("../automation/plan.js");
@@ -48,7 +49,13 @@ export async function journeyContext(
   };
   if (globals.emulator) {
     const { startEmulatorSession } = await import("../emulator/rehearsal/session.js");
-    const session = await startEmulatorSession({ plan, targetRegion: target.targetRegion, stateDir: globals.stateDir });
+    const session = await startEmulatorSession({
+      plan,
+      targetRegion: target.targetRegion,
+      stateDir: globals.stateDir,
+      // stderr: stdout stays the journey's (plain lines, the live view or NDJSON).
+      onProgress: (message) => err(`emulator: ${message}`),
+    });
     const aws = new AwsClients({ endpoint: session.endpoint });
     return {
       ctx: {

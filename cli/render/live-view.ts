@@ -27,6 +27,14 @@ function bar(fraction: number): string {
   return `${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)}`;
 }
 
+function wrap(line: string, width: number): string[] {
+  const chars = [...line];
+  const rows: string[] = [];
+  for (let start = 0; start < chars.length; start += Math.max(1, width))
+    rows.push(chars.slice(start, start + width).join(""));
+  return rows.length ? rows : [""];
+}
+
 function cut(line: string, width: number): string {
   // Lines hold no escape codes when cut (colour is applied per field, after the width check).
   return [...line].length > width ? `${[...line].slice(0, Math.max(1, width - 1)).join("")}…` : line;
@@ -38,8 +46,8 @@ export function renderLiveScreen(snapshot: ProgressSnapshot, options: LiveScreen
   const width = options.width ?? 100;
   const maxInFlight = options.maxInFlight ?? 6;
   const clockTime = options.clockTime ?? ((epochMs: number) => new Date(epochMs).toTimeString().slice(0, 5));
-  const lines: { text: string; paint?: (text: string) => string }[] = [];
-  const push = (text: string, paint?: (text: string) => string) => lines.push({ text, paint });
+  const lines: { text: string; paint?: (text: string) => string; wrap?: boolean }[] = [];
+  const push = (text: string, paint?: (text: string) => string, wrap = false) => lines.push({ text, paint, wrap });
 
   const title = `dr-failover ${snapshot.journey ?? "run"} → ${snapshot.targetRegion ?? "?"}${snapshot.stackName ? `  stack ${snapshot.stackName}` : ""}${snapshot.emulator ? "  [EMULATOR REHEARSAL]" : ""}`;
   push(title, colors.bold);
@@ -73,14 +81,16 @@ export function renderLiveScreen(snapshot: ProgressSnapshot, options: LiveScreen
   }
   if (snapshot.finished) {
     push("");
-    push(
-      snapshot.finished.ok
-        ? `done: ${snapshot.finished.reportPaths.join(", ")}`
-        : `FAILED: ${snapshot.finished.reportPaths.join(", ")}`,
-      snapshot.finished.ok ? colors.green : colors.red,
-    );
+    // The last lines stay on screen: they wrap, never cut, so every report path can be copied whole.
+    const paint = snapshot.finished.ok ? colors.green : colors.red;
+    push(snapshot.finished.ok ? "done:" : "FAILED:", paint);
+    for (const path of snapshot.finished.reportPaths) push(`  ${path}`, paint, true);
   }
-  return lines.map((line) => (line.paint ? line.paint(cut(line.text, width)) : cut(line.text, width))).join("\n");
+  return lines
+    .flatMap((line) =>
+      (line.wrap ? wrap(line.text, width) : [cut(line.text, width)]).map((text) => line.paint?.(text) ?? text),
+    )
+    .join("\n");
 }
 
 const MARKS: Record<PhaseProgress["status"], string> = { pending: "·", running: "▶", done: "✔", failed: "✖" };

@@ -9,8 +9,9 @@ import { pulumiOnPath } from "../../automation/workspace.js";
 import { SUBSTRATE_DIR } from "../paths.js";
 
 /** The CLI root to use, or undefined when $DR_FAILOVER_PULUMI_ROOT or the PATH already provides one. */
-export async function ensurePulumiCli(): Promise<string | undefined> {
+export async function ensurePulumiCli(onBuild?: () => void): Promise<string | undefined> {
   if (process.env.DR_FAILOVER_PULUMI_ROOT || pulumiOnPath()) return undefined;
+  onBuild?.();
   const { stdout } = await execa("bash", [join(SUBSTRATE_DIR, "build-pulumi-cli.sh")], { stdin: "ignore" }).catch(
     (cause) => {
       throw new ToolError("PULUMI_CLI_BUILD", "could not build the Pulumi CLI from the Go module proxy", {

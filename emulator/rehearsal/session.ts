@@ -32,17 +32,30 @@ export async function startEmulatorSession(options: {
   plan: Plan;
   targetRegion: string;
   stateDir: string;
+  /** Told what the start is doing, step by step (it takes seconds: moto, the world, maybe the Pulumi CLI build). */
+  onProgress?: (message: string) => void;
 }): Promise<EmulatorSession> {
+  const progress = options.onProgress ?? (() => undefined);
+  const started = performance.now();
   const stateDir = join(options.stateDir, "emulator");
+  progress("starting moto on 127.0.0.1 (the AWS emulator; no AWS account is used)");
   // The emulator forgets everything when it stops: so must its Pulumi state. Reports are kept.
   await Promise.all(["backend", "workspace"].map((dir) => rm(join(stateDir, dir), { recursive: true, force: true })));
   const [moto, pulumiRoot] = await Promise.all([
     startMoto({ ecsServiceRunning: options.plan.service.desiredCount }),
-    ensurePulumiCli(),
+    ensurePulumiCli(() =>
+      progress(
+        "finding the Pulumi CLI: none on PATH, so the one built from the Go module proxy (the first build takes minutes)",
+      ),
+    ),
   ]);
   try {
+    progress(
+      `seeding the emulator from the plan: ${options.plan.sourceRegion} production, DR artifacts in ${options.targetRegion}`,
+    );
     const world = await seedWorld({ endpoint: moto.endpoint, plan: options.plan, targetRegion: options.targetRegion });
     const app = await startAppStandin({ healthPath: options.plan.service.healthCheckPath });
+    progress(`ready after ${((performance.now() - started) / 1000).toFixed(1)} s (moto at ${moto.endpoint})`);
     return {
       endpoint: moto.endpoint,
       stateDir,

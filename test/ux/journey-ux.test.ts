@@ -170,6 +170,9 @@ describe("CLI output modes", () => {
     try {
       const json = await runCli(failingDrill(state.path, "--json"), { env: { CI: "true" } });
       expect(json.exitCode).toBe(3);
+      // The emulator says what it is doing from its first second, on stderr (stdout stays NDJSON).
+      expect(json.stderr).toMatch(/^emulator: starting moto on 127\.0\.0\.1/m);
+      expect(json.stderr).toMatch(/^emulator: ready after \d+\.\d s/m);
       const events = json.stdout
         .trim()
         .split("\n")

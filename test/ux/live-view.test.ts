@@ -94,7 +94,7 @@ describe("live view", () => {
     const screen = tty.screen();
     expect(screen).toMatch(/^RTO recovered 0:01:10 \/ 4:00:00 — 0\.5 %/m);
     expect(screen).not.toContain("projected");
-    expect(screen).toContain("done: runs/x/report.json, runs/x/report.md, runs/x/report.html");
+    expect(screen).toMatch(/^done:\n {2}runs\/x\/report\.json\n {2}runs\/x\/report\.md\n {2}runs\/x\/report\.html$/m);
     const writes = tty.writes;
     at(100, { type: "info", message: "after the end" });
     expect(tty.writes).toBe(writes);
@@ -132,5 +132,24 @@ describe("live view", () => {
       { width: 40 },
     );
     expect(screen.split("\n").every((line) => [...line].length <= 40)).toBe(true);
+  });
+
+  it("wraps the report paths at the terminal width instead of cutting them", () => {
+    const path = `/var/lib/dr-failover/state/runs/20261130t082400-failover-ab12/${"x".repeat(60)}/report.html`;
+    const screen = renderLiveScreen(
+      {
+        emulator: false,
+        phases: [],
+        inFlight: [],
+        elapsedMs: 0,
+        warnings: [],
+        doneResources: 0,
+        finished: { ok: true, reportPaths: [path] },
+      },
+      { width: 40 },
+    );
+    const lines = screen.split("\n");
+    expect(lines.every((line) => [...line].length <= 40)).toBe(true);
+    expect(lines.slice(lines.indexOf("done:") + 1).join("")).toBe(`  ${path}`);
   });
 });
