@@ -28,7 +28,7 @@ interface JsonSchema {
   anyOf?: JsonSchema[];
 }
 
-export const REGENERATE_COMMAND = "UPDATE_DOCS=1 npx vitest run test/unit/plan-reference.test.ts";
+export const REGENERATE_COMMAND = "UPDATE_DOCS=1 npm run test:unit -- test/unit/plan-reference.test.ts";
 
 interface Row {
   path: string;
