@@ -18,6 +18,8 @@ export default defineConfig({
     env: { DR_FAILOVER_TEST_CLI_FROM_SOURCE: "1" },
     // As in vitest.config.ts: one module cache per worker (the SDK and @pulumi/pulumi load once).
     isolate: false,
+    // A few tests run the CLI itself (from source, through tsx): seconds on a busy 2-core machine.
+    testTimeout: 30_000,
     // Vitest's default on two cores is one worker: two finish in 4–5 s instead of 7–8 s.
     maxWorkers: 2,
   },

@@ -388,35 +388,44 @@ export const PlanSchema = z
       .prefault({})
       .describe("Checks run once the DR environment is up; a failing one fails the run (exit 5)."),
   })
-  .superRefine((plan, ctx) => {
-    if (plan.targets[plan.sourceRegion]) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["targets", plan.sourceRegion],
-        message: "the source region cannot also be a target region",
-      });
-    }
-    if (plan.dns.drillRecord === plan.dns.productionRecord) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["dns", "drillRecord"],
-        message: "must differ from dns.productionRecord: a drill never touches production names",
-      });
-    }
-    for (const key of ["productionRecord", "drillRecord"] as const) {
-      const name = plan.dns[key];
-      if (name !== plan.dns.hostedZone && !name.endsWith(`.${plan.dns.hostedZone}`)) {
+  // Cross-field rules run even when other fields are invalid (`when`), so `validate` lists every
+  // problem at once; the value may then be partly unparsed, hence the guards.
+  .superRefine(
+    (plan, ctx) => {
+      const dns = (plan.dns ?? {}) as Partial<Plan["dns"]>;
+      const isName = (value: unknown): value is string => typeof value === "string" && value.length > 0;
+      if (plan.targets && typeof plan.targets === "object" && plan.sourceRegion && plan.sourceRegion in plan.targets) {
         ctx.addIssue({
           code: "custom",
-          path: ["dns", key],
-          message: `must be inside the hosted zone ${plan.dns.hostedZone}`,
+          path: ["targets", plan.sourceRegion],
+          message: "the source region cannot also be a target region",
         });
       }
-    }
-    if (plan.objectives.rpo > plan.objectives.rto * 24) {
-      ctx.addIssue({ code: "custom", path: ["objectives", "rpo"], message: "looks wrong: more than 24 times the RTO" });
-    }
-  })
+      if (isName(dns.drillRecord) && dns.drillRecord === dns.productionRecord) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["dns", "drillRecord"],
+          message: "must differ from dns.productionRecord: a drill never touches production names",
+        });
+      }
+      for (const key of ["productionRecord", "drillRecord"] as const) {
+        const name = dns[key];
+        const zone = dns.hostedZone;
+        if (isName(name) && isName(zone) && name !== zone && !name.endsWith(`.${zone}`)) {
+          ctx.addIssue({ code: "custom", path: ["dns", key], message: `must be inside the hosted zone ${zone}` });
+        }
+      }
+      const { rpo, rto } = (plan.objectives ?? {}) as Partial<Plan["objectives"]>;
+      if (typeof rpo === "number" && typeof rto === "number" && rpo > rto * 24) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["objectives", "rpo"],
+          message: "looks wrong: more than 24 times the RTO",
+        });
+      }
+    },
+    { when: () => true },
+  )
   .describe(
     "A dr-failover DR plan: where production runs, what exists in each target region, and the objectives a drill or failover is timed against.",
   );

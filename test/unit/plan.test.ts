@@ -42,6 +42,30 @@ describe("the DR plan", () => {
     expect((error as UsageError).details.length).toBeGreaterThanOrEqual(4);
   });
 
+  it("lists cross-field problems together with per-field ones (validate shows them all in one pass)", async () => {
+    const doc = await example();
+    doc.database.port = "x";
+    doc.objectives.rto = "banana";
+    doc.dns.drillRecord = doc.dns.productionRecord;
+    doc.targets[doc.sourceRegion] = doc.targets["ap-northeast-3"];
+    const error = (() => {
+      try {
+        parsePlan(doc);
+      } catch (caught) {
+        return caught as UsageError;
+      }
+      return undefined;
+    })();
+    expect(error?.details).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^database\.port: /),
+        expect.stringMatching(/^objectives\.rto: /),
+        "targets.ap-northeast-1: the source region cannot also be a target region",
+        expect.stringMatching(/^dns\.drillRecord: must differ from dns\.productionRecord/),
+      ]),
+    );
+  });
+
   it("refuses names a drill could use to touch production, and records outside the zone", async () => {
     const doc = await example();
     doc.dns.drillRecord = "api.peoplebooster.example.com.";
