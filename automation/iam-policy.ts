@@ -266,6 +266,8 @@ function statementsFor(
               "elasticloadbalancing:ModifyListener",
               "elasticloadbalancing:SetSecurityGroups",
               "elasticloadbalancing:SetSubnets",
+              // A re-run that turns the load balancer dual-stack (the production name gained an AAAA) updates it in place.
+              "elasticloadbalancing:SetIpAddressType",
               "elasticloadbalancing:AddTags",
               "elasticloadbalancing:RemoveTags",
             ]
@@ -297,14 +299,13 @@ function statementsFor(
   add("DnsRead", ["route53:ListHostedZonesByName", "route53:GetChange"], ["*"]);
   add("DnsZoneRead", ["route53:ListResourceRecordSets", "route53:GetHostedZone"], ["arn:aws:route53:::hostedzone/*"]);
   if (records.length) {
-    // The production record is only UPSERTed (a DELETE rides along in the same atomic batch when alias-A ↔ CNAME);
-    // the drill record is created and deleted by the drill stack.
+    // A failover only UPSERTs production sets (each keeps its type). Destroy restores them, and DELETEs a type the
+    // switch of an older version created (its alias A in place of an AAAA); the drill record is created and deleted
+    // by the drill stack (destroy --stack of a kept drill).
     add("DnsChange", ["route53:ChangeResourceRecordSets"], ["arn:aws:route53:::hostedzone/*"], {
       "ForAllValues:StringEquals": {
         "route53:ChangeResourceRecordSetsNormalizedRecordNames": records,
-        "route53:ChangeResourceRecordSetsActions": steps.has("dnsDrill")
-          ? ["CREATE", "UPSERT", "DELETE"]
-          : ["UPSERT", "DELETE"],
+        "route53:ChangeResourceRecordSetsActions": steps.has("dnsDrill") ? ["CREATE", "UPSERT", "DELETE"] : ["UPSERT"],
       },
     });
   }

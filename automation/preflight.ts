@@ -6,7 +6,7 @@
 import type { Filter } from "@aws-sdk/client-ec2";
 import { awsErrorName, type AwsClients } from "./aws.js";
 import { dataLossWindowMs, formatDuration } from "./clock.js";
-import { type DnsRecordValue, findHostedZone, readRecord } from "./dns.js";
+import { type DnsRecordValue, findHostedZone, maxTtl, readNameRecords } from "./dns.js";
 import { DrFailoverError, PreconditionError } from "./errors.js";
 import type { Plan } from "./plan.js";
 import { findRestorableSnapshot, type RestorePoint } from "./snapshots.js";
@@ -28,8 +28,8 @@ export interface PreflightResult {
   securityGroupIds: Map<string, string>;
   vpcId: string;
   zoneId: string;
-  /** The production record as it is now (undefined when absent). */
-  productionRecord?: DnsRecordValue;
+  /** The production name's routing record sets (A, AAAA, CNAME) as they are now ([] when absent). */
+  productionRecords: DnsRecordValue[];
   /** The password of the snapshot's master user, when credentials.mode is replica-secret. */
   replicaSecretPassword?: string;
   warnings: { code: string; message: string }[];
@@ -61,8 +61,13 @@ class Problems {
 
 const isId = (ref: string, prefix: string) => ref.startsWith(prefix);
 
+/** Subnet IPv6 CIDR block states in which the block is (being) taken away. */
+const IPV6_BLOCK_GONE = ["disassociating", "disassociated", "failing", "failed"];
+
 async function resolveSubnets(aws: AwsClients, region: string, refs: string[], problems: Problems) {
   const ids = new Map<string, string>();
+  /** The refs whose subnet has an associated IPv6 CIDR block (a dual-stack load balancer needs one in each). */
+  const ipv6 = new Set<string>();
   const vpcs = new Set<string>();
   const unique = [...new Set(refs)];
   const byId = unique.filter((ref) => isId(ref, "subnet-"));
@@ -78,6 +83,13 @@ async function resolveSubnets(aws: AwsClients, region: string, refs: string[], p
         if (ref === subnet.SubnetId || ref === name) {
           ids.set(ref, subnet.SubnetId!);
           vpcs.add(subnet.VpcId!);
+          // Any block not on its way out counts (moto 5.2 renders the state of an associated one as a dict's repr).
+          if (
+            subnet.Ipv6CidrBlockAssociationSet?.some(
+              (association) => !IPV6_BLOCK_GONE.includes(association.Ipv6CidrBlockState?.State ?? ""),
+            )
+          )
+            ipv6.add(ref);
         }
       }
     }
@@ -90,7 +102,7 @@ async function resolveSubnets(aws: AwsClients, region: string, refs: string[], p
       "SUBNETS_SPAN_VPCS",
       `the plan's subnets in ${region} belong to ${vpcs.size} VPCs; they must share one`,
     );
-  return { ids, vpcId: [...vpcs][0] ?? "" };
+  return { ids, ipv6, vpcId: [...vpcs][0] ?? "" };
 }
 
 async function resolveSecurityGroups(aws: AwsClients, region: string, refs: string[], problems: Problems) {
@@ -189,8 +201,8 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
     problems.guard("hosted zone", async () => {
       const zoneId = await findHostedZone(aws.route53(), plan.dns.hostedZone);
       const [production, drill] = await Promise.all([
-        readRecord(aws.route53(), zoneId, plan.dns.productionRecord),
-        readRecord(aws.route53(), zoneId, plan.dns.drillRecord),
+        readNameRecords(aws.route53(), zoneId, plan.dns.productionRecord),
+        readNameRecords(aws.route53(), zoneId, plan.dns.drillRecord),
       ]);
       return { zoneId, production, drill };
     }),
@@ -229,23 +241,41 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
     }
   }
   if (zone) {
-    if (options.journey !== "drill" && !zone.production) {
+    const production = zone.production.routing;
+    if (options.journey !== "drill" && production.length === 0 && zone.production.withPolicy.length === 0) {
       problems.add(
         "PRODUCTION_RECORD_NOT_FOUND",
         `production record ${plan.dns.productionRecord} does not exist in zone ${plan.dns.hostedZone}`,
       );
     }
-    if (options.journey === "drill" && zone.drill) {
+    // The switch replaces simple records only: a policy set (weighted, latency …) cannot be UPSERTed to one target without
+    // leaving its siblings answering for the failed region, nor restored as it was.
+    for (const set of zone.production.withPolicy) {
+      const message = `production record ${set.name} ${set.type} "${set.setIdentifier}" has a ${set.policy} routing policy, which the DNS switch cannot replace safely — switch it yourself (e.g. set the DR set's weight or failover role), or make ${set.name} a simple A/AAAA alias or CNAME record before the failover`;
+      // A drill never touches production: it only learns that the failover would refuse.
+      if (options.journey === "drill") warnings.push({ code: "PRODUCTION_ROUTING_POLICY", message });
+      else problems.add("PRODUCTION_ROUTING_POLICY", message);
+    }
+    if (options.journey === "drill" && (zone.drill.routing.length > 0 || zone.drill.withPolicy.length > 0)) {
       problems.add(
         "DRILL_RECORD_EXISTS",
         `${plan.dns.drillRecord} already exists in ${plan.dns.hostedZone}: another drill is running or left it behind (dr-failover status); a drill never overwrites a record`,
       );
     }
-    if (zone.production?.ttl !== undefined && zone.production.ttl > 60) {
+    const ttl = maxTtl(production);
+    if (ttl !== undefined && ttl > 60) {
       warnings.push({
         code: "PRODUCTION_TTL_HIGH",
-        message: `${plan.dns.productionRecord} has a TTL of ${zone.production.ttl} s: clients keep the old answer that long after the switch; lower it to 60 s ahead of time`,
+        message: `${plan.dns.productionRecord} has a TTL of ${ttl} s: clients keep the old answer that long after the switch; lower it to 60 s ahead of time`,
       });
+    }
+    const lbSubnets = target.loadBalancer.subnets;
+    const withoutIpv6 = subnets ? lbSubnets.filter((ref) => subnets.ids.has(ref) && !subnets.ipv6.has(ref)) : [];
+    if (production.some((value) => value.type === "AAAA") && withoutIpv6.length > 0) {
+      problems.add(
+        "LOAD_BALANCER_SUBNETS_IPV4_ONLY",
+        `${plan.dns.productionRecord} has an AAAA record, so the DR load balancer must be dual-stack, but its subnet${withoutIpv6.length === 1 ? "" : "s"} ${withoutIpv6.join(", ")} in ${targetRegion} ha${withoutIpv6.length === 1 ? "s" : "ve"} no IPv6 CIDR block — associate an IPv6 CIDR with the VPC and these subnets (or drop the AAAA record)`,
+      );
     }
   }
 
@@ -266,7 +296,7 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
     securityGroupIds: securityGroupIds!,
     vpcId: subnets!.vpcId,
     zoneId: zone!.zoneId,
-    productionRecord: zone!.production,
+    productionRecords: zone!.production.routing,
     replicaSecretPassword,
     warnings,
   };

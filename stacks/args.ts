@@ -65,6 +65,8 @@ export interface DrStackArgs {
     subnetIds: string[];
     securityGroupIds: string[];
     internal: boolean;
+    /** "dualstack" when the production name has an AAAA record: an IPv4-only load balancer answers no AAAA query. */
+    ipAddressType?: "ipv4" | "dualstack";
   };
   dns: {
     zoneId: string;

@@ -114,6 +114,7 @@ export class AppService extends pulumi.ComponentResource {
         name: loadBalancer.name,
         loadBalancerType: "application",
         internal: loadBalancer.internal,
+        ipAddressType: loadBalancer.ipAddressType,
         subnets: loadBalancer.subnetIds,
         securityGroups: loadBalancer.securityGroupIds,
       },

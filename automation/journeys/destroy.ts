@@ -3,7 +3,15 @@ import type { Stack } from "@pulumi/pulumi/automation/index.js";
 import type { DrStackArgs, DrStackOutputs } from "../../stacks/args.js";
 import { ARGS_KEY, CONFIG_NAMESPACE, PREVIOUS_RECORD_KEY } from "../../stacks/config.js";
 import { awsErrorName } from "../aws.js";
-import { readRecord, recordTarget, upsertRecord, type DnsRecordValue } from "../dns.js";
+import {
+  changeRecords,
+  parsePreviousRecords,
+  readNameRecords,
+  recordTarget,
+  restoreChanges,
+  targetsOf,
+  type DnsRecordValue,
+} from "../dns.js";
 import { RefusedError, ToolError, UsageError } from "../errors.js";
 import type { RunReport } from "../report/model.js";
 import { engineError } from "../run/engine-errors.js";
@@ -165,15 +173,16 @@ async function restoreProductionRecord(
   const { ctx } = run;
   await run.phase("dns", async () => {
     const name = ctx.plan.dns.productionRecord;
-    const current = await readRecord(ctx.aws.route53(), args.dns.zoneId, name);
+    const live = (await readNameRecords(ctx.aws.route53(), args.dns.zoneId, name)).routing;
     const recorded = await stack.getConfig(PREVIOUS_RECORD_KEY).catch(() => undefined);
-    const previous = recorded ? (JSON.parse(recorded.value) as DnsRecordValue) : undefined;
-    run.report.dns = { record: name, previous: recordTarget(previous), current: recordTarget(current) };
-    const pointsHere = recordTarget(current) === outputs.loadBalancerDnsName?.toLowerCase();
-    if (!pointsHere) {
+    const previous = recorded ? parsePreviousRecords(recorded.value) : undefined;
+    const drTarget = outputs.loadBalancerDnsName?.toLowerCase();
+    const pointsHere = (value: DnsRecordValue) => recordTarget(value) === drTarget;
+    run.report.dns = { record: name, previous: previous && targetsOf(previous), current: targetsOf(live) };
+    if (!live.some(pointsHere)) {
       run.emit({
         type: "info",
-        message: `${name} does not point at this stack (${recordTarget(current) ?? "absent"}): left as it is`,
+        message: `${name} does not point at this stack (${targetsOf(live) ?? "absent"}): left as it is`,
       });
       return;
     }
@@ -194,17 +203,26 @@ async function restoreProductionRecord(
       });
       return;
     }
+    const changes = restoreChanges(live, previous, pointsHere);
     const started = performance.now();
-    await upsertRecord(
+    await changeRecords(
       ctx.aws.route53(),
       args.dns.zoneId,
-      previous,
+      changes,
       `dr-failover ${run.runId}: restore after failover`,
-      { timeoutMs: 10 * 60_000, signal: ctx.signal },
+      {
+        timeoutMs: 10 * 60_000,
+        signal: ctx.signal,
+        initialIntervalMs: ctx.dnsPollIntervalMs,
+      },
     );
-    run.report.dns.current = recordTarget(previous);
+    const restored = changes.filter((change) => change.action === "UPSERT").map((change) => change.value);
+    run.report.dns.current = targetsOf(restored);
     run.report.dns.insyncMs = Math.round(performance.now() - started);
-    run.emit({ type: "info", message: `${name} restored to ${recordTarget(previous)} (INSYNC)` });
+    const summary = changes.map(
+      (change) => `${change.value.type} ${change.action === "DELETE" ? "deleted" : `→ ${recordTarget(change.value)}`}`,
+    );
+    run.emit({ type: "info", message: `${name} restored: ${summary.join(", ")} (INSYNC)` });
   });
 }
 

@@ -2,8 +2,18 @@
 import type { Stack } from "@pulumi/pulumi/automation/index.js";
 import type { DrStackOutputs } from "../../stacks/args.js";
 import { PREVIOUS_RECORD_KEY } from "../../stacks/config.js";
-import { drValueFor, recordTarget, upsertRecord, type DnsRecordValue } from "../dns.js";
-import { RefusedError } from "../errors.js";
+import {
+  changeRecords,
+  drValueFor,
+  maxTtl,
+  parsePreviousRecords,
+  readNameRecords,
+  recordTarget,
+  switchChanges,
+  targetsOf,
+  type DnsRecordValue,
+} from "../dns.js";
+import { PreconditionError, RefusedError } from "../errors.js";
 import { checkFailoverConfirmation } from "../plan.js";
 import type { PreflightResult } from "../preflight.js";
 import type { RunReport } from "../report/model.js";
@@ -43,12 +53,16 @@ export async function runFailover(ctx: JourneyContext, options: FailoverOptions 
     const outputs = await provisionPhase(run, stack);
     run.report.endpoints = endpointsOf(outputs);
     await switchProductionRecord(run, stack, preflight, outputs);
-    await verificationPhase(run, outputs, productionName, preflight.productionRecord?.ttl ?? ctx.plan.dns.ttl);
+    await verificationPhase(run, outputs, productionName, maxTtl(preflight.productionRecords) ?? ctx.plan.dns.ttl);
     await recordCriticalPath(run, stack);
   });
 }
 
-/** Records the previous value (once: a re-run keeps the original), then UPSERTs and waits for INSYNC. */
+/**
+ * Records the previous values (once: a re-run keeps the originals), then
+ * switches every routing set of the production name (A, AAAA, CNAME) in one
+ * batch and waits for INSYNC.
+ */
 async function switchProductionRecord(
   run: Run,
   stack: Stack,
@@ -57,41 +71,61 @@ async function switchProductionRecord(
 ): Promise<void> {
   const { ctx } = run;
   await run.phase("dns", async () => {
-    const current = preflight.productionRecord!;
+    const name = ctx.plan.dns.productionRecord;
+    const route53 = ctx.aws.route53();
     const drTarget = outputs.loadBalancerDnsName.toLowerCase();
+    const pointsHere = (value: DnsRecordValue) => recordTarget(value) === drTarget;
+    // Read again, not preflight's copy: the provision took minutes, and the batch is built from what is there now.
+    const live = (await readNameRecords(route53, preflight.zoneId, name)).routing;
     const recorded = await stack.getConfig(PREVIOUS_RECORD_KEY).catch(() => undefined);
-    let previous: DnsRecordValue;
-    if (recorded) previous = JSON.parse(recorded.value) as DnsRecordValue;
-    else if (recordTarget(current) === drTarget) {
+    let previous = recorded ? parsePreviousRecords(recorded.value) : [];
+    if (!recorded && live.some(pointsHere)) {
       throw new RefusedError(
         "PREVIOUS_RECORD_UNKNOWN",
-        `${current.name} already points at this DR stack but no previous value is recorded`,
+        `${name} already points at this DR stack but no previous value is recorded`,
         {
           hint: "Someone switched it by hand; note the value to restore later, then re-run.",
         },
       );
-    } else {
-      previous = current;
-      // Durable before the change: destroy/failback restores exactly this.
+    }
+    // Not recorded yet and not ours: the first run, or a stack whose switch (by a version that switched one type) left the AAAA behind.
+    const unrecorded = live.filter(
+      (value) => !pointsHere(value) && !previous.some((before) => before.type === value.type),
+    );
+    if (unrecorded.length > 0) {
+      previous = [...previous, ...unrecorded];
+      // Durable before the change: destroy/failback restores exactly these.
       await stack.setConfig(PREVIOUS_RECORD_KEY, { value: JSON.stringify(previous) });
       await run.journal.write("dns-previous-recorded", "info", JSON.stringify(previous));
     }
-    run.report.dns = { record: current.name, previous: recordTarget(previous) };
-    if (recordTarget(current) === drTarget) {
+    if (previous.length === 0) {
+      throw new PreconditionError("PRODUCTION_RECORD_NOT_FOUND", `production record ${name} no longer exists`, {
+        hint: "Someone deleted it since preflight; re-create it (or restore it from your DNS backup), then re-run.",
+      });
+    }
+    const types = previous.map((value) => value.type).join(", ");
+    run.report.dns = { record: name, previous: targetsOf(previous) };
+    const changes = switchChanges(
+      live,
+      previous.map((value) =>
+        drValueFor(
+          value,
+          { dnsName: outputs.loadBalancerDnsName, zoneId: outputs.loadBalancerZoneId },
+          ctx.plan.dns.ttl,
+        ),
+      ),
+    );
+    if (changes.length === 0) {
       run.report.dns.current = drTarget;
-      run.emit({ type: "info", message: `${current.name} already points at ${drTarget}` });
+      run.emit({ type: "info", message: `${name} (${types}) already points at ${drTarget}` });
       return;
     }
     const started = performance.now();
     // INSYNC usually takes under a minute: wait at most what is left of the RTO budget (1–10 min).
-    await upsertRecord(
-      ctx.aws.route53(),
+    await changeRecords(
+      route53,
       preflight.zoneId,
-      drValueFor(
-        previous,
-        { dnsName: outputs.loadBalancerDnsName, zoneId: outputs.loadBalancerZoneId },
-        ctx.plan.dns.ttl,
-      ),
+      changes,
       `dr-failover ${run.runId}: fail over to ${ctx.targetRegion}`,
       {
         timeoutMs: Math.min(10 * 60_000, Math.max(60_000, run.budgetLeftMs())),
@@ -101,7 +135,7 @@ async function switchProductionRecord(
     );
     run.report.dns.insyncMs = Math.round(performance.now() - started);
     run.report.dns.current = drTarget;
-    run.emit({ type: "info", message: `${current.name} now points at ${drTarget} (INSYNC)` });
-    run.emit({ type: "dns-switched", record: current.name, target: drTarget });
+    run.emit({ type: "info", message: `${name} (${types}) now points at ${drTarget} (INSYNC)` });
+    run.emit({ type: "dns-switched", record: name, target: drTarget });
   });
 }

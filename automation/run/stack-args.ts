@@ -68,6 +68,8 @@ export function stackArgsFor(
       subnetIds: ids(target.loadBalancer.subnets, preflight.subnetIds),
       securityGroupIds: ids(target.loadBalancer.securityGroups, preflight.securityGroupIds),
       internal: target.loadBalancer.internal,
+      // A drill too: it rehearses the load balancer a failover would build.
+      ipAddressType: preflight.productionRecords.some((value) => value.type === "AAAA") ? "dualstack" : "ipv4",
     },
     dns: {
       zoneId: preflight.zoneId,

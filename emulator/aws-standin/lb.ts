@@ -118,6 +118,10 @@ export const lbLoadBalancer: ResourceHandler = {
     if (news.subnets !== undefined && !deepEqual([...(olds.subnets ?? [])].sort(), [...news.subnets].sort())) {
       await elb.send(new ELBv2.SetSubnetsCommand({ LoadBalancerArn: id, Subnets: news.subnets }));
     }
+    // In place, as upstream (elbv2/load_balancer.go: HasChange(ip_address_type) → SetIpAddressType).
+    if (news.ipAddressType !== undefined && news.ipAddressType !== olds.ipAddressType) {
+      await elb.send(new ELBv2.SetIpAddressTypeCommand({ LoadBalancerArn: id, IpAddressType: news.ipAddressType }));
+    }
     await updateTags(ctx.clients, id, olds, news);
     const lb = await describeLoadBalancer(ctx.clients, id);
     if (!lb) throw new Error(`ELBv2 Load Balancer (${id}) not found after update`);

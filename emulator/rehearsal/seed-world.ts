@@ -41,6 +41,16 @@ export interface WorldFaults {
    * `emulationGaps.newestSnapshotStatus`, nothing in moto differs.
    */
   snapshotNotAvailable?: boolean;
+  /**
+   * The production name's record sets. Default: alias A and alias AAAA to the
+   * source ALB — a dual-stack production, the shape a one-record switch got
+   * wrong. "cname": one CNAME (simple, IPv4 and IPv6 alike through the ALB's
+   * name). "weighted": two weighted alias A sets (a routing policy the
+   * failover must refuse) beside a simple alias AAAA.
+   */
+  productionDns?: "cname" | "weighted";
+  /** The DR subnets have no IPv6 CIDR block (a dual-stack load balancer cannot be placed in them). */
+  ipv4OnlySubnets?: boolean;
 }
 
 export interface SeedWorldOptions {
@@ -81,7 +91,7 @@ export interface SeededWorld {
   copiedSnapshotArns: string[];
   /** Undefined with `noHostedZone`. */
   hostedZoneId?: string;
-  /** The CNAME target of the production record; undefined when it was not created. */
+  /** Where the production name points (the alias target of A and AAAA, or the CNAME's value); undefined when absent. */
   productionRecordValue?: string;
   sourceBucket: string;
   replicaBucket: string;
@@ -105,6 +115,14 @@ export interface SeededWorld {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The canonical hosted zone ids AWS publishes for ALBs (an alias target names one), for the example plans' regions. */
+const ALB_HOSTED_ZONE_IDS: Record<string, string> = {
+  "ap-northeast-1": "Z14GRHDCWA56QT",
+  "ap-northeast-3": "Z5LXEXXYW11ES",
+  "us-east-1": "Z35SXDOTRQ7X7K",
+  "us-west-2": "Z1H1FL5HABSF5",
+};
 
 /** The runbook's snapshot name: `<instance>-YYYYMMDD-HHMMSS` (UTC). */
 export function snapshotName(instance: string, at: Date): string {
@@ -196,10 +214,19 @@ export function parseEcrImage(
   return { account: match[1], region: match[2], name: match[3], tag: match[4] ?? "latest" };
 }
 
+/** The index-th /64 of a VPC's /56 (`2600:1f18:aa:bb00::/56`, 1 → `2600:1f18:aa:bb01::/64`). */
+function ipv6Subnet(vpcBlock: string, index: number): string {
+  const groups = vpcBlock.split("::")[0].split(":");
+  while (groups.length < 4) groups.push("0");
+  groups[3] = (Number.parseInt(groups[3], 16) + index).toString(16);
+  return `${groups.slice(0, 4).join(":")}::/64`;
+}
+
 async function seedNetwork(
   clients: EmulatorClients,
   plan: Plan,
   targetRegion: string,
+  faults: WorldFaults,
 ): Promise<{
   vpcId: string;
   subnetIds: Record<string, string>;
@@ -219,9 +246,15 @@ async function seedNetwork(
   ];
 
   const vpc = await clients.ec2.send(
-    new EC2.CreateVpcCommand({ CidrBlock: "10.40.0.0/16", TagSpecifications: tagSpec("vpc", `${plan.app}-dr`) }),
+    new EC2.CreateVpcCommand({
+      CidrBlock: "10.40.0.0/16",
+      AmazonProvidedIpv6CidrBlock: !faults.ipv4OnlySubnets,
+      TagSpecifications: tagSpec("vpc", `${plan.app}-dr`),
+    }),
   );
   const vpcId = vpc.Vpc!.VpcId!;
+  // Dual-stack subnets (a /64 each out of the VPC's /56), so that a dual-stack load balancer can be placed in them.
+  const vpcIpv6 = vpc.Vpc!.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock;
   const igw = await clients.ec2.send(
     new EC2.CreateInternetGatewayCommand({ TagSpecifications: tagSpec("internet-gateway", `${plan.app}-dr`) }),
   );
@@ -248,6 +281,7 @@ async function seedNetwork(
       new EC2.CreateSubnetCommand({
         VpcId: vpcId,
         CidrBlock: `10.40.${index * 16}.0/20`,
+        Ipv6CidrBlock: vpcIpv6 ? ipv6Subnet(vpcIpv6, index) : undefined,
         AvailabilityZone: zone,
         TagSpecifications: tagSpec("subnet", name),
       }),
@@ -291,9 +325,10 @@ async function seedNetwork(
       );
     }
   };
+  const anyIpv6 = vpcIpv6 ? [{ CidrIpv6: "::/0" }] : undefined;
   await ingress(target.loadBalancer.securityGroups, [
-    { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
-    { IpProtocol: "tcp", FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
+    { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "0.0.0.0/0" }], Ipv6Ranges: anyIpv6 },
+    { IpProtocol: "tcp", FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: "0.0.0.0/0" }], Ipv6Ranges: anyIpv6 },
   ]);
   const fromGroups = (names: readonly string[]) => idsOf(names).map((GroupId) => ({ GroupId }));
   if (fromGroups(target.loadBalancer.securityGroups).length > 0) {
@@ -433,7 +468,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     }
 
     // ── Target region: network, DB subnet group, replica bucket, image repository ──
-    const network = await seedNetwork(dr, plan, targetRegion);
+    const network = await seedNetwork(dr, plan, targetRegion, faults);
     gaps.unseededIds.push(...network.unseededIds);
     if (network.unseededIds.length > 0) {
       gaps.notes.push(`not seeded (given by id; moto picks its own ids): ${network.unseededIds.join(", ")}`);
@@ -541,7 +576,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       }
     }
 
-    // ── Route 53 (global): the public zone and the production CNAME to the source ALB ──
+    // ── Route 53 (global): the public zone and the production name → the source ALB (alias A + AAAA by default) ──
     let hostedZoneId: string | undefined;
     let productionRecordValue: string | undefined;
     if (!faults.noHostedZone) {
@@ -554,23 +589,35 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       );
       hostedZoneId = zone.HostedZone!.Id!.replace(/^\/hostedzone\//, "");
       if (!faults.noProductionRecord) {
-        productionRecordValue = `${plan.app}-prod-${randomInt(100_000_000, 2_000_000_000)}.${sourceRegion}.elb.amazonaws.com`;
+        const sourceAlb = `${plan.app}-prod-${randomInt(100_000_000, 2_000_000_000)}.${sourceRegion}.elb.amazonaws.com`;
+        const alias = (type: "A" | "AAAA", weighted?: { id: string; weight: number }) => ({
+          Name: plan.dns.productionRecord,
+          Type: type,
+          ...(weighted && { SetIdentifier: weighted.id, Weight: weighted.weight }),
+          AliasTarget: {
+            DNSName: `dualstack.${sourceAlb}`,
+            HostedZoneId: ALB_HOSTED_ZONE_IDS[sourceRegion] ?? "Z00000000000SOURCEALB",
+            EvaluateTargetHealth: true,
+          },
+        });
+        const sets =
+          faults.productionDns === "cname"
+            ? [
+                {
+                  Name: plan.dns.productionRecord,
+                  Type: "CNAME" as const,
+                  TTL: plan.dns.ttl,
+                  ResourceRecords: [{ Value: sourceAlb }],
+                },
+              ]
+            : faults.productionDns === "weighted"
+              ? [alias("A", { id: "primary", weight: 100 }), alias("A", { id: "secondary", weight: 0 }), alias("AAAA")]
+              : [alias("A"), alias("AAAA")];
+        productionRecordValue = faults.productionDns === "cname" ? sourceAlb : `dualstack.${sourceAlb}`;
         await global.route53.send(
           new Route53.ChangeResourceRecordSetsCommand({
             HostedZoneId: hostedZoneId,
-            ChangeBatch: {
-              Changes: [
-                {
-                  Action: "CREATE",
-                  ResourceRecordSet: {
-                    Name: plan.dns.productionRecord,
-                    Type: "CNAME",
-                    TTL: plan.dns.ttl,
-                    ResourceRecords: [{ Value: productionRecordValue }],
-                  },
-                },
-              ],
-            },
+            ChangeBatch: { Changes: sets.map((set) => ({ Action: "CREATE", ResourceRecordSet: set })) },
           }),
         );
       }

@@ -7,7 +7,7 @@
  *
  * How time is modeled: the stand-in aws plugin sleeps each operation's
  * modeled latency × DR_BENCH_SCALE (timing-model.ts); Route53 propagation is
- * modeled by a proxy in front of moto (latency-proxy.ts) that keeps every
+ * modeled by a proxy in front of moto (test/support/latency-proxy.ts) that keeps every
  * change PENDING for the modeled INSYNC time × scale — for the stack's records
  * and for the production switch automation/ does through the SDK alike (the
  * stand-in's own Route53 latency is set to 0 so it is not counted twice).
@@ -33,7 +33,7 @@ import type { RunReport } from "../../automation/report/model.js";
 import { findRestorableSnapshot } from "../../automation/snapshots.js";
 import { openWorkspace, findStack } from "../../automation/workspace.js";
 import { startE2eWorld, TARGET, type E2eWorld } from "../support/e2e.js";
-import { startLatencyProxy, type LatencyProxy } from "./latency-proxy.js";
+import { startLatencyProxy, type LatencyProxy } from "../support/latency-proxy.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const SCALE = Number(process.env.DR_BENCH_SCALE ?? 0.01);

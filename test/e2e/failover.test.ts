@@ -1,17 +1,23 @@
 /**
  * The failover and its destroy end-to-end: real Pulumi engine (CLI built from
  * Go modules), the stand-in aws plugin, moto. What they leave behind in moto is
- * compared with what the seeded world held before. Budget and refusals:
- * failover-safety.test.ts.
+ * compared with what the seeded world held before. The production name is
+ * dual-stack (alias A + alias AAAA), and Route53 changes stay PENDING for a
+ * while, as in AWS (moto marks them INSYNC at once). Budget and refusals:
+ * failover-safety.test.ts; other production record shapes: failover-dns.test.ts.
  */
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
-import { readRecord, recordTarget } from "../../automation/dns.js";
+import { AwsClients } from "../../automation/aws.js";
+import { readNameRecords, readRecord, recordTarget } from "../../automation/dns.js";
 import { runDestroy } from "../../automation/journeys/destroy.js";
 import { runFailover } from "../../automation/journeys/failover.js";
 import { runPreview } from "../../automation/journeys/preview.js";
 import { getStatus } from "../../automation/status.js";
+import { startLatencyProxy } from "../support/latency-proxy.js";
 import { diffMotoState } from "../support/moto-state.js";
 import { TARGET, useE2eWorld } from "../support/e2e.js";
 
@@ -20,9 +26,21 @@ const e2e = useE2eWorld();
 const PROD = "api.peoplebooster.example.com";
 
 describe("failover and destroy", () => {
-  it("switches production DNS, survives a re-run without replacing the database, and destroy restores everything", async () => {
+  it("switches production DNS (A and AAAA), survives a re-run without replacing the database, and destroy restores everything", async () => {
     const run = await e2e.seed();
     const seeded = await run.summary();
+    // Route53 as in AWS: every change PENDING for a while; the journeys must poll GetChange until INSYNC.
+    const proxy = await startLatencyProxy(run.motoEndpoint, { insyncMs: 1_500 });
+    const aws = new AwsClients({ endpoint: proxy.endpoint });
+    const context = () => run.context({ aws, dnsPollIntervalMs: 250 });
+    const productionSets = async () =>
+      (
+        await run.aws
+          .route53()
+          .send(new ListResourceRecordSetsCommand({ HostedZoneId: run.world.hostedZoneId, MaxItems: 1000 }))
+      ).ResourceRecordSets?.filter((set) => set.Name === `${PROD}.`);
+    const productionBefore = await productionSets();
+    expect(productionBefore?.map((set) => set.Type)).toEqual(["A", "AAAA"]);
     const rds = run.aws.rds(TARGET);
     // The replica bucket is bound, never written: every object version is the same after all three journeys.
     const versions = async () =>
@@ -37,11 +55,20 @@ describe("failover and destroy", () => {
     expect(diffMotoState(seeded, await run.summary())).toEqual({ added: {}, removed: {} });
     expect(await run.stacks()).toEqual([]);
 
-    const first = await runFailover(run.context(), { confirm: PROD });
+    const first = await runFailover(context(), { confirm: PROD });
     expect(first.result).toBe("succeeded");
     expect(first.dns).toMatchObject({ record: PROD, previous: run.world.productionRecordValue });
-    const switched = await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD);
-    expect(recordTarget(switched)).toBe(first.endpoints?.loadBalancer?.toLowerCase());
+    // Both address families now resolve to the DR load balancer, which is dual-stack so that the AAAA answers.
+    const lb = (await run.aws.elbv2(TARGET).send(new DescribeLoadBalancersCommand({}))).LoadBalancers![0];
+    expect(lb.IpAddressType).toBe("dualstack");
+    const switched = await readNameRecords(run.aws.route53(), run.world.hostedZoneId!, PROD);
+    expect(switched.routing.map((set) => [set.type, recordTarget(set), set.alias?.hostedZoneId])).toEqual([
+      ["A", first.endpoints?.loadBalancer?.toLowerCase(), lb.CanonicalHostedZoneId],
+      ["AAAA", first.endpoints?.loadBalancer?.toLowerCase(), lb.CanonicalHostedZoneId],
+    ]);
+    // One batch, answered PENDING and polled until INSYNC.
+    expect(proxy.changeLog).toHaveLength(1);
+    expect(proxy.changeLog[0].pendingAnswers).toBeGreaterThanOrEqual(2);
     expect(first.rto?.dnsTtlSeconds).toBe(run.plan.dns.ttl);
     const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" })))
       .DBInstances![0];
@@ -54,7 +81,7 @@ describe("failover and destroy", () => {
     expect(status[0].endpoints?.loadBalancer).toBe(first.endpoints?.loadBalancer);
 
     // A second failover (e.g. after a crash, or with a newer snapshot) changes nothing and keeps the database.
-    const second = await runFailover(run.context(), { confirm: PROD });
+    const second = await runFailover(context(), { confirm: PROD });
     expect(second.result).toBe("succeeded");
     expect(second.dns?.previous).toBe(run.world.productionRecordValue);
     expect(second.spans.filter((span) => span.kind === "resource")).toEqual([]);
@@ -64,10 +91,15 @@ describe("failover and destroy", () => {
     expect(dbAgain.InstanceCreateTime).toEqual(db.InstanceCreateTime);
     expect(dbAgain.DbiResourceId).toBe(db.DbiResourceId);
 
-    const destroyed = await runDestroy(run.context());
+    const destroyed = await runDestroy(context());
     expect(destroyed.result).toBe("succeeded");
     const restored = await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD);
     expect(recordTarget(restored)).toBe(run.world.productionRecordValue);
+    // Each set exactly as it was (alias zone and target health included), after a restore that was PENDING too.
+    expect(await productionSets()).toEqual(productionBefore);
+    expect(proxy.changeLog.map((change) => change.pendingAnswers >= 2)).toEqual([true, true]);
+    aws.destroy();
+    await proxy.stop();
     const finals = (await rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter((snapshot) =>
       snapshot.DBSnapshotIdentifier?.startsWith("peoplebooster-production-dr-final-"),
     );

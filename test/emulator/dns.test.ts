@@ -1,7 +1,8 @@
 /**
  * The production DNS switch against a real moto Route 53: zone lookup, record
- * reads, UPSERT to the DR load balancer with INSYNC wait, restore to the
- * recorded previous value, alias A kept alias A, and the record never gone.
+ * reads, one batch that UPSERTs every routing set to the DR load balancer with
+ * INSYNC wait, restore to the recorded previous values, each type kept its
+ * type, and the name never without a record.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -14,11 +15,14 @@ import {
 import { emulatorClients, type EmulatorClients } from "../../emulator/rehearsal/clients.js";
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
 import {
+  changeRecords,
   drValueFor,
   findHostedZone,
+  readNameRecords,
   readRecord,
   recordTarget,
-  upsertRecord,
+  restoreChanges,
+  switchChanges,
   waitInSync,
   type DnsRecordValue,
 } from "../../automation/dns.js";
@@ -140,50 +144,69 @@ describe("readRecord", () => {
   });
 });
 
-describe("upsertRecord: switch and restore", () => {
+/** The routing sets of a name, as the failover reads them. */
+const routingOf = async (name: string) => (await readNameRecords(global.route53, zoneId, name)).routing;
+const pointsAtDr = (value: DnsRecordValue) => recordTarget(value) === DR_LB.dnsName;
+
+/** What the failover does: every routing set to the DR load balancer, one batch. */
+async function switchToDr(name: string, previous: DnsRecordValue[]): Promise<string> {
+  const desired = previous.map((value) => drValueFor(value, DR_LB, 60));
+  return changeRecords(global.route53, zoneId, switchChanges(await routingOf(name), desired), "to DR", WAIT);
+}
+
+/** What destroy does: put back what points at the DR load balancer. */
+async function restore(name: string, previous: DnsRecordValue[]): Promise<void> {
+  await changeRecords(
+    global.route53,
+    zoneId,
+    restoreChanges(await routingOf(name), previous, pointsAtDr),
+    "back",
+    WAIT,
+  );
+}
+
+describe("changeRecords: switch and restore", () => {
   it("switches a CNAME to the DR load balancer, waits INSYNC, restores the previous value, and never deletes the record", async () => {
     const name = `api.${ZONE}`;
     const before = await zoneRecords();
-    const previous = (await readRecord(global.route53, zoneId, name))!;
+    const previous = await routingOf(name);
+    expect(previous).toHaveLength(1);
 
-    const drValue = drValueFor(previous, DR_LB, 60);
-    expect(drValue).toEqual({ name, type: "CNAME", ttl: 60, records: [DR_LB.dnsName] });
+    expect(drValueFor(previous[0], DR_LB, 60)).toEqual({ name, type: "CNAME", ttl: 60, records: [DR_LB.dnsName] });
 
-    const changeId = await upsertRecord(global.route53, zoneId, drValue, "dr-failover test: fail over", WAIT);
+    const changeId = await switchToDr(name, previous);
     expect(changeId).toBeTruthy();
     const status = await global.route53.send(new GetChangeCommand({ Id: changeId }));
     expect(status.ChangeInfo?.Status).toBe("INSYNC");
     const switched = await readRecord(global.route53, zoneId, name);
     expect(switched).toMatchObject({ type: "CNAME", ttl: 60, records: [DR_LB.dnsName] });
     expect(recordTarget(switched)).toBe(DR_LB.dnsName);
-    // Still exactly one CNAME of that name (an UPSERT, not a second record); everything else untouched.
+    // Still exactly one CNAME of that name (an UPSERT, not a second record); everything else (its TXT too) untouched.
     const during = await zoneRecords();
     expect(during.filter((line) => line.startsWith(`${name}. CNAME`))).toEqual([`${name}. CNAME ${DR_LB.dnsName}`]);
     expect(during.length).toBe(before.length);
 
-    // Idempotent: the same switch again changes nothing else.
-    await upsertRecord(global.route53, zoneId, drValue, "dr-failover test: again", WAIT);
-    expect(await zoneRecords()).toEqual(during);
+    // Idempotent: the same switch again has nothing left to change.
+    const desired = previous.map((value) => drValueFor(value, DR_LB, 60));
+    expect(switchChanges(await routingOf(name), desired)).toEqual([]);
 
-    // Restore to the recorded previous value.
-    await upsertRecord(global.route53, zoneId, previous, "dr-failover test: fail back", WAIT);
-    expect(await readRecord(global.route53, zoneId, name)).toEqual(previous);
+    await restore(name, previous);
+    expect(await routingOf(name)).toEqual(previous);
     expect(await zoneRecords()).toEqual(before);
   });
 
   it("keeps an alias A record an alias A pointing at the DR load balancer, and restores the original alias", async () => {
     const name = `www.${ZONE}`;
     const before = await zoneRecords();
-    const previous = (await readRecord(global.route53, zoneId, name))!;
+    const previous = await routingOf(name);
 
-    const drValue = drValueFor(previous, DR_LB, 60);
-    expect(drValue).toEqual({
+    expect(drValueFor(previous[0], DR_LB, 60)).toEqual({
       name,
       type: "A",
       alias: { dnsName: DR_LB.dnsName, hostedZoneId: DR_ALB_ZONE, evaluateTargetHealth: true },
     });
 
-    await upsertRecord(global.route53, zoneId, drValue, "dr-failover test: alias fail over", WAIT);
+    await switchToDr(name, previous);
     const switched = await readRecord(global.route53, zoneId, name);
     expect(switched).toMatchObject({
       type: "A",
@@ -192,53 +215,108 @@ describe("upsertRecord: switch and restore", () => {
     expect(switched?.records ?? []).toEqual([]);
     expect(await zoneRecords()).toHaveLength(before.length);
 
-    await upsertRecord(global.route53, zoneId, previous, "dr-failover test: alias fail back", WAIT);
-    expect(await readRecord(global.route53, zoneId, name)).toEqual(previous);
+    await restore(name, previous);
+    expect(await routingOf(name)).toEqual(previous);
     expect(await zoneRecords()).toEqual(before);
+  });
+
+  it("switches alias A and alias AAAA in one batch (each keeps its type), leaves the TXT alone, and restores both exactly", async () => {
+    const name = `dual.${ZONE}`;
+    const sourceAlias = {
+      DNSName: `dualstack.${SOURCE_LB}`,
+      HostedZoneId: SOURCE_ALB_ZONE,
+      EvaluateTargetHealth: false,
+    };
+    await change("CREATE", { Name: name, Type: "A", AliasTarget: sourceAlias });
+    await change("CREATE", { Name: name, Type: "AAAA", AliasTarget: sourceAlias });
+    await change("CREATE", { Name: name, Type: "TXT", TTL: 300, ResourceRecords: [{ Value: '"v=spf1 -all"' }] });
+    const listing = async () =>
+      (await global.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 1000 })))
+        .ResourceRecordSets;
+    const before = await listing();
+    const previous = await routingOf(name);
+    expect(previous.map((value) => value.type)).toEqual(["A", "AAAA"]);
+
+    const desired = previous.map((value) => drValueFor(value, DR_LB, 60));
+    const changes = switchChanges(previous, desired);
+    expect(changes.map((item) => `${item.action} ${item.value.type}`)).toEqual(["UPSERT A", "UPSERT AAAA"]);
+    await changeRecords(global.route53, zoneId, changes, "dual-stack to DR", WAIT);
+    const switched = await routingOf(name);
+    expect(switched.map((value) => [value.type, recordTarget(value), value.alias?.hostedZoneId])).toEqual([
+      ["A", DR_LB.dnsName, DR_ALB_ZONE],
+      ["AAAA", DR_LB.dnsName, DR_ALB_ZONE],
+    ]);
+    expect((await zoneRecords()).filter((line) => line.startsWith(`${name}. TXT`))).toEqual([
+      `${name}. TXT "v=spf1 -all"`,
+    ]);
+
+    await restore(name, previous);
+    expect(await listing()).toEqual(before);
   });
 
   it("turns a plain A record into an alias A to the DR load balancer and back to the plain A", async () => {
     const name = `legacy.${ZONE}`;
     await change("CREATE", { Name: name, Type: "A", TTL: 60, ResourceRecords: [{ Value: "203.0.113.10" }] });
-    const previous = (await readRecord(global.route53, zoneId, name))!;
-    expect(previous).toMatchObject({ type: "A", records: ["203.0.113.10"] });
+    const previous = await routingOf(name);
+    expect(previous).toMatchObject([{ type: "A", records: ["203.0.113.10"] }]);
 
     const steps: Array<DnsRecordValue | undefined> = [];
-    await upsertRecord(global.route53, zoneId, drValueFor(previous, DR_LB, 60), "to DR", WAIT);
+    await switchToDr(name, previous);
     steps.push(await readRecord(global.route53, zoneId, name));
-    await upsertRecord(global.route53, zoneId, previous, "back", WAIT);
+    await restore(name, previous);
     steps.push(await readRecord(global.route53, zoneId, name));
 
     expect(steps[0]).toMatchObject({ type: "A", alias: { dnsName: DR_LB.dnsName } });
-    expect(steps[1]).toEqual(previous);
+    expect(steps[1]).toEqual(previous[0]);
     await change("DELETE", { Name: name, Type: "A", TTL: 60, ResourceRecords: [{ Value: "203.0.113.10" }] });
   });
 
-  it("switches between CNAME and alias A in one batch: the name exists before and after, never missing", async () => {
-    // The type change path: DELETE of the old type and UPSERT of the new one in one atomic ChangeBatch.
+  it("restores a type the switch of an older version replaced (alias A in place of a CNAME) in one batch, never missing", async () => {
+    // An older version turned a CNAME into an alias A: destroy DELETEs the A and UPSERTs the CNAME in one atomic batch.
     const name = `switch.${ZONE}`;
     await change("CREATE", { Name: name, Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: SOURCE_LB }] });
-    const cname = (await readRecord(global.route53, zoneId, name))!;
-    const alias: DnsRecordValue = {
-      name,
-      type: "A",
-      alias: { dnsName: DR_LB.dnsName, hostedZoneId: DR_ALB_ZONE, evaluateTargetHealth: true },
-    };
-
-    await upsertRecord(global.route53, zoneId, alias, "CNAME → alias A", WAIT);
-    expect(await readRecord(global.route53, zoneId, name)).toMatchObject({
-      type: "A",
-      alias: { dnsName: DR_LB.dnsName },
+    const cname = await routingOf(name);
+    await change("DELETE", { Name: name, Type: "CNAME", TTL: 60, ResourceRecords: [{ Value: SOURCE_LB }] });
+    await change("CREATE", {
+      Name: name,
+      Type: "A",
+      AliasTarget: { DNSName: DR_LB.dnsName, HostedZoneId: DR_ALB_ZONE, EvaluateTargetHealth: true },
     });
-    expect((await zoneRecords()).filter((line) => line.startsWith(`${name}.`))).toEqual([
-      `${name}. A ${DR_LB.dnsName}`,
-    ]);
 
-    await upsertRecord(global.route53, zoneId, cname, "alias A → CNAME", WAIT);
-    expect(await readRecord(global.route53, zoneId, name)).toEqual(cname);
+    const changes = restoreChanges(await routingOf(name), cname, pointsAtDr);
+    expect(changes.map((item) => `${item.action} ${item.value.type}`)).toEqual(["DELETE A", "UPSERT CNAME"]);
+    await changeRecords(global.route53, zoneId, changes, "alias A → CNAME", WAIT);
+    expect(await routingOf(name)).toEqual(cname);
     expect((await zoneRecords()).filter((line) => line.startsWith(`${name}.`))).toEqual([
       `${name}. CNAME ${SOURCE_LB}`,
     ]);
+  });
+});
+
+describe("readNameRecords", () => {
+  it("sets a weighted set apart from the simple ones (with its policy), and ignores TXT and neighbours", async () => {
+    const name = `weighted.${ZONE}`;
+    for (const [id, weight] of [
+      ["blue", 100],
+      ["green", 0],
+    ] as const) {
+      await change("CREATE", {
+        Name: name,
+        Type: "CNAME",
+        TTL: 60,
+        SetIdentifier: id,
+        Weight: weight,
+        ResourceRecords: [{ Value: `${id}.example.net` }],
+      });
+    }
+    await change("CREATE", { Name: name, Type: "TXT", TTL: 60, ResourceRecords: [{ Value: '"x"' }] });
+    expect(await readNameRecords(global.route53, zoneId, name)).toEqual({
+      routing: [],
+      withPolicy: [
+        { name, type: "CNAME", setIdentifier: "blue", policy: "weighted" },
+        { name, type: "CNAME", setIdentifier: "green", policy: "weighted" },
+      ],
+    });
   });
 });
 

@@ -105,13 +105,11 @@ describe("runPreflight: the seeded example world", () => {
     expect(result.securityGroupIds.size).toBe(3);
     expect(result.vpcId).toBe(world.vpcId);
     expect(result.zoneId).toBe(world.hostedZoneId);
-    expect(result.productionRecord).toEqual({
-      name: plan.dns.productionRecord,
-      type: "CNAME",
-      ttl: plan.dns.ttl,
-      records: [world.productionRecordValue],
-      alias: undefined,
-    });
+    // The reference world is dual-stack: alias A and alias AAAA, both read.
+    expect(result.productionRecords.map((value) => [value.type, value.alias?.dnsName])).toEqual([
+      ["A", world.productionRecordValue],
+      ["AAAA", world.productionRecordValue],
+    ]);
     expect(result.restorePoint.snapshotIdentifier).toBe(world.copiedSnapshotIds[0]);
     expect(result.restorePoint.snapshotArn).toBe(world.copiedSnapshotArns[0]);
     expect(result.restorePoint.snapshotArn).toContain(`:${TARGET}:`);
@@ -247,7 +245,45 @@ describe("runPreflight: bad worlds", () => {
       ]);
       await expectPreflightFailure({ journey: "preview" }, "PRODUCTION_RECORD_NOT_FOUND", [/^production record /]);
       const result = await runPreflight(aws, options({ journey: "drill" }));
-      expect(result.productionRecord).toBeUndefined();
+      expect(result.productionRecords).toEqual([]);
+    },
+    SLOW,
+  );
+
+  it(
+    "weighted production sets → PRODUCTION_ROUTING_POLICY naming each set, for a failover and a preview; a drill only warns",
+    async () => {
+      await freshWorld({ productionDns: "weighted" });
+      const before = await summarizeMotoState(moto.endpoint, planRegions(plan));
+      const name = plan.dns.productionRecord.replace(/\./g, "\\.");
+      await expectPreflightFailure({ journey: "failover" }, "PREFLIGHT_FAILED", [
+        new RegExp(
+          `^production record ${name} A "primary" has a weighted routing policy, which the DNS switch cannot replace safely — `,
+        ),
+        new RegExp(`^production record ${name} A "secondary" has a weighted routing policy`),
+      ]);
+      await expectPreflightFailure({ journey: "preview" }, "PREFLIGHT_FAILED", [/weighted routing policy/, /weighted/]);
+      const drill = await runPreflight(aws, options({ journey: "drill" }));
+      expect(drill.warnings.filter((warning) => warning.code === "PRODUCTION_ROUTING_POLICY")).toHaveLength(2);
+      expect(await summarizeMotoState(moto.endpoint, planRegions(plan))).toEqual(before);
+    },
+    SLOW,
+  );
+
+  it(
+    "an AAAA production record with IPv4-only load balancer subnets → LOAD_BALANCER_SUBNETS_IPV4_ONLY (a drill too)",
+    async () => {
+      await freshWorld({ ipv4OnlySubnets: true });
+      const subnets = plan.targets[TARGET].loadBalancer.subnets.join(", ");
+      await expectPreflightFailure({ journey: "failover" }, "LOAD_BALANCER_SUBNETS_IPV4_ONLY", [
+        new RegExp(
+          `has an AAAA record, so the DR load balancer must be dual-stack, but its subnets ${subnets} in ${TARGET} have no IPv6 CIDR block`,
+        ),
+      ]);
+      await expectPreflightFailure({ journey: "drill" }, "LOAD_BALANCER_SUBNETS_IPV4_ONLY", [/no IPv6 CIDR block/]);
+      // No AAAA, no dual-stack requirement: with a CNAME the DR load balancer stays IPv4-only, as before.
+      await freshWorld({ ipv4OnlySubnets: true, productionDns: "cname" });
+      expect((await runPreflight(aws, options())).productionRecords.map((value) => value.type)).toEqual(["CNAME"]);
     },
     SLOW,
   );

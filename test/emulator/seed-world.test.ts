@@ -184,19 +184,29 @@ describe("seedWorld: the healthy world", () => {
     expect(replication.ReplicationConfiguration?.Rules?.[0]?.Destination?.Bucket).toBe(`arn:aws:s3:::${bucket}`);
   });
 
-  it("has the public zone with the production CNAME pointing at the source region's ALB", async () => {
+  it("has the public zone with the production name dual-stack: alias A and alias AAAA to the source region's ALB", async () => {
     const id = await zoneId();
     expect(id).toBe(world.hostedZoneId);
     const records = await productionRecords(id!);
-    expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({
-      Type: "CNAME",
-      TTL: plan.dns.ttl,
-      ResourceRecords: [{ Value: world.productionRecordValue }],
-    });
+    const alias = {
+      DNSName: world.productionRecordValue,
+      HostedZoneId: "Z14GRHDCWA56QT", // ap-northeast-1's ALB zone
+      EvaluateTargetHealth: true,
+    };
+    expect(records).toEqual([
+      expect.objectContaining({ Type: "A", AliasTarget: alias }),
+      expect.objectContaining({ Type: "AAAA", AliasTarget: alias }),
+    ]);
     expect(world.productionRecordValue).toMatch(
-      new RegExp(`^${plan.app}-prod-\\d+\\.${plan.sourceRegion}\\.elb\\.amazonaws\\.com$`),
+      new RegExp(`^dualstack\\.${plan.app}-prod-\\d+\\.${plan.sourceRegion}\\.elb\\.amazonaws\\.com$`),
     );
+    // A dual-stack load balancer needs an IPv6 CIDR in each of its subnets.
+    const { Subnets = [] } = await dr.ec2.send(
+      new DescribeSubnetsCommand({
+        Filters: [{ Name: "tag:Name", Values: plan.targets[TARGET].loadBalancer.subnets }],
+      }),
+    );
+    expect(Subnets.map((subnet) => subnet.Ipv6CidrBlockAssociationSet?.length)).toEqual([1, 1]);
   });
 
   it("resolves every subnet and security group name of the plan's target by Name tag, in one VPC over two AZs", async () => {
@@ -336,6 +346,32 @@ describe("seedWorld: faults build bad worlds", () => {
   );
 
   it(
+    "productionDns: cname (one CNAME) and weighted (two weighted alias A sets, a simple AAAA); ipv4OnlySubnets: no IPv6 CIDRs",
+    async () => {
+      const cname = await seed({ productionDns: "cname", ipv4OnlySubnets: true });
+      expect(await productionRecords(cname.hostedZoneId!)).toEqual([
+        expect.objectContaining({
+          Type: "CNAME",
+          TTL: plan.dns.ttl,
+          ResourceRecords: [{ Value: cname.productionRecordValue }],
+        }),
+      ]);
+      const { Subnets = [] } = await dr.ec2.send(
+        new DescribeSubnetsCommand({ SubnetIds: Object.values(cname.subnetIds) }),
+      );
+      expect(Subnets.flatMap((subnet) => subnet.Ipv6CidrBlockAssociationSet ?? [])).toEqual([]);
+      await resetMoto();
+      const weighted = await seed({ productionDns: "weighted" });
+      expect(
+        (await productionRecords(weighted.hostedZoneId!)).map(
+          (set) => `${set.Type} ${set.SetIdentifier} ${set.Weight}`,
+        ),
+      ).toEqual(["A primary 100", "A secondary 0", "AAAA undefined undefined"]);
+    },
+    SLOW,
+  );
+
+  it(
     "snapshotNotAvailable: moto cannot hold a copy back, so the world only reports the pretended status",
     async () => {
       const world = await seed({ snapshotNotAvailable: true });
@@ -381,7 +417,7 @@ describe("moto-state summaries", () => {
         "rds/ap-northeast-3/snapshots": 2,
         "rds/ap-northeast-3/subnetGroups": 1,
         "route53/global/hostedZones": 1,
-        "route53/global/recordSets": 1,
+        "route53/global/recordSets": 2,
         "s3/ap-northeast-1/buckets": 1,
         "s3/ap-northeast-3/buckets": 1,
         "secretsmanager/ap-northeast-1/secrets": 1,
@@ -392,7 +428,8 @@ describe("moto-state summaries", () => {
         `${plan.secrets.databaseSecretName} (replica of ${plan.sourceRegion})`,
       ]);
       expect(before["route53/global/recordSets"]).toEqual([
-        `${plan.dns.productionRecord}. CNAME ${world.productionRecordValue}`,
+        `${plan.dns.productionRecord}. A ${world.productionRecordValue}`,
+        `${plan.dns.productionRecord}. AAAA ${world.productionRecordValue}`,
       ]);
 
       // Read-only calls (what a preflight does) change nothing.

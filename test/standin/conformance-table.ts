@@ -539,6 +539,17 @@ export const CONFORMANCE: ConformanceRow[] = [
     source: `${LB}: security_groups (SetSecurityGroups; Read: SecurityGroups)`,
     standin: "matches",
   },
+  {
+    token: "aws:lb/loadBalancer:LoadBalancer",
+    input: "ipAddressType",
+    upstream: "ip_address_type",
+    forceNew: false,
+    computed: true,
+    readRefreshes: true,
+    validation: "enum IpAddressType (ipv4, dualstack, dualstack-without-public-ipv4)",
+    source: `${LB}: ip_address_type (create: IpAddressType when set; update: SetIpAddressType on HasChange; Read: IpAddressType)`,
+    standin: "matches; KINDER: enum not validated (moto refuses values other than ipv4/dualstack)",
+  },
 
   // ------------------------------------------------------------ aws:lb/targetGroup:TargetGroup
   {

@@ -30,6 +30,8 @@ export interface E2eWorld {
 }
 
 export interface E2eRun {
+  /** moto's endpoint (e.g. to put a proxy in front of it). */
+  motoEndpoint: string;
   world: SeededWorld;
   plan: Plan;
   stateDir: string;
@@ -88,6 +90,7 @@ export async function startE2eWorld(): Promise<E2eWorld> {
         ...overrides,
       });
       return {
+        motoEndpoint: moto.endpoint,
         world,
         plan,
         stateDir,

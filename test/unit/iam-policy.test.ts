@@ -82,9 +82,12 @@ describe("iam-policy", () => {
         "route53:ChangeResourceRecordSetsNormalizedRecordNames"
       ],
     ).toEqual([plan.dns.productionRecord]);
+    // Each production set keeps its type: a failover only UPSERTs (one batch for A, AAAA or CNAME).
     expect(
       failoverDns[0].Condition?.["ForAllValues:StringEquals"]?.["route53:ChangeResourceRecordSetsActions"],
-    ).not.toContain("CREATE");
+    ).toEqual(["UPSERT"]);
+    // A re-run that makes the load balancer dual-stack (the production name gained an AAAA) updates it in place.
+    expect(actions(failover)).toContain("elasticloadbalancing:SetIpAddressType");
   });
 
   it("lets destroy take the final snapshot and delete only the DR database", () => {

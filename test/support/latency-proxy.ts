@@ -17,6 +17,8 @@ export interface LatencyProxy {
   readonly calls: Map<string, number>;
   /** Route53 changes seen: id → when they become INSYNC (ms, performance.now()). */
   readonly changes: Map<string, number>;
+  /** Every ChangeResourceRecordSets in order, with how often it was answered PENDING (its own answer and GetChange). */
+  readonly changeLog: { id: string; pendingAnswers: number }[];
   setInsyncMs(ms: number): void;
   stop(): Promise<void>;
 }
@@ -40,6 +42,8 @@ export async function startLatencyProxy(target: string, options: { insyncMs: num
   let insyncMs = options.insyncMs;
   const calls = new Map<string, number>();
   const changes = new Map<string, number>();
+  // moto gives every change the same id: a PENDING answer counts for the latest change of that id.
+  const changeLog: LatencyProxy["changeLog"] = [];
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -60,11 +64,16 @@ export async function startLatencyProxy(target: string, options: { insyncMs: num
               let text = payload.toString("utf8");
               const id = /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(text)?.[1];
               if (id) {
-                if (action === "ChangeResourceRecordSets" && answer.statusCode === 200)
+                if (action === "ChangeResourceRecordSets" && answer.statusCode === 200) {
                   changes.set(id, performance.now() + insyncMs);
+                  changeLog.push({ id, pendingAnswers: 0 });
+                }
                 const readyAt = changes.get(id);
-                if (readyAt !== undefined && performance.now() < readyAt)
+                if (readyAt !== undefined && performance.now() < readyAt) {
                   text = text.replace("<Status>INSYNC</Status>", "<Status>PENDING</Status>");
+                  const latest = [...changeLog].reverse().find((change) => change.id === id);
+                  if (latest) latest.pendingAnswers += 1;
+                }
               }
               payload = Buffer.from(text, "utf8");
             }
@@ -88,6 +97,7 @@ export async function startLatencyProxy(target: string, options: { insyncMs: num
     endpoint: `http://127.0.0.1:${port}`,
     calls,
     changes,
+    changeLog,
     setInsyncMs: (ms) => (insyncMs = ms),
     stop: () =>
       new Promise((resolve) => {
