@@ -58,7 +58,7 @@ async function make(names: readonly string[], days: number): Promise<TlsCertific
 }
 
 /** A certificate for `names` (the first is the subject), valid `days` days; made once per process and set of names. */
-export function selfSignedCertificate(names: readonly string[], days = 30): Promise<TlsCertificate> {
+export function selfSignedCertificate(names: readonly string[], days = 365): Promise<TlsCertificate> {
   const key = `${days}:${names.join(",")}`;
   let certificate = made.get(key);
   if (!certificate) {
