@@ -65,6 +65,10 @@ export interface DrStackArgs {
     subnetIds: string[];
     securityGroupIds: string[];
     internal: boolean;
+    /** The ACM certificate (of the target region) the HTTPS listener serves. */
+    certificateArn: string;
+    /** The HTTPS listener's TLS security policy, e.g. ELBSecurityPolicy-TLS13-1-2-2021-06. */
+    sslPolicy: string;
   };
   dns: {
     zoneId: string;

@@ -68,6 +68,8 @@ export function stackArgsFor(
       subnetIds: ids(target.loadBalancer.subnets, preflight.subnetIds),
       securityGroupIds: ids(target.loadBalancer.securityGroups, preflight.securityGroupIds),
       internal: target.loadBalancer.internal,
+      certificateArn: preflight.certificateArn,
+      sslPolicy: target.loadBalancer.sslPolicy,
     },
     dns: {
       zoneId: preflight.zoneId,
