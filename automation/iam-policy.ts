@@ -89,6 +89,8 @@ function statementsFor(
       "ec2:DescribeVpcs",
       "rds:DescribeDBSnapshots",
       "rds:DescribeDBSubnetGroups",
+      // The load balancer's certificate, when the plan does not name it.
+      "acm:ListCertificates",
     );
   if (steps.has("provision") || steps.has("release") || steps.has("teardown") || steps.has("recover")) {
     reads.push(
@@ -96,6 +98,8 @@ function statementsFor(
       "elasticloadbalancing:DescribeLoadBalancers",
       "elasticloadbalancing:DescribeTargetGroups",
       "elasticloadbalancing:DescribeListeners",
+      // The provider's listener Read (HTTP/HTTPS listeners).
+      "elasticloadbalancing:DescribeListenerAttributes",
       "elasticloadbalancing:DescribeLoadBalancerAttributes",
       "elasticloadbalancing:DescribeTargetGroupAttributes",
       "elasticloadbalancing:DescribeTags",
@@ -114,6 +118,12 @@ function statementsFor(
       "ReplicaBucketLookup",
       ["s3:ListBucket", "s3:GetBucketLocation"],
       regions.map((region) => `arn:aws:s3:::${targetOf(plan, region).storage.replicaBucket}`),
+    );
+    // The plan's certificate, or each candidate of the region: status, expiry and names.
+    add(
+      "CertificateLookup",
+      ["acm:DescribeCertificate"],
+      regions.map((r) => targetOf(plan, r).loadBalancer.certificateArn ?? `arn:aws:acm:${r}:${account}:certificate/*`),
     );
     if (plan.database.credentials.mode === "replica-secret") {
       // The snapshot's password, read from the secret's replica in the target region.
@@ -264,6 +274,8 @@ function statementsFor(
               "elasticloadbalancing:ModifyTargetGroup",
               "elasticloadbalancing:ModifyTargetGroupAttributes",
               "elasticloadbalancing:ModifyListener",
+              // The provider sets the HTTP(S) listener attributes after CreateListener.
+              "elasticloadbalancing:ModifyListenerAttributes",
               "elasticloadbalancing:SetSecurityGroups",
               "elasticloadbalancing:SetSubnets",
               // A re-run that turns the load balancer dual-stack (the production name gained an AAAA) updates it in place.

@@ -9,7 +9,15 @@ import { UsageError } from "./errors.js";
 import { DISPLAY_PHASES } from "./vocabulary.js";
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+/** `arn:<partition>:acm:<region>:<account>:certificate/<id>`: what an ALB listener takes from ACM. */
+const ACM_CERTIFICATE_ARN =
+  /^arn:aws(?:-cn|-us-gov)?:acm:([a-z]{2}(?:-gov)?-[a-z]+-\d):\d{12}:certificate\/[0-9a-f-]+$/;
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/;
+
+/** The region of an ACM certificate ARN, or undefined when it is not one. */
+export function certificateRegion(arn: string): string | undefined {
+  return ACM_CERTIFICATE_ARN.exec(arn)?.[1];
+}
 
 /** "4h", "90m", "1h30m", "45s" or a number of seconds → milliseconds. */
 export function parseDuration(value: string | number): number | undefined {
@@ -117,8 +125,28 @@ const TargetRegionSchema = z
           .boolean()
           .default(false)
           .describe("Create an internal load balancer instead of an internet-facing one. Default false."),
+        certificateArn: z
+          .string()
+          .regex(ACM_CERTIFICATE_ARN, {
+            message: "must be an ACM certificate ARN such as arn:aws:acm:ap-northeast-3:123456789012:certificate/…",
+          })
+          .optional()
+          .describe(
+            "ACM certificate of this region the load balancer serves HTTPS (:443) with; it must be ISSUED, unexpired and cover dns.productionRecord (and dns.drillRecord for a drill), e.g. a wildcard of the zone. Default: the ISSUED certificate of this region that covers those names and stays valid longest.",
+          ),
+        sslPolicy: z
+          .string()
+          .regex(/^ELBSecurityPolicy-[A-Za-z0-9-]+$/, {
+            message: "must be an ELB security policy name such as ELBSecurityPolicy-TLS13-1-2-2021-06",
+          })
+          .default("ELBSecurityPolicy-TLS13-1-2-2021-06")
+          .describe(
+            "TLS security policy of the HTTPS listener (see the ELB documentation's list). Default ELBSecurityPolicy-TLS13-1-2-2021-06 (TLS 1.2 and 1.3); give the production listener's policy if clients need older TLS.",
+          ),
       })
-      .describe("The application load balancer created in front of the service in this region."),
+      .describe(
+        "The application load balancer created in front of the service in this region: HTTPS on :443 with the certificate, and :80 redirecting to it.",
+      ),
   })
   .describe(
     "What already exists in this target region for the DR environment: DB subnet group, security groups, replica bucket, image, subnets.",
@@ -369,7 +397,7 @@ export const PlanSchema = z
         healthTimeout: duration("verification.healthTimeout")
           .prefault("10m")
           .describe(
-            `How long the HTTP health check (http://<record><service.healthCheckPath>) keeps polling for expectStatus: ${DURATION}. Default 10m.`,
+            `How long the health check (https://<record><service.healthCheckPath>, the certificate verified for that name) keeps polling for expectStatus: ${DURATION}. Default 10m.`,
           ),
         expectStatus: z
           .number()
@@ -407,6 +435,17 @@ export const PlanSchema = z
           path: ["dns", "drillRecord"],
           message: "must differ from dns.productionRecord: a drill never touches production names",
         });
+      }
+      for (const [region, target] of Object.entries((plan.targets ?? {}) as Plan["targets"])) {
+        const arn = target?.loadBalancer?.certificateArn;
+        const where = typeof arn === "string" ? certificateRegion(arn) : undefined;
+        if (where && where !== region) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", region, "loadBalancer", "certificateArn"],
+            message: `is a certificate of ${where}: a load balancer in ${region} needs an ACM certificate of ${region} (request or import one there)`,
+          });
+        }
       }
       for (const key of ["productionRecord", "drillRecord"] as const) {
         const name = dns[key];

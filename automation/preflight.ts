@@ -5,6 +5,7 @@
  */
 import type { Filter } from "@aws-sdk/client-ec2";
 import { awsErrorName, type AwsClients } from "./aws.js";
+import { namesToCover, resolveCertificate } from "./certificates.js";
 import { dataLossWindowMs, formatDuration } from "./clock.js";
 import { type DnsRecordValue, findHostedZone, maxTtl, readNameRecords } from "./dns.js";
 import { DrFailoverError, PreconditionError } from "./errors.js";
@@ -30,6 +31,8 @@ export interface PreflightResult {
   zoneId: string;
   /** The production name's routing record sets (A, AAAA, CNAME) as they are now ([] when absent). */
   productionRecords: DnsRecordValue[];
+  /** The ACM certificate the load balancer serves HTTPS with (the plan's, or the one found). */
+  certificateArn: string;
   /** The password of the snapshot's master user, when credentials.mode is replica-secret. */
   replicaSecretPassword?: string;
   warnings: { code: string; message: string }[];
@@ -175,7 +178,7 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
   const problems = new Problems();
   const warnings: PreflightResult["warnings"] = [];
 
-  const [restorePoint, subnets, securityGroupIds, , , zone, replicaSecretPassword] = await Promise.all([
+  const [restorePoint, subnets, securityGroupIds, , , zone, replicaSecretPassword, certificate] = await Promise.all([
     problems.guard("snapshot", () =>
       findRestorableSnapshot(aws.rds(targetRegion), {
         sourceIdentifier: plan.database.sourceIdentifier,
@@ -211,7 +214,16 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
           readReplicaSecretPassword(aws, targetRegion, plan.secrets.databaseSecretName, problems),
         )
       : Promise.resolve(undefined),
+    problems.guard("certificate", () =>
+      resolveCertificate(aws.acm(targetRegion), {
+        region: targetRegion,
+        certificateArn: target.loadBalancer.certificateArn,
+        hosts: namesToCover(plan, options.journey),
+        now: new Date(),
+      }),
+    ),
   ]);
+  if (certificate) warnings.push(...certificate.warnings);
 
   let dataLoss = 0;
   if (restorePoint) {
@@ -297,6 +309,7 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
     vpcId: subnets!.vpcId,
     zoneId: zone!.zoneId,
     productionRecords: zone!.production.routing,
+    certificateArn: certificate!.arn,
     replicaSecretPassword,
     warnings,
   };

@@ -1,10 +1,13 @@
 /**
- * Verification of the DR environment: the service answers healthy through its
- * DNS name, ECS runs what was asked, and the operator's own checks pass (the
- * seed runbook's monthly check compares record counts).
+ * Verification of the DR environment: the service answers healthy over HTTPS
+ * through its DNS name (the certificate verified for that name, as clients
+ * will), plain HTTP redirects to HTTPS, ECS runs what was asked, and the
+ * operator's own checks pass (the seed runbook's monthly check compares record
+ * counts).
  */
 import { execa } from "execa";
-import { request } from "node:http";
+import { type IncomingMessage, type RequestOptions, request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { sleep, type AwsClients } from "./aws.js";
 import type { Plan } from "./plan.js";
 import { ECS } from "./sdk.js";
@@ -16,26 +19,47 @@ export interface CheckResult {
   durationMs: number;
 }
 
-/** Like curl's --connect-to: send requests for a host to another address (the emulator's app stand-in). */
-export type ConnectTo = (host: string) => { host: string; port: number } | undefined;
+/** Where a request for host:port really goes, like curl's --connect-to. */
+export interface ConnectTarget {
+  host: string;
+  port: number;
+  /** PEM trust anchors for this connection only (the emulator's own CA); default: the system's CAs. */
+  ca?: string;
+}
 
-function httpGet(url: URL, connectTo: ConnectTo | undefined, timeoutMs: number): Promise<number> {
-  const target = connectTo?.(url.hostname);
+/** Sends requests for a name to another address (the emulator's app stand-in, a lab's load balancer). */
+export type ConnectTo = (host: string, port: number) => ConnectTarget | undefined;
+
+interface HttpAnswer {
+  status: number;
+  location?: string;
+}
+
+/**
+ * One GET, on a fresh connection. Over HTTPS the name is the SNI and the
+ * certificate is verified for it, as every client of the name will.
+ */
+function get(url: URL, connectTo: ConnectTo | undefined, timeoutMs: number): Promise<HttpAnswer> {
+  const secure = url.protocol === "https:";
+  const port = Number(url.port || (secure ? 443 : 80));
+  const target = connectTo?.(url.hostname, port);
+  const options: RequestOptions = {
+    host: target?.host ?? url.hostname,
+    port: target?.port ?? port,
+    path: url.pathname + url.search,
+    method: "GET",
+    headers: { host: url.host, "user-agent": "dr-failover-verify" },
+    timeout: timeoutMs,
+    agent: false,
+  };
   return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: target?.host ?? url.hostname,
-        port: target?.port ?? (url.port || 80),
-        path: url.pathname + url.search,
-        method: "GET",
-        headers: { host: url.host, "user-agent": "dr-failover-verify" },
-        timeout: timeoutMs,
-      },
-      (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      },
-    );
+    const onResponse = (response: IncomingMessage) => {
+      response.resume();
+      resolve({ status: response.statusCode ?? 0, location: response.headers.location });
+    };
+    const req = secure
+      ? httpsRequest({ ...options, servername: url.hostname, ca: target?.ca }, onResponse)
+      : httpRequest(options, onResponse);
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end();
@@ -51,10 +75,10 @@ export interface HealthCheckOptions {
   signal?: AbortSignal;
 }
 
-/** Polls until the expected status or the timeout; the result says how long it took. */
+/** Polls https://<hostname><path> until the expected status or the timeout; the result says how long it took. */
 export async function checkHealth(options: HealthCheckOptions): Promise<CheckResult> {
   const started = performance.now();
-  const url = new URL(`http://${options.hostname}${options.path}`);
+  const url = new URL(`https://${options.hostname}${options.path}`);
   const deadline = Date.now() + options.timeoutMs;
   let last = "no attempt";
   let interval = 1_000;
@@ -62,10 +86,10 @@ export async function checkHealth(options: HealthCheckOptions): Promise<CheckRes
   while (!options.signal?.aborted) {
     attempts += 1;
     try {
-      const status = await httpGet(url, options.connectTo, 5_000);
+      const { status } = await get(url, options.connectTo, 5_000);
       if (status === options.expectStatus) {
         return {
-          name: `HTTP ${url}`,
+          name: `GET ${url}`,
           ok: true,
           detail: `${status} after ${attempts} attempt(s)`,
           durationMs: Math.round(performance.now() - started),
@@ -80,11 +104,53 @@ export async function checkHealth(options: HealthCheckOptions): Promise<CheckRes
     interval = Math.min(interval * 2, 15_000);
   }
   return {
-    name: `HTTP ${url}`,
+    name: `GET ${url}`,
     ok: false,
     detail: `expected ${options.expectStatus}, last answer: ${last} (${attempts} attempts)`,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * Plain HTTP must only redirect: one GET on http://<hostname><path> must answer
+ * 301 with a Location on https:// for the same name, port 443 and path.
+ */
+export async function checkHttpsRedirect(
+  options: Pick<HealthCheckOptions, "hostname" | "path" | "connectTo">,
+): Promise<CheckResult> {
+  const started = performance.now();
+  const url = new URL(`http://${options.hostname}${options.path}`);
+  const name = `GET ${url} redirects to HTTPS`;
+  const result = (ok: boolean, detail: string) => ({
+    name,
+    ok,
+    detail,
+    durationMs: Math.round(performance.now() - started),
+  });
+  let answer: HttpAnswer;
+  try {
+    answer = await get(url, options.connectTo, 5_000);
+  } catch (error) {
+    return result(false, `no answer: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let to: URL | undefined;
+  try {
+    to = answer.location ? new URL(answer.location, url) : undefined;
+  } catch {
+    to = undefined;
+  }
+  const redirected =
+    answer.status === 301 &&
+    to?.protocol === "https:" &&
+    to.hostname === url.hostname &&
+    to.port === "" &&
+    to.pathname === url.pathname;
+  return redirected
+    ? result(true, `301 to ${to}`)
+    : result(
+        false,
+        `expected 301 to https://${url.host}${url.pathname}, got ${answer.status}${answer.location ? ` to ${answer.location}` : ""}`,
+      );
 }
 
 /** ECS steady state: one deployment, running == desired. */

@@ -1,6 +1,8 @@
 /** Everything a journey needs from the command line: the plan, AWS clients, the workspace, the event sink — real AWS or the emulator rehearsal. */
+import { readFile } from "node:fs/promises";
 import type { Plan } from "../automation/plan.js";
 import type { JourneyContext } from "../automation/run/context.js";
+import type { ConnectTo } from "../automation/verify.js";
 import type { GlobalOptions, TargetOptions } from "./options.js";
 import { err } from "./render/output.js";
 import { eventSinkFor } from "./render/sink.js";
@@ -21,6 +23,28 @@ async function parseIncidentStart(value: string | undefined): Promise<Date | und
     });
   }
   return parsed;
+}
+
+/**
+ * Lab/test hook: send verification's requests to other addresses instead of
+ * resolving the service name. DR_FAILOVER_CONNECT_TO is `host:port` (every
+ * request) or `443=host:port,80=host:port` (per port of the name);
+ * DR_FAILOVER_CONNECT_CA names a PEM file trusted for those connections only.
+ */
+async function labConnectTo(): Promise<ConnectTo | undefined> {
+  const spec = process.env.DR_FAILOVER_CONNECT_TO;
+  if (!spec) return undefined;
+  const targets = new Map<number | "any", { host: string; port: number }>();
+  for (const part of spec.split(",")) {
+    const match = /^(?:(\d+)=)?([^:=]+):(\d+)$/.exec(part.trim());
+    if (match) targets.set(match[1] ? Number(match[1]) : "any", { host: match[2], port: Number(match[3]) });
+  }
+  const caFile = process.env.DR_FAILOVER_CONNECT_CA;
+  const ca = caFile ? await readFile(caFile, "utf8") : undefined;
+  return (_host, port) => {
+    const target = targets.get(port) ?? targets.get("any");
+    return target ? { ...target, ca } : undefined;
+  };
 }
 
 /** Builds the context (starting the emulator for --emulator); `close` stops what was started. */
@@ -60,6 +84,7 @@ export async function journeyContext(
     return {
       ctx: {
         ...common,
+        plan: session.plan,
         aws,
         connectTo: session.connectTo,
         workspace: {
@@ -77,13 +102,11 @@ export async function journeyContext(
     };
   }
   const aws = new AwsClients({ endpoint: globals.endpointUrl ?? process.env.AWS_ENDPOINT_URL });
-  // Lab/test hook: send the HTTP health checks to host:port instead of resolving the service name.
-  const connectTo = /^([^:]+):(\d+)$/.exec(process.env.DR_FAILOVER_CONNECT_TO ?? "");
   return {
     ctx: {
       ...common,
       aws,
-      connectTo: connectTo ? () => ({ host: connectTo[1], port: Number(connectTo[2]) }) : undefined,
+      connectTo: await labConnectTo(),
       workspace: { stateDir: globals.stateDir, backendUrl: globals.backend, secretsProvider: globals.secretsProvider },
     },
     close: async () => {

@@ -67,6 +67,10 @@ export interface DrStackArgs {
     internal: boolean;
     /** "dualstack" when the production name has an AAAA record: an IPv4-only load balancer answers no AAAA query. */
     ipAddressType?: "ipv4" | "dualstack";
+    /** The ACM certificate (of the target region) the HTTPS listener serves. */
+    certificateArn: string;
+    /** The HTTPS listener's TLS security policy, e.g. ELBSecurityPolicy-TLS13-1-2-2021-06. */
+    sslPolicy: string;
   };
   dns: {
     zoneId: string;

@@ -132,13 +132,27 @@ export class AppService extends pulumi.ComponentResource {
       },
       parent,
     );
+    // Production parity: clients of the production name speak HTTPS, so the DR load balancer
+    // serves it with the certificate, and plain HTTP only redirects to it (as the production ALB does).
     const listener = new lb.Listener(
+      "https",
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 443,
+        protocol: "HTTPS",
+        certificateArn: loadBalancer.certificateArn,
+        sslPolicy: loadBalancer.sslPolicy,
+        defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+      },
+      parent,
+    );
+    const redirect = new lb.Listener(
       "http",
       {
         loadBalancerArn: this.loadBalancer.arn,
         port: 80,
         protocol: "HTTP",
-        defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+        defaultActions: [{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } }],
       },
       parent,
     );
@@ -163,7 +177,7 @@ export class AppService extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        dependsOn: [listener, ...args.startAfter],
+        dependsOn: [listener, redirect, ...args.startAfter],
         // Steady state within the RTO budget left, or a clear failure naming this step.
         customTimeouts: args.readyTimeout ? { create: args.readyTimeout, update: args.readyTimeout } : undefined,
       },

@@ -8,7 +8,7 @@ import { VerificationError } from "../errors.js";
 import type { JourneyContext, ProvisionOptions } from "./context.js";
 import { runPreflight, type PreflightResult } from "../preflight.js";
 import { recoverStack } from "../recovery.js";
-import { checkEcsService, checkHealth, runOperatorChecks, type CheckResult } from "../verify.js";
+import { checkEcsService, checkHealth, checkHttpsRedirect, runOperatorChecks, type CheckResult } from "../verify.js";
 import {
   backendRegionWarning,
   checkStateBackend,
@@ -202,6 +202,7 @@ export async function verificationPhase(
     if (health.ok) run.markRecovered(ttlSeconds);
     const results: CheckResult[] = [
       health,
+      await checkHttpsRedirect({ hostname, path: ctx.plan.service.healthCheckPath, connectTo: ctx.connectTo }),
       await checkEcsService(ctx.aws, ctx.targetRegion, outputs.clusterName, outputs.serviceName),
     ];
     results.push(
@@ -214,7 +215,7 @@ export async function verificationPhase(
           DR_DB_NAME: ctx.plan.database.databaseName,
           DR_DB_USER: ctx.plan.database.credentials.username,
           DR_DB_SECRET_ARN: outputs.secretArn,
-          DR_SERVICE_URL: `http://${hostname}`,
+          DR_SERVICE_URL: `https://${hostname}`,
           DR_MODE: run.journey,
         },
         (text) => run.redact(text),

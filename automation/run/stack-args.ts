@@ -70,6 +70,8 @@ export function stackArgsFor(
       internal: target.loadBalancer.internal,
       // A drill too: it rehearses the load balancer a failover would build.
       ipAddressType: preflight.productionRecords.some((value) => value.type === "AAAA") ? "dualstack" : "ipv4",
+      certificateArn: preflight.certificateArn,
+      sslPolicy: target.loadBalancer.sslPolicy,
     },
     dns: {
       zoneId: preflight.zoneId,

@@ -7,8 +7,18 @@ import type {
   TargetGroup,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { Clients } from "./config.js";
-import type { ResourceHandler } from "./types.js";
-import { awsErrorName, compact, deepEqual, fromTagList, tagDelta, toTagList, waitFor, type Props } from "./wire.js";
+import type { CheckFailure, ResourceHandler } from "./types.js";
+import {
+  awsErrorName,
+  compact,
+  containsUnknown,
+  deepEqual,
+  fromTagList,
+  tagDelta,
+  toTagList,
+  waitFor,
+  type Props,
+} from "./wire.js";
 import { ELBv2 } from "../../automation/sdk.js";
 
 const TIMEOUT_MS = Number(process.env.DR_STANDIN_LB_TIMEOUT_MS ?? 10 * 60_000);
@@ -236,6 +246,94 @@ export const lbTargetGroup: ResourceHandler = {
 };
 
 // ---------------------------------------------------------------- listener
+// Upstream: internal/service/elbv2/listener.go (v5.8x+ copy, see SPEC.md).
+
+/** `default_action.redirect` defaults (upstream schema `Default`s), filled in by the bridge's Check. */
+const REDIRECT_DEFAULTS = {
+  host: "#{host}",
+  path: "/#{path}",
+  port: "#{port}",
+  protocol: "#{protocol}",
+  query: "#{query}",
+};
+const ACTION_TYPES = ["forward", "authenticate-oidc", "authenticate-cognito", "redirect", "fixed-response"];
+const REDIRECT_STATUS_CODES = ["HTTP_301", "HTTP_302"];
+const REDIRECT_PROTOCOLS = ["#{protocol}", "HTTP", "HTTPS"];
+const PROTOCOLS = ["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"];
+/** verify.ValidARN: `arn:<partition>:<service>:<region?>:<account?>:<resource>`. */
+const VALID_ARN = /^arn:[\w-]+:[\w-]+:([a-z]{2}(-[a-z]+)+-\d)?:(\d{12}|aws)?:.+$/;
+
+const known = (value: unknown) => value !== undefined && value !== null && !containsUnknown(value);
+
+/** The bridge's Check for `aws_lb_listener`: ValidateFuncs, `validateListenerActionsCustomDiff`, redirect defaults. */
+function checkListener(inputs: Props): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  for (const prop of ["loadBalancerArn", "certificateArn"]) {
+    const value = inputs[prop];
+    if (known(value) && !VALID_ARN.test(String(value)))
+      failures.push({ property: prop, reason: `"${prop}" (${value}) is an invalid ARN` });
+  }
+  if (known(inputs.protocol) && !PROTOCOLS.includes(String(inputs.protocol).toUpperCase()))
+    failures.push({
+      property: "protocol",
+      reason: `expected protocol to be one of [${PROTOCOLS.join(" ")}], got ${inputs.protocol}`,
+    });
+  if (known(inputs.port) && !(Number.isInteger(inputs.port) && inputs.port >= 1 && inputs.port <= 65535))
+    failures.push({ property: "port", reason: `expected port to be a valid port number, got: ${inputs.port}` });
+  if (!Array.isArray(inputs.defaultActions)) return failures;
+  inputs.defaultActions.forEach((action: Props, index: number) => {
+    if (!action || typeof action !== "object") return;
+    const at = `defaultActions[${index}]`;
+    // `order` is Optional+Computed; create sends index+1 when it is absent, and Read returns that.
+    if (action.order == null) action.order = index + 1;
+    if (!known(action.type)) return;
+    const type = String(action.type).toLowerCase();
+    if (!ACTION_TYPES.includes(type)) {
+      failures.push({
+        property: `${at}.type`,
+        reason: `expected type to be one of [${ACTION_TYPES.join(" ")}], got ${action.type}`,
+      });
+      return;
+    }
+    if (type === "forward" && action.targetGroupArn == null && !action.forward)
+      failures.push({
+        property: `${at}.type`,
+        reason: `Either "${at}.targetGroupArn" or "${at}.forward" must be specified when "${at}.type" is "forward".`,
+      });
+    if (type !== "forward" && known(action.targetGroupArn))
+      failures.push({
+        property: `${at}.targetGroupArn`,
+        reason: `"${at}.targetGroupArn" cannot be specified when "${at}.type" is "${type}".`,
+      });
+    if (type === "redirect") {
+      if (!action.redirect) {
+        failures.push({
+          property: `${at}.redirect`,
+          reason: `"${at}.redirect" is required when "${at}.type" is "redirect".`,
+        });
+        return;
+      }
+      const redirect = action.redirect as Props;
+      for (const [key, value] of Object.entries(REDIRECT_DEFAULTS)) if (redirect[key] == null) redirect[key] = value;
+      if (redirect.statusCode == null)
+        failures.push({
+          property: `${at}.redirect.statusCode`,
+          reason: `Missing required argument: "${at}.redirect.statusCode".`,
+        });
+      else if (known(redirect.statusCode) && !REDIRECT_STATUS_CODES.includes(redirect.statusCode))
+        failures.push({
+          property: `${at}.redirect.statusCode`,
+          reason: `expected status_code to be one of [${REDIRECT_STATUS_CODES.join(" ")}], got ${redirect.statusCode}`,
+        });
+      if (known(redirect.protocol) && !REDIRECT_PROTOCOLS.includes(redirect.protocol))
+        failures.push({
+          property: `${at}.redirect.protocol`,
+          reason: `expected protocol to be one of [${REDIRECT_PROTOCOLS.join(" ")}], got ${redirect.protocol}`,
+        });
+    }
+  });
+  return failures;
+}
 
 function actions(defaultActions: Props[] | undefined): Action[] {
   return (defaultActions ?? []).map(
@@ -265,6 +363,36 @@ function actions(defaultActions: Props[] | undefined): Action[] {
   );
 }
 
+/** Read's `flattenListenerActions`, for what the stack uses: sorted by order; forward by target group ARN. */
+function flattenActions(live: Action[] | undefined): Props[] {
+  return [...(live ?? [])]
+    .sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0))
+    .map((action) =>
+      compact({
+        type: action.Type,
+        order: action.Order,
+        targetGroupArn: action.Type === "forward" ? action.TargetGroupArn : undefined,
+        redirect: action.RedirectConfig
+          ? compact({
+              host: action.RedirectConfig.Host,
+              path: action.RedirectConfig.Path,
+              port: action.RedirectConfig.Port,
+              protocol: action.RedirectConfig.Protocol,
+              query: action.RedirectConfig.Query,
+              statusCode: action.RedirectConfig.StatusCode,
+            })
+          : undefined,
+        fixedResponse: action.FixedResponseConfig
+          ? compact({
+              contentType: action.FixedResponseConfig.ContentType,
+              messageBody: action.FixedResponseConfig.MessageBody,
+              statusCode: action.FixedResponseConfig.StatusCode,
+            })
+          : undefined,
+      }),
+    );
+}
+
 async function describeListener(clients: Clients, arn: string): Promise<Listener | undefined> {
   try {
     return (await clients.elbv2().send(new ELBv2.DescribeListenersCommand({ ListenerArns: [arn] }))).Listeners?.[0];
@@ -281,8 +409,39 @@ function listenerOutputs(listener: Listener): Props {
     loadBalancerArn: listener.LoadBalancerArn,
     port: listener.Port,
     protocol: listener.Protocol,
+    sslPolicy: listener.SslPolicy,
+    // Read sets certificate_arn only for exactly one certificate.
+    certificateArn: listener.Certificates?.length === 1 ? listener.Certificates[0].CertificateArn : undefined,
+    defaultActions: flattenActions(listener.DefaultActions),
   });
 }
+
+/** Create and update retry CertificateNotFound for their timeout (5 min): a new ACM certificate takes a while to reach ELB. */
+async function retryCertificateNotFound<T>(what: string, call: () => Promise<T>): Promise<T> {
+  let lastError: unknown;
+  try {
+    return await waitFor(
+      what,
+      async () => {
+        try {
+          return await call();
+        } catch (error) {
+          if (!/^CertificateNotFound/.test(awsErrorName(error))) throw error;
+          lastError = error;
+          return undefined;
+        }
+      },
+      { timeoutMs: LISTENER_TIMEOUT_MS, intervalMs: 1_000 },
+    );
+  } catch (error) {
+    // Upstream returns the last AWS error once the retries are spent.
+    throw lastError && /^timeout while waiting/.test((error as Error).message)
+      ? new Error(`${what}: ${awsErrorName(lastError)}: ${(lastError as Error).message}`, { cause: lastError })
+      : error;
+  }
+}
+
+const LISTENER_TIMEOUT_MS = Number(process.env.DR_STANDIN_LISTENER_TIMEOUT_MS ?? 5 * 60_000);
 
 export const lbListener: ResourceHandler = {
   token: "aws:lb/listener:Listener",
@@ -296,22 +455,38 @@ export const lbListener: ResourceHandler = {
     tags: {},
   },
   required: ["loadBalancerArn", "defaultActions"],
+  check: checkListener,
   async create(ctx, inputs) {
-    const out = await ctx.clients.elbv2().send(
-      new ELBv2.CreateListenerCommand(
-        compact({
-          LoadBalancerArn: inputs.loadBalancerArn,
-          Port: inputs.port,
-          Protocol: inputs.protocol,
-          SslPolicy: inputs.sslPolicy,
-          Certificates: inputs.certificateArn ? [{ CertificateArn: inputs.certificateArn }] : undefined,
-          DefaultActions: actions(inputs.defaultActions),
-          Tags: toTagList(inputs.tags),
-        }),
+    const loadBalancerArn = String(inputs.loadBalancerArn);
+    // Upstream: an ALB listener without a protocol is HTTPS when it has a certificate, else HTTP.
+    const protocol =
+      inputs.protocol ??
+      (loadBalancerArn.includes("loadbalancer/app/") ? (inputs.certificateArn ? "HTTPS" : "HTTP") : undefined);
+    // AWS's CreateListener refuses an HTTPS listener without exactly one default certificate (moto does not).
+    if (String(protocol).toUpperCase() === "HTTPS" && !inputs.certificateArn)
+      throw new Error(
+        `creating ELBv2 Listener (${loadBalancerArn}): ValidationError: A certificate must be specified for HTTPS listeners`,
+      );
+    const out = await retryCertificateNotFound(`creating ELBv2 Listener (${loadBalancerArn})`, () =>
+      ctx.clients.elbv2().send(
+        new ELBv2.CreateListenerCommand(
+          compact({
+            LoadBalancerArn: loadBalancerArn,
+            Port: inputs.port,
+            Protocol: protocol,
+            SslPolicy: inputs.sslPolicy,
+            Certificates: inputs.certificateArn ? [{ CertificateArn: inputs.certificateArn }] : undefined,
+            DefaultActions: actions(inputs.defaultActions),
+            Tags: toTagList(inputs.tags),
+          }),
+        ),
       ),
     );
     const listener = out.Listeners![0]!;
-    return { id: listener.ListenerArn!, outs: listenerOutputs(listener) };
+    ctx.created(listener.ListenerArn!, { arn: listener.ListenerArn });
+    // Create ends with Read: the live values (e.g. the default SslPolicy AWS chose).
+    const live = await describeListener(ctx.clients, listener.ListenerArn!);
+    return { id: listener.ListenerArn!, outs: listenerOutputs(live ?? listener) };
   },
   async read(ctx, id) {
     const listener = await describeListener(ctx.clients, id);
@@ -322,18 +497,23 @@ export const lbListener: ResourceHandler = {
       !deepEqual(olds.defaultActions, news.defaultActions) ||
       (news.port !== undefined && news.port !== olds.port) ||
       (news.protocol !== undefined && news.protocol !== olds.protocol) ||
+      (news.sslPolicy !== undefined && news.sslPolicy !== olds.sslPolicy) ||
       (news.certificateArn ?? "") !== (olds.certificateArn ?? "");
     if (changed) {
-      await ctx.clients.elbv2().send(
-        new ELBv2.ModifyListenerCommand(
-          compact({
-            ListenerArn: id,
-            Port: news.port,
-            Protocol: news.protocol,
-            SslPolicy: news.sslPolicy,
-            Certificates: news.certificateArn ? [{ CertificateArn: news.certificateArn }] : undefined,
-            DefaultActions: actions(news.defaultActions),
-          }),
+      await retryCertificateNotFound(`modifying ELBv2 Listener (${id})`, () =>
+        ctx.clients.elbv2().send(
+          new ELBv2.ModifyListenerCommand(
+            compact({
+              ListenerArn: id,
+              Port: news.port,
+              Protocol: news.protocol,
+              SslPolicy: news.sslPolicy,
+              Certificates: news.certificateArn ? [{ CertificateArn: news.certificateArn }] : undefined,
+              DefaultActions: deepEqual(olds.defaultActions, news.defaultActions)
+                ? undefined
+                : actions(news.defaultActions),
+            }),
+          ),
         ),
       );
     }

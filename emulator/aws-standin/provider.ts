@@ -185,6 +185,7 @@ export class StandinProvider implements provider.Provider {
         });
       }
     }
+    if (handler.check) failures.push(...handler.check(inputs));
     return { inputs, failures };
   }
 

@@ -23,6 +23,12 @@ export interface HandlerContext {
   created(id: string, outs?: Props): void;
 }
 
+/** A Check failure, as the engine shows it: the property and why. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
 export interface ResourceHandler {
   token: string;
   /** Every input property (Pulumi camelCase names) the stand-in honours. */
@@ -31,6 +37,12 @@ export interface ResourceHandler {
   required?: string[];
   /** Simple autonaming: `<urn name>-<7 hex>` when the property is absent. */
   autoname?: { prop: string; maxLength?: number; lowercase?: boolean };
+  /**
+   * The bridge's part of Check for this type: fills the schema's defaults into
+   * `inputs` in place (nested blocks too) and returns what its validators
+   * reject. Values still unknown (preview) are skipped.
+   */
+  check?(inputs: Props): CheckFailure[];
   /** Any input change replaces (e.g. ECS task definitions). */
   replaceOnAnyChange?: boolean;
   /** Creates and returns the id and computed outputs (merged with the inputs by the caller). */

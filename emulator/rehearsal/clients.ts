@@ -4,6 +4,7 @@
  * on one port and reads the region from each request's SigV4 scope, i.e. from
  * the client's `region`; it does not check the (fixed, fake) credentials.
  */
+import type { ACMClient } from "@aws-sdk/client-acm";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -16,6 +17,7 @@ import { AwsClients, EMULATOR_CREDENTIALS } from "../../automation/aws.js";
 
 export interface EmulatorClients {
   readonly region: string;
+  readonly acm: ACMClient;
   readonly ec2: EC2Client;
   readonly ecs: ECSClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
@@ -43,6 +45,7 @@ export function emulatorClients(endpoint: string, region: string): EmulatorClien
   const aws = new AwsClients({ endpoint, credentials: EMULATOR_CREDENTIALS, maxAttempts: 2 });
   return {
     region,
+    acm: aws.acm(region),
     ec2: aws.ec2(region),
     ecs: aws.ecs(region),
     elbv2: aws.elbv2(region),

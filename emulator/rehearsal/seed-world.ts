@@ -2,8 +2,9 @@
  * Seeds the moto emulator with the world a DR plan expects to find: the
  * production environment in the source region and the DR artifacts the
  * runbook leaves in a target region (copied snapshots, replica bucket,
- * network, DB subnet group, secret replica), plus the public hosted zone with
- * the production record. Everything is named from the plan; only what a plan
+ * network, DB subnet group, secret replica, the load balancer's ACM
+ * certificate for the production and drill names and the zone's wildcard),
+ * plus the public hosted zone with the production record. Everything is named from the plan; only what a plan
  * does not name (CIDRs, object keys, the source ALB's DNS name) is made up.
  *
  * `faults` builds the bad worlds preflight must catch. Two of them cannot be
@@ -16,7 +17,8 @@ import type { IpPermission } from "@aws-sdk/client-ec2";
 import type { BucketLocationConstraint } from "@aws-sdk/client-s3";
 import { targetOf, type Plan } from "../../automation/plan.js";
 import { emulatorClients, motoJsonCall, type EmulatorClients } from "./clients.js";
-import { EC2, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
+import { ACM, EC2, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
+import { selfSignedCertificate, type TlsCertificate } from "./certificate.js";
 
 /** Ways to make the seeded world wrong, one precondition at a time. */
 export interface WorldFaults {
@@ -51,6 +53,13 @@ export interface WorldFaults {
   productionDns?: "cname" | "weighted";
   /** The DR subnets have no IPv6 CIDR block (a dual-stack load balancer cannot be placed in them). */
   ipv4OnlySubnets?: boolean;
+  /**
+   * The DR load balancer's certificate in the target region's ACM is wrong:
+   * `absent` (none imported), `pending-validation` (requested, not yet ISSUED:
+   * moto issues it after ACM_VALIDATION_WAIT, 60 s) or `other-names` (ISSUED
+   * for a name of the zone the plan does not use).
+   */
+  certificate?: "absent" | "pending-validation" | "other-names";
 }
 
 export interface SeedWorldOptions {
@@ -109,6 +118,14 @@ export interface SeededWorld {
   dbSubnetGroup: string;
   /** The ECR repository created for the service image, when the image is an ECR URI. */
   ecrRepository?: { region: string; name: string; uri: string; tag: string };
+  /** The ACM certificate in the target region (undefined with `certificate: absent`). */
+  certificateArn?: string;
+  /**
+   * The imported certificate and key, for the production and drill names and the
+   * zone's wildcard (undefined with a `certificate` fault): what the app stand-in
+   * serves HTTPS with.
+   */
+  tls?: TlsCertificate;
   /** KMS key alias in the target region for the Pulumi state's secrets (see emulatorSecretsProvider). */
   stateKeyAlias: string;
   emulationGaps: EmulationGaps;
@@ -623,6 +640,37 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       }
     }
 
+    // ── Target region: the load balancer's certificate in ACM (the runbook requests it ahead) ──
+    let certificateArn: string | undefined;
+    let tls: TlsCertificate | undefined;
+    // The two names the journeys serve, and the zone's wildcard (as a runbook would request it).
+    const certificateNames = [plan.dns.productionRecord, plan.dns.drillRecord, `*.${plan.dns.hostedZone}`];
+    if (faults.certificate === "pending-validation") {
+      const requested = await dr.acm.send(
+        new ACM.RequestCertificateCommand({
+          DomainName: certificateNames[0],
+          SubjectAlternativeNames: certificateNames,
+          ValidationMethod: "DNS",
+          Tags: appTags,
+        }),
+      );
+      certificateArn = requested.CertificateArn;
+    } else if (faults.certificate !== "absent") {
+      const pem =
+        faults.certificate === "other-names"
+          ? await selfSignedCertificate([`other.${plan.dns.hostedZone}`])
+          : await selfSignedCertificate(certificateNames);
+      const imported = await dr.acm.send(
+        new ACM.ImportCertificateCommand({
+          Certificate: Buffer.from(pem.cert),
+          PrivateKey: Buffer.from(pem.key),
+          Tags: appTags,
+        }),
+      );
+      certificateArn = imported.CertificateArn;
+      if (!faults.certificate) tls = pem;
+    }
+
     // ── Target region: the KMS key that protects the DR stacks' state secrets ──
     const stateKeyAlias = `alias/${plan.app}-dr-state`;
     const stateKey = await motoJsonCall<{ KeyMetadata: { KeyId: string } }>(endpoint, targetRegion, {
@@ -658,6 +706,8 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       vpcId: network.vpcId,
       dbSubnetGroup,
       ecrRepository,
+      certificateArn,
+      tls,
       stateKeyAlias,
       emulationGaps: gaps,
     };

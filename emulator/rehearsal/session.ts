@@ -1,7 +1,8 @@
 /**
  * Emulator rehearsal: moto on loopback seeded with the plan's "primary
  * environment + DR artifacts", the stand-in `aws` plugin on the engine's PATH
- * and a local HTTP server standing in for the containers. Nothing here runs
+ * and a local HTTP(S) server standing in for the load balancer and the
+ * containers. Nothing here runs
  * unless the operator asked for --emulator.
  */
 import { rm } from "node:fs/promises";
@@ -16,6 +17,8 @@ import { ensurePulumiCli } from "./pulumi-cli.js";
 import { seedWorld } from "./seed-world.js";
 
 export interface EmulatorSession {
+  /** The plan to rehearse: the operator's, with the world's certificate for one the plan names. */
+  plan: Plan;
   endpoint: string;
   /** State for the emulator's stacks, apart from real ones. */
   stateDir: string;
@@ -54,15 +57,16 @@ export async function startEmulatorSession(options: {
       `seeding the emulator from the plan: ${options.plan.sourceRegion} production, DR artifacts in ${options.targetRegion}`,
     );
     const world = await seedWorld({ endpoint: moto.endpoint, plan: options.plan, targetRegion: options.targetRegion });
-    const app = await startAppStandin({ healthPath: options.plan.service.healthCheckPath });
+    const app = await startAppStandin({ healthPath: options.plan.service.healthCheckPath, tls: world.tls });
     progress(`ready after ${((performance.now() - started) / 1000).toFixed(1)} s (moto at ${moto.endpoint})`);
     return {
+      plan: withWorldCertificate(options.plan, options.targetRegion, world.certificateArn),
       endpoint: moto.endpoint,
       stateDir,
       standinBinDir: STANDIN_BIN_DIR,
       pulumiRoot,
       secretsProvider: emulatorSecretsProvider(moto.endpoint, options.targetRegion, world.stateKeyAlias),
-      connectTo: () => ({ host: "127.0.0.1", port: app.port }),
+      connectTo: app.connectTo,
       async stop() {
         await app.stop();
         await moto.stop();
@@ -72,4 +76,20 @@ export async function startEmulatorSession(options: {
     await moto.stop();
     throw error;
   }
+}
+
+/**
+ * moto cannot hold a certificate under an ARN of the plan's choosing: a plan
+ * that names one is rehearsed with the world's certificate in its place.
+ */
+function withWorldCertificate(plan: Plan, targetRegion: string, certificateArn: string | undefined): Plan {
+  const target = plan.targets[targetRegion];
+  if (!target?.loadBalancer.certificateArn || !certificateArn) return plan;
+  return {
+    ...plan,
+    targets: {
+      ...plan.targets,
+      [targetRegion]: { ...target, loadBalancer: { ...target.loadBalancer, certificateArn } },
+    },
+  };
 }

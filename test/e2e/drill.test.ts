@@ -33,7 +33,12 @@ describe("drill", () => {
     expect(report.rto?.achievedMs).toBeGreaterThan(0);
     expect(report.rpo?.met).toBe(true);
     expect(report.rpo?.snapshotIdentifier).toBe(run.world.copiedSnapshotIds[0]);
-    expect(report.verification.map((check) => check.ok)).toEqual([true, true]);
+    // Through the drill's own name over HTTPS (the world's certificate, trusted for that connection only).
+    expect(report.verification.map(({ name, ok }) => ({ name, ok }))).toEqual([
+      { name: "GET https://drill-api.peoplebooster.example.com/health", ok: true },
+      { name: "GET http://drill-api.peoplebooster.example.com/health redirects to HTTPS", ok: true },
+      { name: expect.stringMatching(/^ECS service peoplebooster-backend-drill-/), ok: true },
+    ]);
     expect(report.teardown).toMatchObject({ performed: true, ok: true });
     expect(report.spans.filter((span) => span.kind === "phase").map((span) => span.name)).toEqual(
       expect.arrayContaining(["preflight", "provision", "database", "service", "dns", "verification", "teardown"]),
@@ -55,12 +60,14 @@ describe("drill", () => {
   it("tears down what it created when verification fails, and says so in the report", async () => {
     const run = await e2e.seed();
     const before = await run.summary();
-    const sick = await startAppStandin({ healthPath: run.plan.service.healthCheckPath, status: 503 });
+    const sick = await startAppStandin({
+      healthPath: run.plan.service.healthCheckPath,
+      status: 503,
+      tls: run.world.tls,
+    });
     const plan = { ...run.plan, verification: { ...run.plan.verification, healthTimeout: 2_000 } };
     try {
-      const failure = await runDrill(
-        run.context({ plan, connectTo: () => ({ host: "127.0.0.1", port: sick.port }) }),
-      ).catch((error) => error);
+      const failure = await runDrill(run.context({ plan, connectTo: sick.connectTo })).catch((error) => error);
       expect(failure).toBeInstanceOf(VerificationError);
       expect(failure.code).toBe("VERIFICATION_FAILED");
     } finally {

@@ -7,7 +7,7 @@
  * failover-safety.test.ts; other production record shapes: failover-dns.test.ts.
  */
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
-import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { DescribeListenersCommand, DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
@@ -22,6 +22,12 @@ import { diffMotoState } from "../support/moto-state.js";
 import { TARGET, useE2eWorld } from "../support/e2e.js";
 
 const e2e = useE2eWorld();
+
+/** The failover's load balancer in the target region. */
+async function drLoadBalancerArn(run: Awaited<ReturnType<typeof e2e.seed>>): Promise<string> {
+  const found = await run.aws.elbv2(TARGET).send(new DescribeLoadBalancersCommand({ Names: ["peoplebooster-dr"] }));
+  return found.LoadBalancers![0]!.LoadBalancerArn!;
+}
 
 const PROD = "api.peoplebooster.example.com";
 
@@ -57,6 +63,31 @@ describe("failover and destroy", () => {
 
     const first = await runFailover(context(), { confirm: PROD });
     expect(first.result).toBe("succeeded");
+    // HTTPS through the production name, the certificate verified for it; plain HTTP only redirects.
+    expect(first.verification.map(({ name, ok }) => ({ name, ok }))).toEqual([
+      { name: `GET https://${PROD}/health`, ok: true },
+      { name: `GET http://${PROD}/health redirects to HTTPS`, ok: true },
+      { name: "ECS service peoplebooster-backend", ok: true },
+    ]);
+    const listeners = (
+      await run.aws.elbv2(TARGET).send(new DescribeListenersCommand({ LoadBalancerArn: await drLoadBalancerArn(run) }))
+    ).Listeners!.sort((a, b) => a.Port! - b.Port!);
+    expect(listeners).toMatchObject([
+      {
+        Port: 80,
+        Protocol: "HTTP",
+        DefaultActions: [
+          { Type: "redirect", RedirectConfig: { Protocol: "HTTPS", Port: "443", StatusCode: "HTTP_301" } },
+        ],
+      },
+      {
+        Port: 443,
+        Protocol: "HTTPS",
+        SslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        Certificates: [{ CertificateArn: run.world.certificateArn }],
+        DefaultActions: [{ Type: "forward" }],
+      },
+    ]);
     expect(first.dns).toMatchObject({ record: PROD, previous: run.world.productionRecordValue });
     // Both address families now resolve to the DR load balancer, which is dual-stack so that the AAAA answers.
     const lb = (await run.aws.elbv2(TARGET).send(new DescribeLoadBalancersCommand({}))).LoadBalancers![0];

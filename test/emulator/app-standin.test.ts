@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { checkHealth, checkHttpsRedirect, type ConnectTo } from "../../automation/verify.js";
 import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-standin.js";
+import { selfSignedCertificate } from "../../emulator/rehearsal/certificate.js";
 
 describe("startAppStandin", () => {
   let app: AppStandin | undefined;
@@ -28,6 +30,32 @@ describe("startAppStandin", () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ status: "unhealthy" });
     expect(app.requests).toHaveLength(1);
+  });
+
+  it("with tls plays the load balancer: HTTPS verified for the name, and HTTP that only redirects", async () => {
+    app = await startAppStandin({ healthPath: "/health", tls: await selfSignedCertificate(["api.dr.example"]) });
+    const check = { path: "/health", expectStatus: 200, timeoutMs: 1_000, connectTo: app.connectTo };
+    const health = await checkHealth({ ...check, hostname: "api.dr.example" });
+    expect(health).toMatchObject({ name: "GET https://api.dr.example/health", ok: true });
+    expect(await checkHttpsRedirect({ ...check, hostname: "api.dr.example" })).toMatchObject({
+      ok: true,
+      detail: "301 to https://api.dr.example/health",
+    });
+    expect(app.requests).toEqual(["GET /health"]);
+
+    // The certificate is verified for the name: another name fails, and so does an untrusted issuer.
+    const otherName = await checkHealth({ ...check, hostname: "www.dr.example" });
+    expect(otherName.ok).toBe(false);
+    expect(otherName.detail).toMatch(/altnames/);
+    const systemCasOnly: ConnectTo = (host, port) => ({ ...app!.connectTo(host, port)!, ca: undefined });
+    const untrusted = await checkHealth({ ...check, hostname: "api.dr.example", connectTo: systemCasOnly });
+    expect(untrusted.detail).toMatch(/self[- ]signed certificate/);
+    // Plain HTTP answered by the app itself is not a redirect.
+    const plainApp: ConnectTo = () => ({ host: "127.0.0.1", port: app!.port });
+    expect(await checkHttpsRedirect({ ...check, hostname: "api.dr.example", connectTo: plainApp })).toMatchObject({
+      ok: false,
+      detail: "expected 301 to https://api.dr.example/health, got 200",
+    });
   });
 
   it("stops listening", async () => {

@@ -4,9 +4,11 @@
  * code, lists the problem in `details`, and leaves moto exactly as it was.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ImportCertificateCommand } from "@aws-sdk/client-acm";
 import { ChangeResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { AwsClients } from "../../automation/aws.js";
 import { emulatorClients, type EmulatorClients } from "../../emulator/rehearsal/clients.js";
+import { selfSignedCertificate } from "../../emulator/rehearsal/certificate.js";
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
 import { seedWorld, type SeededWorld, type WorldFaults } from "../../emulator/rehearsal/seed-world.js";
 import { ExitCode, PreconditionError } from "../../automation/errors.js";
@@ -35,6 +37,15 @@ afterAll(async () => {
   global?.destroy();
   await moto?.stop();
 });
+
+/** Imports a self-signed certificate for `names` into the target region's ACM; its ARN. */
+async function importCertificate(names: string[]): Promise<string> {
+  const pem = await selfSignedCertificate(names);
+  const imported = await aws
+    .acm(TARGET)
+    .send(new ImportCertificateCommand({ Certificate: Buffer.from(pem.cert), PrivateKey: Buffer.from(pem.key) }));
+  return imported.CertificateArn!;
+}
 
 async function freshWorld(faults: WorldFaults = {}): Promise<SeededWorld> {
   await moto.reset();
@@ -116,7 +127,37 @@ describe("runPreflight: the seeded example world", () => {
     expect(result.dataLossWindowMs).toBeGreaterThanOrEqual(0);
     expect(result.dataLossWindowMs).toBeLessThan(plan.objectives.rpo);
     expect(result.replicaSecretPassword).toBeUndefined(); // credentials.mode: reset
+    expect(result.certificateArn).toBe(world.certificateArn); // found: the ISSUED one covering the names
     expect(result.warnings).toEqual([]);
+  });
+
+  it("a wildcard of the zone serves both names; one for the production name alone serves a failover, not a drill", async () => {
+    const wildcard = await importCertificate([`*.${plan.dns.hostedZone}`]);
+    const productionOnly = await importCertificate([plan.dns.productionRecord]);
+    const naming = (arn: string) =>
+      planWith((copy) => {
+        copy.targets[TARGET].loadBalancer.certificateArn = arn;
+      });
+    for (const journey of ["drill", "failover"] as const)
+      expect((await runPreflight(aws, options({ plan: naming(wildcard), journey }))).certificateArn).toBe(wildcard);
+    expect((await runPreflight(aws, options({ plan: naming(productionOnly) }))).certificateArn).toBe(productionOnly);
+    await expectPreflightFailure({ plan: naming(productionOnly), journey: "drill" }, "CERTIFICATE_NOT_COVERING", [
+      new RegExp(
+        `^certificate ${productionOnly} covers ${plan.dns.productionRecord} but not ${plan.dns.drillRecord}: HTTPS clients of that name would reject it — Fix it or change targets\\.${TARGET}\\.loadBalancer\\.certificateArn\\.$`,
+      ),
+    ]);
+  });
+
+  it("a certificate ARN that ACM does not know → CERTIFICATE_NOT_FOUND naming it", async () => {
+    const missing = `arn:aws:acm:${TARGET}:123456789012:certificate/00000000-0000-0000-0000-000000000000`;
+    const badPlan = planWith((copy) => {
+      copy.targets[TARGET].loadBalancer.certificateArn = missing;
+    });
+    await expectPreflightFailure({ plan: badPlan }, "CERTIFICATE_NOT_FOUND", [
+      new RegExp(
+        `^certificate ${missing} \\(targets\\.${TARGET}\\.loadBalancer\\.certificateArn\\) does not exist in ACM in ${TARGET} — Request or import it in ${TARGET}`,
+      ),
+    ]);
   });
 
   it("passes a drill the same way (the drill record does not exist yet)", async () => {
@@ -200,6 +241,56 @@ describe("runPreflight: the seeded example world", () => {
 });
 
 describe("runPreflight: bad worlds", () => {
+  it(
+    "no certificate in the target region → CERTIFICATE_NOT_FOUND naming the names to cover (nothing created)",
+    async () => {
+      await freshWorld({ certificate: "absent" });
+      await expectPreflightFailure({}, "CERTIFICATE_NOT_FOUND", [
+        new RegExp(
+          `^no ISSUED, unexpired ACM certificate in ${TARGET} covers ${plan.dns.productionRecord} \\(0 ISSUED certificates there\\) — Request one in ${TARGET}`,
+        ),
+      ]);
+      await expectPreflightFailure({ journey: "drill" }, "CERTIFICATE_NOT_FOUND", [
+        new RegExp(`covers ${plan.dns.drillRecord} and ${plan.dns.productionRecord} `),
+      ]);
+    },
+    SLOW,
+  );
+
+  it(
+    "a certificate still PENDING_VALIDATION → CERTIFICATE_NOT_ISSUED when named, and never picked",
+    async () => {
+      const world = await freshWorld({ certificate: "pending-validation" });
+      const naming = planWith((copy) => {
+        copy.targets[TARGET].loadBalancer.certificateArn = world.certificateArn;
+      });
+      await expectPreflightFailure({ plan: naming }, "CERTIFICATE_NOT_ISSUED", [
+        new RegExp(
+          `^certificate ${world.certificateArn} is PENDING_VALIDATION, not ISSUED: a load balancer cannot serve it — finish its DNS validation`,
+        ),
+      ]);
+      await expectPreflightFailure({}, "CERTIFICATE_NOT_FOUND", [/^no ISSUED, unexpired ACM certificate/]);
+    },
+    SLOW,
+  );
+
+  it(
+    "an ISSUED certificate for other names → CERTIFICATE_NOT_COVERING when named, and never picked",
+    async () => {
+      const world = await freshWorld({ certificate: "other-names" });
+      const naming = planWith((copy) => {
+        copy.targets[TARGET].loadBalancer.certificateArn = world.certificateArn;
+      });
+      await expectPreflightFailure({ plan: naming }, "CERTIFICATE_NOT_COVERING", [
+        new RegExp(
+          `^certificate ${world.certificateArn} covers other\\.${plan.dns.hostedZone} but not ${plan.dns.productionRecord}:`,
+        ),
+      ]);
+      await expectPreflightFailure({}, "CERTIFICATE_NOT_FOUND", [/\(1 ISSUED certificate there\)/]);
+    },
+    SLOW,
+  );
+
   it(
     "no copied snapshot in the target region → NO_RESTORABLE_SNAPSHOT",
     async () => {

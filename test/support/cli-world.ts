@@ -7,7 +7,7 @@
  * plugins, as when the machine running them dies) or a Ctrl-C (SIGINT).
  */
 import { execa } from "execa";
-import { mkdtemp, readdir, readFile, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -154,8 +154,11 @@ export async function startCliWorld(options: { latency?: string } = {}): Promise
   const moto = await startMoto({ ecsServiceRunning: plan.service.desiredCount });
   const world = await seedWorld({ endpoint: moto.endpoint, plan, targetRegion: TARGET });
   const aws = new AwsClients({ endpoint: moto.endpoint });
-  const app = await startAppStandin({ healthPath: plan.service.healthCheckPath });
+  const app = await startAppStandin({ healthPath: plan.service.healthCheckPath, tls: world.tls });
   const stateDir = await mkdtemp(join(tmpdir(), "dr-cli-world-"));
+  // The world's certificate, trusted by the child for the hook's connections only.
+  const caFile = `${stateDir}-ca.pem`;
+  await writeFile(caFile, world.tls!.cert);
   // The state's secrets under the world's KMS key (straight to moto, never through a fault proxy).
   const secretsProvider = emulatorSecretsProvider(moto.endpoint, TARGET, world.stateKeyAlias);
   return {
@@ -183,8 +186,9 @@ export async function startCliWorld(options: { latency?: string } = {}): Promise
       // Only this test puts the stand-in on the engine's PATH; the CLI never does outside --emulator.
       PATH: `${STANDIN_BIN_DIR}${delimiter}${process.env.PATH ?? ""}`,
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      // The containers behind the load balancer are a local HTTP server (test hook of verify.ts).
-      DR_FAILOVER_CONNECT_TO: `127.0.0.1:${app.port}`,
+      // The load balancer's listeners are local servers (test hook of cli/context.ts): HTTPS and the redirect.
+      DR_FAILOVER_CONNECT_TO: `443=127.0.0.1:${app.httpsPort},80=127.0.0.1:${app.redirectPort}`,
+      DR_FAILOVER_CONNECT_CA: caFile,
       DR_STANDIN_LATENCY_SCALE: options.latency === undefined ? undefined : "0.01",
       DR_STANDIN_LATENCY_MODEL: options.latency,
       ...extra,

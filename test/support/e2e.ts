@@ -69,7 +69,7 @@ export async function startE2eWorld(): Promise<E2eWorld> {
       const world = await seedWorld({ endpoint: moto.endpoint, plan, targetRegion: TARGET, faults });
       const stateDir = await mkdtemp(join(tmpdir(), "dr-e2e-"));
       const aws = new AwsClients({ endpoint: moto.endpoint });
-      const app = await startAppStandin({ healthPath: plan.service.healthCheckPath });
+      const app = await startAppStandin({ healthPath: plan.service.healthCheckPath, tls: world.tls });
       const events = recordingSink();
       cleanups.push(async () => {
         aws.destroy();
@@ -80,7 +80,7 @@ export async function startE2eWorld(): Promise<E2eWorld> {
         targetRegion: TARGET,
         aws,
         emit: events,
-        connectTo: () => ({ host: "127.0.0.1", port: app.port }),
+        connectTo: app.connectTo,
         // The state's secrets under the world's KMS key; without secretsProvider the emulator's passphrase.
         workspace: {
           stateDir,

@@ -46,6 +46,8 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
       subnetIds: ["subnet-pa", "subnet-pc"],
       securityGroupIds: ["sg-alb"],
       internal: false,
+      certificateArn: "arn:aws:acm:ap-northeast-3:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666",
+      sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
     },
     dns: { zoneId: "Z123", ownedRecord: drill ? { name: "drill-api.peoplebooster.example.com", ttl: 60 } : undefined },
     ...overrides,

@@ -60,6 +60,33 @@ describe("iam-policy", () => {
     }
   });
 
+  it("lets preflight find and check the certificate in the target region only, and the provider manage listeners", () => {
+    const policy = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET] });
+    const list = granting(policy, "acm:ListCertificates");
+    expect(list).toHaveLength(1);
+    expect(list[0].Condition?.StringEquals?.["aws:RequestedRegion"]).toEqual([TARGET]);
+    expect(granting(policy, "acm:DescribeCertificate").flatMap((statement) => statement.Resource)).toEqual([
+      `arn:aws:acm:${TARGET}:*:certificate/*`,
+    ]);
+    // A plan that names its certificate is granted that one only.
+    const named = iamPolicyFor(plan, { journey: "drill", targetRegions: ["us-west-2"] });
+    expect(granting(named, "acm:DescribeCertificate").flatMap((statement) => statement.Resource)).toEqual([
+      plan.targets["us-west-2"].loadBalancer.certificateArn,
+    ]);
+    for (const action of [
+      "elasticloadbalancing:CreateListener",
+      "elasticloadbalancing:ModifyListener",
+      "elasticloadbalancing:ModifyListenerAttributes",
+      "elasticloadbalancing:DescribeListeners",
+      "elasticloadbalancing:DescribeListenerAttributes",
+    ])
+      expect(actions(policy), action).toContain(action);
+    expect(actions(policy)).not.toContain("elasticloadbalancing:DeleteListener");
+    expect(actions(iamPolicyFor(plan, { journey: "destroy", targetRegions: [TARGET] }))).toContain(
+      "elasticloadbalancing:DeleteListener",
+    );
+  });
+
   it("pins every '*' resource to the target regions, or to a global service", () => {
     const policy = iamPolicyFor(plan, { journey: "all", targetRegions: [TARGET] });
     for (const statement of policy.Statement.filter((candidate) => candidate.Resource.includes("*"))) {

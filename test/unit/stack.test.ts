@@ -225,6 +225,25 @@ describe("the DR stack program", () => {
     }
   });
 
+  it("serves HTTPS on :443 with the plan's certificate and policy, and :80 only redirects to it", async () => {
+    await runStack("failover");
+    const listeners = ofType("aws:lb/listener:Listener");
+    expect(listeners.map((listener) => listener.inputs.port).sort()).toEqual([443, 80]);
+    const https = listeners.find((listener) => listener.inputs.port === 443)!;
+    expect(https.inputs).toMatchObject({
+      protocol: "HTTPS",
+      certificateArn: exampleStackArgs("failover").loadBalancer.certificateArn,
+      sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      defaultActions: [{ type: "forward" }],
+    });
+    const http = listeners.find((listener) => listener.inputs.port === 80)!;
+    expect(http.inputs.protocol).toBe("HTTP");
+    expect(http.inputs.certificateArn).toBeUndefined();
+    expect(http.inputs.defaultActions).toEqual([
+      { type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } },
+    ]);
+  });
+
   it("points the provider at an emulator only when an endpoint is given", async () => {
     await runStack("drill", { endpoint: "http://127.0.0.1:5000" });
     const provider = one("pulumi:providers:aws");
