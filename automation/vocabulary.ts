@@ -10,6 +10,7 @@ import type { DrMode } from "../stacks/args.js";
 export const JOURNEY_PHASES = [
   "preflight",
   "provision",
+  "readiness",
   "dns",
   "verification",
   "teardown",
@@ -39,6 +40,7 @@ export const RTO_PHASES: ReadonlySet<string> = new Set<PhaseName>([
   "preflight",
   "database",
   "service",
+  "readiness",
   "dns",
   "verification",
 ]);
