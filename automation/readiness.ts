@@ -14,7 +14,7 @@
  * deadline, never one budget per wait.
  */
 import { formatDuration } from "./clock.js";
-import { sleep, type AwsClients } from "./aws.js";
+import { sleep, wrapAwsError, type AwsClients } from "./aws.js";
 import { ToolError } from "./errors.js";
 import { ECS, ELBv2, RDS } from "./sdk.js";
 
@@ -162,9 +162,9 @@ export async function waitUntilReady(
   return results;
 }
 
-/** The probes on the AWS API of the target region. */
+/** The probes on the AWS API of the target region; a call that fails after the SDK's retries is AWS_CALL_FAILED. */
 export function sdkProbes(aws: AwsClients, region: string): ReadinessProbes {
-  return {
+  const probes: ReadinessProbes = {
     async database(identifier) {
       const found = await aws
         .rds(region)
@@ -205,5 +205,16 @@ export function sdkProbes(aws: AwsClients, region: string): ReadinessProbes {
         detail: `${healthy}/${desiredCount} healthy${others ? ` (${others})` : ""}`,
       };
     },
+  };
+  const wrapped =
+    <A extends unknown[]>(what: string, look: (...args: A) => Promise<Probe>) =>
+    (...args: A) =>
+      look(...args).catch((error: unknown) => {
+        throw wrapAwsError(`${what} (readiness check)`, error);
+      });
+  return {
+    database: wrapped("DescribeDBInstances", probes.database),
+    service: wrapped("DescribeServices", probes.service),
+    targets: wrapped("DescribeTargetHealth", probes.targets),
   };
 }
