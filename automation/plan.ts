@@ -233,7 +233,7 @@ export const PlanSchema = z
         rto: duration("objectives.rto")
           .prefault("4h")
           .describe(
-            `Recovery time objective: the budget from the incident start (--incident-start, default now) until the DR service answers its health check; ${DURATION}. The database and service waits time out when it is spent. Default 4h.`,
+            `Recovery time objective: the budget from the incident start (--incident-start, default now) until the DR service answers its health check; ${DURATION}. The readiness checks before the DNS switch (database available, service steady, targets healthy) share what is left of it and time out when it is spent. Default 4h.`,
           ),
         rpo: duration("objectives.rpo")
           .prefault("1h")

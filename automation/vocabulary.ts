@@ -14,6 +14,7 @@ export type Journey = (typeof JOURNEYS)[number];
 export const JOURNEY_PHASES = [
   "preflight",
   "provision",
+  "readiness",
   "dns",
   "verification",
   "teardown",
@@ -43,6 +44,7 @@ export const RTO_PHASES: ReadonlySet<string> = new Set<PhaseName>([
   "preflight",
   "database",
   "service",
+  "readiness",
   "dns",
   "verification",
 ]);

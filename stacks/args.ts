@@ -16,13 +16,6 @@ export interface DrStackArgs {
   /** AWS endpoint override (an emulator); undefined against real AWS. */
   endpoint?: string;
   tags: Record<string, string>;
-  /**
-   * How long the engine may wait for the database to become available and the
-   * service to reach steady state, as a Pulumi duration ("2h13m20s"): the RTO
-   * budget left when the update starts. Undefined: the provider's defaults
-   * (the budget is already spent, or a destroy).
-   */
-  readyTimeout?: string;
   database: {
     identifier: string;
     snapshotIdentifier: string;
@@ -90,6 +83,8 @@ export interface DrStackOutputs {
   serviceName: string;
   loadBalancerDnsName: string;
   loadBalancerZoneId: string;
+  /** The service's target group: automation waits for its targets to be healthy. */
+  targetGroupArn: string;
   replicaBucket: string;
   ownedRecordName?: string;
 }

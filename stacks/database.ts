@@ -6,7 +6,6 @@ import type { DrStackArgs } from "./args.js";
 export interface RestoredDatabaseArgs {
   mode: DrStackArgs["mode"];
   database: DrStackArgs["database"];
-  readyTimeout?: string;
   /** Set on the restored instance only when `database.resetPassword`. */
   password: pulumi.Output<string>;
 }
@@ -52,8 +51,8 @@ export class RestoredDatabase extends pulumi.ComponentResource {
         protect: protectedNow,
         // A newer snapshot on a re-run must not replace (= destroy) the live DR database.
         ignoreChanges: ["snapshotIdentifier"],
-        // Waiting for "available" longer than the RTO budget left would only hide that it is blown.
-        customTimeouts: args.readyTimeout ? { create: args.readyTimeout, update: args.readyTimeout } : undefined,
+        // No customTimeouts: a create that times out is saved half-created and the next update
+        // neither waits nor sets the password. The RTO budget is enforced by automation/readiness.ts.
       },
     );
     this.registerOutputs({ address: this.instance.address });

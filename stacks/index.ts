@@ -23,11 +23,7 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
   const opts = { providers: { aws: provider } };
   const nameSuffix = args.drillId ? `-drill-${args.drillId}` : `-dr-${args.targetRegion}`;
 
-  const database = new RestoredDatabase(
-    "database",
-    { mode: args.mode, database: args.database, readyTimeout: args.readyTimeout, password },
-    opts,
-  );
+  const database = new RestoredDatabase("database", { mode: args.mode, database: args.database, password }, opts);
   const secret = new ConnectionSecret(
     "secret",
     { mode: args.mode, name: args.secret.name, database: args.database, address: database.instance.address, password },
@@ -39,7 +35,6 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
     {
       service: args.service,
       loadBalancer: args.loadBalancer,
-      readyTimeout: args.readyTimeout,
       nameSuffix,
       secretArn: secret.secret.arn,
       replicaBucket: args.storage.replicaBucket,
@@ -75,6 +70,7 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
     serviceName: service.service.name,
     loadBalancerDnsName: service.loadBalancer.dnsName,
     loadBalancerZoneId: service.loadBalancer.zoneId,
+    targetGroupArn: service.targetGroup.arn,
     replicaBucket: storage.bucketName,
     ownedRecordName: owned?.record.fqdn,
   };

@@ -14,7 +14,6 @@ export interface AppServiceArgs {
   replicaBucket: pulumi.Input<string>;
   /** The service starts only once these exist (the secret value holding the restored endpoint). */
   startAfter: pulumi.Resource[];
-  readyTimeout?: string;
 }
 
 const ECS_TASKS_TRUST = JSON.stringify({
@@ -41,6 +40,7 @@ export class AppService extends pulumi.ComponentResource {
   readonly cluster: ecs.Cluster;
   readonly service: ecs.Service;
   readonly loadBalancer: lb.LoadBalancer;
+  readonly targetGroup: lb.TargetGroup;
   readonly taskRole: iam.Role;
 
   constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -120,7 +120,7 @@ export class AppService extends pulumi.ComponentResource {
       },
       parent,
     );
-    const targetGroup = new lb.TargetGroup(
+    this.targetGroup = new lb.TargetGroup(
       "target-group",
       {
         name: loadBalancer.targetGroupName,
@@ -132,6 +132,7 @@ export class AppService extends pulumi.ComponentResource {
       },
       parent,
     );
+    const targetGroup = this.targetGroup;
     // Production parity: clients of the production name speak HTTPS, so the DR load balancer
     // serves it with the certificate, and plain HTTP only redirects to it (as the production ALB does).
     const listener = new lb.Listener(
@@ -178,8 +179,8 @@ export class AppService extends pulumi.ComponentResource {
       {
         parent: this,
         dependsOn: [listener, redirect, ...args.startAfter],
-        // Steady state within the RTO budget left, or a clear failure naming this step.
-        customTimeouts: args.readyTimeout ? { create: args.readyTimeout, update: args.readyTimeout } : undefined,
+        // The provider's default timeouts: automation/readiness.ts checks steady state and target
+        // health itself, within the RTO budget left, on every run (a resumed update does not wait).
       },
     );
     this.registerOutputs({ serviceName: this.service.name });

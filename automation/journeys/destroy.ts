@@ -107,8 +107,6 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
           const stamp = new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
           const releasing: DrStackArgs = {
             ...args,
-            // The failover's wait limit is stale by now: releasing protection waits as long as the provider allows.
-            readyTimeout: undefined,
             database: {
               ...args.database,
               releasing: true,

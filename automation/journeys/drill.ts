@@ -7,7 +7,7 @@ import {
   preflightPhase,
   prepareWorkspace,
   provisionPhase,
-  readyTimeoutFor,
+  readinessPhase,
   recordCriticalPath,
   teardownStack,
   verificationPhase,
@@ -33,10 +33,10 @@ export async function runDrill(ctx: JourneyContext, options: DrillOptions = {}):
       const workspaceReady = prepareWorkspace(ctx);
       const preflight = await preflightPhase(run, "drill", options);
       const args = stackArgsFor(ctx.plan, ctx.targetRegion, "drill", runId, preflight, ctx.aws.sharedEndpoint);
-      args.readyTimeout = readyTimeoutFor(run);
       stack = await configureStack(run, args, preflight, workspaceReady);
       const outputs = await provisionPhase(run, stack);
       run.report.endpoints = endpointsOf(outputs);
+      await readinessPhase(run, outputs, args.service.desiredCount);
       run.report.dns = { record: ctx.plan.dns.drillRecord, current: outputs.loadBalancerDnsName };
       await verificationPhase(run, outputs, ctx.plan.dns.drillRecord, undefined);
     } catch (error) {

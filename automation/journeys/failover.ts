@@ -23,8 +23,9 @@ import {
   preflightPhase,
   prepareWorkspace,
   provisionPhase,
-  readyTimeoutFor,
+  readinessPhase,
   recordCriticalPath,
+  resumeHalfCreated,
   verificationPhase,
 } from "../run/phases.js";
 import type { Run } from "../run/run.js";
@@ -48,10 +49,12 @@ export async function runFailover(ctx: JourneyContext, options: FailoverOptions 
     const workspaceReady = prepareWorkspace(ctx);
     const preflight = await preflightPhase(run, "failover", options);
     const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.sharedEndpoint);
-    args.readyTimeout = readyTimeoutFor(run);
     const stack = await configureStack(run, args, preflight, workspaceReady);
+    await resumeHalfCreated(run, stack, args);
     const outputs = await provisionPhase(run, stack);
     run.report.endpoints = endpointsOf(outputs);
+    // Production DNS moves only once the driver itself saw the database and the service ready.
+    await readinessPhase(run, outputs, args.service.desiredCount);
     await switchProductionRecord(run, stack, preflight, outputs);
     await verificationPhase(run, outputs, productionName, maxTtl(preflight.productionRecords) ?? ctx.plan.dns.ttl);
     await recordCriticalPath(run, stack);

@@ -71,6 +71,7 @@ const PHASE_NAMES: Record<PhaseName, Record<ReportLanguage, string>> = {
   provision: { en: "provision", ja: "構築 (provision)" },
   database: { en: "database", ja: "データベース (database)" },
   service: { en: "service", ja: "サービス (service)" },
+  readiness: { en: "readiness", ja: "準備完了の確認 (readiness)" },
   dns: { en: "dns", ja: "DNS (dns)" },
   verification: { en: "verification", ja: "検証 (verification)" },
   teardown: { en: "teardown", ja: "後片付け (teardown)" },

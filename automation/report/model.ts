@@ -3,6 +3,7 @@
  * source of truth; Markdown and HTML are rendered from it.
  */
 import type { Span } from "../clock.js";
+import type { StepResult } from "../readiness.js";
 import type { CheckResult } from "../verify.js";
 import type { Journey } from "../vocabulary.js";
 
@@ -41,6 +42,8 @@ export interface RunReport {
   };
   endpoints?: { serviceName?: string; loadBalancer?: string; database?: string };
   dns?: { record: string; previous?: string; current?: string; insyncMs?: number };
+  /** What the driver checked before the switch/verification: database available, service steady, targets healthy. */
+  readiness?: StepResult[];
   verification: CheckResult[];
   teardown?: { performed: boolean; ok: boolean; detail: string };
   warnings: { code: string; message: string }[];

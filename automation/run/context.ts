@@ -23,6 +23,8 @@ export interface JourneyContext {
   reportLanguage?: ReportLanguage;
   /** First GetChange poll of a DNS switch (default 2 s, doubling to 5 s); a benchmark on scaled time scales it too. */
   dnsPollIntervalMs?: number;
+  /** First look of a readiness wait (default 1 s, doubling to 15 s); a benchmark on scaled time scales it too. */
+  readinessPollIntervalMs?: number;
 }
 
 export interface ProvisionOptions {

@@ -10,7 +10,7 @@ export function interrupted(stackName: string, where: string): InterruptedError 
   });
 }
 
-/** The resources whose create/update waits on readiness within readyTimeout (stacks/database.ts, stacks/service.ts). */
+/** The resources whose create waits on readiness in the provider (stacks/database.ts, stacks/service.ts). */
 const READY_WAITS = new Set<string>([RESOURCE_TYPES.rdsInstance, RESOURCE_TYPES.ecsService]);
 
 /** Pulumi failures become one ToolError with the engine's last lines (redacted). */
@@ -25,9 +25,9 @@ export function engineError(run: Run, operation: string, error: unknown): DrFail
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith("at ") && !/^(stdout|stderr|code|err\?):?$/.test(line));
   const interesting = lines.filter((line) => /error|failed|refus|denied|exists|not found/i.test(line)).slice(-8);
-  // A wait that outlasted the RTO budget left (the provider's "timeout while waiting for …" on the database or the service).
+  // A provider wait that outlasted its (default) timeout: "timeout while waiting for …" on the database or the service.
   const stuck =
-    operation === "up" && run.readyTimeoutMs !== undefined && /timeout while waiting/i.test(text)
+    operation === "up" && /timeout while waiting/i.test(text)
       ? run.clock.spans.find(
           (span) => span.kind === "resource" && span.ok === false && READY_WAITS.has(span.resourceType ?? ""),
         )
@@ -35,7 +35,7 @@ export function engineError(run: Run, operation: string, error: unknown): DrFail
   if (stuck) {
     return new ToolError(
       "WAIT_TIMED_OUT",
-      `${stuck.name} (${stuck.resourceType}) was not ready within ${formatDuration(run.readyTimeoutMs!)}, the RTO budget left when the update started`,
+      `${stuck.name} (${stuck.resourceType}) was not ready within the provider's timeout (after ${formatDuration(stuck.durationMs ?? 0)})`,
       {
         // The provider's own timeout line first (it has no "error" in it), then the engine's.
         details: [...new Set([...lines.filter((line) => /timeout while waiting/i.test(line)), ...interesting])].slice(
@@ -45,7 +45,7 @@ export function engineError(run: Run, operation: string, error: unknown): DrFail
         hint:
           run.journey === "drill"
             ? `The RTO is missed at this pace. The drill tears down what it created (if that fails too: dr-failover destroy --stack ${run.stackName}).`
-            : `The RTO is missed at this pace. Check ${stuck.name} in the AWS console; re-run the same command to keep waiting (it resumes, nothing is recreated).`,
+            : `The RTO is missed at this pace; production DNS was not switched. Check ${stuck.name} in the AWS console, then re-run the same command: it resumes with the same resources, waits for the database (and sets its master password) within the RTO budget left, and switches DNS only once the database and the service were verified.`,
       },
     );
   }

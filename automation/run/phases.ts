@@ -4,10 +4,22 @@ import type { DrStackArgs, DrStackOutputs } from "../../stacks/args.js";
 import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "../../stacks/config.js";
 import { formatDuration, type Span } from "../clock.js";
 import { measuredCriticalPath, type StateResource } from "../critical-path.js";
-import { VerificationError } from "../errors.js";
+import { ToolError, VerificationError } from "../errors.js";
 import type { JourneyContext, ProvisionOptions } from "./context.js";
 import { runPreflight, type PreflightResult } from "../preflight.js";
-import { recoverStack } from "../recovery.js";
+import {
+  type ReadinessBudget,
+  type ReadinessClock,
+  type StepResult,
+  SYSTEM_CLOCK,
+  sdkProbes,
+  stepSubject,
+  waitForStep,
+  waitUntilReady,
+} from "../readiness.js";
+import { type RecoveryResult, recoverStack } from "../recovery.js";
+import { RDS } from "../sdk.js";
+import { wrapAwsError } from "../aws.js";
 import { checkEcsService, checkHealth, checkHttpsRedirect, runOperatorChecks, type CheckResult } from "../verify.js";
 import {
   backendRegionWarning,
@@ -16,7 +28,7 @@ import {
   openWorkspace,
   SUMMARY_WITHOUT_SECRETS,
 } from "../workspace.js";
-import { backendUrlOf, concernOf, CONCERNS } from "../vocabulary.js";
+import { backendUrlOf, concernOf, CONCERNS, parseUrn, RESOURCE_TYPES } from "../vocabulary.js";
 import { engineError } from "./engine-errors.js";
 import { newPassword } from "./ids.js";
 import type { Run } from "./run.js";
@@ -95,7 +107,7 @@ export async function configureStack(
           throw error;
         });
   const stack = existed ?? (await Stack.create(run.stackName, workspace));
-  if (existed) await recover(run, stack);
+  if (existed) run.adoptedUrns.push(...(await recover(run, stack)).adopted);
   const existing = existed ? await stack.getAllConfig() : {};
   const previousArgs = existing[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value;
   if (previousArgs) args.secret.name = (JSON.parse(previousArgs) as DrStackArgs).secret.name;
@@ -105,6 +117,7 @@ export async function configureStack(
     (existingPassword && existingPassword !== "[secret]" ? existingPassword : undefined) ??
     newPassword();
   run.secrets.push(password);
+  run.databasePassword = password;
   await stack.setAllConfig({
     [`${CONFIG_NAMESPACE}:${ARGS_KEY}`]: { value: JSON.stringify(args) },
     [`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]: { value: password, secret: true },
@@ -113,23 +126,152 @@ export async function configureStack(
 }
 
 /**
- * The RTO budget left, as the engine's wait limit for the database ("available")
- * and the service (steady state): a wait that outlasts it fails naming the step,
- * instead of silently spending time the RTO does not have. Once the budget is
- * spent (a late failover), the provider's default timeouts apply.
+ * How long the readiness waits may take together once the RTO budget is spent
+ * (a late failover): the provider's default create timeout of a database.
  */
-export function readyTimeoutFor(run: Run): string | undefined {
+export const READINESS_LIMIT_WHEN_SPENT_MS = 40 * 60_000;
+
+/**
+ * The one deadline of every readiness wait of the run, set by the first wait:
+ * the RTO budget left then (the budget ends at incident start + RTO whoever
+ * waits), or, once it is spent, READINESS_LIMIT_WHEN_SPENT_MS with a warning.
+ */
+export function readinessBudgetFor(run: Run, clock: ReadinessClock = SYSTEM_CLOCK): ReadinessBudget {
+  if (run.readinessBudget) return run.readinessBudget;
   const leftMs = run.budgetLeftMs();
-  if (leftMs <= 0) {
+  if (leftMs > 0) {
+    run.readinessBudget = { deadline: clock.now() + leftMs, allowanceMs: leftMs, source: "the RTO budget left" };
+  } else {
     run.emit({
       type: "warning",
       code: "RTO_BUDGET_SPENT",
-      message: `the RTO budget (${formatDuration(run.report.objectives.rtoMs)}) was spent before the update started: the database and the service wait as long as the provider's default timeouts allow`,
+      message: `the RTO budget (${formatDuration(run.report.objectives.rtoMs)}) was spent before the readiness checks started: the database, the service and its targets get ${formatDuration(READINESS_LIMIT_WHEN_SPENT_MS)} together`,
     });
-    return undefined;
+    run.readinessBudget = {
+      deadline: clock.now() + READINESS_LIMIT_WHEN_SPENT_MS,
+      allowanceMs: READINESS_LIMIT_WHEN_SPENT_MS,
+      source: "the limit once the RTO budget is spent",
+    };
   }
-  run.readyTimeoutMs = Math.ceil(leftMs / 1000) * 1000;
-  return `${run.readyTimeoutMs / 1000}s`;
+  return run.readinessBudget;
+}
+
+function readinessHint(run: Run): string {
+  return run.journey === "drill"
+    ? `The RTO is missed at this pace. The drill tears down what it created (if that fails too: dr-failover destroy --stack ${run.stackName}).`
+    : "The RTO is missed at this pace; production DNS was not switched. Check it in the AWS console, then re-run the same command: it resumes with the same resources and switches DNS only once the database, the service and its targets are ready.";
+}
+
+function readinessOptions(run: Run) {
+  return {
+    signal: run.ctx.signal,
+    hint: readinessHint(run),
+    initialIntervalMs: run.ctx.readinessPollIntervalMs,
+    onReady: (result: StepResult) => {
+      run.report.readiness = [...(run.report.readiness ?? []), result];
+      run.emit({ type: "info", message: `${result.name} (${result.detail})` });
+    },
+  };
+}
+
+/**
+ * Before the update of an existing stack: what a previous run left half-created
+ * (a create that returned init errors, e.g. a restore that outlasted the
+ * provider's timeout, or a create crash recovery adopted) is made whole by the
+ * driver, because the engine's "continue" update neither waits nor sets the
+ * master password. The database is waited for (on the run's one deadline), its
+ * master password is set explicitly when the plan resets it, and the
+ * half-created resources are refreshed so the state holds their live outputs
+ * (the address the connection secret needs) and no init errors.
+ */
+export async function resumeHalfCreated(run: Run, stack: Stack, args: DrStackArgs): Promise<void> {
+  const state = await stack.exportStack();
+  const resources = (state.deployment as { resources?: StateResource[] } | undefined)?.resources ?? [];
+  const halfCreated = resources.filter(
+    (resource) =>
+      (resource as { initErrors?: string[] }).initErrors?.length ||
+      (resource.type === RESOURCE_TYPES.rdsInstance && run.adoptedUrns.includes(resource.urn)),
+  );
+  if (!halfCreated.length) return;
+  const names = halfCreated.map((resource) => `${parseUrn(resource.urn).name} (${resource.type})`).join(", ");
+  const database = halfCreated.find((resource) => resource.type === RESOURCE_TYPES.rdsInstance);
+  const message = `the previous run left ${names} half-created: ${
+    database
+      ? `waiting for the database, ${args.database.resetPassword ? "setting its master password, " : ""}then refreshing`
+      : "refreshing"
+  } before the update`;
+  run.emit({ type: "warning", code: "RESUMING_HALF_CREATED", message });
+  await run.journal.write("recovery", "info", message);
+  await run.phase("readiness", async () => {
+    const { ctx } = run;
+    const identifier = args.database.identifier;
+    if (database) {
+      const probes = sdkProbes(ctx.aws, ctx.targetRegion);
+      const subject = stepSubject("database", { databaseIdentifier: identifier, serviceName: args.service.name });
+      const look = () => probes.database(identifier);
+      await waitForStep("database", subject, look, readinessBudgetFor(run), readinessOptions(run));
+      if (args.database.resetPassword) {
+        await setMasterPassword(run, identifier);
+        // On AWS the instance goes through resetting-master-credentials; the secret must not point at it before.
+        await waitForStep("database", subject, look, readinessBudgetFor(run), {
+          ...readinessOptions(run),
+          onReady: undefined,
+        });
+      }
+    }
+    try {
+      await stack.refresh({
+        target: halfCreated.map((resource) => resource.urn),
+        color: "never",
+        signal: ctx.signal,
+        ...SUMMARY_WITHOUT_SECRETS,
+      });
+    } catch (error) {
+      throw engineError(run, "refresh", error);
+    }
+  });
+}
+
+/** ModifyDBInstance with the stack's password: what the provider's create did not get to after a timeout. */
+async function setMasterPassword(run: Run, identifier: string): Promise<void> {
+  const password = run.databasePassword;
+  if (!password) throw new ToolError("STACK_CONFIG_MISSING", `the stack ${run.stackName} holds no database password`);
+  try {
+    await run.ctx.aws.rds(run.ctx.targetRegion).send(
+      new RDS.ModifyDBInstanceCommand({
+        DBInstanceIdentifier: identifier,
+        MasterUserPassword: password,
+        ApplyImmediately: true,
+      }),
+    );
+  } catch (error) {
+    throw wrapAwsError(`setting the master password of ${identifier}`, error);
+  }
+  await run.journal.write("readiness", "info", `master password of ${identifier} set`);
+  run.emit({ type: "info", message: `master password of ${identifier} set (the restore kept the snapshot's)` });
+}
+
+/**
+ * After the update, before anything depends on the DR environment (the
+ * production switch, verification): the database available, the service
+ * steady, its targets healthy, checked by the driver on the run's one deadline.
+ */
+export async function readinessPhase(run: Run, outputs: DrStackOutputs, desiredCount: number): Promise<void> {
+  const { ctx } = run;
+  await run.phase("readiness", () =>
+    waitUntilReady(
+      sdkProbes(ctx.aws, ctx.targetRegion),
+      {
+        databaseIdentifier: outputs.databaseIdentifier,
+        clusterName: outputs.clusterName,
+        serviceName: outputs.serviceName,
+        targetGroupArn: outputs.targetGroupArn,
+        desiredCount,
+      },
+      readinessBudgetFor(run),
+      readinessOptions(run),
+    ),
+  );
 }
 
 export async function provisionPhase(run: Run, stack: Stack): Promise<DrStackOutputs> {
@@ -152,9 +294,9 @@ export async function provisionPhase(run: Run, stack: Stack): Promise<DrStackOut
 }
 
 /** A stack left behind by a killed run: stale lock cleared, pending operations adopted or dropped (see recovery.ts). */
-export async function recover(run: Run, stack: Stack): Promise<void> {
+export async function recover(run: Run, stack: Stack): Promise<RecoveryResult> {
   const { ctx } = run;
-  await recoverStack(
+  return recoverStack(
     {
       aws: ctx.aws,
       region: ctx.targetRegion,

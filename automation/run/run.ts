@@ -12,6 +12,7 @@ import { listReports } from "../report/store.js";
 import { reportSummary } from "../report/summary.js";
 import { interrupted } from "./engine-errors.js";
 import type { JourneyPhase } from "../vocabulary.js";
+import type { ReadinessBudget } from "../readiness.js";
 import { redactor } from "./ids.js";
 
 /** Shared state of one run: clock, report, journal, events. */
@@ -20,8 +21,12 @@ export class Run {
   readonly report: RunReport;
   readonly journal: Journal;
   readonly secrets: string[] = [];
-  /** The engine's wait limit for the database and the service in this run's update (the RTO budget left). */
-  readyTimeoutMs?: number;
+  /** The one deadline every readiness wait of this run draws on (set by the first wait). */
+  readinessBudget?: ReadinessBudget;
+  /** The database's master password from the stack config; listed in `secrets`, so redacted everywhere. */
+  databasePassword?: string;
+  /** Resources crash recovery adopted into the state in this run (a create killed half-way). */
+  adoptedUrns: string[] = [];
 
   /** What is left of the RTO budget now (negative once it is spent). */
   budgetLeftMs(): number {

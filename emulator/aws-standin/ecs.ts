@@ -8,7 +8,7 @@ import type {
 } from "@aws-sdk/client-ecs";
 import type { Clients } from "./config.js";
 import type { ResourceHandler } from "./types.js";
-import { awsErrorName, compact, deepEqual, debug, tagDelta, waitFor, type Props } from "./wire.js";
+import { awsErrorName, changesExcept, compact, deepEqual, debug, tagDelta, waitFor, type Props } from "./wire.js";
 import { ECS } from "../../automation/sdk.js";
 
 const STEADY_TIMEOUT_MS = Number(process.env.DR_STANDIN_ECS_STEADY_TIMEOUT_MS ?? 20 * 60_000);
@@ -225,8 +225,11 @@ async function waitSteady(clients: Clients, cluster: string, id: string): Promis
   );
 }
 
+const SERVICE_UPDATE_WAITS_EXCEPT = ["forceDelete", "tags", "tagsAll"] as const;
+
 export const ecsService: ResourceHandler = {
   token: "aws:ecs/service:Service",
+  updateWaitsExcept: SERVICE_UPDATE_WAITS_EXCEPT,
   props: {
     name: { replace: true, computed: true },
     cluster: { replace: true, computed: true },
@@ -312,15 +315,17 @@ export const ecsService: ResourceHandler = {
     if (news.enableExecuteCommand !== undefined && news.enableExecuteCommand !== olds.enableExecuteCommand) {
       set("enableExecuteCommand", news.enableExecuteCommand);
     }
-    if (needed && news.forceNewDeployment === true) input.forceNewDeployment = true;
-    if (needed) await ctx.clients.ecs().send(new ECS.UpdateServiceCommand(input));
+    // resourceServiceUpdate: UpdateService and the wait only inside HasChangesExcept(force_delete, tags, tags_all).
+    const acts = changesExcept(olds, news, Object.keys(ecsService.props), SERVICE_UPDATE_WAITS_EXCEPT);
+    if (acts && news.forceNewDeployment === true) input.forceNewDeployment = true;
+    if (needed || acts) await ctx.clients.ecs().send(new ECS.UpdateServiceCommand(input));
     const delta = tagDelta(olds.tags, news.tags);
     if (delta.removed.length > 0)
       await ctx.clients.ecs().send(new ECS.UntagResourceCommand({ resourceArn: id, tagKeys: delta.removed }));
     if (Object.keys(delta.set).length > 0)
       await ctx.clients.ecs().send(new ECS.TagResourceCommand({ resourceArn: id, tags: ecsTags(delta.set) }));
     const service =
-      news.waitForSteadyState === true
+      acts && news.waitForSteadyState === true
         ? await waitSteady(ctx.clients, cluster, id)
         : await describeService(ctx.clients, cluster, id);
     if (!service) throw new Error(`ECS Service (${id}) not found after update`);

@@ -17,6 +17,7 @@ import { secretsManagerSecret, secretsManagerSecretVersion } from "./secrets.js"
 import { modeledDelayMs, type LatencyOperation } from "./timing-model.js";
 import type { HandlerContext, InvokeHandler, PropSpec, ResourceHandler } from "./types.js";
 import {
+  changesExcept,
   containsUnknown,
   debug,
   isSecret,
@@ -138,8 +139,8 @@ export class StandinProvider implements provider.Provider {
       typeof region === "string" && region !== "" && region !== this.config.region
         ? new Clients({ ...this.config, region })
         : this.clients;
-    // `created` matters to create only (which replaces it); elsewhere the resource is already recorded.
-    return { clients, urn, token: handler.token, created: () => undefined };
+    // `created` and the create latency matter to create only (which replaces them).
+    return { clients, urn, token: handler.token, created: () => undefined, createLatencyMs: 0 };
   }
 
   private propSpecs(handler: ResourceHandler): Record<string, PropSpec> {
@@ -236,7 +237,11 @@ export class StandinProvider implements provider.Provider {
     let existing: { id: string; outs?: Props } | undefined;
     try {
       result = await handler.create(
-        { ...this.context(urn, handler, inputs), created: (id, outs) => (existing = { id, outs }) },
+        {
+          ...this.context(urn, handler, inputs),
+          created: (id, outs) => (existing = { id, outs }),
+          createLatencyMs: handler.latencyInsideCreate ? modeledDelayMs(handler.token, "create", inputs) : 0,
+        },
         inputs,
       );
     } catch (error) {
@@ -252,6 +257,7 @@ export class StandinProvider implements provider.Provider {
       throw error;
     }
     const outs = mergeOutputs({ region: this.config.region }, result.outs, news);
+    if (handler.latencyInsideCreate) return { id: result.id, outs };
     try {
       await this.modeledDelay(handler.token, "create", inputs);
     } catch (error) {
@@ -280,7 +286,11 @@ export class StandinProvider implements provider.Provider {
     const n = stripMeta(unwrap(news ?? {}));
     debug(`update ${handler.token} ${urnName(urn)}`);
     const computed = await handler.update(this.context(urn, handler, o), id, o, n);
-    await this.modeledDelay(handler.token, "update", n);
+    // Like upstream, an update that changes nothing but the excepted inputs does not wait.
+    const waits =
+      handler.updateWaitsExcept === undefined ||
+      changesExcept(o, n, Object.keys(this.propSpecs(handler)), handler.updateWaitsExcept);
+    if (waits) await this.modeledDelay(handler.token, "update", n);
     // Keep old computed values (and computed inputs now absent); drop removed plain inputs.
     const base: Props = {};
     for (const [key, value] of Object.entries(olds ?? {})) {

@@ -8,6 +8,8 @@ import {
   debug,
   deepEqual,
   fromTagList,
+  operationTimeLeftMs,
+  sleep,
   tagDelta,
   toTagList,
   waitFor,
@@ -31,14 +33,30 @@ async function describe(clients: Clients, id: string): Promise<DBInstance | unde
   }
 }
 
-async function waitAvailable(clients: Clients, id: string): Promise<DBInstance> {
+/**
+ * Waits for "available" within the provider's timeout (and the engine's deadline).
+ * `modeledMs`: the modeled time the instance takes to get there (timing-model.ts),
+ * spent first, inside the same timeout.
+ */
+async function waitAvailable(clients: Clients, id: string, modeledMs = 0): Promise<DBInstance> {
+  const timeoutMs = Math.min(TIMEOUT_MS, operationTimeLeftMs() ?? Number.POSITIVE_INFINITY);
+  if (modeledMs > 0) {
+    debug(`modeled latency ${TOKEN} create: ${modeledMs}ms`);
+    if (modeledMs >= timeoutMs) {
+      await sleep(timeoutMs);
+      throw new Error(
+        `timeout while waiting for RDS DB Instance (${id}) to become available (${Math.round(timeoutMs / 1000)}s)`,
+      );
+    }
+    await sleep(modeledMs);
+  }
   return waitFor(
     `RDS DB Instance (${id}) to become available`,
     async () => {
       const db = await describe(clients, id);
       return db && db.DBInstanceStatus === "available" ? db : undefined;
     },
-    { timeoutMs: TIMEOUT_MS },
+    { timeoutMs: timeoutMs - modeledMs },
   );
 }
 
@@ -106,6 +124,18 @@ export const rdsInstance: ResourceHandler = {
   },
   required: ["instanceClass"],
   autoname: { prop: "identifier", maxLength: 63, lowercase: true },
+  latencyInsideCreate: true,
+  // resourceInstanceUpdate: ModifyDBInstance and its wait only inside HasChangesExcept(these).
+  updateWaitsExcept: [
+    "allowMajorVersionUpgrade",
+    "blueGreenUpdate",
+    "deleteAutomatedBackups",
+    "finalSnapshotIdentifier",
+    "replicateSourceDb",
+    "skipFinalSnapshot",
+    "tags",
+    "tagsAll",
+  ],
 
   async create(ctx: HandlerContext, inputs: Props) {
     const clients = ctx.clients;
@@ -132,8 +162,12 @@ export const rdsInstance: ResourceHandler = {
           }),
         ),
       );
+      // Upstream saves the id before it waits (terraform-provider-aws PR #38252): from here
+      // on, a failure leaves the instance recorded with init errors, its password not set.
+      ctx.created(id, { identifier: id });
       try {
-        let db = await waitAvailable(clients, id);
+        // The modeled restore time sits in this first wait, before the password modify, as upstream.
+        let db = await waitAvailable(clients, id, ctx.createLatencyMs);
         // Like the real provider: what RestoreDBInstanceFromDBSnapshot cannot set
         // (or what the emulator dropped) goes through ModifyDBInstance afterwards.
         const modify: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: id, ApplyImmediately: true };
@@ -170,12 +204,7 @@ export const rdsInstance: ResourceHandler = {
         }
         return { id, outs: instanceOutputs(db) };
       } catch (error) {
-        // The instance exists: report it so the engine records it (ErrorResourceInitFailed).
-        throw Object.assign(new Error(`RDS DB Instance (${id}) restored but not ready: ${(error as Error).message}`), {
-          id,
-          properties: { identifier: id },
-          reasons: [(error as Error).message],
-        });
+        throw new Error(`waiting for RDS DB Instance (${id}) create: ${(error as Error).message}`, { cause: error });
       }
     }
     await clients.rds().send(
@@ -204,7 +233,8 @@ export const rdsInstance: ResourceHandler = {
         }),
       ),
     );
-    return { id, outs: instanceOutputs(await waitAvailable(clients, id)) };
+    ctx.created(id, { identifier: id });
+    return { id, outs: instanceOutputs(await waitAvailable(clients, id, ctx.createLatencyMs)) };
   },
 
   async read(ctx, id) {

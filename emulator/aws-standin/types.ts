@@ -21,6 +21,12 @@ export interface HandlerContext {
    * initialised, so the engine records it instead of creating it again.
    */
   created(id: string, outs?: Props): void;
+  /**
+   * The modeled latency of this create (timing-model.ts; 0 when latencies are
+   * off), for a handler that sits it inside its own first wait
+   * (`latencyInsideCreate`) instead of after the whole create.
+   */
+  createLatencyMs: number;
 }
 
 /** A Check failure, as the engine shows it: the property and why. */
@@ -45,6 +51,18 @@ export interface ResourceHandler {
   check?(inputs: Props): CheckFailure[];
   /** Any input change replaces (e.g. ECS task definitions). */
   replaceOnAnyChange?: boolean;
+  /**
+   * The create spends its modeled latency inside its first wait (ctx.createLatencyMs),
+   * where upstream's create waits, instead of after everything it does.
+   */
+  latencyInsideCreate?: boolean;
+  /**
+   * Upstream's update modifies and waits only inside `d.HasChangesExcept(<these>)`:
+   * an update that changes nothing else (e.g. the engine "continuing" a resource
+   * with init errors, or a tags-only change) neither modifies nor waits, and has
+   * no modeled latency. Undefined: every update waits.
+   */
+  updateWaitsExcept?: readonly string[];
   /** Creates and returns the id and computed outputs (merged with the inputs by the caller). */
   create(ctx: HandlerContext, inputs: Props): Promise<{ id: string; outs: Props }>;
   /** Live state to merge over the stored state, or undefined when the resource is gone. */

@@ -149,6 +149,19 @@ export function operationTimeoutMs(): number | undefined {
   return operationDeadline.getStore()?.timeoutMs;
 }
 
+/**
+ * Upstream's `d.HasChangesExcept(...except)`: whether any input other than those
+ * differs between the stored state and the new inputs (an input left out keeps
+ * its value).
+ */
+export function changesExcept(olds: Props, news: Props, props: Iterable<string>, except: readonly string[]): boolean {
+  for (const key of props) {
+    if (except.includes(key) || news[key] === undefined) continue;
+    if (!deepEqual(olds[key], news[key])) return true;
+  }
+  return false;
+}
+
 /** Polls until `probe` returns a value (not undefined) or the timeout expires. */
 export async function waitFor<T>(
   what: string,

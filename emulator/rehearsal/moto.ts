@@ -24,6 +24,8 @@ export interface StartMotoOptions {
   motoServerPath?: string;
   /** ECS services report this many running tasks (moto never starts containers). */
   ecsServiceRunning?: number;
+  /** More environment for the server, e.g. DR_EMULATOR_RDS_CREATING_SECONDS (emulator/substrate/moto-server.py). */
+  env?: Record<string, string>;
   startTimeoutMs?: number;
 }
 
@@ -126,6 +128,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   const env = {
     MOTO_ECS_SERVICE_RUNNING: String(options.ecsServiceRunning ?? 2),
     MOTO_IAM_LOAD_MANAGED_POLICIES: "true",
+    ...options.env,
   };
   const pool = process.env.DR_FAILOVER_MOTO_POOL;
   if (pool && !options.motoServerPath) return forkFromPool(pool, env);

@@ -37,6 +37,130 @@ if missing:
 iam_models.aws_managed_policies_data = json.dumps({name: all_policies[name] for name in sorted(WANTED)})
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
+# What AWS does and moto does not, where the DR tool's readiness waits depend on it.
+# Every server (direct or forked from the pool) imports this module first.
+
+
+def restored_instances_start_creating():
+    """A restored DB instance stays `creating` for DR_EMULATOR_RDS_CREATING_SECONDS (default 0).
+
+    On AWS a restore takes minutes in `creating`, and ModifyDBInstance is refused until the
+    instance is `available`; moto makes it `available` at once and accepts any modify. A
+    ModifyDBInstance that sets MasterUserPassword records the RDS event "Reset master
+    credentials" (as AWS does), which moto knows but never emits.
+    """
+    import time
+
+    from moto.rds import models as rds
+
+    def creating_seconds():
+        try:
+            return max(float(os.environ.get("DR_EMULATOR_RDS_CREATING_SECONDS", "0")), 0.0)
+        except ValueError:
+            return 0.0
+
+    def refresh(database):
+        until = getattr(database, "dr_creating_until", None)
+        if until is None:
+            return
+        if time.time() < until:
+            database.status = "creating"
+        else:
+            database.status = "available"
+            database.dr_creating_until = None
+
+    def starts_creating(restore):
+        def wrapper(self, *args, **kwargs):
+            database = restore(self, *args, **kwargs)
+            seconds = creating_seconds()
+            if seconds > 0:
+                database.dr_creating_until = time.time() + seconds
+                refresh(database)
+            return database
+
+        return wrapper
+
+    describe = rds.RDSBackend.describe_db_instances
+
+    def describe_db_instances(self, *args, **kwargs):
+        databases = describe(self, *args, **kwargs)
+        for database in databases:
+            refresh(database)
+        return databases
+
+    modify = rds.RDSBackend.modify_db_instance
+
+    def modify_db_instance(self, db_instance_identifier, db_kwargs):
+        database = self.describe_db_instances(db_instance_identifier)[0]
+        if database.status == "creating":
+            raise rds.RDSClientError(
+                "InvalidDBInstanceState", f"Database instance is not in available state. ({db_instance_identifier})"
+            )
+        resets_password = bool(db_kwargs.get("MasterUserPassword") or db_kwargs.get("master_user_password"))
+        database = modify(self, db_instance_identifier, db_kwargs)
+        if resets_password:
+            database.add_event("DB_INSTANCE_RESET_MASTER_CREDENTIALS")
+        return database
+
+    rds.RDSBackend.restore_db_instance_from_db_snapshot = starts_creating(
+        rds.RDSBackend.restore_db_instance_from_db_snapshot
+    )
+    rds.RDSBackend.restore_db_instance_to_point_in_time = starts_creating(
+        rds.RDSBackend.restore_db_instance_to_point_in_time
+    )
+    rds.RDSBackend.describe_db_instances = describe_db_instances
+    rds.RDSBackend.modify_db_instance = modify_db_instance
+
+
+def service_tasks_register_as_targets():
+    """An ECS service's running tasks are registered in its load balancers' target groups.
+
+    On AWS, ECS registers each task (its ENI address, for target type ip) in the target group
+    the service names, and deregisters it when the task stops; moto starts no tasks and
+    registers nothing, so DescribeTargetHealth of a service's target group is empty. Here each
+    running task of the service is one registered target (an address made up per task);
+    moto reports registered targets as healthy.
+    """
+    import hashlib
+
+    from moto.ecs import models as ecs
+    from moto.elbv2.models import elbv2_backends
+
+    def task_addresses(service):
+        digest = hashlib.sha256(service.arn.encode()).digest()
+        return [f"10.{200 + digest[0] % 50}.{digest[1]}.{index + 10}" for index in range(service.running_count)]
+
+    def sync_targets(backend, service, running=True):
+        elbv2 = elbv2_backends[backend.account_id][backend.region_name]
+        wanted = task_addresses(service) if running and service.status == "ACTIVE" else []
+        for load_balancer in service.load_balancers or []:
+            arn = load_balancer.get("targetGroupArn")
+            group = elbv2.target_groups.get(arn) if arn else None
+            if group is None:
+                continue
+            port = load_balancer.get("containerPort") or group.port
+            stale = [target for target in group.targets if target.startswith("10.") and target not in wanted]
+            if stale:
+                group.deregister([{"Id": target} for target in stale])
+            group.register([{"Id": address, "Port": port} for address in wanted if address not in group.targets])
+
+    def after(method, running=True):
+        def wrapper(self, *args, **kwargs):
+            service = method(self, *args, **kwargs)
+            sync_targets(self, service, running)
+            return service
+
+        return wrapper
+
+    backend = ecs.EC2ContainerServiceBackend
+    backend.create_service = after(backend.create_service)
+    backend.update_service = after(backend.update_service)
+    backend.delete_service = after(backend.delete_service, running=False)
+
+
+restored_instances_start_creating()
+service_tasks_register_as_targets()
+
 from moto.server import main  # noqa: E402  (after the patch, as moto_server would run)
 
 # One cheap read per service the tool, the stand-in and the seeded world call:

@@ -176,6 +176,9 @@ function spanBreakdown(report: RunReport, recoveredAtMs: number): Record<string,
     "workspace + stack config": provision.offsetMs - (preflight.offsetMs + (preflight.durationMs ?? 0)),
     "engine start → first resource": firstStart - provision.offsetMs,
     "last resource → up returned": provision.offsetMs + (provision.durationMs ?? 0) - lastEnd,
+    "readiness checks": report.spans
+      .filter((span) => span.kind === "phase" && span.name === "readiness")
+      .reduce((sum, span) => sum + (span.durationMs ?? 0), 0),
     ...(dns ? { "dns switch (incl. scaled INSYNC)": dns.durationMs ?? 0 } : {}),
     "verification until healthy": recoveredAtMs - verification.offsetMs,
   };
@@ -190,6 +193,7 @@ async function measureRun(e2e: E2eWorld, proxy: LatencyProxy, journey: RunFigure
     incidentStart,
     emit: () => undefined,
     dnsPollIntervalMs: Math.max(10, 2_000 * SCALE),
+    readinessPollIntervalMs: Math.max(10, 1_000 * SCALE),
   });
   const started = performance.now();
   const report =

@@ -135,7 +135,7 @@ export const CONFORMANCE: ConformanceRow[] = [
     readRefreshes: false,
     validation: "Sensitive; ConflictsWith manage_master_user_password",
     source: `${RDS}: password; restore puts it in the post-restore ModifyDBInstance (v5.46 L1270-1272, order L1743-1763)`,
-    standin: "matches (same order; see F1 for timeouts)",
+    standin: "matches (same order; a create timeout strikes before the modify and leaves it undone, as upstream)",
   },
   {
     token: "aws:rds/instance:Instance",
@@ -481,7 +481,7 @@ export const CONFORMANCE: ConformanceRow[] = [
     default: false,
     readRefreshes: false,
     source: `${ECS_SERVICE}: wait_for_steady_state (create/update wait with waitServiceStable; update only when HasChangesExcept(tags, tags_all))`,
-    standin: "matches per input (the stand-in waits on every update, see F1)",
+    standin: "matches (updates wait only inside HasChangesExcept(forceDelete, tags, tagsAll), as upstream)",
   },
 
   // ------------------------------------------------------------ aws:lb/loadBalancer:LoadBalancer

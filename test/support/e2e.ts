@@ -45,10 +45,10 @@ export interface E2eRun {
 }
 
 /** One world for the test file: started before its tests, stopped after them. */
-export function useE2eWorld(): Pick<E2eWorld, "seed"> {
+export function useE2eWorld(options: { motoEnv?: Record<string, string> } = {}): Pick<E2eWorld, "seed"> {
   let world: E2eWorld | undefined;
   beforeAll(async () => {
-    world = await startE2eWorld();
+    world = await startE2eWorld(options);
   });
   afterAll(async () => {
     await world?.stop();
@@ -56,9 +56,9 @@ export function useE2eWorld(): Pick<E2eWorld, "seed"> {
   return { seed: (...args) => world!.seed(...args) };
 }
 
-export async function startE2eWorld(): Promise<E2eWorld> {
+export async function startE2eWorld(options: { motoEnv?: Record<string, string> } = {}): Promise<E2eWorld> {
   const basePlan = await loadPlan("examples/peoplebooster.yaml");
-  const moto = await startMoto({ ecsServiceRunning: basePlan.service.desiredCount });
+  const moto = await startMoto({ ecsServiceRunning: basePlan.service.desiredCount, env: options.motoEnv });
   const cleanups: (() => Promise<void>)[] = [];
   return {
     moto,
