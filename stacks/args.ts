@@ -47,6 +47,10 @@ export interface DrStackArgs {
   service: {
     cluster: string;
     name: string;
+    /** IAM role names are account-global: unique per target region (failover) or per drill. */
+    executionRoleName: string;
+    taskRoleName: string;
+    taskFamily: string;
     image: string;
     cpu: number;
     memory: number;

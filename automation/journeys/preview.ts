@@ -5,7 +5,7 @@ import { engineError } from "../run/engine-errors.js";
 import { newRunId } from "../run/ids.js";
 import { configureStack, preflightPhase } from "../run/phases.js";
 import { Run } from "../run/run.js";
-import { stackArgsFor } from "../run/stack-args.js";
+import { stackArgsFor, stackResourceNamesFor } from "../run/stack-args.js";
 import { stackNameFor } from "../vocabulary.js";
 import { findStack, openWorkspace } from "../workspace.js";
 import type { JourneyContext, ProvisionOptions } from "../run/context.js";
@@ -22,7 +22,8 @@ export async function runPreview(ctx: JourneyContext, options: ProvisionOptions 
   checkTargetRegion(ctx.plan, ctx.targetRegion);
   const runId = newRunId("preview");
   const run = new Run(ctx, "failover", runId, stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, runId));
-  const preflight = await preflightPhase(run, "preview", options);
+  const names = stackResourceNamesFor(ctx.plan, ctx.targetRegion, "failover", runId);
+  const preflight = await preflightPhase(run, "preview", options, names);
   const workspace = await openWorkspace(ctx.workspace);
   const existed = Boolean(await findStack(workspace, run.stackName));
   const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.sharedEndpoint);

@@ -7,12 +7,13 @@ import { measuredCriticalPath, type StateResource } from "../critical-path.js";
 import { VerificationError } from "../errors.js";
 import type { JourneyContext, ProvisionOptions } from "./context.js";
 import { runPreflight, type PreflightResult } from "../preflight.js";
-import { recoverStack } from "../recovery.js";
+import { namesHeldByStack, recoverStack } from "../recovery.js";
 import { checkEcsService, checkHealth, runOperatorChecks, type CheckResult } from "../verify.js";
 import {
   backendRegionWarning,
   checkStateBackend,
   engineEventHandler,
+  findStack,
   openWorkspace,
   SUMMARY_WITHOUT_SECRETS,
 } from "../workspace.js";
@@ -20,7 +21,7 @@ import { backendUrlOf, concernOf, CONCERNS } from "../vocabulary.js";
 import { engineError } from "./engine-errors.js";
 import { newPassword } from "./ids.js";
 import type { Run } from "./run.js";
-import { toOutputs } from "./stack-args.js";
+import { type StackResourceNames, toOutputs } from "./stack-args.js";
 
 /** Derives the database/service/dns phases from the resource spans of the update. */
 function addConcernPhases(run: Run, spans: Span[]) {
@@ -32,10 +33,22 @@ function addConcernPhases(run: Run, spans: Span[]) {
   }
 }
 
+/**
+ * What the run's stack already holds, by name: a drill's stack is always new;
+ * a failover's may be a re-run's. Read-only (no recovery, no lock).
+ */
+async function namesHeldByRunStack(run: Run, workspaceReady?: Promise<LocalWorkspace>): Promise<ReadonlySet<string>> {
+  if (run.journey === "drill") return new Set();
+  const stack = await findStack(await (workspaceReady ?? openWorkspace(run.ctx.workspace)), run.stackName);
+  return stack ? namesHeldByStack(stack) : new Set();
+}
+
 export async function preflightPhase(
   run: Run,
   journey: "drill" | "failover" | "preview",
   options: ProvisionOptions,
+  names: StackResourceNames,
+  workspaceReady?: Promise<LocalWorkspace>,
 ): Promise<PreflightResult> {
   const { ctx } = run;
   return run.phase("preflight", async () => {
@@ -50,6 +63,7 @@ export async function preflightPhase(
       incidentStart: run.clock.incidentStart,
       snapshotIdentifier: options.snapshotIdentifier,
       acceptDataLoss: options.acceptDataLoss ?? false,
+      claims: { names, ownedByStack: namesHeldByRunStack(run, workspaceReady) },
     });
     for (const item of result.warnings) run.emit({ type: "warning", ...item });
     if (result.replicaSecretPassword) run.secrets.push(result.replicaSecretPassword);

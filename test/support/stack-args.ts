@@ -28,6 +28,11 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
     service: {
       cluster: "peoplebooster-production",
       name: "peoplebooster-backend",
+      executionRoleName: drill
+        ? "peoplebooster-backend-exec-drill-ab12"
+        : "peoplebooster-backend-exec-dr-ap-northeast-3",
+      taskRoleName: drill ? "peoplebooster-backend-task-drill-ab12" : "peoplebooster-backend-task-dr-ap-northeast-3",
+      taskFamily: drill ? "peoplebooster-backend-drill-ab12" : "peoplebooster-backend-dr-ap-northeast-3",
       image: "123456789012.dkr.ecr.ap-northeast-3.amazonaws.com/peoplebooster-backend:latest",
       cpu: 512,
       memory: 1024,
