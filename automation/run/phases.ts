@@ -1,5 +1,5 @@
 /** The phases the journeys share: preflight, stack setup, provision, verification, teardown, crash recovery. */
-import { Stack, StackNotFoundError, type LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
+import { type ConfigMap, Stack, type LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
 import type { DrStackArgs, DrStackOutputs } from "../../stacks/args.js";
 import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "../../stacks/config.js";
 import { formatDuration, type Span } from "../clock.js";
@@ -54,8 +54,8 @@ export async function preflightPhase(
   return run.phase("preflight", async () => {
     const warning = backendRegionWarning(backendUrlOf(ctx.workspace), ctx.plan.sourceRegion);
     if (warning) run.emit({ type: "warning", code: "BACKEND_IN_SOURCE_REGION", message: warning });
-    // Secrets passphrase and state backend usable, before anything is created.
-    await checkStateBackend(ctx.workspace);
+    // Secrets passphrase and state backend usable, before anything is created (a preview opened its own).
+    if (journey !== "preview") await checkStateBackend(ctx.workspace);
     const result = await runPreflight(ctx.aws, {
       plan: ctx.plan,
       targetRegion: ctx.targetRegion,
@@ -101,16 +101,24 @@ export async function configureStack(
 ): Promise<Stack> {
   const workspace = await (workspaceReady ?? openWorkspace(run.ctx.workspace));
   // A drill's stack is always new; only a stack that existed can hold what a killed run left.
-  const existed =
-    run.journey === "drill"
-      ? undefined
-      : await Stack.select(run.stackName, workspace).catch((error) => {
-          if (error instanceof StackNotFoundError) return undefined;
-          throw error;
-        });
+  const existed = run.journey === "drill" ? undefined : await findStack(workspace, run.stackName);
   const stack = existed ?? (await Stack.create(run.stackName, workspace));
   if (existed) await recover(run, stack);
-  const existing = existed ? await stack.getAllConfig() : {};
+  await stack.setAllConfig(stackConfigFor(run, args, preflight, existed ? await stack.getAllConfig() : {}));
+  return stack;
+}
+
+/**
+ * The stack's config for this run: its arguments, and the password. What an
+ * existing stack holds is kept: the connection secret's name (a re-run must not
+ * rename it) and the password (created once).
+ */
+export function stackConfigFor(
+  run: Run,
+  args: DrStackArgs,
+  preflight: PreflightResult,
+  existing: ConfigMap,
+): ConfigMap {
   const previousArgs = existing[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value;
   if (previousArgs) args.secret.name = (JSON.parse(previousArgs) as DrStackArgs).secret.name;
   const existingPassword = existing[`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]?.value;
@@ -119,11 +127,10 @@ export async function configureStack(
     (existingPassword && existingPassword !== "[secret]" ? existingPassword : undefined) ??
     newPassword();
   run.secrets.push(password);
-  await stack.setAllConfig({
+  return {
     [`${CONFIG_NAMESPACE}:${ARGS_KEY}`]: { value: JSON.stringify(args) },
     [`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]: { value: password, secret: true },
-  });
-  return stack;
+  };
 }
 
 /**

@@ -34,6 +34,10 @@ describe("failover and destroy", () => {
 
     const preview = await runPreview(run.context());
     expect(preview.changeSummary.create).toBeGreaterThan(10);
+    expect(preview.stackExists).toBe(false);
+    expect(preview.changes).toContainEqual({ op: "create", type: "aws:rds/instance:Instance", name: "database" });
+    expect(preview.changes.length).toBeGreaterThan(10);
+    expect(preview.changes.every((change) => change.op === "create" && change.type.startsWith("aws:"))).toBe(true);
     expect(diffMotoState(seeded, await run.summary())).toEqual({ added: {}, removed: {} });
     expect(await run.stacks()).toEqual([]);
 
