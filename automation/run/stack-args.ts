@@ -47,6 +47,9 @@ export function stackResourceNamesFor(
   };
 }
 
+/** The cheapest retention that keeps backups on: 0 turns them off, an outage of the freshly restored instance. */
+export const DRILL_BACKUP_RETENTION_DAYS = 1;
+
 /** Builds the stack's arguments from the plan and what preflight resolved. */
 export function stackArgsFor(
   plan: Plan,
@@ -80,6 +83,9 @@ export function stackArgsFor(
       subnetGroupName: target.database.subnetGroup,
       securityGroupIds: ids(target.database.securityGroups, preflight.securityGroupIds),
       kmsKeyId: target.database.kmsKeyId,
+      // The failover's instance becomes the primary: production's backups. A drill's is thrown away within the hour.
+      backupRetentionPeriod: drill ? DRILL_BACKUP_RETENTION_DAYS : plan.database.backup.retentionDays,
+      backupWindow: drill ? undefined : plan.database.backup.window,
       resetPassword: plan.database.credentials.mode === "reset",
       releasing: false,
     },

@@ -185,6 +185,13 @@ export class StandinProvider implements provider.Provider {
         });
       }
     }
+    const given = unwrap(inputs);
+    for (const [prop, spec] of Object.entries(this.propSpecs(handler))) {
+      const value = given[prop];
+      if (!spec.validate || value === undefined || value === null || containsUnknown(value)) continue;
+      const reason = spec.validate(value);
+      if (reason) failures.push({ property: prop, reason });
+    }
     return { inputs, failures };
   }
 

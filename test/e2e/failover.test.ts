@@ -50,6 +50,11 @@ describe("failover and destroy", () => {
     const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" })))
       .DBInstances![0];
     expect(db.DeletionProtection).toBe(true);
+    // The primary after the switch keeps production's backups (the reference plan: 7 days, 03:00–04:00 JST).
+    expect({ retention: db.BackupRetentionPeriod, window: db.PreferredBackupWindow }).toEqual({
+      retention: 7,
+      window: "18:00-19:00",
+    });
 
     const status = await getStatus({ ...run.context(), plan: run.plan });
     expect(status).toEqual([

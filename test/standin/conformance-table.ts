@@ -244,6 +244,29 @@ export const CONFORMANCE: ConformanceRow[] = [
     standin: "KINDER: not validated (a bad id fails only at DeleteDBInstance, during teardown)",
   },
 
+  {
+    token: "aws:rds/instance:Instance",
+    input: "backupRetentionPeriod",
+    upstream: "backup_retention_period",
+    forceNew: false,
+    computed: true,
+    readRefreshes: true,
+    validation: "none upstream (AWS: 0-35)",
+    source: `${RDS}: backup_retention_period (snapshot branch: post-restore ModifyDBInstance, GetOkExists so 0 counts)`,
+    standin: "matches",
+  },
+  {
+    token: "aws:rds/instance:Instance",
+    input: "backupWindow",
+    upstream: "backup_window",
+    forceNew: false,
+    computed: true,
+    readRefreshes: true,
+    validation: "verify.ValidOnceADayWindowFormat: hh24:mi-hh24:mi (or empty)",
+    source: `${RDS}: backup_window (snapshot branch: post-restore ModifyDBInstance PreferredBackupWindow); verify/validate.go`,
+    standin: "matches",
+  },
+
   // ------------------------------------------------------------ aws:ecs/cluster:Cluster
   {
     token: "aws:ecs/cluster:Cluster",

@@ -21,6 +21,8 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
       subnetGroupName: "peoplebooster-production-db",
       securityGroupIds: ["sg-db"],
       resetPassword: true,
+      backupRetentionPeriod: drill ? 1 : 7,
+      backupWindow: drill ? undefined : "18:00-19:00",
       releasing: false,
     },
     storage: { replicaBucket: "peoplebooster-production-assets-apne3" },
