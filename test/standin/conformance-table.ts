@@ -683,7 +683,7 @@ export const CONFORMANCE: ConformanceRow[] = [
     readRefreshes: true,
     validation: "IsPortNumber",
     source: `${LISTENER}: port (Read: Port)`,
-    standin: "KINDER: declared computed (absent keeps; upstream diffs to null); range not checked",
+    standin: "matches (not computed, as upstream). KINDER: range not checked",
   },
   {
     token: "aws:lb/listener:Listener",
@@ -891,7 +891,7 @@ export const CONFORMANCE: ConformanceRow[] = [
     readRefreshes: false,
     validation: "enum RRType",
     source: `${RECORD}: type (resourceRecordUpdate: DELETE+CREATE batch)`,
-    standin: "STRICTER: replace: true. KINDER: enum not validated",
+    standin: "matches (in place: DELETE+CREATE in one batch). KINDER: enum not validated",
   },
   {
     token: "aws:route53/record:Record",
