@@ -91,6 +91,9 @@ function statementsFor(
       "rds:DescribeDBSubnetGroups",
       // The load balancer's certificate, when the plan does not name it.
       "acm:ListCertificates",
+      // The names the stack would create must be free (or the stack's own).
+      "elasticloadbalancing:DescribeLoadBalancers",
+      "elasticloadbalancing:DescribeTargetGroups",
     );
   if (steps.has("provision") || steps.has("release") || steps.has("teardown") || steps.has("recover")) {
     reads.push(
@@ -194,6 +197,11 @@ function statementsFor(
     ...arns((r) => `arn:aws:elasticloadbalancing:${r}:${account}:listener/app/${lbPrefix}-*`),
     ...arns((r) => `arn:aws:elasticloadbalancing:${r}:${account}:listener-rule/app/${lbPrefix}-*`),
   ];
+  if (steps.has("preflight")) {
+    // A cluster or role of the names the stack would create, not the stack's own, is refused before anything is created.
+    add("NameChecks", ["ecs:DescribeClusters"], clusters);
+    add("RoleNameChecks", ["iam:GetRole"], roles);
+  }
   if (steps.has("provision") || steps.has("teardown")) {
     const write = steps.has("provision");
     const remove = steps.has("teardown");

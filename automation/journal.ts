@@ -33,6 +33,8 @@ export class Journal {
   constructor(
     private readonly stateDir: string,
     private readonly base: Pick<JournalEntry, "runId" | "journey" | "stackName">,
+    /** false for a run that must leave no trace (preview): every write is a no-op. */
+    private readonly enabled = true,
   ) {
     this.path = join(stateDir, "journal.ndjson");
   }
@@ -54,6 +56,7 @@ export class Journal {
 
   /** Appends one line; writes are chained so lines keep their order even when a caller does not await. */
   write(step: string, result: JournalEntry["result"], detail?: string): Promise<void> {
+    if (!this.enabled) return Promise.resolve();
     if (step === "run" && result === "started") unfinished.add(this);
     if (step === "finished") unfinished.delete(this);
     const line = this.entry(step, result, detail);

@@ -48,6 +48,15 @@ const dnsName = z
   .transform((name) => name.toLowerCase().replace(/\.$/, ""))
   .pipe(z.string().regex(DNS_NAME, { message: "must be a fully qualified DNS name such as api.example.com" }));
 const nonEmpty = z.string().min(1, { message: "must not be empty" });
+
+/** RDS wants a backup window of at least 30 minutes (it may wrap past midnight). */
+function backupWindowLongEnough(window: string): boolean {
+  const [start, end] = window.split("-").map((time) => {
+    const [hours, minutes] = time.split(":").map(Number);
+    return hours * 60 + minutes;
+  });
+  return (end - start + 24 * 60) % (24 * 60) >= 30;
+}
 /** A subnet or security group: its id (subnet-…, sg-…) or its Name tag, resolved in preflight. */
 const networkRef = nonEmpty;
 
@@ -284,6 +293,32 @@ export const PlanSchema = z
           .default(true)
           .describe(
             "Run the restored instance of a real failover Multi-AZ (drills always run single-AZ). Default true.",
+          ),
+        backup: z
+          .strictObject({
+            retentionDays: z
+              .number()
+              .int()
+              .min(1)
+              .max(35)
+              .default(7)
+              .describe(
+                "Days of automated backups (point-in-time recovery) the restored instance of a real failover keeps, as the primary it becomes (1–35). Drills keep 1 day: the cheapest setting that keeps backups on (0 would turn them off, an outage of the freshly restored instance). Default 7.",
+              ),
+            window: z
+              .string()
+              .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, {
+                message: 'must be a daily UTC window "hh:mm-hh:mm", e.g. "18:00-19:00"',
+              })
+              .refine(backupWindowLongEnough, { message: "must be at least 30 minutes long (an RDS rule)" })
+              .optional()
+              .describe(
+                'Daily window for automated backups of the restored instance of a real failover, in UTC, "hh:mm-hh:mm" (at least 30 minutes; not overlapping its maintenance window), e.g. "18:00-19:00" for 03:00–04:00 JST. Default: a window RDS picks.',
+              ),
+          })
+          .prefault({})
+          .describe(
+            "Automated backups of the restored instance: after a failover it is the primary, with production's backup settings.",
           ),
         credentials: z
           .strictObject({

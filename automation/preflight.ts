@@ -10,8 +10,10 @@ import { dataLossWindowMs, formatDuration } from "./clock.js";
 import { type DnsRecordValue, findHostedZone, maxTtl, readNameRecords } from "./dns.js";
 import { DrFailoverError, PreconditionError } from "./errors.js";
 import type { Plan } from "./plan.js";
+import type { StackResourceNames } from "./run/stack-args.js";
 import { findRestorableSnapshot, type RestorePoint } from "./snapshots.js";
-import { EC2, RDS, S3, SecretsManager } from "./sdk.js";
+import { EC2, ECS, ELBv2, IAM, RDS, S3, SecretsManager } from "./sdk.js";
+import { RESOURCE_TYPES } from "./vocabulary.js";
 
 export interface PreflightOptions {
   plan: Plan;
@@ -20,7 +22,28 @@ export interface PreflightOptions {
   incidentStart: Date;
   snapshotIdentifier?: string;
   acceptDataLoss: boolean;
+  /** The names the stack would create, checked free in AWS unless the stack itself holds them. */
+  claims?: NameClaims;
 }
+
+/**
+ * What the stack would create under fixed names where AWS either hands over an
+ * existing resource (ECS CreateCluster returns an ACTIVE cluster of the same
+ * name) or refuses late, in the middle of the update (load balancer, target
+ * group; IAM role names are account-global).
+ */
+export interface NameClaims {
+  names: Pick<StackResourceNames, "cluster" | "loadBalancer" | "targetGroup" | "executionRole" | "taskRole">;
+  /**
+   * `ownedKey(type, name)` of every resource the stack's own state holds
+   * (recorded, or a pending create of a killed run): a re-run finds its own
+   * resources, and only those, under these names.
+   */
+  ownedByStack: ReadonlySet<string> | Promise<ReadonlySet<string>>;
+}
+
+/** How NameClaims.ownedByStack spells a resource. */
+export const ownedKey = (type: string, name: string) => `${type} ${name}`;
 
 export interface PreflightResult {
   restorePoint: RestorePoint;
@@ -172,6 +195,72 @@ async function readReplicaSecretPassword(aws: AwsClients, region: string, name: 
   }
 }
 
+const notFound = (error: unknown, ...names: string[]) => {
+  if (names.includes(awsErrorName(error) ?? "")) return false;
+  throw error;
+};
+
+/**
+ * Refuses every name of `claims` that already exists in AWS and is not the
+ * stack's own: taking it over would put someone else's resource under the
+ * stack, and its destroy would delete it.
+ */
+async function checkNamesFree(aws: AwsClients, region: string, claims: NameClaims, problems: Problems) {
+  const { names } = claims;
+  const [cluster, loadBalancer, targetGroup, ...roles] = await Promise.all([
+    aws
+      .ecs(region)
+      .send(new ECS.DescribeClustersCommand({ clusters: [names.cluster] }))
+      .then((found) => Boolean(found.clusters?.some((c) => c.clusterName === names.cluster && c.status === "ACTIVE"))),
+    aws
+      .elbv2(region)
+      .send(new ELBv2.DescribeLoadBalancersCommand({ Names: [names.loadBalancer] }))
+      .then((found) => Boolean(found.LoadBalancers?.length))
+      .catch((error) => notFound(error, "LoadBalancerNotFoundException", "LoadBalancerNotFound")),
+    aws
+      .elbv2(region)
+      .send(new ELBv2.DescribeTargetGroupsCommand({ Names: [names.targetGroup] }))
+      .then((found) => Boolean(found.TargetGroups?.length))
+      .catch((error) => notFound(error, "TargetGroupNotFoundException", "TargetGroupNotFound")),
+    ...[names.executionRole, names.taskRole].map((role) =>
+      aws
+        .iam()
+        .send(new IAM.GetRoleCommand({ RoleName: role }))
+        .then(() => true)
+        .catch((error) => notFound(error, "NoSuchEntityException", "NoSuchEntity")),
+    ),
+  ]);
+  const owned = await claims.ownedByStack;
+  const notOurs = (type: string, name: string, exists: boolean) => exists && !owned.has(ownedKey(type, name));
+  const leftover = "delete it if it is left over from an earlier DR stack (dr-failover status lists the live ones)";
+  if (notOurs(RESOURCE_TYPES.ecsCluster, names.cluster, cluster)) {
+    problems.add(
+      "NAME_TAKEN",
+      `ECS cluster ${names.cluster} already exists (ACTIVE) in ${region} and is not this stack's: CreateCluster would silently take it over and destroy would delete it — ${leftover}, or set service.cluster in the plan to a name that is free in ${region}`,
+    );
+  }
+  if (notOurs(RESOURCE_TYPES.loadBalancer, names.loadBalancer, loadBalancer)) {
+    problems.add(
+      "NAME_TAKEN",
+      `load balancer ${names.loadBalancer} already exists in ${region} and is not this stack's: the stack cannot create its own under that name — ${leftover}, or change app in the plan (the DR load balancer is named after it)`,
+    );
+  }
+  if (notOurs(RESOURCE_TYPES.targetGroup, names.targetGroup, targetGroup)) {
+    problems.add(
+      "NAME_TAKEN",
+      `target group ${names.targetGroup} already exists in ${region} and is not this stack's: the stack cannot create its own under that name — ${leftover}, or change app in the plan (the DR target group is named after it)`,
+    );
+  }
+  [names.executionRole, names.taskRole].forEach((role, index) => {
+    if (notOurs(RESOURCE_TYPES.iamRole, role, roles[index])) {
+      problems.add(
+        "NAME_TAKEN",
+        `IAM role ${role} already exists and is not this stack's (role names are account-wide): the stack cannot create its own under that name — ${leftover}, or change service.name in the plan (the DR roles are named after it)`,
+      );
+    }
+  });
+}
+
 export async function runPreflight(aws: AwsClients, options: PreflightOptions): Promise<PreflightResult> {
   const { plan, targetRegion } = options;
   const target = plan.targets[targetRegion];
@@ -222,6 +311,11 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
         now: new Date(),
       }),
     ),
+    options.claims
+      ? problems.guard("names the stack would create", () =>
+          checkNamesFree(aws, targetRegion, options.claims!, problems),
+        )
+      : undefined,
   ]);
   if (certificate) warnings.push(...certificate.warnings);
 

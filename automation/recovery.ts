@@ -32,6 +32,7 @@ import { awsErrorName } from "./aws.js";
 import { RefusedError } from "./errors.js";
 import type { EventSink } from "./events.js";
 import type { Journal } from "./journal.js";
+import { ownedKey } from "./preflight.js";
 import { ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "./sdk.js";
 import { parseUrn, RESOURCE_TYPES } from "./vocabulary.js";
 import { SUMMARY_WITHOUT_SECRETS } from "./workspace.js";
@@ -421,6 +422,30 @@ async function resolvePendingOperations(
     await stack.refresh({ target: result.refreshed, color: "never", ...SUMMARY_WITHOUT_SECRETS });
   }
   return result;
+}
+
+/**
+ * `ownedKey(type, name)` of every named resource the stack's state holds:
+ * recorded resources, and the pending creates a killed run left (they may exist
+ * in AWS already, and recovery adopts them). Read-only.
+ */
+export async function namesHeldByStack(stack: Stack): Promise<Set<string>> {
+  const state = (await stack.exportStack()) as {
+    deployment?: { resources?: StateResource[]; pending_operations?: PendingOperation[] };
+  };
+  const held = new Set<string>();
+  const resources = [
+    ...(state.deployment?.resources ?? []),
+    ...(state.deployment?.pending_operations ?? [])
+      .filter((operation) => operation.type === "creating")
+      .map((operation) => operation.resource),
+  ];
+  for (const resource of resources) {
+    for (const name of [resource.outputs?.name, resource.inputs?.name]) {
+      if (typeof name === "string" && name) held.add(ownedKey(resource.type, name));
+    }
+  }
+  return held;
 }
 
 /** Makes a stack left behind by a killed run usable again; a no-op for a clean stack. */

@@ -71,6 +71,9 @@ export const RESOURCE_TYPES = {
   ecsCluster: "aws:ecs/cluster:Cluster",
   ecsTaskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
   ecsService: "aws:ecs/service:Service",
+  loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+  targetGroup: "aws:lb/targetGroup:TargetGroup",
+  iamRole: "aws:iam/role:Role",
 } as const;
 
 /** The type (the last of a parent chain, `a$b` → `b`) and the name of a resource from its URN (`urn:pulumi:stack::project::type::name`). */

@@ -31,6 +31,8 @@ export const SUMMARY_WITHOUT_SECRETS = { showSecrets: false } as const;
 export interface WorkspaceOptions {
   /** Holds the file backend, the workspace, runs and the journal. */
   stateDir: string;
+  /** Where the project and stack settings (the stacks' config) are kept; default <stateDir>/workspace. */
+  workDir?: string;
   /** Any Pulumi backend URL; default file://<stateDir>/backend. */
   backendUrl?: string;
   /** e.g. awskms://alias/dr?region=ap-northeast-3; default: passphrase. */
@@ -117,7 +119,7 @@ function passphraseEnv(options: WorkspaceOptions): Record<string, string> {
 
 export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWorkspace> {
   const stateDir = resolve(options.stateDir);
-  const workDir = join(stateDir, "workspace");
+  const workDir = options.workDir ?? join(stateDir, "workspace");
   const backendUrl = backendUrlOf(options);
   if (backendUrl.startsWith("file://")) await fileBackendWritable(backendUrl);
   await mkdir(workDir, { recursive: true });

@@ -28,6 +28,10 @@ export interface DrStackArgs {
     subnetGroupName: string;
     securityGroupIds: string[];
     kmsKeyId?: string;
+    /** Days of automated backups (a failover's from the plan; a drill's 1). */
+    backupRetentionPeriod: number;
+    /** Daily backup window in UTC, "hh:mm-hh:mm"; undefined: RDS picks one. */
+    backupWindow?: string;
     /** true: the stack sets the (secret) password on the restored instance. */
     resetPassword: boolean;
     /** Set by destroy after a failover: protection off, final snapshot on delete. */
@@ -40,6 +44,10 @@ export interface DrStackArgs {
   service: {
     cluster: string;
     name: string;
+    /** IAM role names are account-global: unique per target region (failover) or per drill. */
+    executionRoleName: string;
+    taskRoleName: string;
+    taskFamily: string;
     image: string;
     cpu: number;
     memory: number;

@@ -40,6 +40,9 @@ export class RestoredDatabase extends pulumi.ComponentResource {
         storageEncrypted: database.kmsKeyId ? true : undefined,
         // Drills run single-AZ: cheaper, and the drill proves restorability, not HA.
         multiAz: failover && database.multiAz,
+        // After a failover this is the primary: production's backups (set after the restore, as RDS applies them).
+        backupRetentionPeriod: database.backupRetentionPeriod,
+        backupWindow: database.backupWindow,
         publiclyAccessible: false,
         applyImmediately: true,
         deletionProtection: protectedNow,

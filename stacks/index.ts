@@ -21,7 +21,6 @@ type Outputs = { [K in keyof DrStackOutputs]: pulumi.Output<DrStackOutputs[K]> |
 export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Outputs {
   const provider = targetRegionProvider(args);
   const opts = { providers: { aws: provider } };
-  const nameSuffix = args.drillId ? `-drill-${args.drillId}` : `-dr-${args.targetRegion}`;
 
   const database = new RestoredDatabase("database", { mode: args.mode, database: args.database, password }, opts);
   const secret = new ConnectionSecret(
@@ -35,7 +34,6 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
     {
       service: args.service,
       loadBalancer: args.loadBalancer,
-      nameSuffix,
       secretArn: secret.secret.arn,
       replicaBucket: args.storage.replicaBucket,
       startAfter: [secret.version],

@@ -8,8 +8,6 @@ import type { DrStackArgs } from "./args.js";
 export interface AppServiceArgs {
   service: DrStackArgs["service"];
   loadBalancer: DrStackArgs["loadBalancer"];
-  /** Role names are account-global: the suffix keeps regions and drills apart. */
-  nameSuffix: string;
   secretArn: pulumi.Output<string>;
   replicaBucket: pulumi.Input<string>;
   /** The service starts only once these exist (the secret value holding the restored endpoint). */
@@ -50,7 +48,7 @@ export class AppService extends pulumi.ComponentResource {
 
     const executionRole = new iam.Role(
       "execution-role",
-      { name: `${service.name}-exec${args.nameSuffix}`.slice(0, 64), assumeRolePolicy: ECS_TASKS_TRUST },
+      { name: service.executionRoleName, assumeRolePolicy: ECS_TASKS_TRUST },
       parent,
     );
     new iam.RolePolicyAttachment(
@@ -73,7 +71,7 @@ export class AppService extends pulumi.ComponentResource {
     );
     this.taskRole = new iam.Role(
       "task-role",
-      { name: `${service.name}-task${args.nameSuffix}`.slice(0, 64), assumeRolePolicy: ECS_TASKS_TRUST },
+      { name: service.taskRoleName, assumeRolePolicy: ECS_TASKS_TRUST },
       parent,
     );
 
@@ -96,7 +94,7 @@ export class AppService extends pulumi.ComponentResource {
     const taskDefinition = new ecs.TaskDefinition(
       "task",
       {
-        family: `${service.name}${args.nameSuffix}`,
+        family: service.taskFamily,
         cpu: String(service.cpu),
         memory: String(service.memory),
         networkMode: "awsvpc",

@@ -12,7 +12,7 @@ import {
   teardownStack,
   verificationPhase,
 } from "../run/phases.js";
-import { endpointsOf, stackArgsFor } from "../run/stack-args.js";
+import { endpointsOf, stackArgsFor, stackResourceNamesFor } from "../run/stack-args.js";
 import { stackNameFor } from "../vocabulary.js";
 import type { JourneyContext, ProvisionOptions } from "../run/context.js";
 import { runJourney } from "./skeleton.js";
@@ -31,7 +31,8 @@ export async function runDrill(ctx: JourneyContext, options: DrillOptions = {}):
     let failure: unknown;
     try {
       const workspaceReady = prepareWorkspace(ctx);
-      const preflight = await preflightPhase(run, "drill", options);
+      const names = stackResourceNamesFor(ctx.plan, ctx.targetRegion, "drill", runId);
+      const preflight = await preflightPhase(run, "drill", options, names, workspaceReady);
       const args = stackArgsFor(ctx.plan, ctx.targetRegion, "drill", runId, preflight, ctx.aws.sharedEndpoint);
       stack = await configureStack(run, args, preflight, workspaceReady);
       const outputs = await provisionPhase(run, stack);

@@ -29,7 +29,7 @@ import {
   verificationPhase,
 } from "../run/phases.js";
 import type { Run } from "../run/run.js";
-import { endpointsOf, stackArgsFor } from "../run/stack-args.js";
+import { endpointsOf, stackArgsFor, stackResourceNamesFor } from "../run/stack-args.js";
 import { stackNameFor } from "../vocabulary.js";
 import type { JourneyContext, ProvisionOptions } from "../run/context.js";
 import { runJourney } from "./skeleton.js";
@@ -47,7 +47,8 @@ export async function runFailover(ctx: JourneyContext, options: FailoverOptions 
   const stackName = stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, runId);
   return runJourney(ctx, { journey: "failover", runId, stackName }, async (run) => {
     const workspaceReady = prepareWorkspace(ctx);
-    const preflight = await preflightPhase(run, "failover", options);
+    const names = stackResourceNamesFor(ctx.plan, ctx.targetRegion, "failover", runId);
+    const preflight = await preflightPhase(run, "failover", options, names, workspaceReady);
     const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.sharedEndpoint);
     const stack = await configureStack(run, args, preflight, workspaceReady);
     await resumeHalfCreated(run, stack, args);

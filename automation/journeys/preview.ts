@@ -1,43 +1,113 @@
-/** Preview: what a failover would create or change; changes nothing (a stack created only for the preview is removed). */
+/**
+ * Preview: what a failover would create or change. Read-only: no recovery, no
+ * config written, no journal line, no report. The engine works in a scratch
+ * folder: an existing failover stack is previewed from a copy of its settings
+ * (its config and secrets provider) against its state, which a preview never
+ * writes; a stack that does not exist yet is previewed as a throwaway stack in
+ * a throwaway backend.
+ */
+import { type EngineEvent, Stack } from "@pulumi/pulumi/automation/index.js";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { checkTargetRegion } from "../plan.js";
 import type { PreflightResult } from "../preflight.js";
 import { engineError } from "../run/engine-errors.js";
 import { newRunId } from "../run/ids.js";
-import { configureStack, preflightPhase } from "../run/phases.js";
+import { preflightPhase, stackConfigFor } from "../run/phases.js";
 import { Run } from "../run/run.js";
-import { stackArgsFor } from "../run/stack-args.js";
-import { stackNameFor } from "../vocabulary.js";
-import { findStack, openWorkspace } from "../workspace.js";
+import { stackArgsFor, stackResourceNamesFor } from "../run/stack-args.js";
+import { parseUrn, stackNameFor } from "../vocabulary.js";
+import { findStack, openWorkspace, type WorkspaceOptions } from "../workspace.js";
 import type { JourneyContext, ProvisionOptions } from "../run/context.js";
+
+/** One resource the failover would touch (never "same"). */
+export interface PreviewChange {
+  op: string;
+  type: string;
+  name: string;
+}
 
 export interface PreviewResult {
   stackName: string;
+  /** Whether the failover stack exists (a re-run) or would be created. */
+  stackExists: boolean;
   changeSummary: Record<string, number>;
+  /** What would be created, updated, replaced or deleted, in the engine's order. */
+  changes: PreviewChange[];
+  warnings: { code: string; message: string }[];
   preflight: PreflightResult;
   stdout: string;
 }
 
-/** What a failover would create or change; changes nothing (a stack created only for the preview is removed). */
+/** The stack's settings file (`Pulumi.<stack>.yaml`) from the state dir's workspace into `workDir`; read-only on the source. */
+async function copyStackSettings(workspace: WorkspaceOptions, stackName: string, workDir: string): Promise<void> {
+  const from = workspace.workDir ?? join(resolve(workspace.stateDir), "workspace");
+  for (const ext of [".yaml", ".yml", ".json"]) {
+    const file = `Pulumi.${stackName}${ext}`;
+    try {
+      await copyFile(join(from, file), join(workDir, file));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+}
+
+/** What a failover would create or change; changes nothing. */
 export async function runPreview(ctx: JourneyContext, options: ProvisionOptions = {}): Promise<PreviewResult> {
   checkTargetRegion(ctx.plan, ctx.targetRegion);
   const runId = newRunId("preview");
-  const run = new Run(ctx, "failover", runId, stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, runId));
-  const preflight = await preflightPhase(run, "preview", options);
-  const workspace = await openWorkspace(ctx.workspace);
-  const existed = Boolean(await findStack(workspace, run.stackName));
-  const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.sharedEndpoint);
-  const stack = await configureStack(run, args, preflight);
+  const stackName = stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, runId);
+  const run = new Run(ctx, "failover", runId, stackName, false);
+  const scratch = await mkdtemp(join(tmpdir(), "dr-failover-preview-"));
   try {
-    const result = await stack.preview({ color: "never", diff: false });
-    return {
-      stackName: run.stackName,
-      changeSummary: result.changeSummary as Record<string, number>,
-      preflight,
-      stdout: run.redact(result.stdout),
+    // The real backend, read through a scratch workspace: the stack's own settings stay as they are.
+    const workDir = join(scratch, "workspace");
+    const workspace = await openWorkspace({ ...ctx.workspace, workDir });
+    const existing = await findStack(workspace, stackName);
+    const names = stackResourceNamesFor(ctx.plan, ctx.targetRegion, "failover", runId);
+    const preflight = await preflightPhase(run, "preview", options, names, Promise.resolve(workspace));
+    const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.sharedEndpoint);
+    let stack: Stack;
+    if (existing) {
+      await copyStackSettings(ctx.workspace, stackName, workDir);
+      stack = existing;
+    } else {
+      const throwaway = await openWorkspace({
+        ...ctx.workspace,
+        stateDir: join(scratch, "state"),
+        backendUrl: undefined,
+        workDir: undefined,
+      });
+      stack = await Stack.create(stackName, throwaway);
+    }
+    // As the failover would configure it, written to the scratch copy only.
+    await stack.setAllConfig(stackConfigFor(run, args, preflight, existing ? await stack.getAllConfig() : {}));
+    const changes: PreviewChange[] = [];
+    const onEvent = (event: EngineEvent) => {
+      const step = event.resourcePreEvent?.metadata;
+      if (!step || step.op === "same" || step.op === "read") return;
+      const { type, name } = parseUrn(step.urn);
+      // The AWS resources only: not the stack, its components or the provider.
+      if (!type.startsWith("aws:")) return;
+      changes.push({ op: step.op, type, name });
     };
-  } catch (error) {
-    throw engineError(run, "preview", error);
+    try {
+      const result = await stack.preview({ color: "never", diff: false, onEvent });
+      return {
+        stackName,
+        stackExists: Boolean(existing),
+        changeSummary: result.changeSummary as Record<string, number>,
+        changes,
+        warnings: run.report.warnings,
+        preflight,
+        stdout: run.redact(result.stdout),
+      };
+    } catch (error) {
+      throw engineError(run, "preview", error);
+    }
   } finally {
-    if (!existed) await workspace.removeStack(run.stackName);
+    await rm(scratch, { recursive: true, force: true });
   }
 }

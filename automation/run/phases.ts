@@ -1,5 +1,5 @@
 /** The phases the journeys share: preflight, stack setup, provision, verification, teardown, crash recovery. */
-import { Stack, StackNotFoundError, type LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
+import { type ConfigMap, Stack, type LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
 import type { DrStackArgs, DrStackOutputs } from "../../stacks/args.js";
 import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "../../stacks/config.js";
 import { formatDuration, type Span } from "../clock.js";
@@ -17,7 +17,7 @@ import {
   waitForStep,
   waitUntilReady,
 } from "../readiness.js";
-import { type RecoveryResult, recoverStack } from "../recovery.js";
+import { namesHeldByStack, type RecoveryResult, recoverStack } from "../recovery.js";
 import { RDS } from "../sdk.js";
 import { wrapAwsError } from "../aws.js";
 import { checkEcsService, checkHealth, checkHttpsRedirect, runOperatorChecks, type CheckResult } from "../verify.js";
@@ -25,6 +25,7 @@ import {
   backendRegionWarning,
   checkStateBackend,
   engineEventHandler,
+  findStack,
   openWorkspace,
   SUMMARY_WITHOUT_SECRETS,
 } from "../workspace.js";
@@ -32,7 +33,7 @@ import { backendUrlOf, concernOf, CONCERNS, parseUrn, RESOURCE_TYPES } from "../
 import { engineError } from "./engine-errors.js";
 import { newPassword } from "./ids.js";
 import type { Run } from "./run.js";
-import { toOutputs } from "./stack-args.js";
+import { type StackResourceNames, toOutputs } from "./stack-args.js";
 
 /** Derives the database/service/dns phases from the resource spans of the update. */
 function addConcernPhases(run: Run, spans: Span[]) {
@@ -44,17 +45,29 @@ function addConcernPhases(run: Run, spans: Span[]) {
   }
 }
 
+/**
+ * What the run's stack already holds, by name: a drill's stack is always new;
+ * a failover's may be a re-run's. Read-only (no recovery, no lock).
+ */
+async function namesHeldByRunStack(run: Run, workspaceReady?: Promise<LocalWorkspace>): Promise<ReadonlySet<string>> {
+  if (run.journey === "drill") return new Set();
+  const stack = await findStack(await (workspaceReady ?? openWorkspace(run.ctx.workspace)), run.stackName);
+  return stack ? namesHeldByStack(stack) : new Set();
+}
+
 export async function preflightPhase(
   run: Run,
   journey: "drill" | "failover" | "preview",
   options: ProvisionOptions,
+  names: StackResourceNames,
+  workspaceReady?: Promise<LocalWorkspace>,
 ): Promise<PreflightResult> {
   const { ctx } = run;
   return run.phase("preflight", async () => {
     const warning = backendRegionWarning(backendUrlOf(ctx.workspace), ctx.plan.sourceRegion);
     if (warning) run.emit({ type: "warning", code: "BACKEND_IN_SOURCE_REGION", message: warning });
-    // Secrets passphrase and state backend usable, before anything is created.
-    await checkStateBackend(ctx.workspace);
+    // Secrets passphrase and state backend usable, before anything is created (a preview opened its own).
+    if (journey !== "preview") await checkStateBackend(ctx.workspace);
     const result = await runPreflight(ctx.aws, {
       plan: ctx.plan,
       targetRegion: ctx.targetRegion,
@@ -62,6 +75,7 @@ export async function preflightPhase(
       incidentStart: run.clock.incidentStart,
       snapshotIdentifier: options.snapshotIdentifier,
       acceptDataLoss: options.acceptDataLoss ?? false,
+      claims: { names, ownedByStack: namesHeldByRunStack(run, workspaceReady) },
     });
     for (const item of result.warnings) run.emit({ type: "warning", ...item });
     if (result.replicaSecretPassword) run.secrets.push(result.replicaSecretPassword);
@@ -99,16 +113,24 @@ export async function configureStack(
 ): Promise<Stack> {
   const workspace = await (workspaceReady ?? openWorkspace(run.ctx.workspace));
   // A drill's stack is always new; only a stack that existed can hold what a killed run left.
-  const existed =
-    run.journey === "drill"
-      ? undefined
-      : await Stack.select(run.stackName, workspace).catch((error) => {
-          if (error instanceof StackNotFoundError) return undefined;
-          throw error;
-        });
+  const existed = run.journey === "drill" ? undefined : await findStack(workspace, run.stackName);
   const stack = existed ?? (await Stack.create(run.stackName, workspace));
   if (existed) run.adoptedUrns.push(...(await recover(run, stack)).adopted);
-  const existing = existed ? await stack.getAllConfig() : {};
+  await stack.setAllConfig(stackConfigFor(run, args, preflight, existed ? await stack.getAllConfig() : {}));
+  return stack;
+}
+
+/**
+ * The stack's config for this run: its arguments, and the password. What an
+ * existing stack holds is kept: the connection secret's name (a re-run must not
+ * rename it) and the password (created once).
+ */
+export function stackConfigFor(
+  run: Run,
+  args: DrStackArgs,
+  preflight: PreflightResult,
+  existing: ConfigMap,
+): ConfigMap {
   const previousArgs = existing[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value;
   if (previousArgs) args.secret.name = (JSON.parse(previousArgs) as DrStackArgs).secret.name;
   const existingPassword = existing[`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]?.value;
@@ -118,11 +140,10 @@ export async function configureStack(
     newPassword();
   run.secrets.push(password);
   run.databasePassword = password;
-  await stack.setAllConfig({
+  return {
     [`${CONFIG_NAMESPACE}:${ARGS_KEY}`]: { value: JSON.stringify(args) },
     [`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]: { value: password, secret: true },
-  });
-  return stack;
+  };
 }
 
 /**

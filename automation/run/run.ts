@@ -38,9 +38,11 @@ export class Run {
     readonly journey: RunReport["journey"],
     readonly runId: string,
     readonly stackName: string,
+    /** false: a read-only run (preview) that writes no journal line. */
+    journaled = true,
   ) {
     this.clock = new RunClock(ctx.incidentStart ?? new Date());
-    this.journal = new Journal(ctx.workspace.stateDir, { runId, journey, stackName });
+    this.journal = new Journal(ctx.workspace.stateDir, { runId, journey, stackName }, journaled);
     const { plan } = ctx;
     this.report = {
       schemaVersion: REPORT_SCHEMA_VERSION,

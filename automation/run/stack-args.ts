@@ -5,6 +5,51 @@ import type { PreflightResult } from "../preflight.js";
 import type { RunReport } from "../report/model.js";
 import { shortId } from "./ids.js";
 
+/**
+ * The names the stack gives what it creates: the one place they are made, read
+ * by stackArgsFor and by preflight (which refuses names already taken in AWS).
+ * A drill's names carry its short id; a failover's are fixed per target region,
+ * so a re-run finds the same resources.
+ */
+export interface StackResourceNames {
+  databaseIdentifier: string;
+  cluster: string;
+  service: string;
+  executionRole: string;
+  taskRole: string;
+  taskFamily: string;
+  loadBalancer: string;
+  targetGroup: string;
+}
+
+export function stackResourceNamesFor(
+  plan: Plan,
+  targetRegion: string,
+  mode: DrMode,
+  runId: string,
+): StackResourceNames {
+  const drill = mode === "drill";
+  const short = drill ? shortId(runId) : "";
+  const suffix = drill ? `-drill-${short}` : "";
+  // IAM names are account-global: the region keeps the failover stacks of two targets apart.
+  const roleSuffix = drill ? suffix : `-dr-${targetRegion}`;
+  const lbBase = `${plan.app}`.slice(0, 20);
+  return {
+    databaseIdentifier: `${plan.database.sourceIdentifier}${drill ? suffix : "-dr"}`.slice(0, 63),
+    cluster: `${plan.service.cluster}${suffix}`,
+    service: `${plan.service.name}${suffix}`,
+    executionRole: `${plan.service.name}-exec${roleSuffix}`.slice(0, 64),
+    taskRole: `${plan.service.name}-task${roleSuffix}`.slice(0, 64),
+    taskFamily: `${plan.service.name}${roleSuffix}`,
+    // ALB and target group names: at most 32 characters.
+    loadBalancer: `${lbBase}-${drill ? `d${short}` : "dr"}`.slice(0, 32),
+    targetGroup: `${lbBase}-${drill ? `d${short}` : "dr"}-tg`.slice(0, 32),
+  };
+}
+
+/** The cheapest retention that keeps backups on: 0 turns them off, an outage of the freshly restored instance. */
+export const DRILL_BACKUP_RETENTION_DAYS = 1;
+
 /** Builds the stack's arguments from the plan and what preflight resolved. */
 export function stackArgsFor(
   plan: Plan,
@@ -17,9 +62,8 @@ export function stackArgsFor(
   const target = targetOf(plan, targetRegion);
   const drill = mode === "drill";
   const short = drill ? shortId(runId) : "";
-  const suffix = drill ? `-drill-${short}` : "";
+  const names = stackResourceNamesFor(plan, targetRegion, mode, runId);
   const ids = (refs: string[], map: Map<string, string>) => refs.map((ref) => map.get(ref)!);
-  const lbBase = `${plan.app}`.slice(0, 20);
   return {
     mode,
     app: plan.app,
@@ -28,7 +72,7 @@ export function stackArgsFor(
     endpoint,
     tags: { "dr-failover:app": plan.app, "dr-failover:mode": mode, "dr-failover:run": runId },
     database: {
-      identifier: `${plan.database.sourceIdentifier}${drill ? suffix : "-dr"}`.slice(0, 63),
+      identifier: names.databaseIdentifier,
       snapshotIdentifier: preflight.restorePoint.snapshotIdentifier,
       instanceClass: plan.database.instanceClass,
       engine: plan.database.engine,
@@ -39,6 +83,9 @@ export function stackArgsFor(
       subnetGroupName: target.database.subnetGroup,
       securityGroupIds: ids(target.database.securityGroups, preflight.securityGroupIds),
       kmsKeyId: target.database.kmsKeyId,
+      // The failover's instance becomes the primary: production's backups. A drill's is thrown away within the hour.
+      backupRetentionPeriod: drill ? DRILL_BACKUP_RETENTION_DAYS : plan.database.backup.retentionDays,
+      backupWindow: drill ? undefined : plan.database.backup.window,
       resetPassword: plan.database.credentials.mode === "reset",
       releasing: false,
     },
@@ -47,8 +94,11 @@ export function stackArgsFor(
     // and Secrets Manager refuses a new secret of the same name meanwhile. Re-runs keep the first name.
     secret: { name: `${plan.secrets.databaseSecretName}/dr-${drill ? "drill" : "failover"}-${shortId(runId)}` },
     service: {
-      cluster: `${plan.service.cluster}${suffix}`,
-      name: `${plan.service.name}${suffix}`,
+      cluster: names.cluster,
+      name: names.service,
+      executionRoleName: names.executionRole,
+      taskRoleName: names.taskRole,
+      taskFamily: names.taskFamily,
       image: target.service.image,
       cpu: plan.service.cpu,
       memory: plan.service.memory,
@@ -61,9 +111,8 @@ export function stackArgsFor(
       assignPublicIp: target.service.assignPublicIp,
     },
     loadBalancer: {
-      // ALB and target group names: at most 32 characters.
-      name: `${lbBase}-${drill ? `d${short}` : "dr"}`.slice(0, 32),
-      targetGroupName: `${lbBase}-${drill ? `d${short}` : "dr"}-tg`.slice(0, 32),
+      name: names.loadBalancer,
+      targetGroupName: names.targetGroup,
       vpcId: preflight.vpcId,
       subnetIds: ids(target.loadBalancer.subnets, preflight.subnetIds),
       securityGroupIds: ids(target.loadBalancer.securityGroups, preflight.securityGroupIds),

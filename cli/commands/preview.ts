@@ -15,10 +15,24 @@ export async function previewCommand(
       snapshotIdentifier: options.snapshot,
       acceptDataLoss: options.acceptDataLoss,
     });
-    if (globals.json) outJson({ type: "preview", stackName: result.stackName, changeSummary: result.changeSummary });
+    if (globals.json)
+      outJson({
+        type: "preview",
+        stackName: result.stackName,
+        stackExists: result.stackExists,
+        changeSummary: result.changeSummary,
+        changes: result.changes,
+        warnings: result.warnings,
+      });
     else {
-      out(`failover stack ${result.stackName} would restore ${result.preflight.restorePoint.snapshotIdentifier}:`);
+      // Preflight's warnings were shown as they came (stderr), before this list.
+      out(
+        `failover stack ${result.stackName} (${result.stackExists ? "exists" : "new"}) would restore ${result.preflight.restorePoint.snapshotIdentifier}:`,
+      );
+      for (const change of result.changes) out(`  ${change.op.padEnd(8)} ${change.type}  ${change.name}`);
+      if (result.changes.length === 0) out("  no changes");
       for (const [op, count] of Object.entries(result.changeSummary)) out(`  ${op}: ${count}`);
+      if (result.warnings.length) out(`  ${result.warnings.length} warning(s) above`);
     }
   } finally {
     await close();

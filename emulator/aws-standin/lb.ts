@@ -197,7 +197,8 @@ export const lbTargetGroup: ResourceHandler = {
     protocol: { replace: true },
     targetType: { replace: true },
     vpcId: { replace: true },
-    healthCheck: { computed: true },
+    // Optional+Computed block; its path, matcher and timeout are Optional+Computed too (the rest have defaults).
+    healthCheck: { computed: true, computedFields: ["path", "matcher", "timeout"] },
     deregistrationDelay: {},
     tags: {},
   },
@@ -447,7 +448,8 @@ export const lbListener: ResourceHandler = {
   token: "aws:lb/listener:Listener",
   props: {
     loadBalancerArn: { replace: true },
-    port: { computed: true },
+    // Optional, not Computed upstream: leaving it out diffs to null.
+    port: {},
     protocol: { computed: true },
     certificateArn: {},
     sslPolicy: { computed: true },

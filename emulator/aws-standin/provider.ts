@@ -84,6 +84,19 @@ function sortedIfArray(value: unknown): unknown {
   return Array.isArray(value) ? [...value].map((v) => JSON.stringify(v)).sort() : value;
 }
 
+/** A nested block with its absent Optional+Computed fields taken from the old block. */
+function keepComputedFields(spec: PropSpec, oldValue: unknown, newValue: unknown): unknown {
+  if (!spec.computedFields || !isPlainObject(oldValue) || !isPlainObject(newValue)) return newValue;
+  const merged: Props = { ...newValue };
+  for (const field of spec.computedFields) {
+    if (merged[field] === undefined || merged[field] === null) merged[field] = oldValue[field];
+  }
+  return merged;
+}
+
+const isPlainObject = (value: unknown): value is Props =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
 function stripMeta(props: Props): Props {
   const { [DEFAULTS_KEY]: _ignored, ...rest } = props;
   return rest;
@@ -186,6 +199,13 @@ export class StandinProvider implements provider.Provider {
         });
       }
     }
+    const given = unwrap(inputs);
+    for (const [prop, spec] of Object.entries(this.propSpecs(handler))) {
+      const value = given[prop];
+      if (!spec.validate || value === undefined || value === null || containsUnknown(value)) continue;
+      const reason = spec.validate(value);
+      if (reason) failures.push({ property: prop, reason });
+    }
     if (handler.check) failures.push(...handler.check(inputs));
     return { inputs, failures };
   }
@@ -198,7 +218,7 @@ export class StandinProvider implements provider.Provider {
     const replaces: string[] = [];
     for (const [prop, spec] of Object.entries(this.propSpecs(handler))) {
       const oldValue = o[prop];
-      const newValue = n[prop];
+      const newValue = keepComputedFields(spec, oldValue, n[prop]);
       let differs: boolean;
       if (containsUnknown(newValue)) differs = true;
       // absent = the zero value (false, 0, "", [] …) for a plain optional input

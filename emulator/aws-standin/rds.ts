@@ -90,6 +90,7 @@ export function instanceOutputs(db: DBInstance): Props {
     availabilityZone: db.AvailabilityZone,
     dbName: db.DBName,
     backupRetentionPeriod: db.BackupRetentionPeriod,
+    backupWindow: db.PreferredBackupWindow,
     tagsAll: fromTagList(db.TagList),
   });
 }
@@ -121,6 +122,14 @@ export const rdsInstance: ResourceHandler = {
     dbName: { replace: true, computed: true },
     availabilityZone: { replace: true, computed: true },
     backupRetentionPeriod: { computed: true },
+    // verify.ValidOnceADayWindowFormat; applied by the post-restore ModifyDBInstance (PreferredBackupWindow).
+    backupWindow: {
+      computed: true,
+      validate: (value) =>
+        /^(([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]|)$/.test(String(value))
+          ? undefined
+          : '"backup_window" must satisfy the format of "hh24:mi-hh24:mi".',
+    },
   },
   required: ["instanceClass"],
   autoname: { prop: "identifier", maxLength: 63, lowercase: true },
@@ -186,6 +195,10 @@ export const rdsInstance: ResourceHandler = {
         }
         if (inputs.backupRetentionPeriod !== undefined && db.BackupRetentionPeriod !== inputs.backupRetentionPeriod) {
           modify.BackupRetentionPeriod = inputs.backupRetentionPeriod;
+          needed = true;
+        }
+        if (inputs.backupWindow && db.PreferredBackupWindow !== inputs.backupWindow) {
+          modify.PreferredBackupWindow = inputs.backupWindow;
           needed = true;
         }
         if (
@@ -271,6 +284,7 @@ export const rdsInstance: ResourceHandler = {
       ["storageType", "StorageType"],
       ["engineVersion", "EngineVersion"],
       ["backupRetentionPeriod", "BackupRetentionPeriod"],
+      ["backupWindow", "PreferredBackupWindow"],
     ];
     for (const [key, awsKey, set] of fields) {
       if (changed(key, set)) {

@@ -110,10 +110,20 @@ async function change(
   set: ResourceRecordSet,
   submitted?: () => void,
 ): Promise<void> {
+  await changeBatch(clients, zoneId, [{ action, set }], submitted);
+}
+
+/** Submits the changes as one atomic batch and waits for INSYNC. */
+async function changeBatch(
+  clients: Clients,
+  zoneId: string,
+  changes: { action: ChangeAction; set: ResourceRecordSet }[],
+  submitted?: () => void,
+): Promise<void> {
   const out = await clients.route53().send(
     new Route53.ChangeResourceRecordSetsCommand({
       HostedZoneId: zoneId,
-      ChangeBatch: { Changes: [{ Action: action, ResourceRecordSet: set }] },
+      ChangeBatch: { Changes: changes.map(({ action, set }) => ({ Action: action, ResourceRecordSet: set })) },
     }),
   );
   submitted?.();
@@ -151,8 +161,9 @@ export const route53Record: ResourceHandler = {
   props: {
     zoneId: { replace: true },
     name: { replace: true },
-    type: { replace: true },
-    setIdentifier: { replace: true },
+    // Not ForceNew upstream: update deletes the old record set and creates the new one in one batch.
+    type: {},
+    setIdentifier: {},
     ttl: {},
     records: { set: true },
     aliases: {},
@@ -199,9 +210,16 @@ export const route53Record: ResourceHandler = {
       throw error;
     }
   },
-  async update(ctx, _id, _olds, news) {
+  async update(ctx, _id, olds, news) {
     const fqdn = await fqdnOf(ctx.clients, news.zoneId, news.name);
-    await change(ctx.clients, news.zoneId, "UPSERT", recordSet(news, fqdn));
+    // Upstream (resourceRecordUpdate): a new type or set identifier is another record set, so the
+    // old one is deleted and the new one created in one atomic batch; anything else is an UPSERT.
+    if (olds.type !== news.type || (olds.setIdentifier ?? "") !== (news.setIdentifier ?? "")) {
+      await changeBatch(ctx.clients, news.zoneId, [
+        { action: "DELETE", set: recordSet(olds, fqdn) },
+        { action: "CREATE", set: recordSet(news, fqdn) },
+      ]);
+    } else await change(ctx.clients, news.zoneId, "UPSERT", recordSet(news, fqdn));
     return { fqdn };
   },
   async delete(ctx, _id, state) {

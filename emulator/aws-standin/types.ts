@@ -8,6 +8,13 @@ export interface PropSpec {
   computed?: boolean;
   /** Compared as a set (order-insensitive). */
   set?: boolean;
+  /** A single nested block's Optional+Computed fields: absent in the new block means "keep". */
+  computedFields?: string[];
+  /**
+   * Upstream's ValidateFunc (and Required of a nested block field): the reason a
+   * given value is refused at Check, before anything is created; undefined when valid.
+   */
+  validate?: (value: unknown) => string | undefined;
 }
 
 export interface HandlerContext {

@@ -7,9 +7,10 @@
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
-import { RefusedError, ToolError } from "../../automation/errors.js";
+import { PreconditionError, RefusedError, ToolError, UsageError } from "../../automation/errors.js";
 import { runDestroy } from "../../automation/journeys/destroy.js";
 import { runFailover } from "../../automation/journeys/failover.js";
+import { ECS } from "../../automation/sdk.js";
 import { openWorkspace } from "../../automation/workspace.js";
 import { TARGET, useE2eWorld } from "../support/e2e.js";
 
@@ -78,5 +79,34 @@ describe("failover and destroy at the edges", () => {
     expect(forced.result).toBe("succeeded");
     expect(forced.warnings.map((warning) => warning.code)).toContain("FORCED_WITH_PRODUCTION_SWITCHED");
     expect(await run.stacks()).toEqual([]);
+  });
+
+  it("a pre-existing cluster of the failover's name is refused in preflight: nothing is created, and destroy cannot delete it", async () => {
+    const run = await e2e.seed();
+    // A cluster someone provisioned in the DR region under the production cluster's name (the failover's cluster name).
+    const ecs = run.aws.ecs(TARGET);
+    const theirs = (await ecs.send(new ECS.CreateClusterCommand({ clusterName: run.plan.service.cluster }))).cluster!;
+    const before = await run.summary();
+
+    const refused = await runFailover(run.context(), { confirm: PROD }).catch((error) => error);
+    expect(refused).toBeInstanceOf(PreconditionError);
+    expect(refused.code).toBe("NAME_TAKEN");
+    expect(refused.details.join("\n")).toMatch(
+      new RegExp(
+        `^ECS cluster ${run.plan.service.cluster} already exists \\(ACTIVE\\) in ${TARGET} and is not this stack's`,
+      ),
+    );
+    // Nothing created (no stack, nothing in moto); the production record untouched.
+    expect(await run.stacks()).toEqual([]);
+    expect(await run.summary()).toEqual(before);
+    expect(recordTarget(await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD))).toBe(
+      run.world.productionRecordValue,
+    );
+    // No stack took the cluster over, so no destroy can delete it.
+    const destroy = await runDestroy(run.context()).catch((error) => error);
+    expect(destroy).toBeInstanceOf(UsageError);
+    expect(destroy.code).toBe("STACK_NOT_FOUND");
+    const still = (await ecs.send(new ECS.DescribeClustersCommand({ clusters: [theirs.clusterArn!] }))).clusters!;
+    expect(still.map((cluster) => cluster.status)).toEqual(["ACTIVE"]);
   });
 });

@@ -58,6 +58,10 @@ describe("failover and destroy", () => {
 
     const preview = await runPreview(run.context());
     expect(preview.changeSummary.create).toBeGreaterThan(10);
+    expect(preview.stackExists).toBe(false);
+    expect(preview.changes).toContainEqual({ op: "create", type: "aws:rds/instance:Instance", name: "database" });
+    expect(preview.changes.length).toBeGreaterThan(10);
+    expect(preview.changes.every((change) => change.op === "create" && change.type.startsWith("aws:"))).toBe(true);
     expect(diffMotoState(seeded, await run.summary())).toEqual({ added: {}, removed: {} });
     expect(await run.stacks()).toEqual([]);
 
@@ -104,6 +108,11 @@ describe("failover and destroy", () => {
     const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" })))
       .DBInstances![0];
     expect(db.DeletionProtection).toBe(true);
+    // The primary after the switch keeps production's backups (the reference plan: 7 days, 03:00–04:00 JST).
+    expect({ retention: db.BackupRetentionPeriod, window: db.PreferredBackupWindow }).toEqual({
+      retention: 7,
+      window: "18:00-19:00",
+    });
 
     const status = await getStatus({ ...run.context(), plan: run.plan });
     expect(status).toEqual([

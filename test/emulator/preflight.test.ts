@@ -13,7 +13,10 @@ import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
 import { seedWorld, type SeededWorld, type WorldFaults } from "../../emulator/rehearsal/seed-world.js";
 import { ExitCode, PreconditionError } from "../../automation/errors.js";
 import { loadPlan, type Plan } from "../../automation/plan.js";
-import { runPreflight, type PreflightOptions, type PreflightResult } from "../../automation/preflight.js";
+import { ownedKey, runPreflight, type PreflightOptions, type PreflightResult } from "../../automation/preflight.js";
+import { stackResourceNamesFor } from "../../automation/run/stack-args.js";
+import { ECS, ELBv2, IAM } from "../../automation/sdk.js";
+import { RESOURCE_TYPES } from "../../automation/vocabulary.js";
 import { planRegions, summarizeMotoState } from "../support/moto-state.js";
 
 const TARGET = "ap-northeast-3";
@@ -393,6 +396,77 @@ describe("runPreflight: bad worlds", () => {
         /^subnet peoplebooster-dr-public-z not found in ap-northeast-3/,
       ]);
       expect(failure.message).toBe(`preflight found 4 problems in ${TARGET}; nothing was created`);
+    },
+    SLOW,
+  );
+});
+
+describe("runPreflight: names the stack would create", () => {
+  const claims = (owned: string[] = []): PreflightOptions["claims"] => ({
+    names: stackResourceNamesFor(plan, TARGET, "failover", "run-id"),
+    ownedByStack: new Set(owned),
+  });
+
+  /** What a pre-provisioned DR region (or a removed stack's leftovers) holds under the failover's names. */
+  async function provisionTheNames(world: SeededWorld) {
+    const { names } = claims()!;
+    await aws.ecs(TARGET).send(new ECS.CreateClusterCommand({ clusterName: names.cluster }));
+    await aws.elbv2(TARGET).send(
+      new ELBv2.CreateLoadBalancerCommand({
+        Name: names.loadBalancer,
+        Subnets: Object.values(world.subnetIds).slice(0, 2),
+      }),
+    );
+    await aws
+      .elbv2(TARGET)
+      .send(
+        new ELBv2.CreateTargetGroupCommand({ Name: names.targetGroup, Port: 80, Protocol: "HTTP", VpcId: world.vpcId }),
+      );
+    for (const role of [names.executionRole, names.taskRole])
+      await aws.iam().send(new IAM.CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: "{}" }));
+  }
+
+  it(
+    "a cluster, load balancer, target group or role of those names that the stack does not hold → NAME_TAKEN for each, with the fix",
+    async () => {
+      const world = await freshWorld();
+      await provisionTheNames(world);
+      const { names: n } = claims()!;
+      const failure = await expectPreflightFailure({ claims: claims() }, "PREFLIGHT_FAILED", [
+        new RegExp(
+          `^ECS cluster ${n.cluster} already exists \\(ACTIVE\\) in ${TARGET} and is not this stack's: CreateCluster would silently take it over and destroy would delete it — delete it if it is left over .*, or set service.cluster in the plan to a name that is free in ${TARGET}$`,
+        ),
+        new RegExp(
+          `^load balancer ${n.loadBalancer} already exists in ${TARGET} and is not this stack's: .*change app`,
+        ),
+        new RegExp(`^target group ${n.targetGroup} already exists in ${TARGET} and is not this stack's: .*change app`),
+        new RegExp(`^IAM role ${n.executionRole} already exists and is not this stack's .*change service.name`),
+        new RegExp(`^IAM role ${n.taskRole} already exists and is not this stack's .*change service.name`),
+      ]);
+      expect(failure.message).toBe(`preflight found 5 problems in ${TARGET}; nothing was created`);
+
+      // The same resources held by the stack itself (a re-run, or a killed run's pending creates): no problem.
+      const owned = [
+        ownedKey(RESOURCE_TYPES.ecsCluster, n.cluster),
+        ownedKey(RESOURCE_TYPES.loadBalancer, n.loadBalancer),
+        ownedKey(RESOURCE_TYPES.targetGroup, n.targetGroup),
+        ownedKey(RESOURCE_TYPES.iamRole, n.executionRole),
+        ownedKey(RESOURCE_TYPES.iamRole, n.taskRole),
+      ];
+      const result = await runPreflight(aws, options({ claims: claims(owned) }));
+      expect(result.warnings).toEqual([]);
+    },
+    SLOW,
+  );
+
+  it(
+    "an INACTIVE cluster of that name is no obstacle (CreateCluster makes a new one)",
+    async () => {
+      await freshWorld();
+      const { names: n } = claims()!;
+      await aws.ecs(TARGET).send(new ECS.CreateClusterCommand({ clusterName: n.cluster }));
+      await aws.ecs(TARGET).send(new ECS.DeleteClusterCommand({ cluster: n.cluster }));
+      await runPreflight(aws, options({ claims: claims() }));
     },
     SLOW,
   );

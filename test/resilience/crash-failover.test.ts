@@ -14,8 +14,8 @@ import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { readJournal } from "../../automation/journal.js";
 import { diffMotoState } from "../support/moto-state.js";
-import { TARGET } from "../support/cli-world.js";
-import { DB, phaseStarted, PROD, rdsStarted, useResilienceWorld, warningCodes } from "../support/resilience.js";
+import { fileBytes, spawnCli, TARGET } from "../support/cli-world.js";
+import { DB, phaseStarted, PROD, rdsStarted, show, useResilienceWorld, warningCodes } from "../support/resilience.js";
 
 const r = useResilienceWorld("crash matrix (failover)");
 
@@ -65,10 +65,22 @@ describe("SIGKILL at phase boundaries and in the middle of up and destroy, then 
     await invariants();
   });
 
-  it("destroy killed mid-delete of the database resumes: one final snapshot, production restored, nothing left", async () => {
+  it("destroy killed mid-delete of the database: a preview then changes no byte of the state; the destroy resumes: one final snapshot, production restored, nothing left", async () => {
     const { killed, completes, destroy, invariants, matrix } = r.kit;
     await killed(destroy(), rdsStarted("delete"), 1_500);
     await invariants();
+
+    // The stack now has a stale lock, a pending delete and destroy's release config: a preview recovers
+    // nothing, writes no config, no journal line and no report (the whole state dir, byte for byte).
+    const stateBefore = await fileBytes(r.w.stateDir);
+    const motoBefore = await r.w.summary();
+    const preview = await spawnCli([...r.w.globals(), "preview", "-p", r.w.planPath, "-r", TARGET], { env: r.w.env() });
+    expect(preview.exitCode, show(preview)).toBe(0);
+    expect(preview.events.find((event) => event.type === "preview")).toMatchObject({ stackExists: true });
+    expect(Object.keys(stateBefore)).toContain("journal.ndjson");
+    expect(await fileBytes(r.w.stateDir)).toEqual(stateBefore);
+    expect(await r.w.summary()).toEqual(motoBefore);
+
     await completes(destroy());
     matrix.resumed += 1;
     const record = await readRecord(r.w.aws.route53(), r.w.world.hostedZoneId!, PROD);

@@ -245,6 +245,29 @@ export const CONFORMANCE: ConformanceRow[] = [
     standin: "KINDER: not validated (a bad id fails only at DeleteDBInstance, during teardown)",
   },
 
+  {
+    token: "aws:rds/instance:Instance",
+    input: "backupRetentionPeriod",
+    upstream: "backup_retention_period",
+    forceNew: false,
+    computed: true,
+    readRefreshes: true,
+    validation: "none upstream (AWS: 0-35)",
+    source: `${RDS}: backup_retention_period (snapshot branch: post-restore ModifyDBInstance, GetOkExists so 0 counts)`,
+    standin: "matches",
+  },
+  {
+    token: "aws:rds/instance:Instance",
+    input: "backupWindow",
+    upstream: "backup_window",
+    forceNew: false,
+    computed: true,
+    readRefreshes: true,
+    validation: "verify.ValidOnceADayWindowFormat: hh24:mi-hh24:mi (or empty)",
+    source: `${RDS}: backup_window (snapshot branch: post-restore ModifyDBInstance PreferredBackupWindow); verify/validate.go`,
+    standin: "matches",
+  },
+
   // ------------------------------------------------------------ aws:ecs/cluster:Cluster
   {
     token: "aws:ecs/cluster:Cluster",
@@ -672,7 +695,7 @@ export const CONFORMANCE: ConformanceRow[] = [
     readRefreshes: true,
     validation: "IsPortNumber",
     source: `${LISTENER}: port (Read: Port)`,
-    standin: "KINDER: declared computed (absent keeps; upstream diffs to null)",
+    standin: "matches (not computed, as upstream). KINDER: range not checked",
   },
   {
     token: "aws:lb/listener:Listener",
@@ -997,7 +1020,7 @@ export const CONFORMANCE: ConformanceRow[] = [
     readRefreshes: false,
     validation: "enum RRType",
     source: `${RECORD}: type (resourceRecordUpdate: DELETE+CREATE batch)`,
-    standin: "STRICTER: replace: true. KINDER: enum not validated",
+    standin: "matches (in place: DELETE+CREATE in one batch). KINDER: enum not validated",
   },
   {
     token: "aws:route53/record:Record",

@@ -52,11 +52,24 @@ describe("stand-in aws:route53/record:Record and getZone on moto", () => {
     expect((await provider.diff(id, urn(TYPE, "app"), outs, inputs)).changes).toBe(false);
     const retarget = { ...inputs, records: ["dr.example.net"] };
     expect(await provider.diff(id, urn(TYPE, "app"), outs, retarget)).toMatchObject({ changes: true, replaces: [] });
-    for (const prop of ["zoneId", "name", "type", "setIdentifier"]) {
+    // ForceNew upstream: zone_id and name only; type and set_identifier change in place.
+    for (const prop of ["zoneId", "name"]) {
       expect((await provider.diff(id, urn(TYPE, "app"), outs, { ...inputs, [prop]: "X" })).replaces).toEqual([prop]);
     }
-    const updated = await provider.update(id, urn(TYPE, "app"), outs, retarget);
+    for (const prop of ["type", "setIdentifier"]) {
+      expect(await provider.diff(id, urn(TYPE, "app"), outs, { ...inputs, [prop]: "X" })).toMatchObject({
+        changes: true,
+        replaces: [],
+      });
+    }
+    let updated = await provider.update(id, urn(TYPE, "app"), outs, retarget);
     expect((await records("app.example.com"))[0]?.ResourceRecords?.[0]?.Value).toBe("dr.example.net");
+    // A new type: the old record set is deleted and the new one created (one batch), as upstream's update does.
+    const retyped = { ...retarget, type: "TXT", records: ['"dr"'] };
+    updated = await provider.update(id, urn(TYPE, "app"), updated.outs, retyped);
+    expect((await records("app.example.com")).map((set) => set.Type)).toEqual(["TXT"]);
+    updated = await provider.update(id, urn(TYPE, "app"), updated.outs, retarget);
+    expect((await records("app.example.com")).map((set) => set.Type)).toEqual(["CNAME"]);
 
     const read = await provider.read(id, urn(TYPE, "app"), updated.outs);
     expect(read.props.records).toEqual(["dr.example.net"]);

@@ -230,3 +230,13 @@ export async function allFiles(dir: string): Promise<{ path: string; text: strin
   }
   return out;
 }
+
+/** Every file under a directory (relative path → its bytes, base64), to compare a state dir byte for byte. */
+export async function fileBytes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of (await readdir(dir, { recursive: true }).catch(() => [] as string[])).map(String).sort()) {
+    const path = join(dir, entry);
+    if ((await stat(path).catch(() => undefined))?.isFile()) out[entry] = (await readFile(path)).toString("base64");
+  }
+  return out;
+}

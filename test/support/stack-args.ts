@@ -21,6 +21,8 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
       subnetGroupName: "peoplebooster-production-db",
       securityGroupIds: ["sg-db"],
       resetPassword: true,
+      backupRetentionPeriod: drill ? 1 : 7,
+      backupWindow: drill ? undefined : "18:00-19:00",
       releasing: false,
     },
     storage: { replicaBucket: "peoplebooster-production-assets-apne3" },
@@ -28,6 +30,11 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
     service: {
       cluster: "peoplebooster-production",
       name: "peoplebooster-backend",
+      executionRoleName: drill
+        ? "peoplebooster-backend-exec-drill-ab12"
+        : "peoplebooster-backend-exec-dr-ap-northeast-3",
+      taskRoleName: drill ? "peoplebooster-backend-task-drill-ab12" : "peoplebooster-backend-task-dr-ap-northeast-3",
+      taskFamily: drill ? "peoplebooster-backend-drill-ab12" : "peoplebooster-backend-dr-ap-northeast-3",
       image: "123456789012.dkr.ecr.ap-northeast-3.amazonaws.com/peoplebooster-backend:latest",
       cpu: 512,
       memory: 1024,

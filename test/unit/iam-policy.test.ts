@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { iamPolicyFor, type IamPolicyDocument, type PolicyStatement } from "../../automation/iam-policy.js";
 import { loadPlan } from "../../automation/plan.js";
+import { stackResourceNamesFor } from "../../automation/run/stack-args.js";
 import { runCli } from "../support/cli.js";
 
 const TARGET = "ap-northeast-3";
@@ -131,6 +132,24 @@ describe("iam-policy", () => {
       /:(Create(?!DBSnapshot)|Restore|Register|Put|Attach|PassRole)/.test(action),
     );
     expect(creating).toEqual([]);
+  });
+
+  it("lets preflight look up (never change) every name the stack would create, for a failover and a drill", () => {
+    const covers = (patterns: string[], arn: string) =>
+      patterns.some((pattern) =>
+        new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(arn),
+      );
+    for (const journey of ["failover", "drill"] as const) {
+      const policy = iamPolicyFor(plan, { journey, targetRegions: [TARGET], accountId: "123456789012" });
+      const names = stackResourceNamesFor(plan, TARGET, journey, "20261128-0300-ab12");
+      const describeClusters = granting(policy, "ecs:DescribeClusters").flatMap((statement) => statement.Resource);
+      expect(covers(describeClusters, `arn:aws:ecs:${TARGET}:123456789012:cluster/${names.cluster}`)).toBe(true);
+      const getRole = granting(policy, "iam:GetRole").flatMap((statement) => statement.Resource);
+      for (const role of [names.executionRole, names.taskRole])
+        expect(covers(getRole, `arn:aws:iam::123456789012:role/${role}`), role).toBe(true);
+      for (const action of ["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTargetGroups"])
+        expect(granting(policy, action).length, action).toBeGreaterThan(0);
+    }
   });
 
   it("is printed by `dr-failover iam-policy` as JSON", async () => {

@@ -94,6 +94,33 @@ describe("the DR plan", () => {
     );
   });
 
+  it("takes the DR primary's backups from the plan: retention 1–35 days, a daily UTC window of at least 30 minutes", async () => {
+    const plan = await loadPlan("examples/peoplebooster.yaml");
+    expect(plan.database.backup).toEqual({ retentionDays: 7, window: "18:00-19:00" });
+    const doc = await example();
+    delete doc.database.backup;
+    expect(parsePlan(doc, "defaults.yaml").database.backup).toEqual({ retentionDays: 7 });
+    for (const [backup, problem] of [
+      [{ retentionDays: 0 }, /database\.backup\.retentionDays: .*>=1/],
+      [{ retentionDays: 36 }, /database\.backup\.retentionDays: .*<=35/],
+      [{ window: "3:00-4:00" }, /database\.backup\.window: must be a daily UTC window "hh:mm-hh:mm"/],
+      [{ window: "18:00-18:15" }, /database\.backup\.window: must be at least 30 minutes long/],
+    ] as const) {
+      doc.database.backup = backup;
+      const error = (() => {
+        try {
+          parsePlan(doc, "bad.yaml");
+        } catch (caught) {
+          return caught as UsageError;
+        }
+        return undefined;
+      })();
+      expect(error?.details.join("\n"), JSON.stringify(backup)).toMatch(problem);
+    }
+    doc.database.backup = { window: "23:45-00:15" };
+    expect(parsePlan(doc, "wraps.yaml").database.backup.window).toBe("23:45-00:15");
+  });
+
   it("parses durations and rejects nonsense", () => {
     expect(parseDuration("4h")).toBe(14_400_000);
     expect(parseDuration("1h30m")).toBe(5_400_000);

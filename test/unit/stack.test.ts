@@ -5,6 +5,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { DrMode } from "../../stacks/args.js";
+import { loadPlan } from "../../automation/plan.js";
+import type { PreflightResult } from "../../automation/preflight.js";
+import { stackArgsFor } from "../../automation/run/stack-args.js";
 import { exampleStackArgs } from "../support/stack-args.js";
 
 interface Registration {
@@ -153,6 +156,31 @@ describe("the DR stack program", () => {
     expect(db.inputs.skipFinalSnapshot).toBe(true);
     expect(db.inputs.finalSnapshotIdentifier).toBeUndefined();
     expect(db.inputs.multiAz).toBe(false);
+  });
+
+  it("gives the failover's database, the primary after a switch, the plan's backups; a drill's keeps 1 day", async () => {
+    // From the reference plan (examples/peoplebooster.yaml: 7 days, 03:00–04:00 JST) through stackArgsFor.
+    const plan = await loadPlan("examples/peoplebooster.yaml");
+    const preflight = {
+      restorePoint: { snapshotIdentifier: "peoplebooster-production-20261128-030000" },
+      subnetIds: new Map(),
+      securityGroupIds: new Map(),
+      vpcId: "vpc-1",
+      zoneId: "Z123",
+    } as unknown as PreflightResult;
+    const args = (mode: DrMode) => stackArgsFor(plan, "ap-northeast-3", mode, "20261128-0300-ab12", preflight).database;
+    expect(args("failover")).toMatchObject({ backupRetentionPeriod: 7, backupWindow: "18:00-19:00" });
+    expect(args("drill")).toMatchObject({ backupRetentionPeriod: 1, backupWindow: undefined });
+
+    await runStack("failover", { database: args("failover") });
+    const db = one("aws:rds/instance:Instance");
+    expect(db.inputs.backupRetentionPeriod).toBe(7);
+    expect(db.inputs.backupWindow).toBe("18:00-19:00");
+    await setupMocks();
+    await runStack("drill", { database: args("drill") });
+    const drill = one("aws:rds/instance:Instance");
+    expect(drill.inputs.backupRetentionPeriod).toBe(1);
+    expect(drill.inputs.backupWindow).toBeUndefined();
   });
 
   it("binds the replica bucket without creating or deleting any bucket", async () => {
