@@ -167,6 +167,8 @@ describe("the DR stack program", () => {
       securityGroupIds: new Map(),
       vpcId: "vpc-1",
       zoneId: "Z123",
+      productionRecords: [],
+      certificateArn: "arn:aws:acm:ap-northeast-3:123456789012:certificate/1",
     } as unknown as PreflightResult;
     const args = (mode: DrMode) => stackArgsFor(plan, "ap-northeast-3", mode, "20261128-0300-ab12", preflight).database;
     expect(args("failover")).toMatchObject({ backupRetentionPeriod: 7, backupWindow: "18:00-19:00" });
