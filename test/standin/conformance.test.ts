@@ -47,7 +47,7 @@ function pathOf(row: ConformanceRow): { top: string; field?: string; list: boole
 }
 
 /** The top-level value holding `leaf` at the row's path; `others` are sibling fields of a nested block. */
-function valueOf(row: ConformanceRow, leaf: unknown, others: Record<string, unknown> = {}): unknown {
+function inputAt(row: ConformanceRow, leaf: unknown, others: Record<string, unknown> = {}): unknown {
   const { field, list } = pathOf(row);
   if (!field) return leaf;
   const block = leaf === undefined ? { ...others } : { ...others, [field]: leaf };
@@ -57,8 +57,8 @@ function valueOf(row: ConformanceRow, leaf: unknown, others: Record<string, unkn
 async function replacesOnChange(row: ConformanceRow): Promise<boolean> {
   const urn = urnOf(row.token);
   const { top } = pathOf(row);
-  const olds = stateOf(row, { [top]: valueOf(row, "conformance-a") });
-  const { inputs } = await provider.check(urn, olds, { [top]: valueOf(row, "conformance-b") });
+  const olds = stateOf(row, { [top]: inputAt(row, "conformance-a") });
+  const { inputs } = await provider.check(urn, olds, { [top]: inputAt(row, "conformance-b") });
   const diff = await provider.diff("id", urn, olds, inputs);
   return (diff.replaces ?? []).includes(top);
 }
@@ -68,11 +68,11 @@ async function diffsWhenLeftOut(row: ConformanceRow): Promise<boolean> {
   const urn = urnOf(row.token);
   const { top, field } = pathOf(row);
   const others = { other: "kept" };
-  const olds = stateOf(row, { [top]: valueOf(row, "conformance-a", others) });
+  const olds = stateOf(row, { [top]: inputAt(row, "conformance-a", others) });
   const name = handlers.get(row.token)?.autoname?.prop;
   const news = {
     ...(name && name !== top ? { [name]: olds[name] } : {}),
-    ...(field ? { [top]: valueOf(row, undefined, others) } : {}),
+    ...(field ? { [top]: inputAt(row, undefined, others) } : {}),
   };
   const { inputs } = await provider.check(urn, olds, news);
   return Boolean((await provider.diff("id", urn, olds, inputs)).changes);
