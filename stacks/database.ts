@@ -15,6 +15,13 @@ export interface RestoredDatabaseArgs {
  * The RDS instance restored from the copied snapshot in the target region.
  * A re-run never replaces it: the snapshot it came from is ignored after creation.
  * A failover's instance is protected and leaves a final snapshot when destroyed.
+ *
+ * The restore takes no master user, encryption or key: the instance inherits
+ * them from the snapshot, and the provider reads them back (`username`,
+ * `kmsKeyId`, `storageEncrypted`), each ForceNew. So `username` and `kmsKeyId`
+ * (Optional+Computed upstream: absent keeps the live value) are never set, and
+ * `storageEncrypted` (ForceNew but not Computed: absent means `false`, which
+ * replaces an encrypted instance) is set to the snapshot's encryption.
  */
 export class RestoredDatabase extends pulumi.ComponentResource {
   readonly instance: rds.Instance;
@@ -33,12 +40,10 @@ export class RestoredDatabase extends pulumi.ComponentResource {
         instanceClass: database.instanceClass,
         engine: database.engine,
         port: database.port,
-        username: database.username,
         password: database.resetPassword ? args.password : undefined,
         dbSubnetGroupName: database.subnetGroupName,
         vpcSecurityGroupIds: database.securityGroupIds,
-        kmsKeyId: database.kmsKeyId,
-        storageEncrypted: database.kmsKeyId ? true : undefined,
+        storageEncrypted: database.storageEncrypted,
         // Drills run single-AZ: cheaper, and the drill proves restorability, not HA.
         multiAz: failover && database.multiAz,
         publiclyAccessible: false,
@@ -50,8 +55,9 @@ export class RestoredDatabase extends pulumi.ComponentResource {
       {
         parent: this,
         protect: protectedNow,
-        // A newer snapshot on a re-run must not replace (= destroy) the live DR database.
-        ignoreChanges: ["snapshotIdentifier"],
+        // A newer snapshot on a re-run must not replace (= destroy) the live DR database: what the instance
+        // took from its snapshot (engine, encryption) stays as it was restored, whatever the newer one says.
+        ignoreChanges: ["snapshotIdentifier", "engine", "storageEncrypted"],
         // Waiting for "available" longer than the RTO budget left would only hide that it is blown.
         customTimeouts: args.readyTimeout ? { create: args.readyTimeout, update: args.readyTimeout } : undefined,
       },
