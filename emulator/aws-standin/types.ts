@@ -8,6 +8,18 @@ export interface PropSpec {
   computed?: boolean;
   /** Compared as a set (order-insensitive). */
   set?: boolean;
+  /**
+   * Read refreshes it from AWS, and upstream's create and update end with Read:
+   * their outputs carry the live value (absent when AWS reports none), never
+   * the input. A partial create still records the inputs, as the bridge does.
+   */
+  live?: boolean;
+}
+
+/** A Check failure in the bridge's shape: the input and the upstream validator's message. */
+export interface InputFailure {
+  property: string;
+  reason: string;
 }
 
 export interface HandlerContext {
@@ -31,6 +43,8 @@ export interface ResourceHandler {
   required?: string[];
   /** Simple autonaming: `<urn name>-<7 hex>` when the property is absent. */
   autoname?: { prop: string; maxLength?: number; lowercase?: boolean };
+  /** Upstream's ValidateFunc checks on known input values, run in Check (before anything is created). */
+  validate?(inputs: Props): InputFailure[];
   /** Any input change replaces (e.g. ECS task definitions). */
   replaceOnAnyChange?: boolean;
   /** Creates and returns the id and computed outputs (merged with the inputs by the caller). */
