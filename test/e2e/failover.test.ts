@@ -6,6 +6,7 @@
  */
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { runDestroy } from "../../automation/journeys/destroy.js";
@@ -22,6 +23,10 @@ const PROD = "api.peoplebooster.example.com";
 describe("failover and destroy", () => {
   it("switches production DNS, survives a re-run without replacing the database, and destroy restores everything", async () => {
     const run = await e2e.seed();
+    // The copies are encrypted with a key of the target region, and the plan names no key: the
+    // restored instance inherits it, and no later `up` may replace the instance over it.
+    expect(run.plan.targets[TARGET].database.kmsKeyId).toBeUndefined();
+    expect(run.world.snapshotKeyArn).toBeDefined();
     const seeded = await run.summary();
     const rds = run.aws.rds(TARGET);
     // The replica bucket is bound, never written: every object version is the same after all three journeys.
@@ -46,6 +51,14 @@ describe("failover and destroy", () => {
     const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" })))
       .DBInstances![0];
     expect(db.DeletionProtection).toBe(true);
+    expect(db).toMatchObject({ StorageEncrypted: true, KmsKeyId: run.world.snapshotKeyArn, MasterUsername: "pbadmin" });
+    // The connection secret names the snapshot's master user, read back from the instance.
+    const secrets = (await run.aws.secrets(TARGET).send(new ListSecretsCommand({}))).SecretList ?? [];
+    const drSecret = secrets.find((secret) => secret.Name?.startsWith(`${run.plan.secrets.databaseSecretName}/dr-`));
+    const connection = JSON.parse(
+      (await run.aws.secrets(TARGET).send(new GetSecretValueCommand({ SecretId: drSecret!.ARN }))).SecretString!,
+    );
+    expect(connection).toMatchObject({ username: "pbadmin", port: 5432, engine: "postgres" });
 
     const status = await getStatus({ ...run.context(), plan: run.plan });
     expect(status).toEqual([
@@ -72,6 +85,7 @@ describe("failover and destroy", () => {
       snapshot.DBSnapshotIdentifier?.startsWith("peoplebooster-production-dr-final-"),
     );
     expect(finals).toHaveLength(1);
+    expect(finals[0]).toMatchObject({ Encrypted: true, KmsKeyId: run.world.snapshotKeyArn });
     expect(await run.stacks()).toEqual([]);
     const diff = diffMotoState(seeded, await run.summary());
     expect(diff.removed).toEqual({});
