@@ -110,6 +110,17 @@ describe("the DR stack program", () => {
     expect(db.ignoreChanges).toContain("snapshotIdentifier");
   });
 
+  it("sets no restore-ignored input the provider reads back: no user or key; encryption as the snapshot's, pinned", async () => {
+    await runStack("failover", {
+      database: { ...exampleStackArgs("failover").database, storageEncrypted: true },
+    });
+    const db = one("aws:rds/instance:Instance");
+    expect(db.inputs).not.toHaveProperty("username");
+    expect(db.inputs).not.toHaveProperty("kmsKeyId");
+    expect(db.inputs.storageEncrypted).toBe(true);
+    expect(db.ignoreChanges).toEqual(expect.arrayContaining(["snapshotIdentifier", "engine", "storageEncrypted"]));
+  });
+
   it("waits for the database and the service at most the RTO budget left (readyTimeout), nothing else", async () => {
     await runStack("failover", { readyTimeout: "8100s" });
     for (const type of ["aws:rds/instance:Instance", "aws:ecs/service:Service"]) {
