@@ -79,6 +79,9 @@ function statementsFor(
   const cluster = plan.service.cluster;
   const service = plan.service.name;
   const lbPrefix = plan.app.slice(0, 20);
+  // The key of the snapshot copies: the plan's when it names one, else any key of the target region
+  // (the snapshot's key is only known at run time).
+  const snapshotKeys = arns((r) => targetOf(plan, r).database.kmsKeyId ?? `arn:aws:kms:${r}:${account}:key/*`);
 
   // Describe/List calls AWS only authorizes on "*": pinned to the target region(s).
   const reads = ["sts:GetCallerIdentity"];
@@ -117,6 +120,8 @@ function statementsFor(
   add("RegionalReads", reads, ["*"], inRegions);
 
   if (steps.has("preflight")) {
+    // The snapshot's key must exist and be Enabled in the target region.
+    add("SnapshotKeyCheck", ["kms:DescribeKey"], snapshotKeys);
     add(
       "ReplicaBucketLookup",
       ["s3:ListBucket", "s3:GetBucketLocation"],
@@ -157,18 +162,16 @@ function statementsFor(
         ...arns((r) => `arn:aws:rds:${r}:${account}:pg:*`),
       ],
     );
-    const kmsKeys = regions.map((r) => targetOf(plan, r).database.kmsKeyId).filter(Boolean);
-    if (kmsKeys.length) {
-      add(
-        "RestoreEncryptedSnapshot",
-        ["kms:CreateGrant", "kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey*"],
-        arns((r) => `arn:aws:kms:${r}:${account}:key/*`),
-        {
-          ...inRegions,
-          StringLike: { "kms:ViaService": regions.map((r) => `rds.${r}.amazonaws.com`) },
-        },
-      );
-    }
+    // An encrypted snapshot is restored with its own key, through RDS only.
+    add(
+      "RestoreEncryptedSnapshot",
+      ["kms:CreateGrant", "kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey*"],
+      snapshotKeys,
+      {
+        ...inRegions,
+        StringLike: { "kms:ViaService": regions.map((r) => `rds.${r}.amazonaws.com`) },
+      },
+    );
   }
   if (steps.has("release")) {
     // Deletion protection off and the final snapshot's name set: a targeted update of the database.

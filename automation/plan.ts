@@ -57,6 +57,23 @@ function backupWindowLongEnough(window: string): boolean {
   });
   return (end - start + 24 * 60) % (24 * 60) >= 30;
 }
+
+/** A KMS key ARN (not an alias ARN): `arn:<partition>:kms:<region>:<account>:key/<key id>`. */
+const KMS_KEY_ARN = /^arn:aws(-[a-z]+)*:kms:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):key\/[A-Za-z0-9-]+$/;
+
+/**
+ * Why `value` is not the ARN of a KMS key in `region`, or undefined when it is.
+ * RDS reports an instance's and a snapshot's key by its key ARN: an alias, a
+ * bare key id or a key of another region never compares equal to it.
+ */
+export function kmsKeyArnProblem(value: string, region: string): string | undefined {
+  const match = KMS_KEY_ARN.exec(value);
+  if (!match)
+    return `must be the ARN of a KMS key, arn:aws:kms:${region}:<account>:key/<key id> (got ${JSON.stringify(value)}; an alias or a bare key id is not accepted: RDS reports the key by its key ARN)`;
+  if (match[2] !== region)
+    return `must be a KMS key of ${region} (got a key of ${match[2]}): a KMS key does not leave its region`;
+  return undefined;
+}
 /** A subnet or security group: its id (subnet-…, sg-…) or its Name tag, resolved in preflight. */
 const networkRef = nonEmpty;
 
@@ -82,7 +99,7 @@ const TargetRegionSchema = z
         kmsKeyId: nonEmpty
           .optional()
           .describe(
-            "KMS key (id or ARN) of this region that encrypts the restored instance. Needed when the snapshot copy is encrypted with a key of another region: the aws/rds key does not travel. Default: none.",
+            "ARN of the KMS key of this region that the snapshot copies are encrypted with (arn:aws:kms:<region>:<account>:key/<key id>; not an alias or a bare key id). The restored instance always inherits the snapshot's encryption and key, so this only asserts it: preflight refuses a snapshot that is unencrypted or encrypted with another key. Whatever is given, preflight checks that the snapshot's key exists in this region and is enabled. Default: none (any key of this region).",
           ),
       })
       .describe("Where the database is restored in this region."),
@@ -276,15 +293,19 @@ export const PlanSchema = z
           .describe("RDS instance class of the restored instance. Default db.t3.medium."),
         engine: z
           .enum(["postgres", "mysql", "mariadb"])
-          .default("postgres")
-          .describe("Database engine of the snapshot: postgres, mysql or mariadb. Default postgres."),
+          .optional()
+          .describe(
+            "Database engine of the snapshot: postgres, mysql or mariadb. Preflight refuses a snapshot of another engine. Default: the snapshot's.",
+          ),
         port: z
           .number()
           .int()
           .min(1)
           .max(65535)
-          .default(5432)
-          .describe("TCP port the restored instance listens on (1–65535). Default 5432."),
+          .optional()
+          .describe(
+            "TCP port of the production database (1–65535); the restored instance listens on it. Preflight refuses a snapshot taken of an instance on another port (the DR security groups and the application expect production's). Default: the snapshot's.",
+          ),
         databaseName: nonEmpty.describe(
           "Name of the application's database on the instance; written to the DR connection secret and given to verification commands as DR_DB_NAME. Example: peoplebooster.",
         ),
@@ -329,9 +350,9 @@ export const PlanSchema = z
                 "reset: set a new master password on the restored instance, kept only in Pulumi secrets and Secrets Manager (works with the source region gone); replica-secret: keep the snapshot's password, read from the secret's replica in the target region. Default reset.",
               ),
             username: nonEmpty
-              .default("postgres")
+              .optional()
               .describe(
-                "Master username of the database (the snapshot's); given to verification commands as DR_DB_USER. Default postgres. Example: pbadmin.",
+                "Master username of the database. A restored instance keeps the snapshot's master user, so preflight refuses a snapshot whose master user differs; written to the DR connection secret and given to verification commands as DR_DB_USER. Default: the snapshot's. Example: pbadmin.",
               ),
           })
           .prefault({})
@@ -470,6 +491,12 @@ export const PlanSchema = z
           path: ["dns", "drillRecord"],
           message: "must differ from dns.productionRecord: a drill never touches production names",
         });
+      }
+      for (const [region, target] of Object.entries((plan.targets ?? {}) as Plan["targets"])) {
+        const kmsKeyId = target?.database?.kmsKeyId;
+        const problem = typeof kmsKeyId === "string" ? kmsKeyArnProblem(kmsKeyId, region) : undefined;
+        if (problem)
+          ctx.addIssue({ code: "custom", path: ["targets", region, "database", "kmsKeyId"], message: problem });
       }
       for (const [region, target] of Object.entries((plan.targets ?? {}) as Plan["targets"])) {
         const arn = target?.loadBalancer?.certificateArn;

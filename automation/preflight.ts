@@ -45,8 +45,23 @@ export interface NameClaims {
 /** How NameClaims.ownedByStack spells a resource. */
 export const ownedKey = (type: string, name: string) => `${type} ${name}`;
 
+/**
+ * What the restored instance will be, from the snapshot: RestoreDBInstanceFromDBSnapshot
+ * takes no master user, encryption or key, and the plan's values were checked against these.
+ */
+export interface RestoredDatabaseFacts {
+  engine: string;
+  port: number;
+  /** The snapshot's master user (RDS cannot rename it). */
+  username: string;
+  storageEncrypted: boolean;
+  /** The snapshot's key ARN, checked to exist and be Enabled in the target region. */
+  kmsKeyId?: string;
+}
+
 export interface PreflightResult {
   restorePoint: RestorePoint;
+  restoredDatabase: RestoredDatabaseFacts;
   dataLossWindowMs: number;
   subnetIds: Map<string, string>;
   securityGroupIds: Map<string, string>;
@@ -261,6 +276,97 @@ async function checkNamesFree(aws: AwsClients, region: string, claims: NameClaim
   });
 }
 
+/**
+ * The plan's database settings against the chosen snapshot. A plan value the
+ * restore cannot honour is refused: the instance would come up different from
+ * the plan (and, for the settings the provider reads back, a later `up` would
+ * replace it). Values the plan leaves out are taken from the snapshot.
+ */
+function resolveRestoredDatabase(
+  plan: Plan,
+  targetRegion: string,
+  snapshot: RestorePoint,
+  problems: Problems,
+): RestoredDatabaseFacts | undefined {
+  const id = snapshot.snapshotIdentifier;
+  const planned = plan.database;
+  const start = problems.list.length;
+  const compare = <T>(what: string, path: string, planValue: T | undefined, snapshotValue: T | undefined) => {
+    if (planValue === undefined || snapshotValue === undefined || planValue === snapshotValue) return;
+    problems.add(
+      `SNAPSHOT_${what}_MISMATCH`,
+      `${path} is ${planValue} but snapshot ${id} has ${snapshotValue}: a restore keeps the snapshot's — set ${path}: ${snapshotValue} (or leave it out), or restore another snapshot (--snapshot)`,
+    );
+  };
+  compare("ENGINE", "database.engine", planned.engine, snapshot.engine?.toLowerCase());
+  compare("PORT", "database.port", planned.port, snapshot.port);
+  compare("USERNAME", "database.credentials.username", planned.credentials.username, snapshot.masterUsername);
+
+  const planKey = plan.targets[targetRegion].database.kmsKeyId;
+  const keyPath = `targets.${targetRegion}.database.kmsKeyId`;
+  if (planKey && !snapshot.encrypted) {
+    problems.add(
+      "SNAPSHOT_NOT_ENCRYPTED",
+      `${keyPath} is ${planKey} but snapshot ${id} is not encrypted: a restore cannot encrypt it — leave kmsKeyId out, or copy the snapshot with that key and restore the copy`,
+    );
+  } else if (planKey && snapshot.kmsKeyId && planKey !== snapshot.kmsKeyId) {
+    problems.add(
+      "SNAPSHOT_KEY_MISMATCH",
+      `${keyPath} is ${planKey} but snapshot ${id} is encrypted with ${snapshot.kmsKeyId}: the restored instance keeps the snapshot's key — set kmsKeyId to it (or leave it out), or restore a copy made with your key`,
+    );
+  }
+
+  const engine = planned.engine ?? snapshot.engine?.toLowerCase();
+  const port = planned.port ?? snapshot.port;
+  const username = planned.credentials.username ?? snapshot.masterUsername;
+  for (const [path, value] of [
+    ["database.engine", engine],
+    ["database.port", port],
+    ["database.credentials.username", username],
+  ] as const) {
+    if (value === undefined)
+      problems.add("SNAPSHOT_DETAILS_MISSING", `snapshot ${id} does not say its ${path.split(".").pop()}: set ${path}`);
+  }
+  if (problems.list.length > start) return undefined;
+  return {
+    engine: engine!,
+    port: port!,
+    username: username!,
+    storageEncrypted: snapshot.encrypted,
+    kmsKeyId: snapshot.encrypted ? snapshot.kmsKeyId : undefined,
+  };
+}
+
+/**
+ * The key of an encrypted snapshot must be usable in the target region: RDS
+ * decrypts the snapshot with it during the restore, which otherwise fails only
+ * after the load balancer, roles and secret were created.
+ */
+async function checkSnapshotKey(aws: AwsClients, region: string, snapshot: RestorePoint, problems: Problems) {
+  if (!snapshot.encrypted || !snapshot.kmsKeyId) return;
+  const id = snapshot.snapshotIdentifier;
+  const keyArn = snapshot.kmsKeyId;
+  if (!keyArn.includes(`:${region}:`)) {
+    problems.add(
+      "SNAPSHOT_KEY_OTHER_REGION",
+      `snapshot ${id} is encrypted with KMS key ${keyArn}, outside ${region}; copy it with a key of ${region} (aws rds copy-db-snapshot --kms-key-id)`,
+    );
+    return;
+  }
+  const key = await aws.kms(region).describeKey(keyArn);
+  if (!key) {
+    problems.add(
+      "SNAPSHOT_KEY_NOT_FOUND",
+      `KMS key ${keyArn} of snapshot ${id} does not exist in ${region}: the snapshot cannot be decrypted — restore a copy encrypted with an existing key of ${region} (--snapshot)`,
+    );
+  } else if (key.keyState !== "Enabled") {
+    problems.add(
+      "SNAPSHOT_KEY_NOT_ENABLED",
+      `KMS key ${keyArn} of snapshot ${id} is ${key.keyState}, not Enabled: RDS cannot decrypt the snapshot — ${key.keyState === "PendingDeletion" ? "cancel the deletion and enable it" : "enable it"} (aws kms ${key.keyState === "PendingDeletion" ? "cancel-key-deletion" : "enable-key"} --region ${region} --key-id ${keyArn}), or restore another snapshot (--snapshot)`,
+    );
+  }
+}
+
 export async function runPreflight(aws: AwsClients, options: PreflightOptions): Promise<PreflightResult> {
   const { plan, targetRegion } = options;
   const target = plan.targets[targetRegion];
@@ -268,13 +374,17 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
   const warnings: PreflightResult["warnings"] = [];
 
   const [restorePoint, subnets, securityGroupIds, , , zone, replicaSecretPassword, certificate] = await Promise.all([
-    problems.guard("snapshot", () =>
-      findRestorableSnapshot(aws.rds(targetRegion), {
+    problems.guard("snapshot", async () => {
+      const found = await findRestorableSnapshot(aws.rds(targetRegion), {
         sourceIdentifier: plan.database.sourceIdentifier,
         targetRegion,
         snapshotIdentifier: options.snapshotIdentifier,
-      }),
-    ),
+      });
+      await problems.guard(`KMS key of snapshot ${found.snapshotIdentifier}`, () =>
+        checkSnapshotKey(aws, targetRegion, found, problems),
+      );
+      return found;
+    }),
     problems.guard("subnets", () =>
       resolveSubnets(aws, targetRegion, [...target.service.subnets, ...target.loadBalancer.subnets], problems),
     ),
@@ -339,13 +449,8 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
         message: `data-loss window ${formatDuration(dataLoss)} is ${Math.round((dataLoss / rpo) * 100)} % of the RPO`,
       });
     }
-    if (restorePoint.encrypted && restorePoint.kmsKeyId && !restorePoint.kmsKeyId.includes(`:${targetRegion}:`)) {
-      problems.add(
-        "SNAPSHOT_KEY_OTHER_REGION",
-        `snapshot ${restorePoint.snapshotIdentifier} is encrypted with a KMS key outside ${targetRegion}; copy it with a key of ${targetRegion} (targets.${targetRegion}.database.kmsKeyId)`,
-      );
-    }
   }
+  const restoredDatabase = restorePoint && resolveRestoredDatabase(plan, targetRegion, restorePoint, problems);
   if (zone) {
     const production = zone.production.routing;
     if (options.journey !== "drill" && production.length === 0 && zone.production.withPolicy.length === 0) {
@@ -397,6 +502,7 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
   }
   return {
     restorePoint: restorePoint!,
+    restoredDatabase: restoredDatabase!,
     dataLossWindowMs: dataLoss,
     subnetIds: subnets!.ids,
     securityGroupIds: securityGroupIds!,

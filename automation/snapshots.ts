@@ -15,10 +15,16 @@ export interface RestorePoint {
   /** When the data was captured (the original snapshot's time for a copy). */
   capturedAt: Date;
   snapshotType: string;
+  /** Encryption and key are inherited by the restored instance (RestoreDBInstanceFromDBSnapshot takes neither). */
   encrypted: boolean;
+  /** The key ARN (in the snapshot's region) when encrypted. */
   kmsKeyId?: string;
   sourceRegion?: string;
   engine?: string;
+  /** The master user of the instance it was taken of: the restored instance keeps it. */
+  masterUsername?: string;
+  /** The port of the instance it was taken of. */
+  port?: number;
   allocatedStorageGiB?: number;
 }
 
@@ -48,6 +54,8 @@ function toRestorePoint(snapshot: DBSnapshot): RestorePoint {
     kmsKeyId: snapshot.KmsKeyId,
     sourceRegion: snapshot.SourceRegion,
     engine: snapshot.Engine,
+    masterUsername: snapshot.MasterUsername,
+    port: snapshot.Port,
     allocatedStorageGiB: snapshot.AllocatedStorage,
   };
 }

@@ -20,18 +20,22 @@ export interface DrStackArgs {
     identifier: string;
     snapshotIdentifier: string;
     instanceClass: string;
+    /**
+     * The snapshot's engine and port (preflight checked the plan against them). No master user:
+     * the instance keeps the snapshot's, and the stack reads it back from the instance.
+     */
     engine: string;
     port: number;
     databaseName: string;
-    username: string;
     multiAz: boolean;
     subnetGroupName: string;
     securityGroupIds: string[];
-    kmsKeyId?: string;
     /** Days of automated backups (a failover's from the plan; a drill's 1). */
     backupRetentionPeriod: number;
     /** Daily backup window in UTC, "hh:mm-hh:mm"; undefined: RDS picks one. */
     backupWindow?: string;
+    /** The snapshot's encryption, which the restored instance inherits (with the snapshot's key). */
+    storageEncrypted: boolean;
     /** true: the stack sets the (secret) password on the restored instance. */
     resetPassword: boolean;
     /** Set by destroy after a failover: protection off, final snapshot on delete. */
@@ -86,6 +90,8 @@ export interface DrStackOutputs {
   databaseIdentifier: string;
   databaseAddress: string;
   databasePort: number;
+  /** The instance's master user as RDS reports it. */
+  databaseUsername: string;
   secretArn: string;
   clusterName: string;
   serviceName: string;

@@ -14,6 +14,13 @@ export interface RestoredDatabaseArgs {
  * The RDS instance restored from the copied snapshot in the target region.
  * A re-run never replaces it: the snapshot it came from is ignored after creation.
  * A failover's instance is protected and leaves a final snapshot when destroyed.
+ *
+ * The restore takes no master user, encryption or key: the instance inherits
+ * them from the snapshot, and the provider reads them back (`username`,
+ * `kmsKeyId`, `storageEncrypted`), each ForceNew. So `username` and `kmsKeyId`
+ * (Optional+Computed upstream: absent keeps the live value) are never set, and
+ * `storageEncrypted` (ForceNew but not Computed: absent means `false`, which
+ * replaces an encrypted instance) is set to the snapshot's encryption.
  */
 export class RestoredDatabase extends pulumi.ComponentResource {
   readonly instance: rds.Instance;
@@ -32,12 +39,10 @@ export class RestoredDatabase extends pulumi.ComponentResource {
         instanceClass: database.instanceClass,
         engine: database.engine,
         port: database.port,
-        username: database.username,
         password: database.resetPassword ? args.password : undefined,
         dbSubnetGroupName: database.subnetGroupName,
         vpcSecurityGroupIds: database.securityGroupIds,
-        kmsKeyId: database.kmsKeyId,
-        storageEncrypted: database.kmsKeyId ? true : undefined,
+        storageEncrypted: database.storageEncrypted,
         // Drills run single-AZ: cheaper, and the drill proves restorability, not HA.
         multiAz: failover && database.multiAz,
         // After a failover this is the primary: production's backups (set after the restore, as RDS applies them).
@@ -52,8 +57,9 @@ export class RestoredDatabase extends pulumi.ComponentResource {
       {
         parent: this,
         protect: protectedNow,
-        // A newer snapshot on a re-run must not replace (= destroy) the live DR database.
-        ignoreChanges: ["snapshotIdentifier"],
+        // A newer snapshot on a re-run must not replace (= destroy) the live DR database: what the instance
+        // took from its snapshot (engine, encryption) stays as it was restored, whatever the newer one says.
+        ignoreChanges: ["snapshotIdentifier", "engine", "storageEncrypted"],
         // No customTimeouts: a create that times out is saved half-created and the next update
         // neither waits nor sets the password. The RTO budget is enforced by automation/readiness.ts.
       },

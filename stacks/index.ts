@@ -25,7 +25,15 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
   const database = new RestoredDatabase("database", { mode: args.mode, database: args.database, password }, opts);
   const secret = new ConnectionSecret(
     "secret",
-    { mode: args.mode, name: args.secret.name, database: args.database, address: database.instance.address, password },
+    {
+      mode: args.mode,
+      name: args.secret.name,
+      database: args.database,
+      address: database.instance.address,
+      port: database.instance.port,
+      username: database.instance.username,
+      password,
+    },
     opts,
   );
   // The task role is needed by the bucket binding; the service needs the bucket name: build roles first.
@@ -63,6 +71,7 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
     databaseIdentifier: database.instance.identifier,
     databaseAddress: database.instance.address,
     databasePort: database.instance.port,
+    databaseUsername: database.instance.username,
     secretArn: secret.secret.arn,
     clusterName: service.cluster.name,
     serviceName: service.service.name,

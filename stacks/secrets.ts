@@ -8,6 +8,9 @@ export interface ConnectionSecretArgs {
   name: string;
   database: DrStackArgs["database"];
   address: pulumi.Output<string>;
+  /** The instance's port and master user as RDS reports them (the snapshot's user: a restore cannot change it). */
+  port: pulumi.Output<number>;
+  username: pulumi.Output<string>;
   password: pulumi.Output<string>;
 }
 
@@ -33,16 +36,18 @@ export class ConnectionSecret extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const secretString = pulumi.all([args.address, args.password]).apply(([host, password]) =>
-      JSON.stringify({
-        engine: args.database.engine,
-        host,
-        port: args.database.port,
-        database: args.database.databaseName,
-        username: args.database.username,
-        password,
-      }),
-    );
+    const secretString = pulumi
+      .all([args.address, args.port, args.username, args.password])
+      .apply(([host, port, username, password]) =>
+        JSON.stringify({
+          engine: args.database.engine,
+          host,
+          port,
+          database: args.database.databaseName,
+          username,
+          password,
+        }),
+      );
     this.version = new secretsmanager.SecretVersion(
       "connection-value",
       { secretId: this.secret.id, secretString: pulumi.secret(secretString) },

@@ -376,7 +376,7 @@ export async function verificationPhase(
           DR_DB_HOST: outputs.databaseAddress,
           DR_DB_PORT: String(outputs.databasePort),
           DR_DB_NAME: ctx.plan.database.databaseName,
-          DR_DB_USER: ctx.plan.database.credentials.username,
+          DR_DB_USER: outputs.databaseUsername,
           DR_DB_SECRET_ARN: outputs.secretArn,
           DR_SERVICE_URL: `https://${hostname}`,
           DR_MODE: run.journey,

@@ -102,13 +102,21 @@ function stripMeta(props: Props): Props {
   return rest;
 }
 
-/** Outputs = computed values, overlaid by the (raw, secret-wrapped) inputs that were set. */
-function mergeOutputs(base: Props, computed: Props, rawInputs: Props): Props {
+/**
+ * Outputs = computed values, overlaid by the (raw, secret-wrapped) inputs that were set,
+ * except the `live` ones, which keep what AWS reported (and are absent when it reported none).
+ */
+function mergeOutputs(base: Props, computed: Props, rawInputs: Props, live: ReadonlySet<string> = new Set()): Props {
   const result: Props = { ...base, ...computed };
+  for (const key of live) if (computed[key] === undefined) delete result[key];
   for (const [key, value] of Object.entries(stripMeta(rawInputs))) {
-    if (value !== undefined && value !== null) result[key] = value;
+    if (value !== undefined && value !== null && !live.has(key)) result[key] = value;
   }
   return result;
+}
+
+function liveProps(handler: ResourceHandler): Set<string> {
+  return new Set(Object.keys(handler.props).filter((prop) => handler.props[prop].live));
 }
 
 export class StandinProvider implements provider.Provider {
@@ -276,7 +284,7 @@ export class StandinProvider implements provider.Provider {
       if (partial.id) partial.properties = mergeOutputs({}, partial.properties ?? {}, news);
       throw error;
     }
-    const outs = mergeOutputs({ region: this.config.region }, result.outs, news);
+    const outs = mergeOutputs({ region: this.config.region }, result.outs, news, liveProps(handler));
     if (handler.latencyInsideCreate) return { id: result.id, outs };
     try {
       await this.modeledDelay(handler.token, "create", inputs);
@@ -317,7 +325,7 @@ export class StandinProvider implements provider.Provider {
       const spec = this.propSpecs(handler)[key];
       if (!spec || spec.computed) base[key] = value;
     }
-    return { outs: mergeOutputs(base, computed, news) };
+    return { outs: mergeOutputs(base, computed, news, liveProps(handler)) };
   }
 
   async delete(id: string, urn: string, props: Props): Promise<void> {

@@ -22,6 +22,50 @@ const TIMEOUT_MS = Number(process.env.DR_STANDIN_RDS_TIMEOUT_MS ?? 40 * 60_000);
 
 export const FINAL_SNAPSHOT_REQUIRED = "final_snapshot_identifier is required when skip_final_snapshot is false";
 
+/**
+ * terraform-provider-aws `verify.ValidARN` (internal/verify/validate.go), with
+ * aws-sdk-go's `arn.Parse` messages: the bridge runs it in Check, so a key
+ * alias or a bare key id fails at preview.
+ */
+export function validArnProblems(key: string, value: string): string[] {
+  if (value === "") return [];
+  const invalid = (why: string) => `"${key}" (${value}) is an invalid ARN: ${why}`;
+  if (!value.startsWith("arn:")) return [invalid("arn: invalid prefix")];
+  const sections = value.split(":");
+  if (sections.length < 6) return [invalid("arn: not enough sections")];
+  const [, partition, , region, account] = sections;
+  const resource = sections.slice(5).join(":");
+  const problems: string[] = [];
+  if (partition === "") problems.push(invalid("missing partition value"));
+  else if (!/^aws(-[a-z]+)*$/.test(partition))
+    problems.push(invalid("invalid partition value (expecting to match regular expression: ^aws(-[a-z]+)*$)"));
+  if (region !== "" && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    problems.push(invalid("invalid region value (expecting to match regular expression: ^[a-z]{2}(-[a-z]+)+-\\d$)"));
+  if (account !== "" && !/^(aws|aws-managed|\d{12})$/.test(account))
+    problems.push(
+      invalid("invalid account ID value (expecting to match regular expression: ^(aws|aws-managed|\\d{12})$)"),
+    );
+  if (resource === "") problems.push(invalid("missing resource value"));
+  return problems;
+}
+
+/** The `final_snapshot_identifier` ValidateFunc (`validation.All` of four StringMatch / StringDoesNotMatch). */
+/** Upstream reports each validator's error; a PropSpec validator gives one reason. */
+const joined = (problems: string[]) => (problems.length ? problems.join("; ") : undefined);
+
+export function finalSnapshotIdentifierProblems(value: string): string[] {
+  const rules: [boolean, string][] = [
+    [/^[A-Za-z]/.test(value), "must begin with alphabetic character"],
+    [/^[0-9A-Za-z-]+$/.test(value), "must only contain alphanumeric characters and hyphens"],
+    [!/--/.test(value), "cannot contain two consecutive hyphens"],
+    [!/-$/.test(value), "cannot end in a hyphen"],
+  ];
+  return rules.filter(([ok]) => !ok).map(([, why]) => `invalid value for final_snapshot_identifier (${why})`);
+}
+
+/** Engines whose restore ignores DBName (upstream skips it: "doesn't apply to the MySQL, PostgreSQL, or MariaDB engines"). */
+const RESTORE_WITHOUT_DB_NAME = new Set(["mysql", "postgres", "mariadb"]);
+
 async function describe(clients: Clients, id: string): Promise<DBInstance | undefined> {
   try {
     const out = await clients.rds().send(new RDS.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
@@ -82,7 +126,7 @@ export function instanceOutputs(db: DBInstance): Props {
     multiAz: db.MultiAZ,
     publiclyAccessible: db.PubliclyAccessible,
     deletionProtection: db.DeletionProtection,
-    storageEncrypted: db.StorageEncrypted,
+    storageEncrypted: db.StorageEncrypted ?? false,
     kmsKeyId: db.KmsKeyId,
     username: db.MasterUsername,
     allocatedStorage: db.AllocatedStorage,
@@ -106,16 +150,23 @@ export const rdsInstance: ResourceHandler = {
     multiAz: { computed: true },
     port: { computed: true },
     password: {},
-    username: { replace: true, computed: true },
+    // Not restore parameters: the instance takes them from the snapshot, and Read refreshes them.
+    username: { replace: true, computed: true, live: true },
     skipFinalSnapshot: {},
-    finalSnapshotIdentifier: {},
+    finalSnapshotIdentifier: { validate: (value) => joined(finalSnapshotIdentifierProblems(String(value))) },
     deletionProtection: {},
-    storageEncrypted: { replace: true, computed: true },
-    kmsKeyId: { replace: true, computed: true },
+    // Optional+ForceNew, NOT Computed upstream: absent means false, which replaces an encrypted instance.
+    storageEncrypted: { replace: true, live: true },
+    kmsKeyId: {
+      replace: true,
+      computed: true,
+      live: true,
+      validate: (value) => joined(validArnProblems("kms_key_id", String(value))),
+    },
     publiclyAccessible: {},
     tags: {},
     applyImmediately: {},
-    engine: { replace: true, computed: true },
+    engine: { replace: true, computed: true, live: true },
     engineVersion: { computed: true },
     allocatedStorage: { computed: true },
     storageType: { computed: true },
@@ -158,6 +209,8 @@ export const rdsInstance: ResourceHandler = {
             DBInstanceIdentifier: id,
             DBSnapshotIdentifier: inputs.snapshotIdentifier,
             DBInstanceClass: inputs.instanceClass,
+            // Upstream sends the (lower-cased) engine when set: one that does not match the snapshot fails here.
+            Engine: typeof inputs.engine === "string" ? inputs.engine.toLowerCase() : undefined,
             DBSubnetGroupName: inputs.dbSubnetGroupName,
             VpcSecurityGroupIds: inputs.vpcSecurityGroupIds,
             MultiAZ: inputs.multiAz,
@@ -166,7 +219,7 @@ export const rdsInstance: ResourceHandler = {
             DeletionProtection: inputs.deletionProtection,
             AvailabilityZone: inputs.availabilityZone,
             StorageType: inputs.storageType,
-            DBName: inputs.dbName,
+            DBName: RESTORE_WITHOUT_DB_NAME.has(String(inputs.engine ?? "").toLowerCase()) ? undefined : inputs.dbName,
             Tags: tags,
           }),
         ),
@@ -253,10 +306,7 @@ export const rdsInstance: ResourceHandler = {
   async read(ctx, id) {
     const db = await describe(ctx.clients, id);
     if (!db) return undefined;
-    const outs = instanceOutputs(db);
-    // The live key is an ARN even when the input was an alias/key id: keep the stored one.
-    delete outs.kmsKeyId;
-    return outs;
+    return instanceOutputs(db);
   },
 
   async update(ctx, id, olds, news) {

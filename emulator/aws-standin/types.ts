@@ -15,6 +15,12 @@ export interface PropSpec {
    * given value is refused at Check, before anything is created; undefined when valid.
    */
   validate?: (value: unknown) => string | undefined;
+  /**
+   * Read refreshes it from AWS, and upstream's create and update end with Read:
+   * their outputs carry the live value (absent when AWS reports none), never
+   * the input. A partial create still records the inputs, as the bridge does.
+   */
+  live?: boolean;
 }
 
 export interface HandlerContext {

@@ -86,3 +86,31 @@ export async function motoJsonCall<T = unknown>(
     throw new Error(`${options.target} failed in ${region} (${response.status}): ${text.slice(0, 300)}`);
   return (text ? JSON.parse(text) : {}) as T;
 }
+
+/**
+ * A Query-protocol call (form-encoded, XML answer) for a service whose SDK
+ * client is not installed (e.g. CloudFormation); unsigned, as motoJsonCall.
+ * Returns the XML text.
+ */
+export async function motoQueryCall(
+  endpoint: string,
+  region: string,
+  signingName: string,
+  params: Record<string, string>,
+): Promise<string> {
+  const date = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+  const response = await fetch(`${endpoint}/`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-amz-date": date,
+      authorization:
+        `AWS4-HMAC-SHA256 Credential=${EMULATOR_CREDENTIALS.accessKeyId}/${date.slice(0, 8)}/${region}/${signingName}/aws4_request, ` +
+        "SignedHeaders=content-type;host;x-amz-date, Signature=0",
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${params.Action} failed in ${region} (${response.status}): ${text.slice(0, 300)}`);
+  return text;
+}

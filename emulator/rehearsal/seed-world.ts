@@ -16,7 +16,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import type { IpPermission } from "@aws-sdk/client-ec2";
 import type { BucketLocationConstraint } from "@aws-sdk/client-s3";
 import { targetOf, type Plan } from "../../automation/plan.js";
-import { emulatorClients, motoJsonCall, type EmulatorClients } from "./clients.js";
+import { emulatorClients, motoJsonCall, motoQueryCall, type EmulatorClients } from "./clients.js";
 import { ACM, EC2, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
 import { selfSignedCertificate, type TlsCertificate } from "./certificate.js";
 
@@ -60,6 +60,14 @@ export interface WorldFaults {
    * for a name of the zone the plan does not use).
    */
   certificate?: "absent" | "pending-validation" | "other-names";
+  /** The production database, its snapshots and their copies are not encrypted. */
+  unencryptedSnapshots?: boolean;
+  /**
+   * The target-region key the copies are encrypted with is disabled, scheduled
+   * for deletion, or gone (created through a CloudFormation stack that is then
+   * deleted: moto's only way to delete a KMS key).
+   */
+  snapshotKey?: "disabled" | "pending-deletion" | "deleted";
 }
 
 export interface SeedWorldOptions {
@@ -128,6 +136,13 @@ export interface SeededWorld {
   tls?: TlsCertificate;
   /** KMS key alias in the target region for the Pulumi state's secrets (see emulatorSecretsProvider). */
   stateKeyAlias: string;
+  /** The source region's key of the production database and its snapshots (undefined with `unencryptedSnapshots`). */
+  sourceKeyArn?: string;
+  /**
+   * The target region's key the copies are encrypted with (a cross-region copy of an encrypted
+   * snapshot needs one there); undefined with `unencryptedSnapshots`.
+   */
+  snapshotKeyArn?: string;
   emulationGaps: EmulationGaps;
 }
 
@@ -360,12 +375,67 @@ async function seedNetwork(
     ]);
   }
   if (fromGroups(target.service.securityGroups).length > 0) {
-    const port = plan.database.port;
+    const port = seededDatabase(plan).port;
     await ingress(target.database.securityGroups, [
       { IpProtocol: "tcp", FromPort: port, ToPort: port, UserIdGroupPairs: fromGroups(target.service.securityGroups) },
     ]);
   }
   return { vpcId, subnetIds, securityGroupIds, unseededIds };
+}
+
+/** The production database's engine, port and master user: the plan's, or what the plan's defaults used to be. */
+export function seededDatabase(plan: Plan): { engine: string; port: number; username: string } {
+  return {
+    engine: plan.database.engine ?? "postgres",
+    port: plan.database.port ?? 5432,
+    username: plan.database.credentials.username ?? "postgres",
+  };
+}
+
+/** The key id of a key ARN (moto's DisableKey and ScheduleKeyDeletion take only the id). */
+const keyIdOf = (keyArn: string) => keyArn.slice(keyArn.indexOf(":key/") + ":key/".length);
+
+/** A KMS key (symmetric, Enabled) in `region`; its ARN. */
+async function createKmsKey(endpoint: string, region: string, description: string, app: string): Promise<string> {
+  const key = await motoJsonCall<{ KeyMetadata: { Arn: string } }>(endpoint, region, {
+    signingName: "kms",
+    target: "TrentService.CreateKey",
+    body: { Description: description, Tags: [{ TagKey: "app", TagValue: app }] },
+  });
+  return key.KeyMetadata.Arn;
+}
+
+/**
+ * A KMS key made as a CloudFormation stack's resource, so that deleting the stack deletes it
+ * (moto keeps a key scheduled for deletion forever). Returns its ARN and the stack's name.
+ */
+async function createDeletableKmsKey(endpoint: string, region: string, app: string) {
+  const stackName = `${app}-deleted-snapshot-key`;
+  const policy = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:*", Resource: "*" }],
+  };
+  // moto's AWS::KMS::Key takes the key policy as a JSON string (it fails on an object).
+  const template = { Resources: { Key: { Type: "AWS::KMS::Key", Properties: { KeyPolicy: JSON.stringify(policy) } } } };
+  await motoQueryCall(endpoint, region, "cloudformation", {
+    Action: "CreateStack",
+    Version: "2010-05-15",
+    StackName: stackName,
+    TemplateBody: JSON.stringify(template),
+  });
+  const resources = await motoQueryCall(endpoint, region, "cloudformation", {
+    Action: "DescribeStackResources",
+    Version: "2010-05-15",
+    StackName: stackName,
+  });
+  const keyId = /<PhysicalResourceId>([^<]+)<\/PhysicalResourceId>/.exec(resources)?.[1];
+  if (!keyId) throw new Error(`seed-world: no KMS key in CloudFormation stack ${stackName}`);
+  const key = await motoJsonCall<{ KeyMetadata: { Arn: string } }>(endpoint, region, {
+    signingName: "kms",
+    target: "TrentService.DescribeKey",
+    body: { KeyId: keyId },
+  });
+  return { arn: key.KeyMetadata.Arn, stackName };
 }
 
 /** Creates the plan's world in moto; see the module comment. */
@@ -382,21 +452,27 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
   const appTags = [{ Key: "app", Value: plan.app }];
 
   try {
-    // ── Source region: the production database and its manual snapshots ──
+    // ── Source region: the production database (encrypted, as production databases are) and its manual snapshots ──
     const databasePassword = randomPassword();
     const db = plan.database;
+    const seeded = seededDatabase(plan);
+    const encrypted = !faults.unencryptedSnapshots;
+    const sourceKeyArn = encrypted
+      ? await createKmsKey(endpoint, sourceRegion, `${plan.app} production database`, plan.app)
+      : undefined;
     const instance = await source.rds.send(
       new RDS.CreateDBInstanceCommand({
         DBInstanceIdentifier: db.sourceIdentifier,
-        Engine: db.engine,
+        Engine: seeded.engine,
         DBInstanceClass: db.instanceClass,
-        MasterUsername: db.credentials.username,
+        MasterUsername: seeded.username,
         MasterUserPassword: databasePassword,
         DBName: db.databaseName,
-        Port: db.port,
+        Port: seeded.port,
         AllocatedStorage: 20,
         MultiAZ: db.multiAz,
         BackupRetentionPeriod: 7,
+        ...(sourceKeyArn ? { StorageEncrypted: true, KmsKeyId: sourceKeyArn } : {}),
         Tags: appTags,
       }),
     );
@@ -433,15 +509,32 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
         Description: `${plan.app} production database connection`,
         SecretString: JSON.stringify({
           host: endpointAddress,
-          port: db.port,
+          port: seeded.port,
           database: db.databaseName,
-          username: db.credentials.username,
+          username: seeded.username,
           password: databasePassword,
         }),
         AddReplicaRegions: [{ Region: targetRegion }],
         Tags: appTags,
       }),
     );
+
+    // ── Target region: the key of the copies (an encrypted snapshot's key does not leave its region) ──
+    let snapshotKeyArn: string | undefined;
+    let deletedKeyStack: string | undefined;
+    if (encrypted && faults.snapshotKey === "deleted") {
+      const deletable = await createDeletableKmsKey(endpoint, targetRegion, plan.app);
+      snapshotKeyArn = deletable.arn;
+      deletedKeyStack = deletable.stackName;
+    } else if (encrypted) {
+      snapshotKeyArn = await createKmsKey(endpoint, targetRegion, `${plan.app} DR snapshot copies`, plan.app);
+    }
+    if (target.database.kmsKeyId) {
+      gaps.notes.push(
+        `targets.${targetRegion}.database.kmsKeyId (${target.database.kmsKeyId}) is not seeded: moto picks its own key ids; ` +
+          `the copies are encrypted with ${snapshotKeyArn ?? "no key (unencryptedSnapshots)"}.`,
+      );
+    }
 
     // ── Target region: the copies of the snapshots, oldest first ──
     const copies: Array<{ id: string; arn: string }> = [];
@@ -454,7 +547,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
             SourceDBSnapshotIdentifier: snapshot.arn,
             TargetDBSnapshotIdentifier: snapshot.id,
             CopyTags: true,
-            ...(target.database.kmsKeyId ? { KmsKeyId: target.database.kmsKeyId } : {}),
+            ...(snapshotKeyArn ? { KmsKeyId: snapshotKeyArn } : {}),
           }),
         );
         copies.push({ id: copy.DBSnapshot!.DBSnapshotIdentifier!, arn: copy.DBSnapshot!.DBSnapshotArn! });
@@ -482,6 +575,26 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       gaps.notes.push(
         "snapshotAgeMs / snapshotNotAvailable ignored: noCopiedSnapshot leaves no copy to age or hold back.",
       );
+    }
+
+    if (snapshotKeyArn && faults.snapshotKey === "disabled") {
+      await motoJsonCall(endpoint, targetRegion, {
+        signingName: "kms",
+        target: "TrentService.DisableKey",
+        body: { KeyId: keyIdOf(snapshotKeyArn) },
+      });
+    } else if (snapshotKeyArn && faults.snapshotKey === "pending-deletion") {
+      await motoJsonCall(endpoint, targetRegion, {
+        signingName: "kms",
+        target: "TrentService.ScheduleKeyDeletion",
+        body: { KeyId: keyIdOf(snapshotKeyArn), PendingWindowInDays: 7 },
+      });
+    } else if (deletedKeyStack) {
+      await motoQueryCall(endpoint, targetRegion, "cloudformation", {
+        Action: "DeleteStack",
+        Version: "2010-05-15",
+        StackName: deletedKeyStack,
+      });
     }
 
     // ── Target region: network, DB subnet group, replica bucket, image repository ──
@@ -709,6 +822,8 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       certificateArn,
       tls,
       stateKeyAlias,
+      sourceKeyArn,
+      snapshotKeyArn,
       emulationGaps: gaps,
     };
   } finally {

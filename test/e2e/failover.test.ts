@@ -10,6 +10,7 @@ import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk
 import { DescribeListenersCommand, DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import { AwsClients } from "../../automation/aws.js";
 import { readNameRecords, readRecord, recordTarget } from "../../automation/dns.js";
@@ -34,6 +35,10 @@ const PROD = "api.peoplebooster.example.com";
 describe("failover and destroy", () => {
   it("switches production DNS (A and AAAA), survives a re-run without replacing the database, and destroy restores everything", async () => {
     const run = await e2e.seed();
+    // The copies are encrypted with a key of the target region, and the plan names no key: the
+    // restored instance inherits it, and no later `up` may replace the instance over it.
+    expect(run.plan.targets[TARGET].database.kmsKeyId).toBeUndefined();
+    expect(run.world.snapshotKeyArn).toBeDefined();
     const seeded = await run.summary();
     // Route53 as in AWS: every change PENDING for a while; the journeys must poll GetChange until INSYNC.
     const proxy = await startLatencyProxy(run.motoEndpoint, { insyncMs: 1_500 });
@@ -113,6 +118,14 @@ describe("failover and destroy", () => {
       retention: 7,
       window: "18:00-19:00",
     });
+    expect(db).toMatchObject({ StorageEncrypted: true, KmsKeyId: run.world.snapshotKeyArn, MasterUsername: "pbadmin" });
+    // The connection secret names the snapshot's master user, read back from the instance.
+    const secrets = (await run.aws.secrets(TARGET).send(new ListSecretsCommand({}))).SecretList ?? [];
+    const drSecret = secrets.find((secret) => secret.Name?.startsWith(`${run.plan.secrets.databaseSecretName}/dr-`));
+    const connection = JSON.parse(
+      (await run.aws.secrets(TARGET).send(new GetSecretValueCommand({ SecretId: drSecret!.ARN }))).SecretString!,
+    );
+    expect(connection).toMatchObject({ username: "pbadmin", port: 5432, engine: "postgres" });
 
     const status = await getStatus({ ...run.context(), plan: run.plan });
     expect(status).toEqual([
@@ -144,6 +157,7 @@ describe("failover and destroy", () => {
       snapshot.DBSnapshotIdentifier?.startsWith("peoplebooster-production-dr-final-"),
     );
     expect(finals).toHaveLength(1);
+    expect(finals[0]).toMatchObject({ Encrypted: true, KmsKeyId: run.world.snapshotKeyArn });
     expect(await run.stacks()).toEqual([]);
     const diff = diffMotoState(seeded, await run.summary());
     expect(diff.removed).toEqual({});

@@ -132,6 +132,56 @@ describe("runPreflight: the seeded example world", () => {
     expect(result.replicaSecretPassword).toBeUndefined(); // credentials.mode: reset
     expect(result.certificateArn).toBe(world.certificateArn); // found: the ISSUED one covering the names
     expect(result.warnings).toEqual([]);
+    // What the restored instance inherits from the (encrypted) copy, checked against the plan.
+    expect(world.snapshotKeyArn).toMatch(new RegExp(`^arn:aws:kms:${TARGET}:\\d{12}:key/`));
+    expect(result.restorePoint).toMatchObject({ encrypted: true, kmsKeyId: world.snapshotKeyArn });
+    expect(result.restoredDatabase).toEqual({
+      engine: "postgres",
+      port: 5432,
+      username: "pbadmin",
+      storageEncrypted: true,
+      kmsKeyId: world.snapshotKeyArn,
+    });
+  });
+
+  it("takes engine, port and master user from the snapshot when the plan leaves them out, and accepts the snapshot's key", async () => {
+    const open = planWith((copy) => {
+      copy.database.engine = undefined;
+      copy.database.port = undefined;
+      copy.database.credentials.username = undefined;
+      copy.targets[TARGET].database.kmsKeyId = world.snapshotKeyArn;
+    });
+    const result = await runPreflight(aws, options({ plan: open }));
+    expect(result.restoredDatabase).toMatchObject({ engine: "postgres", port: 5432, username: "pbadmin" });
+  });
+
+  it("a plan engine, port, master user or key that contradicts the snapshot → PREFLIGHT_FAILED listing each", async () => {
+    const contradicting = planWith((copy) => {
+      copy.database.engine = "mysql";
+      copy.database.port = 3306;
+      copy.database.credentials.username = "postgres";
+      copy.targets[TARGET].database.kmsKeyId =
+        `arn:aws:kms:${TARGET}:123456789012:key/00000000-0000-0000-0000-000000000000`;
+    });
+    const snapshot = world.copiedSnapshotIds[0];
+    await expectPreflightFailure({ plan: contradicting }, "PREFLIGHT_FAILED", [
+      new RegExp(
+        `^database\\.engine is mysql but snapshot ${snapshot} has postgres: a restore keeps the snapshot's — set database\\.engine: postgres \\(or leave it out\\)`,
+      ),
+      new RegExp(`^database\\.port is 3306 but snapshot ${snapshot} has 5432`),
+      new RegExp(
+        `^database\\.credentials\\.username is postgres but snapshot ${snapshot} has pbadmin: .* set database\\.credentials\\.username: pbadmin`,
+      ),
+      new RegExp(
+        `^targets\\.${TARGET}\\.database\\.kmsKeyId is arn:aws:kms:.*:key/00000000-0000-0000-0000-000000000000 but snapshot ${snapshot} is encrypted with ${world.snapshotKeyArn}: the restored instance keeps the snapshot's key`,
+      ),
+    ]);
+    const userOnly = planWith((copy) => {
+      copy.database.credentials.username = "postgres";
+    });
+    await expectPreflightFailure({ plan: userOnly }, "SNAPSHOT_USERNAME_MISMATCH", [
+      /^database\.credentials\.username /,
+    ]);
   });
 
   it("a wildcard of the zone serves both names; one for the production name alone serves a failover, not a drill", async () => {
@@ -399,6 +449,44 @@ describe("runPreflight: bad worlds", () => {
     },
     SLOW,
   );
+
+  it(
+    "a key given for an unencrypted snapshot → SNAPSHOT_NOT_ENCRYPTED",
+    async () => {
+      const world = await freshWorld({ unencryptedSnapshots: true });
+      expect(world.snapshotKeyArn).toBeUndefined();
+      const keyed = planWith((copy) => {
+        copy.targets[TARGET].database.kmsKeyId =
+          `arn:aws:kms:${TARGET}:123456789012:key/00000000-0000-0000-0000-000000000000`;
+      });
+      await expectPreflightFailure({ plan: keyed }, "SNAPSHOT_NOT_ENCRYPTED", [
+        new RegExp(
+          `^targets\\.${TARGET}\\.database\\.kmsKeyId is .* but snapshot ${world.copiedSnapshotIds[0]} is not encrypted: a restore cannot encrypt it`,
+        ),
+      ]);
+      const result = await runPreflight(aws, options());
+      expect(result.restoredDatabase).toMatchObject({ storageEncrypted: false, kmsKeyId: undefined });
+    },
+    SLOW,
+  );
+
+  for (const [fault, code, state] of [
+    ["deleted", "SNAPSHOT_KEY_NOT_FOUND", "does not exist in ap-northeast-3"],
+    ["disabled", "SNAPSHOT_KEY_NOT_ENABLED", "is Disabled, not Enabled"],
+    ["pending-deletion", "SNAPSHOT_KEY_NOT_ENABLED", "is PendingDeletion, not Enabled"],
+  ] as const) {
+    it(
+      `the snapshot's KMS key ${fault} → ${code} naming the key, nothing created`,
+      async () => {
+        const world = await freshWorld({ snapshotKey: fault });
+        const failure = await expectPreflightFailure({}, code, [
+          new RegExp(`^KMS key ${world.snapshotKeyArn} of snapshot ${world.copiedSnapshotIds[0]} ${state}`),
+        ]);
+        expect(failure.details[0]).toContain(world.snapshotKeyArn);
+      },
+      SLOW,
+    );
+  }
 });
 
 describe("runPreflight: names the stack would create", () => {

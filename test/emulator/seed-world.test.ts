@@ -107,7 +107,11 @@ describe("seedWorld: the healthy world", () => {
       MasterUsername: plan.database.credentials.username,
       DBName: plan.database.databaseName,
       DBInstanceStatus: "available",
+      // Encrypted with a key of the source region, so its snapshots are too.
+      StorageEncrypted: true,
+      KmsKeyId: world.sourceKeyArn,
     });
+    expect(world.sourceKeyArn).toMatch(new RegExp(`^arn:aws:kms:${plan.sourceRegion}:\\d{12}:key/`));
     expect(world.sourceSnapshotId).toBe("peoplebooster-production-20250314-092653");
     expect(world.sourceSnapshotIds).toEqual([world.sourceSnapshotId, "peoplebooster-production-20250313-092653"]);
     expect(world.sourceSnapshotArn).toBe(
@@ -134,10 +138,14 @@ describe("seedWorld: the healthy world", () => {
         Engine: plan.database.engine,
         MasterUsername: plan.database.credentials.username,
         Port: plan.database.port,
+        // A cross-region copy of an encrypted snapshot needs a key of the target region.
+        Encrypted: true,
+        KmsKeyId: world.snapshotKeyArn,
       });
       expect(copy.DBSnapshotArn).toMatch(new RegExp(`^arn:aws:rds:${TARGET}:\\d{12}:snapshot:`));
       expect(copy.OriginalSnapshotCreateTime!.getTime()).toBeLessThanOrEqual(copy.SnapshotCreateTime!.getTime());
     }
+    expect(world.snapshotKeyArn).toMatch(new RegExp(`^arn:aws:kms:${TARGET}:\\d{12}:key/`));
     expect(await snapshotsIn(other)).toHaveLength(0);
   });
 

@@ -100,9 +100,9 @@ export const CONFORMANCE: ConformanceRow[] = [
     computed: true,
     readRefreshes: true,
     validation: "StateFunc lower-case; ConflictsWith replicate_source_db",
-    source: `${RDS}: engine (Read: Engine); snapshot branch sends input.Engine = strings.ToLower(engine)`,
+    source: `${RDS}: engine (Read: Engine); snapshot branch sends input.Engine = strings.ToLower(engine) when set (pre-v5 copy @00e4b238)`,
     standin:
-      "KINDER: not sent in the restore (an engine that does not match the snapshot fails upstream at create); create echoes the input. STRICTER: no lower-casing",
+      "matches: sent lower-cased in the restore; live (create/update/Read return Engine). STRICTER: no StateFunc lower-casing in Diff",
   },
   {
     token: "aws:rds/instance:Instance",
@@ -123,8 +123,7 @@ export const CONFORMANCE: ConformanceRow[] = [
     readRefreshes: true,
     validation: "ConflictsWith replicate_source_db",
     source: `${RDS}: username (v5.46 L655-661; Read L1904 MasterUsername); not a RestoreDBInstanceFromDBSnapshot parameter`,
-    standin:
-      "KINDER: create echoes the input, not the snapshot's MasterUsername; a mismatch shows no replace until refresh (F2)",
+    standin: "matches: live (create returns the snapshot's MasterUsername, so another input replaces on the next up)",
   },
   {
     token: "aws:rds/instance:Instance",
@@ -165,9 +164,9 @@ export const CONFORMANCE: ConformanceRow[] = [
     forceNew: true,
     computed: true,
     readRefreshes: true,
-    validation: "verify.ValidARN",
+    validation: "verify.ValidARN (internal/verify/validate.go; aws-sdk-go arn.Parse messages)",
     source: `${RDS}: kms_key_id (v5.46 L354-360; Read L1851 KmsKeyId); not a restore parameter`,
-    standin: "KINDER: no ValidARN (F3); read skips it on purpose; create echoes the input (F2)",
+    standin: "matches: ValidARN in Check with upstream's messages; live (create/Read return the snapshot's key ARN)",
   },
   {
     token: "aws:rds/instance:Instance",
@@ -178,7 +177,7 @@ export const CONFORMANCE: ConformanceRow[] = [
     readRefreshes: true,
     source: `${RDS}: storage_encrypted (v5.46 L629-633; Read L1900 StorageEncrypted)`,
     standin:
-      "KINDER: declared computed, so leaving it out keeps the value (upstream: state true -> false replaces); create echoes the input (F2)",
+      "matches: not computed (leaving it out against an encrypted instance replaces); live (create returns the snapshot's encryption)",
   },
   {
     token: "aws:rds/instance:Instance",
@@ -240,9 +239,10 @@ export const CONFORMANCE: ConformanceRow[] = [
     forceNew: false,
     computed: false,
     readRefreshes: false,
-    validation: "starts with a letter; ^[0-9A-Za-z-]+$; no '--'; no trailing '-'",
-    source: `${RDS}: final_snapshot_identifier`,
-    standin: "KINDER: not validated (a bad id fails only at DeleteDBInstance, during teardown)",
+    validation:
+      "validation.All: ^[A-Za-z] (must begin with alphabetic character); ^[0-9A-Za-z-]+$ (must only contain alphanumeric characters and hyphens); no '--' (cannot contain two consecutive hyphens); no trailing '-' (cannot end in a hyphen)",
+    source: `${RDS}: final_snapshot_identifier (pre-v5 copy @00e4b238)`,
+    standin: "matches: validated in Check with upstream's messages (invalid value for final_snapshot_identifier (...))",
   },
 
   {

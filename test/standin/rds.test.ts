@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FINAL_SNAPSHOT_REQUIRED } from "../../emulator/aws-standin/rds.js";
 import type { StandinProvider } from "../../emulator/aws-standin/provider.js";
 import { UNKNOWN } from "../../emulator/aws-standin/wire.js";
+import { motoJsonCall } from "../../emulator/rehearsal/clients.js";
 import {
   checkAndCreate,
   isSecretValue,
@@ -188,6 +189,116 @@ describe("stand-in aws:rds/instance:Instance on moto", () => {
       (list ?? []).filter((s) => s.SnapshotType === "manual").map((s) => s.DBSnapshotIdentifier);
     expect(manual(after.DBSnapshots)).toEqual(manual(before.DBSnapshots));
     expect((await provider.read(id, urn(TYPE, "protected"), off.outs)).id).toBe("");
+  });
+
+  it("validates kmsKeyId (ValidARN) and finalSnapshotIdentifier in Check, with upstream's messages", async () => {
+    const check = (news: Record<string, unknown>) =>
+      provider.check(urn(TYPE, "checked"), {}, { instanceClass: "db.t3.micro", ...news });
+    const key = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    expect((await check({ kmsKeyId: key, finalSnapshotIdentifier: "dr-db-final-20261128" })).failures).toEqual([]);
+    expect((await check({ kmsKeyId: "alias/dr" })).failures).toEqual([
+      { property: "kmsKeyId", reason: '"kms_key_id" (alias/dr) is an invalid ARN: arn: invalid prefix' },
+    ]);
+    expect((await check({ kmsKeyId: "arn:aws:kms:us-west-2" })).failures).toEqual([
+      {
+        property: "kmsKeyId",
+        reason: '"kms_key_id" (arn:aws:kms:us-west-2) is an invalid ARN: arn: not enough sections',
+      },
+    ]);
+    expect((await check({ kmsKeyId: UNKNOWN })).failures).toEqual([]); // preview: not known yet
+    const bad = await check({ finalSnapshotIdentifier: "1-final--" });
+    expect(bad.failures?.map((failure) => failure.reason)).toEqual([
+      "invalid value for final_snapshot_identifier (must begin with alphabetic character)",
+      "invalid value for final_snapshot_identifier (cannot contain two consecutive hyphens)",
+      "invalid value for final_snapshot_identifier (cannot end in a hyphen)",
+    ]);
+    expect((await check({ finalSnapshotIdentifier: "dr_final" })).failures?.map((failure) => failure.reason)).toEqual([
+      "invalid value for final_snapshot_identifier (must only contain alphanumeric characters and hyphens)",
+    ]);
+  });
+
+  it("restores an encrypted copy: encryption, key, master user and engine are the live values, never the inputs", async () => {
+    const a = sdk(moto, REGION_A);
+    const b = sdk(moto, REGION_B);
+    const createKey = async (region: string) =>
+      (
+        await motoJsonCall<{ KeyMetadata: { Arn: string } }>(moto.endpoint, region, {
+          signingName: "kms",
+          target: "TrentService.CreateKey",
+          body: {},
+        })
+      ).KeyMetadata.Arn;
+    const sourceKey = await createKey(REGION_A);
+    const drKey = await createKey(REGION_B);
+    await a.rds().send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: "prod-encrypted",
+        DBInstanceClass: "db.t3.micro",
+        Engine: "postgres",
+        MasterUsername: "owner",
+        MasterUserPassword: "source-password",
+        AllocatedStorage: 20,
+        StorageEncrypted: true,
+        KmsKeyId: sourceKey,
+      }),
+    );
+    const snap = await a
+      .rds()
+      .send(
+        new CreateDBSnapshotCommand({ DBInstanceIdentifier: "prod-encrypted", DBSnapshotIdentifier: "prod-enc-snap" }),
+      );
+    await b.rds().send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: snap.DBSnapshot!.DBSnapshotArn,
+        TargetDBSnapshotIdentifier: "dr-enc-snap",
+        KmsKeyId: drKey,
+      }),
+    );
+    // What the stack sends: no kmsKeyId, no username; the engine in another spelling.
+    const inputs = {
+      identifier: "dr-encrypted",
+      snapshotIdentifier: "dr-enc-snap",
+      instanceClass: "db.t3.micro",
+      engine: "Postgres",
+      dbSubnetGroupName: subnetGroup,
+      skipFinalSnapshot: true,
+    };
+    const { id, outs } = await checkAndCreate(provider, urn(TYPE, "enc"), inputs);
+    expect(outs).toMatchObject({ storageEncrypted: true, kmsKeyId: drKey, username: "owner", engine: "postgres" });
+
+    // storageEncrypted is not Computed: left out, it diffs true → false and replaces (upstream finalizeDiff).
+    expect(await provider.diff(id, urn(TYPE, "enc"), outs, inputs)).toMatchObject({
+      changes: true,
+      replaces: expect.arrayContaining(["storageEncrypted"]),
+    });
+    // Set to the snapshot's encryption (and the engine in the live spelling): no change. kmsKeyId and
+    // username are Computed: left out, they keep the live values.
+    const matching = { ...inputs, engine: "postgres", storageEncrypted: true };
+    expect(await provider.diff(id, urn(TYPE, "enc"), outs, matching)).toMatchObject({ changes: false });
+    // A plan-side key alias, another key or another user replaces, as with the real provider.
+    for (const [prop, value] of [
+      ["kmsKeyId", "arn:aws:kms:us-west-2:123456789012:alias/dr"],
+      ["kmsKeyId", sourceKey],
+      ["username", "pbadmin"],
+    ] as const) {
+      const result = await provider.diff(id, urn(TYPE, "enc"), outs, { ...matching, [prop]: value });
+      expect(result.replaces, `${prop}=${value}`).toEqual([prop]);
+    }
+
+    // Create with inputs that differ from the snapshot: the outputs still say what RDS says.
+    const echoed = await checkAndCreate(provider, urn(TYPE, "enc2"), {
+      ...inputs,
+      identifier: "dr-encrypted-2",
+      username: "pbadmin",
+      storageEncrypted: false,
+    });
+    expect(echoed.outs).toMatchObject({ storageEncrypted: true, kmsKeyId: drKey, username: "owner" });
+
+    // Read refreshes the key too (it used to be skipped).
+    const read = await provider.read(id, urn(TYPE, "enc"), { ...outs, kmsKeyId: "alias/stale" });
+    expect(read.props.kmsKeyId).toBe(drKey);
+    await provider.delete(id, urn(TYPE, "enc"), outs);
+    await provider.delete(echoed.id, urn(TYPE, "enc2"), echoed.outs);
   });
 
   it("creates a fresh instance without a snapshot", async () => {

@@ -51,6 +51,19 @@ describe("iam-policy", () => {
     expect(restore[0].Resource.every((arn) => arn.split(":")[3] === TARGET)).toBe(true);
   });
 
+  it("lets preflight describe the snapshot's KMS key and RDS use it, in the target region (the plan's key when named)", () => {
+    const policy = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET] });
+    const [describe, restore] = [granting(policy, "kms:DescribeKey"), granting(policy, "kms:Decrypt")];
+    expect(describe.map((statement) => statement.Sid)).toEqual(["SnapshotKeyCheck", "RestoreEncryptedSnapshot"]);
+    expect(describe[0].Resource).toEqual([`arn:aws:kms:${TARGET}:*:key/*`]);
+    expect(restore[0].Condition?.StringLike?.["kms:ViaService"]).toEqual([`rds.${TARGET}.amazonaws.com`]);
+    const key = `arn:aws:kms:${TARGET}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const keyed = structuredClone(plan);
+    keyed.targets[TARGET].database.kmsKeyId = key;
+    const scoped = iamPolicyFor(keyed, { journey: "failover", targetRegions: [TARGET] });
+    for (const statement of granting(scoped, "kms:DescribeKey")) expect(statement.Resource).toEqual([key]);
+  });
+
   it("never names the source region for a failover (nor for a drill)", () => {
     for (const journey of ["failover", "drill"] as const) {
       const policy = iamPolicyFor(plan, { journey });

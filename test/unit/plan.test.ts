@@ -121,6 +121,48 @@ describe("the DR plan", () => {
     expect(parsePlan(doc, "wraps.yaml").database.backup.window).toBe("23:45-00:15");
   });
 
+  it("accepts only a KMS key ARN of the target's own region as targets.<region>.database.kmsKeyId", async () => {
+    const problemsFor = async (keys: Record<string, string>) => {
+      const doc = await example();
+      for (const [region, key] of Object.entries(keys)) doc.targets[region].database.kmsKeyId = key;
+      try {
+        parsePlan(doc);
+        return [];
+      } catch (caught) {
+        expect(caught).toMatchObject({ code: "PLAN_INVALID" });
+        return (caught as UsageError).details;
+      }
+    };
+    const key = (region: string) => `arn:aws:kms:${region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    expect(await problemsFor({ "ap-northeast-3": key("ap-northeast-3"), "us-west-2": key("us-west-2") })).toEqual([]);
+    const details = await problemsFor({
+      "ap-northeast-3": "alias/peoplebooster-dr",
+      "us-west-2": "arn:aws:kms:us-west-2:123456789012:alias/peoplebooster-dr",
+    });
+    expect(details).toEqual([
+      expect.stringMatching(
+        /^targets\.ap-northeast-3\.database\.kmsKeyId: must be the ARN of a KMS key, arn:aws:kms:ap-northeast-3:<account>:key\/<key id> \(got "alias\/peoplebooster-dr"; an alias or a bare key id is not accepted/,
+      ),
+      expect.stringMatching(/^targets\.us-west-2\.database\.kmsKeyId: must be the ARN of a KMS key/),
+    ]);
+    expect(await problemsFor({ "ap-northeast-3": "1234abcd-12ab-34cd-56ef-1234567890ab" })).toEqual([
+      expect.stringContaining("targets.ap-northeast-3.database.kmsKeyId: must be the ARN of a KMS key"),
+    ]);
+    expect(await problemsFor({ "ap-northeast-3": key("ap-northeast-1") })).toEqual([
+      "targets.ap-northeast-3.database.kmsKeyId: must be a KMS key of ap-northeast-3 (got a key of ap-northeast-1): a KMS key does not leave its region",
+    ]);
+  });
+
+  it("leaves the database's engine, port and master user to the snapshot when the plan does not name them", async () => {
+    const doc = await example();
+    delete doc.database.engine;
+    delete doc.database.port;
+    delete doc.database.credentials.username;
+    const plan = parsePlan(doc);
+    expect([plan.database.engine, plan.database.port]).toEqual([undefined, undefined]);
+    expect(plan.database.credentials).toEqual({ mode: "reset" });
+  });
+
   it("parses durations and rejects nonsense", () => {
     expect(parseDuration("4h")).toBe(14_400_000);
     expect(parseDuration("1h30m")).toBe(5_400_000);

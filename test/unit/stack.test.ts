@@ -113,6 +113,17 @@ describe("the DR stack program", () => {
     expect(db.ignoreChanges).toContain("snapshotIdentifier");
   });
 
+  it("sets no restore-ignored input the provider reads back: no user or key; encryption as the snapshot's, pinned", async () => {
+    await runStack("failover", {
+      database: { ...exampleStackArgs("failover").database, storageEncrypted: true },
+    });
+    const db = one("aws:rds/instance:Instance");
+    expect(db.inputs).not.toHaveProperty("username");
+    expect(db.inputs).not.toHaveProperty("kmsKeyId");
+    expect(db.inputs.storageEncrypted).toBe(true);
+    expect(db.ignoreChanges).toEqual(expect.arrayContaining(["snapshotIdentifier", "engine", "storageEncrypted"]));
+  });
+
   it("hands no RTO deadline to the provider: every wait keeps its default timeout (automation/readiness.ts owns the budget)", async () => {
     await runStack("failover");
     const aws = registrations.filter((registration) => registration.type.startsWith("aws:"));
@@ -169,6 +180,7 @@ describe("the DR stack program", () => {
       zoneId: "Z123",
       productionRecords: [],
       certificateArn: "arn:aws:acm:ap-northeast-3:123456789012:certificate/1",
+      restoredDatabase: { engine: "postgres", port: 5432, username: "pbadmin", storageEncrypted: true },
     } as unknown as PreflightResult;
     const args = (mode: DrMode) => stackArgsFor(plan, "ap-northeast-3", mode, "20261128-0300-ab12", preflight).database;
     expect(args("failover")).toMatchObject({ backupRetentionPeriod: 7, backupWindow: "18:00-19:00" });
