@@ -9,14 +9,13 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { IAMClient } from "@aws-sdk/client-iam";
+import type { KMSClient } from "@aws-sdk/client-kms";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import { AwsError, DrFailoverError } from "./errors.js";
-import { type KmsKeys, kmsKeys } from "./kms.js";
-import { ACM, EC2, ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "./sdk.js";
+import { ACM, EC2, ECS, ELBv2, IAM, KMS, RDS, Route53, S3, SecretsManager } from "./sdk.js";
 
 /** An AWS service this tool calls, by its endpoint key (as in the aws provider's `endpoints` block). */
 export type AwsService = "rds" | "ec2" | "ecs" | "s3" | "secretsmanager" | "elbv2" | "iam" | "route53" | "acm" | "kms";
@@ -109,21 +108,8 @@ export class AwsClients {
   elbv2(region: string): ElasticLoadBalancingV2Client {
     return this.client("elbv2", region, () => new ELBv2.ElasticLoadBalancingV2Client(this.config("elbv2", region)));
   }
-  /** KMS DescribeKey only (no SDK client: automation/kms.ts says why); same credentials and limits as the SDK clients. */
-  kms(region: string): KmsKeys {
-    return this.client("kms", region, () => {
-      const config = this.config("kms", region);
-      // The credential chain of the SDK clients (resolved, cached and refreshed by them).
-      const sdkCredentials = () => (this.rds(region).config.credentials as () => Promise<AwsCredentialIdentity>)();
-      const keys = kmsKeys({
-        region,
-        endpoint: config.endpoint,
-        credentials: config.credentials ? async () => config.credentials! : sdkCredentials,
-        maxAttempts: config.maxAttempts,
-        requestTimeoutMs: config.requestHandler.requestTimeout || 30_000,
-      });
-      return { ...keys, destroy: () => undefined };
-    });
+  kms(region: string): KMSClient {
+    return this.client("kms", region, () => new KMS.KMSClient(this.config("kms", region)));
   }
   iam(): IAMClient {
     return this.client(

@@ -12,7 +12,7 @@ import { DrFailoverError, PreconditionError } from "./errors.js";
 import type { Plan } from "./plan.js";
 import type { StackResourceNames } from "./run/stack-args.js";
 import { findRestorableSnapshot, type RestorePoint } from "./snapshots.js";
-import { EC2, ECS, ELBv2, IAM, RDS, S3, SecretsManager } from "./sdk.js";
+import { EC2, ECS, ELBv2, IAM, KMS, RDS, S3, SecretsManager } from "./sdk.js";
 import { RESOURCE_TYPES } from "./vocabulary.js";
 
 export interface PreflightOptions {
@@ -353,16 +353,23 @@ async function checkSnapshotKey(aws: AwsClients, region: string, snapshot: Resto
     );
     return;
   }
-  const key = await aws.kms(region).describeKey(keyArn);
+  const key = await aws
+    .kms(region)
+    .send(new KMS.DescribeKeyCommand({ KeyId: keyArn }))
+    .then((found) => found.KeyMetadata)
+    .catch((error: unknown) => {
+      if (awsErrorName(error) === "NotFoundException") return undefined;
+      throw error;
+    });
   if (!key) {
     problems.add(
       "SNAPSHOT_KEY_NOT_FOUND",
       `KMS key ${keyArn} of snapshot ${id} does not exist in ${region}: the snapshot cannot be decrypted — restore a copy encrypted with an existing key of ${region} (--snapshot)`,
     );
-  } else if (key.keyState !== "Enabled") {
+  } else if (key.KeyState !== "Enabled") {
     problems.add(
       "SNAPSHOT_KEY_NOT_ENABLED",
-      `KMS key ${keyArn} of snapshot ${id} is ${key.keyState}, not Enabled: RDS cannot decrypt the snapshot — ${key.keyState === "PendingDeletion" ? "cancel the deletion and enable it" : "enable it"} (aws kms ${key.keyState === "PendingDeletion" ? "cancel-key-deletion" : "enable-key"} --region ${region} --key-id ${keyArn}), or restore another snapshot (--snapshot)`,
+      `KMS key ${keyArn} of snapshot ${id} is ${key.KeyState}, not Enabled: RDS cannot decrypt the snapshot — ${key.KeyState === "PendingDeletion" ? "cancel the deletion and enable it" : "enable it"} (aws kms ${key.KeyState === "PendingDeletion" ? "cancel-key-deletion" : "enable-key"} --region ${region} --key-id ${keyArn}), or restore another snapshot (--snapshot)`,
     );
   }
 }

@@ -211,8 +211,7 @@ export class StandinProvider implements provider.Provider {
     for (const [prop, spec] of Object.entries(this.propSpecs(handler))) {
       const value = given[prop];
       if (!spec.validate || value === undefined || value === null || containsUnknown(value)) continue;
-      const reason = spec.validate(value);
-      if (reason) failures.push({ property: prop, reason });
+      for (const reason of [spec.validate(value) ?? []].flat()) failures.push({ property: prop, reason });
     }
     if (handler.check) failures.push(...handler.check(inputs));
     return { inputs, failures };

@@ -50,9 +50,6 @@ export function validArnProblems(key: string, value: string): string[] {
 }
 
 /** The `final_snapshot_identifier` ValidateFunc (`validation.All` of four StringMatch / StringDoesNotMatch). */
-/** Upstream reports each validator's error; a PropSpec validator gives one reason. */
-const joined = (problems: string[]) => (problems.length ? problems.join("; ") : undefined);
-
 export function finalSnapshotIdentifierProblems(value: string): string[] {
   const rules: [boolean, string][] = [
     [/^[A-Za-z]/.test(value), "must begin with alphabetic character"],
@@ -143,7 +140,8 @@ export const rdsInstance: ResourceHandler = {
   token: TOKEN,
   props: {
     identifier: { replace: true, computed: true },
-    snapshotIdentifier: { replace: true },
+    // Optional+Computed+ForceNew upstream: left out, the state keeps it.
+    snapshotIdentifier: { replace: true, computed: true },
     instanceClass: {},
     dbSubnetGroupName: { computed: true },
     vpcSecurityGroupIds: { computed: true, set: true },
@@ -153,7 +151,7 @@ export const rdsInstance: ResourceHandler = {
     // Not restore parameters: the instance takes them from the snapshot, and Read refreshes them.
     username: { replace: true, computed: true, live: true },
     skipFinalSnapshot: {},
-    finalSnapshotIdentifier: { validate: (value) => joined(finalSnapshotIdentifierProblems(String(value))) },
+    finalSnapshotIdentifier: { validate: (value) => finalSnapshotIdentifierProblems(String(value)) },
     deletionProtection: {},
     // Optional+ForceNew, NOT Computed upstream: absent means false, which replaces an encrypted instance.
     storageEncrypted: { replace: true, live: true },
@@ -161,7 +159,7 @@ export const rdsInstance: ResourceHandler = {
       replace: true,
       computed: true,
       live: true,
-      validate: (value) => joined(validArnProblems("kms_key_id", String(value))),
+      validate: (value) => validArnProblems("kms_key_id", String(value)),
     },
     publiclyAccessible: {},
     tags: {},

@@ -11,10 +11,11 @@ export interface PropSpec {
   /** A single nested block's Optional+Computed fields: absent in the new block means "keep". */
   computedFields?: string[];
   /**
-   * Upstream's ValidateFunc (and Required of a nested block field): the reason a
-   * given value is refused at Check, before anything is created; undefined when valid.
+   * Upstream's ValidateFunc (and Required of a nested block field): the reason(s) a
+   * given value is refused at Check, before anything is created (one per failing
+   * validator, as upstream reports them); undefined or [] when valid.
    */
-  validate?: (value: unknown) => string | undefined;
+  validate?: (value: unknown) => string | string[] | undefined;
   /**
    * Read refreshes it from AWS, and upstream's create and update end with Read:
    * their outputs carry the live value (absent when AWS reports none), never
