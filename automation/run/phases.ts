@@ -132,7 +132,13 @@ export function stackConfigFor(
   existing: ConfigMap,
 ): ConfigMap {
   const previousArgs = existing[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value;
-  if (previousArgs) args.secret.name = (JSON.parse(previousArgs) as DrStackArgs).secret.name;
+  if (previousArgs) {
+    const previous = JSON.parse(previousArgs) as DrStackArgs;
+    args.secret.name = previous.secret.name;
+    // The provider's default tags name the run that created the stack: a new run id on a re-run
+    // would change every resource's tags_all, and the real provider would update them all.
+    if (previous.tags) args.tags = previous.tags;
+  }
   const existingPassword = existing[`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]?.value;
   const password =
     preflight.replicaSecretPassword ??

@@ -20,6 +20,8 @@ export interface StandinConfig {
   secretKey: string;
   token?: string;
   s3UsePathStyle: boolean;
+  /** The provider's `defaultTags.tags`: merged under every resource's own tags into its `tagsAll` (upstream `default_tags`). */
+  defaultTags?: Record<string, string>;
 }
 
 /** Endpoint aliases accepted in `endpoints` for the services the stand-in calls. */
@@ -61,6 +63,14 @@ function endpointsFrom(value: unknown): Record<string, string> {
   return result;
 }
 
+/** `defaultTags: { tags: {...} }` as the engine sends it (an object, or its JSON). */
+function defaultTagsFrom(value: unknown): Record<string, string> | undefined {
+  const parsed = parseMaybeJson(unwrap(value));
+  const tags = parsed && typeof parsed === "object" ? (parsed as { tags?: unknown }).tags : undefined;
+  if (!tags || typeof tags !== "object") return undefined;
+  return Object.fromEntries(Object.entries(tags as Record<string, unknown>).map(([key, tag]) => [key, String(tag)]));
+}
+
 function asBool(value: unknown): boolean | undefined {
   const parsed = parseMaybeJson(unwrap(value));
   if (typeof parsed === "boolean") return parsed;
@@ -97,6 +107,7 @@ export function buildConfig(
     secretKey: asString(merged.secretKey) ?? env.AWS_SECRET_ACCESS_KEY ?? "test",
     token: asString(merged.token) ?? env.AWS_SESSION_TOKEN,
     s3UsePathStyle: asBool(merged.s3UsePathStyle) ?? true,
+    defaultTags: defaultTagsFrom(merged.defaultTags),
   };
 }
 

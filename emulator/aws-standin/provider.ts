@@ -115,6 +115,18 @@ function mergeOutputs(base: Props, computed: Props, rawInputs: Props, live: Read
   return result;
 }
 
+/**
+ * Upstream's `tags_all`: the provider's default tags under the resource's own. What the
+ * handlers send to AWS and compare against (inputs.tags is replaced by it), and what
+ * the state records as `tagsAll`.
+ */
+function withDefaultTags(handler: ResourceHandler, config: StandinConfig, inputs: Props): Props {
+  if (!handler.props.tags || !config.defaultTags) return inputs;
+  return { ...inputs, tags: { ...config.defaultTags, ...(inputs.tags ?? {}) } };
+}
+
+const tagsAllOf = (inputs: Props): Props => (inputs.tags === undefined ? {} : { tagsAll: inputs.tags });
+
 function liveProps(handler: ResourceHandler): Set<string> {
   return new Set(Object.keys(handler.props).filter((prop) => handler.props[prop].live));
 }
@@ -239,6 +251,10 @@ export class StandinProvider implements provider.Provider {
       changed.push(prop);
       if (spec.replace || handler.replaceOnAnyChange || !handler.update) replaces.push(prop);
     }
+    // A change of the provider's default tags updates every tagged resource (its tags_all), in place.
+    if (handler.props.tags && this.config.defaultTags && o.tagsAll !== undefined) {
+      if (!deepEqual(o.tagsAll, withDefaultTags(handler, this.config, n).tags)) changed.push("tagsAll");
+    }
     if (changed.length > 0)
       debug(
         `diff ${handler.token} ${urnName(urn)}: ${changed.join(",")}${replaces.length ? ` (replace: ${replaces.join(",")})` : ""}`,
@@ -257,7 +273,7 @@ export class StandinProvider implements provider.Provider {
 
   async create(urn: string, news: Props): Promise<provider.CreateResult> {
     const handler = this.handler(urn);
-    const inputs = stripMeta(unwrap(news));
+    const inputs = withDefaultTags(handler, this.config, stripMeta(unwrap(news)));
     if (containsUnknown(inputs)) throw new Error(`cannot create ${urn}: inputs contain unknown values`);
     debug(`create ${handler.token} ${urnName(urn)}`);
     let result: { id: string; outs: Props };
@@ -283,7 +299,12 @@ export class StandinProvider implements provider.Provider {
       if (partial.id) partial.properties = mergeOutputs({}, partial.properties ?? {}, news);
       throw error;
     }
-    const outs = mergeOutputs({ region: this.config.region }, result.outs, news, liveProps(handler));
+    const outs = mergeOutputs(
+      { region: this.config.region, ...tagsAllOf(inputs) },
+      result.outs,
+      news,
+      liveProps(handler),
+    );
     if (handler.latencyInsideCreate) return { id: result.id, outs };
     try {
       await this.modeledDelay(handler.token, "create", inputs);
@@ -309,8 +330,10 @@ export class StandinProvider implements provider.Provider {
   async update(id: string, urn: string, olds: Props, news: Props): Promise<provider.UpdateResult> {
     const handler = this.handler(urn);
     if (!handler.update) throw new Error(`${handler.token} cannot be updated in place (every change replaces it)`);
-    const o = unwrap(olds ?? {});
-    const n = stripMeta(unwrap(news ?? {}));
+    const given = unwrap(olds ?? {});
+    // The tags AWS has are the old tags_all: the handler compares against and sends the merged sets.
+    const o = given.tagsAll !== undefined ? { ...given, tags: given.tagsAll } : given;
+    const n = withDefaultTags(handler, this.config, stripMeta(unwrap(news ?? {})));
     debug(`update ${handler.token} ${urnName(urn)}`);
     const computed = await handler.update(this.context(urn, handler, o), id, o, n);
     // Like upstream, an update that changes nothing but the excepted inputs does not wait.
@@ -324,7 +347,7 @@ export class StandinProvider implements provider.Provider {
       const spec = this.propSpecs(handler)[key];
       if (!spec || spec.computed) base[key] = value;
     }
-    return { outs: mergeOutputs(base, computed, news, liveProps(handler)) };
+    return { outs: mergeOutputs({ ...base, ...tagsAllOf(n) }, computed, news, liveProps(handler)) };
   }
 
   async delete(id: string, urn: string, props: Props): Promise<void> {

@@ -1079,7 +1079,7 @@ export const CONFORMANCE: ConformanceRow[] = [
     computed: false,
     readRefreshes: false,
     source: `${PROVIDER}: default_tags (merged into every resource's tags_all)`,
-    standin: "KINDER: ignored (no tagsAll merge)",
+    standin: "matches (merged into tagsAll and AWS; a change updates in place)",
   },
   {
     token: "pulumi:providers:aws",
