@@ -8,7 +8,7 @@ import { awsErrorName, type AwsClients } from "./aws.js";
 import { namesToCover, resolveCertificate } from "./certificates.js";
 import { dataLossWindowMs, formatDuration } from "./clock.js";
 import { type DnsRecordValue, findHostedZone, maxTtl, readNameRecords } from "./dns.js";
-import { DrFailoverError, PreconditionError } from "./errors.js";
+import { AwsError, DrFailoverError, PreconditionError } from "./errors.js";
 import type { Plan } from "./plan.js";
 import type { StackResourceNames } from "./run/stack-args.js";
 import { findRestorableSnapshot, type RestorePoint } from "./snapshots.js";
@@ -77,9 +77,28 @@ export interface PreflightResult {
 }
 
 /** Every check's failure is collected; unexpected errors keep their own message. */
+/** A failure to reach the service at all (no answer), as opposed to an answer that says no. */
+const NETWORK_ERRORS = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNRESET",
+]);
+function unreachableReason(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && NETWORK_ERRORS.has(code)) return code;
+  const name = awsErrorName(error);
+  return name === "TimeoutError" || name === "RequestTimeout" ? name : undefined;
+}
+
 class Problems {
   readonly list: string[] = [];
   readonly codes: string[] = [];
+  /** Calls that got no answer at all: one cause (the endpoint or the network), reported once. */
+  readonly unreachable: string[] = [];
   add(code: string, message: string) {
     this.codes.push(code);
     this.list.push(message);
@@ -88,8 +107,10 @@ class Problems {
     try {
       return await work();
     } catch (error) {
+      const unreachable = unreachableReason(error);
       if (error instanceof DrFailoverError)
         this.add(error.code, `${error.message}${error.hint ? ` — ${error.hint}` : ""}`);
+      else if (unreachable) this.unreachable.push(`${what}: ${unreachable}`);
       else
         this.add(
           "AWS_CALL_FAILED",
@@ -497,6 +518,12 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
     }
   }
 
+  if (problems.unreachable.length > 0) {
+    const reasons = [...new Set(problems.unreachable.map((line) => line.split(": ").pop()))].join(", ");
+    throw new AwsError("AWS_UNREACHABLE", `AWS in ${targetRegion} did not answer (${reasons}); nothing was created`, {
+      hint: `Check the network and the endpoint (${aws.sharedEndpoint ?? `the AWS endpoints of ${targetRegion}`}), then re-run.`,
+    });
+  }
   if (problems.list.length > 0) {
     const code = problems.codes.length === 1 ? problems.codes[0] : "PREFLIGHT_FAILED";
     throw new PreconditionError(
