@@ -7,4 +7,9 @@ export const ARGS_KEY = "stackArgs";
 /** `dr-failover:databasePassword`: secret. */
 export const PASSWORD_KEY = "databasePassword";
 /** `dr-failover:previousProductionRecord`: the production record's value before a failover switched it (JSON); destroy restores it. */
+/**
+ * `dr-failover:incident`: `{ "start": ISO, "runId": … }`, the incident start a failover's first run
+ * measured from; a re-run of an interrupted failover continues that clock.
+ */
+export const INCIDENT_KEY = `${CONFIG_NAMESPACE}:incident`;
 export const PREVIOUS_RECORD_KEY = `${CONFIG_NAMESPACE}:previousProductionRecord`;

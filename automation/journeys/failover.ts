@@ -20,6 +20,7 @@ import type { RunReport } from "../report/model.js";
 import { newRunId } from "../run/ids.js";
 import {
   configureStack,
+  continuedIncident,
   preflightPhase,
   prepareWorkspace,
   provisionPhase,
@@ -43,10 +44,22 @@ export interface FailoverOptions extends ProvisionOptions {
 export async function runFailover(ctx: JourneyContext, options: FailoverOptions = {}): Promise<RunReport> {
   checkFailoverConfirmation(ctx.plan, options.confirm);
   const productionName = ctx.plan.dns.productionRecord;
+  const commandStart = new Date();
   const runId = newRunId("failover");
   const stackName = stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, runId);
-  return runJourney(ctx, { journey: "failover", runId, stackName }, async (run) => {
-    const workspaceReady = prepareWorkspace(ctx);
+  const workspaceReady = prepareWorkspace(ctx);
+  const continued = await continuedIncident(ctx, stackName, workspaceReady);
+  const incidentStart = ctx.incidentStart ?? continued?.start ?? commandStart;
+  const runCtx = { ...ctx, incidentStart, incidentStartGiven: ctx.incidentStart !== undefined };
+  return runJourney(runCtx, { journey: "failover", runId, stackName }, async (run) => {
+    if (continued) {
+      run.report.incidentClockOf = continued.runId;
+      run.emit({
+        type: "warning",
+        code: "INCIDENT_CLOCK_CONTINUED",
+        message: `continuing the incident clock of the interrupted run ${continued.runId}: incident start ${continued.start.toISOString()}, so the RTO counts the time lost (--incident-start sets another)`,
+      });
+    }
     const names = stackResourceNamesFor(ctx.plan, ctx.targetRegion, "failover", runId);
     const preflight = await preflightPhase(run, "failover", options, names, workspaceReady);
     const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.sharedEndpoint);

@@ -53,6 +53,8 @@ export interface RunReport {
   versions: { tool: string; node: string };
   /** The plan file the run used (as given on the command line). */
   planFile?: string;
+  /** When the incident start was recorded by an earlier, interrupted run of this journey: that run's id (the RTO counts its time too). */
+  incidentClockOf?: string;
   /** Expected phase durations the run was watched against (plan or history). */
   expectedPhaseMs?: Record<string, number>;
 }

@@ -17,6 +17,8 @@ export interface JourneyContext {
   connectTo?: ConnectTo;
   /** Start of the outage (RTO and RPO are measured from it); default: now. */
   incidentStart?: Date;
+  /** Set by a journey that resolved incidentStart itself: whether the caller gave it (it then replaces a recorded one). */
+  incidentStartGiven?: boolean;
   /** The plan file, as given (recorded in the report's environment). */
   planFile?: string;
   /** Language of report.md and report.html (default English). */

@@ -6,7 +6,7 @@ import type { Run } from "./run.js";
 
 export function interrupted(stackName: string, where: string): InterruptedError {
   return new InterruptedError("INTERRUPTED", `interrupted ${where} (stack ${stackName})`, {
-    hint: "Re-run the same command: it resumes from the recorded state (a stale lock or half-done operation of the interrupted run is cleared first).",
+    hint: "Re-run the same command: it resumes from the recorded state (a stale lock or half-done operation of the interrupted run is cleared first), and a failover continues this run's incident clock (--incident-start sets another).",
   });
 }
 

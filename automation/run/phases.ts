@@ -1,7 +1,7 @@
 /** The phases the journeys share: preflight, stack setup, provision, verification, teardown, crash recovery. */
 import { type ConfigMap, Stack, type LocalWorkspace } from "@pulumi/pulumi/automation/index.js";
 import type { DrStackArgs, DrStackOutputs } from "../../stacks/args.js";
-import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "../../stacks/config.js";
+import { ARGS_KEY, CONFIG_NAMESPACE, INCIDENT_KEY, PASSWORD_KEY } from "../../stacks/config.js";
 import { formatDuration, type Span } from "../clock.js";
 import { measuredCriticalPath, type StateResource } from "../critical-path.js";
 import { ToolError, VerificationError } from "../errors.js";
@@ -146,10 +146,39 @@ export function stackConfigFor(
     newPassword();
   run.secrets.push(password);
   run.databasePassword = password;
+  // The incident clock: the first run's start, kept by re-runs (the run itself started from it, see
+  // continuedIncident), replaced only when the operator gave --incident-start.
+  const incident =
+    existing[INCIDENT_KEY] && !run.ctx.incidentStartGiven
+      ? existing[INCIDENT_KEY].value
+      : JSON.stringify({ start: run.clock.incidentStart.toISOString(), runId: run.runId });
   return {
     [`${CONFIG_NAMESPACE}:${ARGS_KEY}`]: { value: JSON.stringify(args) },
     [`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]: { value: password, secret: true },
+    [INCIDENT_KEY]: { value: incident },
   };
+}
+
+/**
+ * The incident start an earlier run of this failover stack recorded, when the operator gave none:
+ * a re-run after a crash continues that clock (RTO counts the time lost to the crash). Best effort:
+ * a stack that cannot be read now is reported by the phases that need it.
+ */
+export async function continuedIncident(
+  ctx: JourneyContext,
+  stackName: string,
+  workspaceReady: Promise<LocalWorkspace>,
+): Promise<{ start: Date; runId: string } | undefined> {
+  if (ctx.incidentStart) return undefined;
+  try {
+    const stack = await findStack(await workspaceReady, stackName);
+    const recorded = stack ? await stack.getConfig(INCIDENT_KEY).catch(() => undefined) : undefined;
+    if (!recorded) return undefined;
+    const { start, runId } = JSON.parse(recorded.value) as { start: string; runId: string };
+    return { start: new Date(start), runId };
+  } catch {
+    return undefined;
+  }
 }
 
 /**

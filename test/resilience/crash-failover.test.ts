@@ -10,6 +10,7 @@
  * says where the killed run stopped. Ctrl-C: interrupts.test.ts.
  */
 import { DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { readJournal } from "../../automation/journal.js";
@@ -26,7 +27,10 @@ describe("SIGKILL at phase boundaries and in the middle of up and destroy, then 
   it("failover killed at every boundary (provision, mid-create of the database, dns, verification) resumes without replacing the database", async () => {
     const { killed, completes, failover, invariants, matrix } = r.kit;
     // Before the engine ever started: the stack exists, nothing else.
-    await killed(failover(), phaseStarted("provision"));
+    const first = await killed(failover(), phaseStarted("provision"));
+    const firstStart = first.events.find((event) => event.type === "run-started") as
+      | { runId: string; incidentStart: string }
+      | undefined;
     await invariants();
 
     await killed(failover(), rdsStarted("create"), 1_500);
@@ -57,6 +61,16 @@ describe("SIGKILL at phase boundaries and in the middle of up and destroy, then 
 
     const last = await completes(failover());
     matrix.resumed += 1;
+    // The clock survived the crashes: every re-run measured from the first run's incident start.
+    expect(last.events.find((event) => event.type === "run-started")).toMatchObject({
+      incidentStart: firstStart?.incidentStart,
+    });
+    expect(warningCodes(last)).toContain("INCIDENT_CLOCK_CONTINUED");
+    const finished = last.events.find((event) => event.type === "run-finished") as
+      | { reportPaths: string[] }
+      | undefined;
+    const report = JSON.parse(await readFile(finished!.reportPaths[0], "utf8"));
+    expect(report).toMatchObject({ incidentStart: firstStart?.incidentStart, incidentClockOf: firstStart?.runId });
     expect(await r.w.drDatabase()).toEqual(created);
     expect(JSON.stringify(last.events)).toContain("already points at");
     expect(last.events.some((event) => event.type === "run-finished" && event.ok)).toBe(true);
