@@ -78,15 +78,7 @@ export interface PreflightResult {
 
 /** Every check's failure is collected; unexpected errors keep their own message. */
 /** A failure to reach the service at all (no answer), as opposed to an answer that says no. */
-const NETWORK_ERRORS = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ECONNRESET",
-]);
+const NETWORK_ERRORS = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
 function unreachableReason(error: unknown): string | undefined {
   const code = (error as { code?: unknown })?.code;
   if (typeof code === "string" && NETWORK_ERRORS.has(code)) return code;
@@ -97,7 +89,7 @@ function unreachableReason(error: unknown): string | undefined {
 class Problems {
   readonly list: string[] = [];
   readonly codes: string[] = [];
-  /** Calls that got no answer at all: one cause (the endpoint or the network), reported once. */
+  /** Calls that got no answer at all: when no call got one, that is one cause (the endpoint or the network), said once. */
   readonly unreachable: string[] = [];
   add(code: string, message: string) {
     this.codes.push(code);
@@ -107,10 +99,11 @@ class Problems {
     try {
       return await work();
     } catch (error) {
-      const unreachable = unreachableReason(error);
-      if (error instanceof DrFailoverError)
+      // An SDK error may arrive wrapped (wrapAwsError keeps it as the cause).
+      const unreachable = unreachableReason(error instanceof DrFailoverError ? error.cause : error);
+      if (unreachable) this.unreachable.push(`${what}: ${unreachable}`);
+      else if (error instanceof DrFailoverError)
         this.add(error.code, `${error.message}${error.hint ? ` — ${error.hint}` : ""}`);
-      else if (unreachable) this.unreachable.push(`${what}: ${unreachable}`);
       else
         this.add(
           "AWS_CALL_FAILED",
@@ -518,12 +511,14 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
     }
   }
 
-  if (problems.unreachable.length > 0) {
+  if (problems.unreachable.length > 0 && problems.list.length === 0) {
     const reasons = [...new Set(problems.unreachable.map((line) => line.split(": ").pop()))].join(", ");
     throw new AwsError("AWS_UNREACHABLE", `AWS in ${targetRegion} did not answer (${reasons}); nothing was created`, {
       hint: `Check the network and the endpoint (${aws.sharedEndpoint ?? `the AWS endpoints of ${targetRegion}`}), then re-run.`,
     });
   }
+  // Some calls were answered (with errors) and some not: every one is a problem of its own.
+  for (const line of problems.unreachable) problems.add("AWS_CALL_FAILED", line);
   if (problems.list.length > 0) {
     const code = problems.codes.length === 1 ? problems.codes[0] : "PREFLIGHT_FAILED";
     throw new PreconditionError(
