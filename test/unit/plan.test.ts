@@ -6,6 +6,16 @@ import { loadPlan, parseDuration, parsePlan, planJsonSchema, targetOf } from "..
 
 const example = async () => parse(await readFile("examples/peoplebooster.yaml", "utf8"));
 
+/** The UsageError parsePlan throws for `doc`, or undefined when it is valid. */
+function parseError(doc: unknown, source?: string): UsageError | undefined {
+  try {
+    parsePlan(doc, source);
+  } catch (caught) {
+    return caught as UsageError;
+  }
+  return undefined;
+}
+
 describe("the DR plan", () => {
   it("accepts the example built from the seed runbook, with its identifiers and objectives", async () => {
     const plan = await loadPlan("examples/peoplebooster.yaml");
@@ -48,14 +58,7 @@ describe("the DR plan", () => {
     doc.objectives.rto = "banana";
     doc.dns.drillRecord = doc.dns.productionRecord;
     doc.targets[doc.sourceRegion] = doc.targets["ap-northeast-3"];
-    const error = (() => {
-      try {
-        parsePlan(doc);
-      } catch (caught) {
-        return caught as UsageError;
-      }
-      return undefined;
-    })();
+    const error = parseError(doc);
     expect(error?.details).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^database\.port: /),
@@ -70,14 +73,7 @@ describe("the DR plan", () => {
     const doc = await example();
     doc.dns.drillRecord = "api.peoplebooster.example.com.";
     doc.dns.productionRecord = "api.other.example.org";
-    const error = (() => {
-      try {
-        parsePlan(doc);
-      } catch (caught) {
-        return caught as UsageError;
-      }
-      return undefined;
-    })();
+    const error = parseError(doc);
     expect(error?.details).toEqual(
       expect.arrayContaining([expect.stringContaining("dns.productionRecord: must be inside the hosted zone")]),
     );
@@ -107,14 +103,7 @@ describe("the DR plan", () => {
       [{ window: "18:00-18:15" }, /database\.backup\.window: must be at least 30 minutes long/],
     ] as const) {
       doc.database.backup = backup;
-      const error = (() => {
-        try {
-          parsePlan(doc, "bad.yaml");
-        } catch (caught) {
-          return caught as UsageError;
-        }
-        return undefined;
-      })();
+      const error = parseError(doc, "bad.yaml");
       expect(error?.details.join("\n"), JSON.stringify(backup)).toMatch(problem);
     }
     doc.database.backup = { window: "23:45-00:15" };
