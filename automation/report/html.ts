@@ -204,7 +204,10 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
     [t("stack"), report.stackName],
     [t("run"), report.runId],
     [t("snapshot"), report.rpo ? `${report.rpo.snapshotIdentifier} (${report.rpo.restorePoint})` : "—"],
-    [t("incidentStart"), report.incidentStart],
+    [
+      t("incidentStart"),
+      `${report.incidentStart}${report.incidentClockOf ? ` (${t("incidentClockOf")} ${report.incidentClockOf})` : ""}`,
+    ],
     [t("started"), report.startedAt],
     [t("finished"), report.finishedAt],
     [

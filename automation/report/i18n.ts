@@ -19,6 +19,10 @@ const TABLE = {
   stack: { en: "Stack", ja: "スタック" },
   regions: { en: "Regions", ja: "リージョン" },
   incidentStart: { en: "Incident start", ja: "障害発生時刻" },
+  incidentClockOf: {
+    en: "recorded by the interrupted run",
+    ja: "中断された実行が記録",
+  },
   started: { en: "Started", ja: "開始" },
   finished: { en: "Finished", ja: "終了" },
   rto: { en: "RTO", ja: "目標復旧時間 (RTO)" },

@@ -25,7 +25,8 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
   lines.push(`| ${t("run")} | \`${report.runId}\` |`);
   lines.push(`| ${t("stack")} | \`${report.stackName}\` |`);
   lines.push(`| ${t("regions")} | ${report.sourceRegion} → ${report.targetRegion} |`);
-  lines.push(`| ${t("incidentStart")} | ${report.incidentStart} |`);
+  const clockOf = report.incidentClockOf ? ` (${t("incidentClockOf")} \`${report.incidentClockOf}\`)` : "";
+  lines.push(`| ${t("incidentStart")} | ${report.incidentStart}${clockOf} |`);
   lines.push(`| ${t("finished")} | ${report.finishedAt} |`);
   if (report.rto) {
     lines.push(

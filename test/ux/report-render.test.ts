@@ -42,6 +42,15 @@ describe("Markdown report", () => {
     expect(markdown).not.toMatch(/## (Phases|Verification|Resources)/);
   });
 
+  it("says when the incident start was recorded by an interrupted run (the RTO counts the time lost)", () => {
+    const report = sampleReport({ incidentClockOf: "20261128t031200-failover-ab12" });
+    expect(renderMarkdown(report)).toContain(
+      `| Incident start | ${report.incidentStart} (recorded by the interrupted run \`20261128t031200-failover-ab12\`) |`,
+    );
+    expect(renderHtml(report)).toContain("recorded by the interrupted run 20261128t031200-failover-ab12");
+    expect(renderMarkdown(sampleReport())).not.toContain("interrupted run");
+  });
+
   it("escapes table cells", () => {
     const markdown = renderMarkdown(
       sampleReport({ verification: [{ name: "q", ok: false, detail: "a | b\nc", durationMs: 1 }] }),
