@@ -29,6 +29,7 @@ import {
   resumeHalfCreated,
   verificationPhase,
 } from "../run/phases.js";
+import { reportInterruptedRuns } from "../run/interrupted.js";
 import type { Run } from "../run/run.js";
 import { endpointsOf, stackArgsFor, stackResourceNamesFor } from "../run/stack-args.js";
 import { stackNameFor } from "../vocabulary.js";
@@ -52,6 +53,8 @@ export async function runFailover(ctx: JourneyContext, options: FailoverOptions 
   const incidentStart = ctx.incidentStart ?? continued?.start ?? commandStart;
   const runCtx = { ...ctx, incidentStart, incidentStartGiven: ctx.incidentStart !== undefined };
   return runJourney(runCtx, { journey: "failover", runId, stackName }, async (run) => {
+    const reported = await reportInterruptedRuns(ctx, stackName, incidentStart, runId);
+    if (reported.length) run.emit({ type: "info", message: `reported the interrupted run(s) ${reported.join(", ")}` });
     if (continued) {
       run.report.incidentClockOf = continued.runId;
       run.emit({

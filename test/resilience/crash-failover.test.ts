@@ -11,6 +11,7 @@
  */
 import { DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { readJournal } from "../../automation/journal.js";
@@ -71,6 +72,12 @@ describe("SIGKILL at phase boundaries and in the middle of up and destroy, then 
       | undefined;
     const report = JSON.parse(await readFile(finished!.reportPaths[0], "utf8"));
     expect(report).toMatchObject({ incidentStart: firstStart?.incidentStart, incidentClockOf: firstStart?.runId });
+    // The killed run's own report says it was interrupted, and where.
+    const killedReport = JSON.parse(
+      await readFile(join(r.w.stateDir, "runs", firstStart!.runId, "report.json"), "utf8"),
+    );
+    expect(killedReport).toMatchObject({ result: "failed", error: { code: "INTERRUPTED" } });
+    expect(killedReport.error.message).toMatch(/^interrupted (during|after) \S+/);
     expect(await r.w.drDatabase()).toEqual(created);
     expect(JSON.stringify(last.events)).toContain("already points at");
     expect(last.events.some((event) => event.type === "run-finished" && event.ok)).toBe(true);
