@@ -4,11 +4,11 @@
  * it stopped in, so history and the reports show the interruption.
  */
 import { readJournal } from "../journal.js";
-import { TOOL_VERSION } from "../paths.js";
-import { REPORT_SCHEMA_VERSION, type RunReport } from "../report/model.js";
+import type { RunReport } from "../report/model.js";
 import { writeReport } from "../report/publish.js";
 import { readReport } from "../report/store.js";
 import type { JourneyContext } from "./context.js";
+import { newReport } from "./run.js";
 
 /**
  * Writes a report for every earlier run of this stack that the journal shows
@@ -35,15 +35,7 @@ export async function reportInterruptedRuns(
     const stoppedIn = [...entries].reverse().find((entry) => entry.result === "started" && !done.has(entry.step));
     const where = stoppedIn ? `during ${stoppedIn.step}` : `after ${last.step}`;
     const report: RunReport = {
-      schemaVersion: REPORT_SCHEMA_VERSION,
-      runId,
-      journey: "failover",
-      app: ctx.plan.app,
-      sourceRegion: ctx.plan.sourceRegion,
-      targetRegion: ctx.targetRegion,
-      stackName,
-      emulator: Boolean(ctx.workspace.emulator),
-      result: "failed",
+      ...newReport(ctx, { journey: "failover", runId, stackName }),
       error: {
         code: "INTERRUPTED",
         message: `interrupted ${where} (its last journal line: ${last.time}); run ${continuedBy} continued it`,
@@ -51,12 +43,6 @@ export async function reportInterruptedRuns(
       incidentStart: incidentStart.toISOString(),
       startedAt: entries[0].time,
       finishedAt: last.time,
-      objectives: { rtoMs: ctx.plan.objectives.rto, rpoMs: ctx.plan.objectives.rpo },
-      verification: [],
-      warnings: [],
-      spans: [],
-      versions: { tool: TOOL_VERSION, node: process.version },
-      planFile: ctx.planFile,
     };
     // Not appended to the CI job summary: that is the continuing run's.
     await writeReport(stateDir, report, { lang: ctx.reportLanguage, stepSummaryPath: "" });

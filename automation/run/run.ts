@@ -15,6 +15,29 @@ import type { JourneyPhase } from "../vocabulary.js";
 import type { ReadinessBudget } from "../readiness.js";
 import { redactor } from "./ids.js";
 
+/** A run's report as it starts: failed until it finishes, no spans, times to be set by the caller. */
+export function newReport(ctx: JourneyContext, run: Pick<RunReport, "journey" | "runId" | "stackName">): RunReport {
+  const { plan } = ctx;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    ...run,
+    app: plan.app,
+    sourceRegion: plan.sourceRegion,
+    targetRegion: ctx.targetRegion,
+    emulator: Boolean(ctx.workspace.emulator),
+    result: "failed",
+    incidentStart: "",
+    startedAt: "",
+    finishedAt: "",
+    objectives: { rtoMs: plan.objectives.rto, rpoMs: plan.objectives.rpo },
+    verification: [],
+    warnings: [],
+    spans: [],
+    versions: { tool: TOOL_VERSION, node: process.version },
+    planFile: ctx.planFile,
+  };
+}
+
 /** Shared state of one run: clock, report, journal, events. */
 export class Run {
   readonly clock: RunClock;
@@ -43,27 +66,10 @@ export class Run {
   ) {
     this.clock = new RunClock(ctx.incidentStart ?? new Date());
     this.journal = new Journal(ctx.workspace.stateDir, { runId, journey, stackName }, journaled);
-    const { plan } = ctx;
-    this.report = {
-      schemaVersion: REPORT_SCHEMA_VERSION,
-      runId,
-      journey,
-      app: plan.app,
-      sourceRegion: plan.sourceRegion,
-      targetRegion: ctx.targetRegion,
-      stackName,
-      emulator: Boolean(ctx.workspace.emulator),
-      result: "failed",
-      incidentStart: this.clock.incidentStart.toISOString(),
-      startedAt: this.clock.startedAt.toISOString(),
-      finishedAt: "",
-      objectives: { rtoMs: plan.objectives.rto, rpoMs: plan.objectives.rpo },
-      verification: [],
-      warnings: [],
-      spans: this.clock.spans,
-      versions: { tool: TOOL_VERSION, node: process.version },
-      planFile: ctx.planFile,
-    };
+    this.report = newReport(ctx, { journey, runId, stackName });
+    this.report.spans = this.clock.spans;
+    this.report.incidentStart = this.clock.incidentStart.toISOString();
+    this.report.startedAt = this.clock.startedAt.toISOString();
   }
 
   /** Raises RTO_PROJECTED_OVERRUN and PHASE_SLOWER_THAN_EXPECTED from the run's own events. */

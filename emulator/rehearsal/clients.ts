@@ -59,58 +59,61 @@ export function emulatorClients(endpoint: string, region: string): EmulatorClien
 }
 
 /**
- * A JSON-protocol call for a service whose SDK client is not installed (e.g.
- * ECR). moto reads the region from the Authorization header's credential scope
- * and does not verify the signature, so none is computed.
+ * A POST to moto for a service whose SDK client is not installed. moto reads the
+ * region from the Authorization header's credential scope and does not verify
+ * the signature, so none is computed. Returns the answer's text.
  */
+async function unsignedMotoPost(
+  endpoint: string,
+  region: string,
+  request: { signingName: string; what: string; contentType: string; headers?: Record<string, string>; body: string },
+): Promise<string> {
+  const date = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+  const signed = ["content-type", "host", "x-amz-date", ...Object.keys(request.headers ?? {})].sort().join(";");
+  const response = await fetch(`${endpoint}/`, {
+    method: "POST",
+    headers: {
+      "content-type": request.contentType,
+      "x-amz-date": date,
+      ...request.headers,
+      authorization:
+        `AWS4-HMAC-SHA256 Credential=${EMULATOR_CREDENTIALS.accessKeyId}/${date.slice(0, 8)}/${region}/${request.signingName}/aws4_request, ` +
+        `SignedHeaders=${signed}, Signature=0`,
+    },
+    body: request.body,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${request.what} failed in ${region} (${response.status}): ${text.slice(0, 300)}`);
+  return text;
+}
+
+/** A JSON-protocol call (e.g. ECR) through unsignedMotoPost. */
 export async function motoJsonCall<T = unknown>(
   endpoint: string,
   region: string,
   options: { signingName: string; target: string; body: unknown },
 ): Promise<T> {
-  const date = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
-  const response = await fetch(`${endpoint}/`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": options.target,
-      "x-amz-date": date,
-      authorization:
-        `AWS4-HMAC-SHA256 Credential=${EMULATOR_CREDENTIALS.accessKeyId}/${date.slice(0, 8)}/${region}/${options.signingName}/aws4_request, ` +
-        "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=0",
-    },
+  const text = await unsignedMotoPost(endpoint, region, {
+    signingName: options.signingName,
+    what: options.target,
+    contentType: "application/x-amz-json-1.1",
+    headers: { "x-amz-target": options.target },
     body: JSON.stringify(options.body),
   });
-  const text = await response.text();
-  if (!response.ok)
-    throw new Error(`${options.target} failed in ${region} (${response.status}): ${text.slice(0, 300)}`);
   return (text ? JSON.parse(text) : {}) as T;
 }
 
-/**
- * A Query-protocol call (form-encoded, XML answer) for a service whose SDK
- * client is not installed (e.g. CloudFormation); unsigned, as motoJsonCall.
- * Returns the XML text.
- */
+/** A Query-protocol call (form-encoded, XML answer; e.g. CloudFormation) through unsignedMotoPost; returns the XML. */
 export async function motoQueryCall(
   endpoint: string,
   region: string,
   signingName: string,
   params: Record<string, string>,
 ): Promise<string> {
-  const date = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
-  const response = await fetch(`${endpoint}/`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      "x-amz-date": date,
-      authorization:
-        `AWS4-HMAC-SHA256 Credential=${EMULATOR_CREDENTIALS.accessKeyId}/${date.slice(0, 8)}/${region}/${signingName}/aws4_request, ` +
-        "SignedHeaders=content-type;host;x-amz-date, Signature=0",
-    },
+  return unsignedMotoPost(endpoint, region, {
+    signingName,
+    what: params.Action ?? "query",
+    contentType: "application/x-www-form-urlencoded",
     body: new URLSearchParams(params).toString(),
   });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${params.Action} failed in ${region} (${response.status}): ${text.slice(0, 300)}`);
-  return text;
 }
