@@ -10,7 +10,12 @@ import { join } from "node:path";
 import { AwsClients } from "../../automation/aws.js";
 import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-standin.js";
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
-import { seedWorld, type SeededWorld, type SeedWorldOptions, type WorldFaults } from "../../emulator/rehearsal/seed-world.js";
+import {
+  seedWorld,
+  type SeededWorld,
+  type SeedWorldOptions,
+  type WorldFaults,
+} from "../../emulator/rehearsal/seed-world.js";
 import { emulatorSecretsProvider } from "../../emulator/rehearsal/clients.js";
 import { STANDIN_BIN_DIR } from "../../emulator/paths.js";
 import { recordingSink } from "../../automation/events.js";
