@@ -253,19 +253,22 @@ const SqlChecksSchema = z
       .min(1, { message: "name at least one check" })
       .describe("The checks, run in order (e.g. the runbook's record counts of the main tables)."),
   })
-  .superRefine((sql, ctx) => {
-    const seen = new Set<string>();
-    (sql.checks ?? []).forEach((check, index) => {
-      if (typeof check?.name !== "string") return;
-      if (seen.has(check.name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["checks", index, "name"],
-          message: `${check.name} is named twice: each check needs its own name`,
-        });
-      seen.add(check.name);
-    });
-  })
+  .superRefine(
+    (sql, ctx) => {
+      const seen = new Set<string>();
+      (sql.checks ?? []).forEach((check, index) => {
+        if (typeof check?.name !== "string") return;
+        if (seen.has(check.name))
+          ctx.addIssue({
+            code: "custom",
+            path: ["checks", index, "name"],
+            message: `${check.name} is named twice: each check needs its own name`,
+          });
+        seen.add(check.name);
+      });
+    },
+    { when: () => true },
+  )
   .describe(
     "Data checks in the restored database with the DR connection secret's credentials (the runbook's monthly record counts): each query returns one number, compared with its expectation; a failing one fails verification (exit 5). PostgreSQL only.",
   );
