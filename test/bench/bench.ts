@@ -16,7 +16,8 @@
  * failover): real work (preflight, engine, API calls, polling) stays real.
  *
  * Env: DR_BENCH_SCALE (0.01), DR_BENCH_RUNS (3), DR_BENCH_SNAPSHOTS (5000),
- * DR_BENCH_SKIP (comma list of: rto, snapshots, startup).
+ * DR_BENCH_RECORDS (10000), DR_BENCH_STACKS (50), DR_BENCH_REPORTS (1000),
+ * DR_BENCH_SKIP (comma list of: rto, snapshots, startup, dns, estate).
  */
 import { CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient } from "@aws-sdk/client-rds";
 import { execa } from "execa";
@@ -34,11 +35,18 @@ import { findRestorableSnapshot } from "../../automation/snapshots.js";
 import { openWorkspace, findStack } from "../../automation/workspace.js";
 import { startE2eWorld, TARGET, type E2eWorld } from "../support/e2e.js";
 import { startLatencyProxy, type LatencyProxy } from "../support/latency-proxy.js";
+import { spawnCli, startCliWorld } from "../support/cli-world.js";
+import { cliPath } from "../support/cli.js";
+import { countingPulumiRoot } from "../support/pulumi-shim.js";
+import { cloneReports, cloneStacks, drillProcessRole, sampleProcessTree, seedZoneRecords, timeCli } from "./estate.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const SCALE = Number(process.env.DR_BENCH_SCALE ?? 0.01);
 const RUNS = Math.max(1, Number(process.env.DR_BENCH_RUNS ?? 3));
 const SNAPSHOTS = Number(process.env.DR_BENCH_SNAPSHOTS ?? 5000);
+const RECORDS = Number(process.env.DR_BENCH_RECORDS ?? 10_000);
+const STACKS = Number(process.env.DR_BENCH_STACKS ?? 50);
+const REPORTS = Number(process.env.DR_BENCH_REPORTS ?? 1000);
 const SKIP = new Set((process.env.DR_BENCH_SKIP ?? "").split(",").filter(Boolean));
 const ROUTE53 = "aws:route53/record:Record";
 /** Route53 INSYNC, modeled by the proxy: the timing model's number, one table for everything. */
@@ -417,6 +425,124 @@ async function benchStartup(): Promise<void> {
   out();
 }
 
+// ── 5: costs that grow with the estate ──────────────────────────────────────
+
+/** 5a. A failover whose hosted zone holds RECORDS other records: the production switch's list calls and tool time. */
+async function benchDnsAtScale(e2e: E2eWorld): Promise<void> {
+  out(`5a. Production switch in a hosted zone of ${RECORDS} records (failover, scale ${SCALE})`);
+  const run = await e2e.seed();
+  const seedStart = performance.now();
+  await seedZoneRecords(e2e.moto.endpoint, run.world.hostedZoneId!, run.plan.dns.hostedZone, RECORDS);
+  figure("seeding (moto, batches of 1,000)", fmtMs(performance.now() - seedStart), undefined);
+  const insyncMs = INSYNC_S * SCALE * 1000;
+  const proxy = await startLatencyProxy(e2e.moto.endpoint, { insyncMs });
+  const aws = new AwsClients({ endpoint: proxy.endpoint });
+  const lists = () => proxy.calls.get("ListResourceRecordSets") ?? 0;
+  let listsAtStart = 0;
+  let switchLists = -1;
+  let switchMs = 0;
+  try {
+    const ctx = run.context({
+      aws,
+      emit: (event) => {
+        if (event.type === "phase-started" && event.phase === "dns") listsAtStart = lists();
+        if (event.type === "phase-finished" && event.phase === "dns") {
+          switchLists = lists() - listsAtStart;
+          switchMs = event.durationMs;
+        }
+      },
+      dnsPollIntervalMs: Math.max(10, 2_000 * SCALE),
+      readinessPollIntervalMs: Math.max(10, 1_000 * SCALE),
+    });
+    const report = await runFailover(ctx, { confirm: run.plan.dns.productionRecord });
+    if (report.result !== "succeeded") throw new Error(`failover did not succeed: ${report.error?.code}`);
+    // The proxy holds the change PENDING for the scaled INSYNC: everything else in the phase is the tool's.
+    const toolMs = switchMs - insyncMs;
+    figure("ListResourceRecordSets in the whole failover", String(lists()), undefined);
+    figure("ListResourceRecordSets in the switch", String(switchLists), "≤ 3", switchLists >= 0 && switchLists <= 3);
+    figure("switch tool time (phase − scaled INSYNC)", fmtMs(toolMs), "< 1 s", toolMs < 1000);
+  } finally {
+    aws.destroy();
+    await proxy.stop();
+    await rm(run.stateDir, { recursive: true, force: true });
+  }
+  out();
+}
+
+/** 5b–d. Through the real CLI: peak memory of a drill, then `history` and `status` over a grown state dir. */
+async function benchEstate(): Promise<void> {
+  const world = await startCliWorld();
+  const statusCalls: number[] = [];
+  try {
+    out("5b. Peak memory during a drill (real CLI, VmHWM sampled every 50 ms)");
+    const sampler = sampleProcessTree(process.pid, drillProcessRole);
+    const drill = await spawnCli([...world.globals(), "drill", "-p", world.planPath, "-r", TARGET, "--keep"], {
+      env: world.env(),
+      timeoutMs: 600_000,
+    });
+    const peaks = sampler.stop();
+    if (drill.exitCode !== 0) throw new Error(`drill failed (exit ${drill.exitCode}): ${drill.stderr.slice(-2000)}`);
+    const mb = (role: string) => (peaks.find((peak) => peak.role === role)?.peakKb ?? 0) / 1024;
+    const count = (role: string) => peaks.find((peak) => peak.role === role)?.processes ?? 0;
+    figure(
+      "CLI process (node dist/index.js)",
+      `${mb("cli").toFixed(0)} MB`,
+      "< 300 MB",
+      mb("cli") > 0 && mb("cli") < 300,
+    );
+    figure(`Pulumi engine (${count("engine")} process(es), max)`, `${mb("engine").toFixed(0)} MB`, undefined);
+    figure(`aws plugin, stand-in (${count("plugin")} process(es), max)`, `${mb("plugin").toFixed(0)} MB`, undefined);
+    if (count("language host")) figure("language host (max)", `${mb("language host").toFixed(0)} MB`, undefined);
+    out();
+
+    const env = world.env();
+    const shim = await countingPulumiRoot(process.env.DR_FAILOVER_PULUMI_ROOT!);
+    const statusRun = async () => {
+      const before = (await shim.calls()).length;
+      const { ms, stdout } = await timeCli(cliPath, root, ["--json", ...world.globals(), "status"], {
+        ...env,
+        DR_FAILOVER_PULUMI_ROOT: shim.root,
+      });
+      const stacks = (JSON.parse(stdout.trim().split("\n").pop()!) as { stacks: { endpoints?: unknown }[] }).stacks;
+      return { ms, calls: (await shim.calls()).length - before, stacks };
+    };
+    const one = await statusRun();
+    statusCalls.push(one.calls);
+
+    out(`5c. history over ${REPORTS} reports (real CLI, median of 3)`);
+    await cloneReports(world.stateDir, REPORTS);
+    const history: number[] = [];
+    for (let i = 0; i < 3; i++)
+      history.push((await timeCli(cliPath, root, ["--json", "--state-dir", world.stateDir, "history"], env)).ms);
+    figure(`dr-failover history (${REPORTS} reports)`, fmtMs(median(history)), "< 1 s", median(history) < 1000);
+    out();
+
+    out(`5d. status with ${STACKS} stacks in the backend and ${REPORTS} reports (real CLI, median of 3)`);
+    await cloneStacks(world.stateDir, STACKS);
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await statusRun());
+    const statusMs = median(runs.map((item) => item.ms));
+    const listed = runs[0].stacks;
+    figure(
+      `stacks listed (with endpoints)`,
+      `${listed.length} (${listed.filter((s) => s.endpoints).length})`,
+      undefined,
+    );
+    figure(`dr-failover status (${STACKS} stacks)`, fmtMs(statusMs), "< 3 s", statusMs < 3000);
+    figure(
+      `Pulumi CLI calls: 1 stack → ${STACKS} stacks`,
+      `${one.calls} → ${runs[0].calls}`,
+      "constant",
+      runs[0].calls === one.calls && listed.length === STACKS,
+    );
+    out();
+    await shim.remove();
+  } finally {
+    await world.stop();
+    await rm(world.stateDir, { recursive: true, force: true });
+  }
+}
+
 // ── main ────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<number> {
@@ -424,15 +550,17 @@ async function main(): Promise<number> {
   out(`dr-failover benchmark — latency scale ${SCALE}, ${RUNS} run(s) per journey`);
   out();
   if (!SKIP.has("startup")) await benchStartup();
-  if (!SKIP.has("rto") || !SKIP.has("snapshots")) {
+  if (!SKIP.has("rto") || !SKIP.has("snapshots") || !SKIP.has("dns")) {
     const e2e = await startE2eWorld();
     try {
       if (!SKIP.has("rto")) await benchRto(e2e);
       if (!SKIP.has("snapshots")) await benchSnapshots(e2e);
+      if (!SKIP.has("dns")) await benchDnsAtScale(e2e);
     } finally {
       await e2e.stop();
     }
   }
+  if (!SKIP.has("estate")) await benchEstate();
   const failed = results.filter((result) => !result.pass);
   out(
     failed.length
