@@ -6,6 +6,7 @@
 import {
   LocalWorkspace,
   PulumiCommand,
+  type PulumiFn,
   Stack,
   StackNotFoundError,
   type EngineEvent,
@@ -43,6 +44,8 @@ export interface WorkspaceOptions {
   emulator?: { standinBinDir: string };
   /** A folder holding bin/pulumi; default $DR_FAILOVER_PULUMI_ROOT, else the `pulumi` on PATH. */
   pulumiRoot?: string;
+  /** Runs this program instead of the DR stack's (the benchmark's runbook-order variant of it). */
+  program?: PulumiFn;
 }
 
 /** A state backend in the failing region is unreachable exactly when it is needed. */
@@ -136,7 +139,8 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWor
     Object.assign(envVars, { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" });
   }
   // The program (and @pulumi/aws, seconds to load) only for commands that run it.
-  const program = options.requireSecrets === false ? undefined : (await import("../stacks/index.js")).drProgram;
+  const program =
+    options.program ?? (options.requireSecrets === false ? undefined : (await import("../stacks/index.js")).drProgram);
   const workspace = await LocalWorkspace.create({
     workDir,
     program,
