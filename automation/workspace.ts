@@ -191,6 +191,24 @@ export async function checkStateBackend(options: WorkspaceOptions): Promise<void
 }
 
 /** The stack if it exists, else undefined (one CLI call: selecting a missing stack says so). */
+/**
+ * A plain (not secret) config value of a stack, read from its settings file
+ * in the workspace in-process: `stack.getConfig` starts the Pulumi CLI
+ * (~0.3 s), which the production switch should not pay inside the RTO. A
+ * secure value, or a settings file that cannot be read, goes through the CLI.
+ */
+export async function plainStackConfig(stack: Stack, key: string): Promise<string | undefined> {
+  let value: unknown;
+  try {
+    value = (await stack.workspace.stackSettings(stack.name)).config?.[key];
+  } catch {
+    return (await stack.getConfig(key).catch(() => undefined))?.value;
+  }
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
+  return (await stack.getConfig(key).catch(() => undefined))?.value;
+}
+
 export async function findStack(workspace: LocalWorkspace, stackName: string): Promise<Stack | undefined> {
   return Stack.select(stackName, workspace).catch((error: unknown) => {
     if (error instanceof StackNotFoundError) return undefined;

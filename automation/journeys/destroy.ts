@@ -21,7 +21,13 @@ import type { Run } from "../run/run.js";
 import { endpointsOf, toOutputs } from "../run/stack-args.js";
 import { RDS } from "../sdk.js";
 import { backendUrlOf, isDrStackOf, RESOURCE_TYPES, stackNameFor } from "../vocabulary.js";
-import { engineEventHandler, findStack, openWorkspace, SUMMARY_WITHOUT_SECRETS } from "../workspace.js";
+import {
+  engineEventHandler,
+  findStack,
+  openWorkspace,
+  plainStackConfig,
+  SUMMARY_WITHOUT_SECRETS,
+} from "../workspace.js";
 import type { JourneyContext } from "../run/context.js";
 import { runJourney } from "./skeleton.js";
 
@@ -172,8 +178,8 @@ async function restoreProductionRecord(
   await run.phase("dns", async () => {
     const name = ctx.plan.dns.productionRecord;
     const live = (await readNameRecords(ctx.aws.route53(), args.dns.zoneId, name)).routing;
-    const recorded = await stack.getConfig(PREVIOUS_RECORD_KEY).catch(() => undefined);
-    const previous = recorded ? parsePreviousRecords(recorded.value) : undefined;
+    const recorded = await plainStackConfig(stack, PREVIOUS_RECORD_KEY);
+    const previous = recorded ? parsePreviousRecords(recorded) : undefined;
     const drTarget = outputs.loadBalancerDnsName?.toLowerCase();
     const pointsHere = (value: DnsRecordValue) => recordTarget(value) === drTarget;
     run.report.dns = { record: name, previous: previous && targetsOf(previous), current: targetsOf(live) };
