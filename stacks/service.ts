@@ -10,8 +10,6 @@ export interface AppServiceArgs {
   loadBalancer: DrStackArgs["loadBalancer"];
   secretArn: pulumi.Output<string>;
   replicaBucket: pulumi.Input<string>;
-  /** The service starts only once these exist (the secret value holding the restored endpoint). */
-  startAfter: pulumi.Resource[];
 }
 
 const ECS_TASKS_TRUST = JSON.stringify({
@@ -29,10 +27,11 @@ const SECRET_KEYS = {
 };
 
 /**
- * The ECS service behind an application load balancer. Everything except the
- * service itself is independent of the database, so it is created while the
- * restore runs; the service waits for the connection secret and then for
- * steady state.
+ * The ECS service behind an application load balancer. Nothing here waits for
+ * the database: the secret holds a connection name known up front, so the
+ * service starts (and reaches steady state) while the restore runs; its tasks
+ * answer healthy once the name resolves to the restored instance, and the
+ * health-check grace period keeps ECS from replacing them meanwhile.
  */
 export class AppService extends pulumi.ComponentResource {
   readonly cluster: ecs.Cluster;
@@ -172,11 +171,12 @@ export class AppService extends pulumi.ComponentResource {
         loadBalancers: [
           { targetGroupArn: targetGroup.arn, containerName: service.name, containerPort: service.containerPort },
         ],
+        healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
         waitForSteadyState: true,
       },
       {
         parent: this,
-        dependsOn: [listener, redirect, ...args.startAfter],
+        dependsOn: [listener, redirect],
         // The provider's default timeouts: automation/readiness.ts checks steady state and target
         // health itself, within the RTO budget left, on every run (a resumed update does not wait).
       },

@@ -566,8 +566,11 @@ export async function verificationPhase(
 async function dataChecksPhase(run: Run, outputs: DrStackOutputs): Promise<SqlCheckResult[]> {
   const { ctx } = run;
   const sql = ctx.plan.verification.sql!;
-  const connection = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
-  run.secrets.push(connection.password);
+  const held = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
+  run.secrets.push(held.password);
+  // The secret holds the connection name of the DR VPC's private zone, which resolves only inside
+  // that VPC: from here, connect to the instance's address it points at.
+  const connection = held.host === outputs.connectionName ? { ...held, host: outputs.databaseAddress } : held;
   const baselines = baselinesFrom(await listReports(ctx.workspace.stateDir).catch(() => []), {
     app: ctx.plan.app,
     targetRegion: ctx.targetRegion,

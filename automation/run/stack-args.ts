@@ -20,6 +20,8 @@ export interface StackResourceNames {
   taskFamily: string;
   loadBalancer: string;
   targetGroup: string;
+  /** The private hosted zone (in the DR VPC) holding the database's connection name. */
+  connectionZone: string;
 }
 
 export function stackResourceNamesFor(
@@ -44,6 +46,8 @@ export function stackResourceNamesFor(
     // ALB and target group names: at most 32 characters.
     loadBalancer: `${lbBase}-${drill ? `d${short}` : "dr"}`.slice(0, 32),
     targetGroup: `${lbBase}-${drill ? `d${short}` : "dr"}-tg`.slice(0, 32),
+    // One private zone per stack: a VPC cannot hold two private zones of the same name.
+    connectionZone: `${drill ? `drill-${short}.` : ""}${plan.app}.dr.internal`,
   };
 }
 
@@ -61,6 +65,13 @@ function restoreSourceOf(
         },
       };
 }
+
+/**
+ * ECS ignores failing load balancer health checks of a new task for this long: the service starts
+ * while the database restores, so its tasks answer unhealthy until the restore is done; without a
+ * grace longer than the restore, ECS would stop and replace them in a loop.
+ */
+export const HEALTH_CHECK_GRACE_PERIOD_S = 2 * 60 * 60;
 
 /** The cheapest retention that keeps backups on: 0 turns them off, an outage of the freshly restored instance. */
 export const DRILL_BACKUP_RETENTION_DAYS = 1;
@@ -106,7 +117,10 @@ export function stackArgsFor(
     storage: { replicaBucket: target.storage.replicaBucket },
     // Unique per stack generation: a destroyed failover's secret sits in its 7-day recovery window,
     // and Secrets Manager refuses a new secret of the same name meanwhile. Re-runs keep the first name.
-    secret: { name: `${plan.secrets.databaseSecretName}/dr-${drill ? "drill" : "failover"}-${shortId(runId)}` },
+    secret: {
+      name: `${plan.secrets.databaseSecretName}/dr-${drill ? "drill" : "failover"}-${shortId(runId)}`,
+      username: preflight.restoredDatabase.username,
+    },
     service: {
       cluster: names.cluster,
       name: names.service,
@@ -123,7 +137,9 @@ export function stackArgsFor(
       subnetIds: ids(target.service.subnets, preflight.subnetIds),
       securityGroupIds: ids(target.service.securityGroups, preflight.securityGroupIds),
       assignPublicIp: target.service.assignPublicIp,
+      healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_PERIOD_S,
     },
+    connection: { zoneName: names.connectionZone, recordName: "db", vpcId: preflight.vpcId },
     loadBalancer: {
       name: names.loadBalancer,
       targetGroupName: names.targetGroup,

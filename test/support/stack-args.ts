@@ -26,7 +26,7 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
       releasing: false,
     },
     storage: { replicaBucket: "peoplebooster-production-assets-apne3" },
-    secret: { name: "peoplebooster/production/database/dr-failover-ab12" },
+    secret: { name: "peoplebooster/production/database/dr-failover-ab12", username: "app_admin" },
     service: {
       cluster: "peoplebooster-production",
       name: "peoplebooster-backend",
@@ -45,6 +45,12 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
       subnetIds: ["subnet-a", "subnet-c"],
       securityGroupIds: ["sg-app"],
       assignPublicIp: false,
+      healthCheckGracePeriodSeconds: 7200,
+    },
+    connection: {
+      zoneName: drill ? "drill-ab12.peoplebooster.dr.internal" : "peoplebooster.dr.internal",
+      recordName: "db",
+      vpcId: "vpc-1",
     },
     loadBalancer: {
       name: "peoplebooster-dr",
