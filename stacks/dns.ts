@@ -40,6 +40,8 @@ export interface ConnectionNameArgs {
   zoneName: string;
   recordName: string;
   vpcId: string;
+  /** The VPC's region (set, so that a re-run has nothing to diff: Read returns it). */
+  region: string;
   /** The restored instance's address (known once the restore is done). */
   target: pulumi.Output<string>;
 }
@@ -64,7 +66,7 @@ export class ConnectionName extends pulumi.ComponentResource {
         name: args.zoneName,
         // Recovery adopts a zone left by a killed create by its name, VPC and this comment.
         comment: `dr-failover ${args.app}: database connection name`,
-        vpcs: [{ vpcId: args.vpcId }],
+        vpcs: [{ vpcId: args.vpcId, vpcRegion: args.region }],
       },
       { parent: this },
     );

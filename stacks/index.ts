@@ -26,7 +26,7 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
   // A name that exists before the database does: the secret and the service need not wait for the restore.
   const connection = new ConnectionName(
     "connection",
-    { ...args.connection, app: args.app, target: database.instance.address },
+    { ...args.connection, app: args.app, region: args.targetRegion, target: database.instance.address },
     opts,
   );
   const secret = new ConnectionSecret(
