@@ -21,19 +21,17 @@
  *
  * Every action is emitted as a warning event (code RECOVERY_*) and journaled.
  */
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { Stack } from "@pulumi/pulumi/automation/index.js";
 import { readFileSync } from "node:fs";
-import { readdir, readFile, rm } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import type { AwsClients } from "./aws.js";
 import { awsErrorName } from "./aws.js";
+import { backendStoreFor } from "./backend-store.js";
 import { RefusedError } from "./errors.js";
 import type { EventSink } from "./events.js";
 import type { Journal } from "./journal.js";
 import { ownedKey } from "./preflight.js";
-import { ECS, ELBv2, IAM, RDS, Route53, S3, SecretsManager } from "./sdk.js";
+import { ECS, ELBv2, IAM, RDS, Route53, SecretsManager } from "./sdk.js";
 import { parseUrn, RESOURCE_TYPES } from "./vocabulary.js";
 import { SUMMARY_WITHOUT_SECRETS } from "./workspace.js";
 
@@ -104,99 +102,33 @@ interface StackLock {
 }
 
 const isLockOf = (stackName: string) => (key: string) =>
-  key.endsWith(".json") && key.split(/[\\/]/).slice(-2, -1)[0] === stackName;
-
-/** Locks of this stack in a file backend: `<dir>/.pulumi/locks/…/<stack>/<id>.json`. */
-async function fileLocks(backendDir: string, stackName: string): Promise<StackLock[]> {
-  const root = join(backendDir, ".pulumi", "locks");
-  const entries = await readdir(root, { recursive: true }).catch(() => [] as string[]);
-  return Promise.all(
-    entries
-      .map(String)
-      .filter(isLockOf(stackName))
-      .map(async (entry) => {
-        const file = join(root, entry);
-        return {
-          where: file,
-          content: JSON.parse(await readFile(file, "utf8").catch(() => "{}")) as LockContent,
-          remove: () => rm(file, { force: true }),
-        };
-      }),
-  );
-}
+  key.endsWith(".json") && key.split("/").slice(-2, -1)[0] === stackName;
 
 /**
- * The S3 client and key prefix of an s3:// backend URL, with the query
- * parameters Pulumi's (gocloud) S3 backend takes: region, endpoint,
- * disableSSL / disable_https, s3ForcePathStyle / use_path_style.
- */
-export function s3Backend(
-  backendUrl: string,
-  fallbackRegion: string,
-): { client: S3Client; bucket: string; prefix: string } {
-  const url = new URL(backendUrl);
-  const param = (...names: string[]) =>
-    names.map((name) => url.searchParams.get(name)).find((value) => value !== null) ?? undefined;
-  const endpoint = param("endpoint");
-  const insecure = param("disableSSL", "disable_https") === "true";
-  const client = new S3.S3Client({
-    region: param("region") ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? fallbackRegion,
-    // A URL without region= (the tool warns about it) may name a bucket elsewhere: follow S3's redirect.
-    followRegionRedirects: true,
-    endpoint: endpoint
-      ? /^https?:\/\//.test(endpoint)
-        ? endpoint
-        : `${insecure ? "http" : "https"}://${endpoint}`
-      : undefined,
-    forcePathStyle: param("s3ForcePathStyle", "use_path_style") === "true",
-    maxAttempts: 4,
-  });
-  const path = url.pathname.replace(/^\/+|\/+$/g, "");
-  return { client, bucket: url.hostname, prefix: path ? `${path}/` : "" };
-}
-
-/** Locks of this stack in an s3:// backend: `<prefix>.pulumi/locks/…/<stack>/<id>.json` in the bucket. */
-async function s3Locks(backendUrl: string, region: string, stackName: string): Promise<StackLock[]> {
-  const { client, bucket, prefix } = s3Backend(backendUrl, region);
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new S3.ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}.pulumi/locks/`, ContinuationToken: token }),
-    );
-    keys.push(...(page.Contents ?? []).map((object) => object.Key ?? "").filter(isLockOf(stackName)));
-    token = page.NextContinuationToken;
-  } while (token);
-  return Promise.all(
-    keys.map(async (key) => {
-      const body = await client.send(new S3.GetObjectCommand({ Bucket: bucket, Key: key }));
-      return {
-        where: `s3://${bucket}/${key}`,
-        content: JSON.parse((await body.Body?.transformToString()) ?? "{}") as LockContent,
-        remove: async () => void (await client.send(new S3.DeleteObjectCommand({ Bucket: bucket, Key: key }))),
-      };
-    }),
-  );
-}
-
-/**
- * The stack's locks in a file or s3:// backend; none elsewhere (Pulumi Cloud
- * keeps its own and releases them with `pulumi cancel`).
+ * The stack's locks (`.pulumi/locks/…/<stack>/<id>.json`) in a file or s3://
+ * backend; none elsewhere (Pulumi Cloud keeps its own and releases them with
+ * `pulumi cancel`).
  */
 async function stackLocks(ctx: RecoveryContext, stackName: string): Promise<StackLock[]> {
-  if (ctx.backendUrl.startsWith("file://")) return fileLocks(ctx.backendUrl.slice("file://".length), stackName);
-  if (ctx.backendUrl.startsWith("s3://")) {
-    try {
-      return await s3Locks(ctx.backendUrl, ctx.region, stackName);
-    } catch (error) {
-      // Not being able to look is no reason to stop a failover: a lock that is really there stops the engine, with its own message.
-      const message = `could not inspect the locks of stack ${stackName} in ${ctx.backendUrl.split("?")[0]}: ${(error as Error).message}`;
-      ctx.emit({ type: "warning", code: "RECOVERY_LOCKS_UNREADABLE", message });
-      await ctx.journal.write("recovery", "info", message);
-      return [];
-    }
+  const store = backendStoreFor(ctx.backendUrl, ctx.region);
+  if (!store) return [];
+  try {
+    const keys = (await store.list(".pulumi/locks/")).filter(isLockOf(stackName));
+    return await Promise.all(
+      keys.map(async (key) => ({
+        where: store.where(key),
+        content: JSON.parse((await store.get(key)) || "{}") as LockContent,
+        remove: () => store.delete(key),
+      })),
+    );
+  } catch (error) {
+    if (ctx.backendUrl.startsWith("file://")) throw error;
+    // Not being able to look is no reason to stop a failover: a lock that is really there stops the engine, with its own message.
+    const message = `could not inspect the locks of stack ${stackName} in ${ctx.backendUrl.split("?")[0]}: ${(error as Error).message}`;
+    ctx.emit({ type: "warning", code: "RECOVERY_LOCKS_UNREADABLE", message });
+    await ctx.journal.write("recovery", "info", message);
+    return [];
   }
-  return [];
 }
 
 /** Clears locks whose owner process is gone; refuses live or foreign ones. */
