@@ -8,7 +8,7 @@ import type { Plan } from "./plan.js";
 import { fileBackendHasNoStacks } from "./backend-files.js";
 import type { RunReport } from "./report/model.js";
 import { listReports } from "./report/store.js";
-import { backendUrlOf, modeOfStack } from "./vocabulary.js";
+import { backendUrlOf, parseStackName } from "./vocabulary.js";
 
 export interface StackStatus {
   stackName: string;
@@ -44,14 +44,16 @@ export async function getStatus(
     const outputs = Object.fromEntries(
       Object.entries(await stack.outputs().catch(() => ({}))).map(([key, output]) => [key, output.value]),
     ) as Partial<DrStackOutputs>;
-    const mode: StackStatus["mode"] = modeOfStack(ctx.plan?.app, summary.name) ?? "unknown";
+    const named = parseStackName(ctx.plan?.app, summary.name);
+    const mode: StackStatus["mode"] = named?.mode ?? "unknown";
     const report = [...reports].reverse().find((candidate) => candidate.stackName === summary.name);
     const lastUpdate = summary.lastUpdate ? new Date(summary.lastUpdate) : undefined;
     const ageMs = lastUpdate ? Date.now() - lastUpdate.getTime() : undefined;
     statuses.push({
       stackName: summary.name,
       mode,
-      targetRegion: report?.targetRegion,
+      // The name says it: the reports are only on the machine that ran the journey.
+      targetRegion: report?.targetRegion ?? named?.targetRegion,
       lastUpdate: lastUpdate?.toISOString(),
       ageMs,
       stale: mode === "drill" && ageMs !== undefined && ageMs > (ctx.maxDrillAgeMs ?? DEFAULT_MAX_DRILL_AGE_MS),

@@ -88,11 +88,14 @@ export function stackNameFor(app: string, mode: DrMode, targetRegion: string, dr
   return mode === "drill" ? `${app}-drill-${targetRegion}-${drillId}` : `${app}-failover-${targetRegion}`;
 }
 
-/** The mode a stack name says (the inverse of stackNameFor); undefined for a stack this tool did not name. */
-export function modeOfStack(app: string | undefined, stackName: string): DrMode | undefined {
+/** What a stack name says (the inverse of stackNameFor); undefined for a stack this tool did not name. */
+export function parseStackName(
+  app: string | undefined,
+  stackName: string,
+): { mode: DrMode; targetRegion: string } | undefined {
   const prefix = app === undefined ? "[^]+?" : escapeRegExp(app);
-  const match = new RegExp(`^${prefix}-(drill|failover)-`).exec(stackName);
-  return match?.[1] as DrMode | undefined;
+  const match = new RegExp(`^${prefix}-(drill|failover)-([a-z]{2}(?:-[a-z]+)+-\\d+)(?:-|$)`).exec(stackName);
+  return match ? { mode: match[1] as DrMode, targetRegion: match[2]! } : undefined;
 }
 
 /** Whether a stack is one of this app's DR stacks in the target region. */

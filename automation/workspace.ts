@@ -8,11 +8,15 @@ import {
   PulumiCommand,
   Stack,
   StackNotFoundError,
+  type ConfigMap,
   type EngineEvent,
+  type StackSettings,
+  type Workspace,
 } from "@pulumi/pulumi/automation/index.js";
 import { existsSync } from "node:fs";
 import { access, constants, mkdir } from "node:fs/promises";
 import { delimiter, join, resolve } from "node:path";
+import { backendStoreFor } from "./backend-store.js";
 import type { RunClock, OpenSpan } from "./clock.js";
 import { PreconditionError, ToolError, UsageError } from "./errors.js";
 import type { EventSink } from "./events.js";
@@ -117,9 +121,11 @@ function passphraseEnv(options: WorkspaceOptions): Record<string, string> {
   );
 }
 
+/** Where the workspace (the project file and local copies of the stacks' settings) is. */
+export const workDirOf = (options: WorkspaceOptions) => options.workDir ?? join(resolve(options.stateDir), "workspace");
+
 export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWorkspace> {
-  const stateDir = resolve(options.stateDir);
-  const workDir = options.workDir ?? join(stateDir, "workspace");
+  const workDir = workDirOf(options);
   const backendUrl = backendUrlOf(options);
   if (backendUrl.startsWith("file://")) await fileBackendWritable(backendUrl);
   await mkdir(workDir, { recursive: true });
@@ -186,13 +192,68 @@ export async function checkStateBackend(options: WorkspaceOptions): Promise<void
   await openWorkspace(options);
 }
 
-/** The stack if it exists, else undefined (one CLI call: selecting a missing stack says so). */
-export async function findStack(workspace: LocalWorkspace, stackName: string): Promise<Stack | undefined> {
-  return Stack.select(stackName, workspace).catch((error: unknown) => {
+/**
+ * The stack if it exists, else undefined (one CLI call: selecting a missing
+ * stack says so), with its settings as the backend keeps them (see
+ * shareStackSettings): another machine's re-run, status or destroy sees the
+ * same config as the run that wrote it.
+ */
+export async function findStack(
+  options: WorkspaceOptions,
+  workspace: LocalWorkspace,
+  stackName: string,
+): Promise<Stack | undefined> {
+  const stack = await Stack.select(stackName, workspace).catch((error: unknown) => {
     if (error instanceof StackNotFoundError) return undefined;
     throw error;
   });
+  if (!stack) return undefined;
+  const store = settingsStoreOf(options);
+  const shared = await store?.get(settingsKey(stackName));
+  if (shared) await workspace.saveStackSettings(stackName, JSON.parse(shared) as StackSettings);
+  // A stack whose settings were kept only in this workspace (by a version before they were shared).
+  else if (store && (await localStackSettings(workspace, stackName))) await shareStackSettings(options, stack);
+  return stack;
 }
+
+/**
+ * Writes the stack's config and shares its settings through the backend. The
+ * settings (Pulumi.<stack>.yaml: the stack arguments, the DB password as
+ * ciphertext, the incident clock, the production record's previous value, and
+ * the secrets provider's salt or data key) are what a resume, a destroy or a
+ * failback needs besides the state, so they live beside it; the workspace's
+ * file is a copy. Secret values are stored encrypted, as in the file.
+ */
+export async function writeStackConfig(options: WorkspaceOptions, stack: Stack, config: ConfigMap): Promise<void> {
+  await stack.setAllConfig(config);
+  await shareStackSettings(options, stack);
+}
+
+/** Removes the shared settings of a stack that is gone (after `destroy --remove`). */
+export async function dropSharedStackSettings(options: WorkspaceOptions, stackName: string): Promise<void> {
+  await settingsStoreOf(options)?.delete(settingsKey(stackName));
+}
+
+async function shareStackSettings(options: WorkspaceOptions, stack: Stack): Promise<void> {
+  const settings = await localStackSettings(stack.workspace, stack.name);
+  if (settings) await settingsStoreOf(options)?.put(settingsKey(stack.name), JSON.stringify(settings, null, 2));
+}
+
+async function localStackSettings(workspace: Workspace, stackName: string): Promise<StackSettings | undefined> {
+  return workspace.stackSettings(stackName).catch(() => undefined);
+}
+
+/** Beside Pulumi's own files in the backend: `.pulumi/dr-failover/stack-settings/<project>/<stack>.json`. */
+export const settingsKey = (stackName: string) =>
+  `.pulumi/dr-failover/stack-settings/${PROJECT_NAME}/${stackName}.json`;
+
+/** Where the backend keeps a stack's shared settings, for messages; "nowhere" for a backend without a store. */
+export function sharedSettingsWhere(options: WorkspaceOptions, stackName: string): string {
+  return settingsStoreOf(options)?.where(settingsKey(stackName)) ?? `nowhere (${backendUrlOf(options)} keeps none)`;
+}
+
+/** A backend URL without region= (warned about) still reaches its bucket: S3 redirects from us-east-1. */
+const settingsStoreOf = (options: WorkspaceOptions) => backendStoreFor(backendUrlOf(options), "us-east-1");
 
 const NOT_TIMED = /^(pulumi:pulumi:Stack|pulumi:providers:|dr-failover:stack:)/;
 

@@ -12,16 +12,24 @@ import {
   targetsOf,
   type DnsRecordValue,
 } from "../dns.js";
-import { RefusedError, ToolError, UsageError } from "../errors.js";
+import { PreconditionError, RefusedError, UsageError } from "../errors.js";
 import type { RunReport } from "../report/model.js";
 import { engineError } from "../run/engine-errors.js";
 import { newRunId } from "../run/ids.js";
-import { recover, teardownStack } from "../run/phases.js";
+import { recover, takeJourneyLock, teardownStack } from "../run/phases.js";
 import type { Run } from "../run/run.js";
 import { endpointsOf, toOutputs } from "../run/stack-args.js";
 import { RDS } from "../sdk.js";
 import { backendUrlOf, isDrStackOf, RESOURCE_TYPES, stackNameFor } from "../vocabulary.js";
-import { engineEventHandler, findStack, openWorkspace, SUMMARY_WITHOUT_SECRETS } from "../workspace.js";
+import {
+  engineEventHandler,
+  findStack,
+  openWorkspace,
+  sharedSettingsWhere,
+  SUMMARY_WITHOUT_SECRETS,
+  workDirOf,
+  writeStackConfig,
+} from "../workspace.js";
 import type { JourneyContext } from "../run/context.js";
 import { runJourney } from "./skeleton.js";
 
@@ -68,7 +76,7 @@ async function resolveStackToDestroy(ctx: JourneyContext, options: DestroyOption
 export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = {}): Promise<RunReport> {
   const stackName = await resolveStackToDestroy(ctx, options);
   const workspace = await openWorkspace(ctx.workspace);
-  const found = await findStack(workspace, stackName);
+  const found = await findStack(ctx.workspace, workspace, stackName);
   if (!found) {
     throw new UsageError("STACK_NOT_FOUND", `stack ${stackName} does not exist in ${backendUrlOf(ctx.workspace)}`, {
       hint: "`dr-failover status` lists the DR stacks.",
@@ -77,11 +85,20 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
   const stack = found;
   const runId = newRunId("destroy");
   return runJourney(ctx, { journey: "destroy", runId, stackName }, async (run) => {
+    await takeJourneyLock(run);
     try {
       await recover(run, stack);
       const config = await stack.getAllConfig();
       const args = JSON.parse(config[`${CONFIG_NAMESPACE}:${ARGS_KEY}`]?.value ?? "null") as DrStackArgs | null;
-      if (!args) throw new ToolError("STACK_CONFIG_MISSING", `stack ${stackName} has no dr-failover configuration`);
+      if (!args) {
+        throw new PreconditionError(
+          "STACK_CONFIG_MISSING",
+          `stack ${stackName} has no dr-failover configuration: neither the backend (${sharedSettingsWhere(ctx.workspace, stackName)}) nor this machine's workspace holds its settings`,
+          {
+            hint: `Run the command once from the machine that ran the journey (it shares the settings through the backend), or copy that machine's Pulumi.${stackName}.yaml into ${workDirOf(ctx.workspace)}; then re-run.`,
+          },
+        );
+      }
       const outputs = toOutputs(await stack.outputs());
       run.report.endpoints = endpointsOf(outputs);
       if (args.mode === "failover") {
@@ -114,7 +131,9 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
                 args.database.finalSnapshotIdentifier ?? `${args.database.identifier}-final-${stamp}`,
             },
           };
-          await stack.setConfig(`${CONFIG_NAMESPACE}:${ARGS_KEY}`, { value: JSON.stringify(releasing) });
+          await writeStackConfig(ctx.workspace, stack, {
+            [`${CONFIG_NAMESPACE}:${ARGS_KEY}`]: { value: JSON.stringify(releasing) },
+          });
           try {
             // Only the database: whatever a killed failover never created stays uncreated (and needs no permission).
             await stack.up({

@@ -35,6 +35,7 @@ import { endpointsOf, stackArgsFor, stackResourceNamesFor } from "../run/stack-a
 import { stackNameFor } from "../vocabulary.js";
 import type { JourneyContext, ProvisionOptions } from "../run/context.js";
 import { runJourney } from "./skeleton.js";
+import { writeStackConfig } from "../workspace.js";
 
 export interface FailoverOptions extends ProvisionOptions {
   /** Must equal the production record name. */
@@ -115,7 +116,7 @@ async function switchProductionRecord(
     if (unrecorded.length > 0) {
       previous = [...previous, ...unrecorded];
       // Durable before the change: destroy/failback restores exactly these.
-      await stack.setConfig(PREVIOUS_RECORD_KEY, { value: JSON.stringify(previous) });
+      await writeStackConfig(ctx.workspace, stack, { [PREVIOUS_RECORD_KEY]: { value: JSON.stringify(previous) } });
       await run.journal.write("dns-previous-recorded", "info", JSON.stringify(previous));
     }
     if (previous.length === 0) {

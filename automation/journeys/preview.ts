@@ -1,15 +1,15 @@
 /**
  * Preview: what a failover would create or change. Read-only: no recovery, no
  * config written, no journal line, no report. The engine works in a scratch
- * folder: an existing failover stack is previewed from a copy of its settings
+ * folder: an existing failover stack is previewed from a copy of its settings (from the backend)
  * (its config and secrets provider) against its state, which a preview never
  * writes; a stack that does not exist yet is previewed as a throwaway stack in
  * a throwaway backend.
  */
 import { type EngineEvent, Stack } from "@pulumi/pulumi/automation/index.js";
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { checkTargetRegion } from "../plan.js";
 import type { PreflightResult } from "../preflight.js";
 import { engineError } from "../run/engine-errors.js";
@@ -18,7 +18,7 @@ import { preflightPhase, stackConfigFor } from "../run/phases.js";
 import { Run } from "../run/run.js";
 import { stackArgsFor, stackResourceNamesFor } from "../run/stack-args.js";
 import { parseUrn, stackNameFor } from "../vocabulary.js";
-import { findStack, openWorkspace, type WorkspaceOptions } from "../workspace.js";
+import { findStack, openWorkspace } from "../workspace.js";
 import type { JourneyContext, ProvisionOptions } from "../run/context.js";
 
 /** One resource the failover would touch (never "same"). */
@@ -40,20 +40,6 @@ export interface PreviewResult {
   stdout: string;
 }
 
-/** The stack's settings file (`Pulumi.<stack>.yaml`) from the state dir's workspace into `workDir`; read-only on the source. */
-async function copyStackSettings(workspace: WorkspaceOptions, stackName: string, workDir: string): Promise<void> {
-  const from = workspace.workDir ?? join(resolve(workspace.stateDir), "workspace");
-  for (const ext of [".yaml", ".yml", ".json"]) {
-    const file = `Pulumi.${stackName}${ext}`;
-    try {
-      await copyFile(join(from, file), join(workDir, file));
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  }
-}
-
 /** What a failover would create or change; changes nothing. */
 export async function runPreview(ctx: JourneyContext, options: ProvisionOptions = {}): Promise<PreviewResult> {
   checkTargetRegion(ctx.plan, ctx.targetRegion);
@@ -65,13 +51,13 @@ export async function runPreview(ctx: JourneyContext, options: ProvisionOptions 
     // The real backend, read through a scratch workspace: the stack's own settings stay as they are.
     const workDir = join(scratch, "workspace");
     const workspace = await openWorkspace({ ...ctx.workspace, workDir });
-    const existing = await findStack(workspace, stackName);
+    const existing = await findStack(ctx.workspace, workspace, stackName);
     const names = stackResourceNamesFor(ctx.plan, ctx.targetRegion, "failover", runId);
     const preflight = await preflightPhase(run, "preview", options, names, Promise.resolve(workspace));
     const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.sharedEndpoint);
     let stack: Stack;
     if (existing) {
-      await copyStackSettings(ctx.workspace, stackName, workDir);
+      // findStack brought its settings from the backend into the scratch workspace.
       stack = existing;
     } else {
       const throwaway = await openWorkspace({

@@ -22,7 +22,7 @@ export async function runJourney(
   } catch (error) {
     failure = error;
   }
-  const report = await started.finish(failure);
+  const report = await started.finish(failure).finally(() => started.journeyLock?.release());
   if (failure) throw failure;
   return report;
 }

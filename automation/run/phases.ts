@@ -20,14 +20,18 @@ import {
 import { namesHeldByStack, type RecoveryResult, recoverStack } from "../recovery.js";
 import { RDS } from "../sdk.js";
 import { wrapAwsError } from "../aws.js";
+import { backendStoreFor } from "../backend-store.js";
+import { acquireJourneyLock } from "../journey-lock.js";
 import { checkEcsService, checkHealth, checkHttpsRedirect, runOperatorChecks, type CheckResult } from "../verify.js";
 import {
   backendRegionWarning,
   checkStateBackend,
+  dropSharedStackSettings,
   engineEventHandler,
   findStack,
   openWorkspace,
   SUMMARY_WITHOUT_SECRETS,
+  writeStackConfig,
 } from "../workspace.js";
 import { backendUrlOf, concernOf, CONCERNS, parseUrn, RESOURCE_TYPES } from "../vocabulary.js";
 import { engineError } from "./engine-errors.js";
@@ -51,7 +55,11 @@ function addConcernPhases(run: Run, spans: Span[]) {
  */
 async function namesHeldByRunStack(run: Run, workspaceReady?: Promise<LocalWorkspace>): Promise<ReadonlySet<string>> {
   if (run.journey === "drill") return new Set();
-  const stack = await findStack(await (workspaceReady ?? openWorkspace(run.ctx.workspace)), run.stackName);
+  const stack = await findStack(
+    run.ctx.workspace,
+    await (workspaceReady ?? openWorkspace(run.ctx.workspace)),
+    run.stackName,
+  );
   return stack ? namesHeldByStack(stack) : new Set();
 }
 
@@ -67,7 +75,10 @@ export async function preflightPhase(
     const warning = backendRegionWarning(backendUrlOf(ctx.workspace), ctx.plan.sourceRegion);
     if (warning) run.emit({ type: "warning", code: "BACKEND_IN_SOURCE_REGION", message: warning });
     // Secrets passphrase and state backend usable, before anything is created (a preview opened its own).
-    if (journey !== "preview") await checkStateBackend(ctx.workspace);
+    if (journey !== "preview") {
+      await checkStateBackend(ctx.workspace);
+      await takeJourneyLock(run);
+    }
     const result = await runPreflight(ctx.aws, {
       plan: ctx.plan,
       targetRegion: ctx.targetRegion,
@@ -94,6 +105,34 @@ export async function preflightPhase(
 }
 
 /**
+ * Takes the lock of the run's app and target region in the state backend
+ * (journey-lock.ts) before anything is created; the journey's end releases it.
+ * A backend that keeps no lock (Pulumi Cloud, gs://, azblob://) is said once.
+ */
+export async function takeJourneyLock(run: Run): Promise<void> {
+  const { ctx } = run;
+  const store = backendStoreFor(backendUrlOf(ctx.workspace), ctx.targetRegion);
+  if (!store) {
+    run.emit({
+      type: "warning",
+      code: "JOURNEY_LOCK_UNAVAILABLE",
+      message: `the state backend ${backendUrlOf(ctx.workspace).split("?")[0]} keeps no dr-failover journey lock: make sure no one else runs a journey of ${ctx.plan.app} in ${ctx.targetRegion} now`,
+    });
+    return;
+  }
+  run.journeyLock = await acquireJourneyLock(
+    store,
+    {
+      app: ctx.plan.app,
+      targetRegion: ctx.targetRegion,
+      holder: { journey: run.journey, runId: run.runId, stackName: run.stackName },
+    },
+    (event) => run.emit(event),
+  );
+  await run.journal.write("journey-lock", "info", `taken at ${run.journeyLock.where}`);
+}
+
+/**
  * Opens the workspace while preflight's AWS calls are in flight: loading the
  * program (@pulumi/aws) and the CLI's version check are then off the
  * RTO path. Creates nothing (no stack); a failure surfaces where it is awaited.
@@ -113,10 +152,14 @@ export async function configureStack(
 ): Promise<Stack> {
   const workspace = await (workspaceReady ?? openWorkspace(run.ctx.workspace));
   // A drill's stack is always new; only a stack that existed can hold what a killed run left.
-  const existed = run.journey === "drill" ? undefined : await findStack(workspace, run.stackName);
+  const existed = run.journey === "drill" ? undefined : await findStack(run.ctx.workspace, workspace, run.stackName);
   const stack = existed ?? (await Stack.create(run.stackName, workspace));
   if (existed) run.adoptedUrns.push(...(await recover(run, stack)).adopted);
-  await stack.setAllConfig(stackConfigFor(run, args, preflight, existed ? await stack.getAllConfig() : {}));
+  await writeStackConfig(
+    run.ctx.workspace,
+    stack,
+    stackConfigFor(run, args, preflight, existed ? await stack.getAllConfig() : {}),
+  );
   return stack;
 }
 
@@ -171,7 +214,7 @@ export async function continuedIncident(
 ): Promise<{ start: Date; runId: string } | undefined> {
   if (ctx.incidentStart) return undefined;
   try {
-    const stack = await findStack(await workspaceReady, stackName);
+    const stack = await findStack(ctx.workspace, await workspaceReady, stackName);
     const recorded = stack ? await stack.getConfig(INCIDENT_KEY).catch(() => undefined) : undefined;
     if (!recorded) return undefined;
     const { start, runId } = JSON.parse(recorded.value) as { start: string; runId: string };
@@ -443,5 +486,6 @@ export async function teardownStack(run: Run, stack: Stack, signal?: AbortSignal
     } catch (error) {
       throw engineError(run, "destroy", error);
     }
+    await dropSharedStackSettings(run.ctx.workspace, stack.name);
   });
 }

@@ -3,6 +3,7 @@ import { RunClock } from "../clock.js";
 import { DrFailoverError } from "../errors.js";
 import type { DrEvent } from "../events.js";
 import type { JourneyContext } from "./context.js";
+import type { HeldJourneyLock } from "../journey-lock.js";
 import { Journal } from "../journal.js";
 import { TOOL_VERSION } from "../paths.js";
 import { expectedFromHistory, watchProgress } from "../progress.js";
@@ -50,6 +51,8 @@ export class Run {
   databasePassword?: string;
   /** Resources crash recovery adopted into the state in this run (a create killed half-way). */
   adoptedUrns: string[] = [];
+  /** The app and target's journey lock, once taken (takeJourneyLock); released when the journey ends. */
+  journeyLock?: HeldJourneyLock;
 
   /** What is left of the RTO budget now (negative once it is spent). */
   budgetLeftMs(): number {

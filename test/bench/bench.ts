@@ -124,7 +124,7 @@ async function predictedPath(
   ttlS: number,
 ): Promise<RunFigures["predicted"]> {
   const workspace = await openWorkspace(ctx.workspace);
-  const stack = (await findStack(workspace, stackName))!;
+  const stack = (await findStack(ctx.workspace, workspace, stackName))!;
   const state = await stack.exportStack();
   const resources = (state.deployment as { resources: (StateResource & { inputs?: Record<string, unknown> })[] })
     .resources;

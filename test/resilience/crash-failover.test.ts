@@ -42,10 +42,15 @@ describe("SIGKILL at phase boundaries and in the middle of up and destroy, then 
     expect(created, "the killed run had restored the database").toBeDefined();
     await invariants();
 
-    // The re-run finds the stale lock and the pending create: clears one, adopts the other; killed again before DNS.
+    // The re-run finds the stale locks (the journey's and the engine's) and the pending create: clears the locks,
+    // adopts the create; killed again before DNS.
     const atDns = await killed(failover(), phaseStarted("dns"));
     expect(warningCodes(atDns)).toEqual(
-      expect.arrayContaining(["RECOVERY_STALE_LOCK_CLEARED", "RECOVERY_PENDING_OPERATIONS_RESOLVED"]),
+      expect.arrayContaining([
+        "JOURNEY_LOCK_STALE_CLEARED",
+        "RECOVERY_STALE_LOCK_CLEARED",
+        "RECOVERY_PENDING_OPERATIONS_RESOLVED",
+      ]),
     );
     expect(JSON.stringify(atDns.events)).toMatch(
       /adopted \d+ that exist in AWS \([^)]*aws:rds\/instance:Instance database/,
