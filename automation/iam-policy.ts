@@ -91,6 +91,8 @@ function statementsFor(
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeVpcs",
       "rds:DescribeDBSnapshots",
+      // The point-in-time restore source: the source's automated backups replicated to the target region.
+      "rds:DescribeDBInstanceAutomatedBackups",
       "rds:DescribeDBSubnetGroups",
       // The load balancer's certificate, when the plan does not name it.
       "acm:ListCertificates",
@@ -149,6 +151,7 @@ function statementsFor(
       "RestoreDatabase",
       [
         "rds:RestoreDBInstanceFromDBSnapshot",
+        "rds:RestoreDBInstanceToPointInTime",
         "rds:ModifyDBInstance",
         "rds:AddTagsToResource",
         "rds:RemoveTagsFromResource",
@@ -157,6 +160,8 @@ function statementsFor(
       [
         ...database,
         ...arns((r) => `arn:aws:rds:${r}:${account}:snapshot:${db}-*`),
+        // Replicated automated backups have generated ids (ab-…).
+        ...arns((r) => `arn:aws:rds:${r}:${account}:auto-backup:*`),
         ...regions.map((r) => `arn:aws:rds:${r}:${account}:subgrp:${targetOf(plan, r).database.subnetGroup}`),
         ...arns((r) => `arn:aws:rds:${r}:${account}:og:*`),
         ...arns((r) => `arn:aws:rds:${r}:${account}:pg:*`),

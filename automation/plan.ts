@@ -288,6 +288,12 @@ export const PlanSchema = z
         sourceIdentifier: nonEmpty.describe(
           "DB instance identifier of the production database whose snapshots are copied to the target regions; the newest available copy is restored (or the one given with --snapshot). Example: peoplebooster-production.",
         ),
+        restoreFrom: z
+          .enum(["auto", "snapshot", "point-in-time"])
+          .default("auto")
+          .describe(
+            "What the DR database is restored from: snapshot (the newest copy of a snapshot in the target region, or --snapshot), point-in-time (the source's automated backups replicated to the target region, restored to their latest restorable time or to --restore-time), or auto: whichever of the two loses less data at the incident start (a restore point given with --snapshot or --restore-time decides). Default auto.",
+          ),
         instanceClass: nonEmpty
           .default("db.t3.medium")
           .describe("RDS instance class of the restored instance. Default db.t3.medium."),

@@ -11,7 +11,7 @@ import { type DnsRecordValue, findHostedZone, maxTtl, readNameRecords } from "./
 import { AwsError, DrFailoverError, PreconditionError } from "./errors.js";
 import type { Plan } from "./plan.js";
 import type { StackResourceNames } from "./run/stack-args.js";
-import { findRestorableSnapshot, type RestorePoint } from "./snapshots.js";
+import { findReplicatedBackup, findRestorableSnapshot, type RestorePoint } from "./snapshots.js";
 import { EC2, ECS, ELBv2, IAM, KMS, RDS, S3, SecretsManager } from "./sdk.js";
 import { RESOURCE_TYPES } from "./vocabulary.js";
 
@@ -21,6 +21,8 @@ export interface PreflightOptions {
   journey: "drill" | "failover" | "preview";
   incidentStart: Date;
   snapshotIdentifier?: string;
+  /** `--restore-time`: a point in time of the replicated automated backups (checked against their window). */
+  restoreTime?: Date;
   acceptDataLoss: boolean;
   /** The names the stack would create, checked free in AWS unless the stack itself holds them. */
   claims?: NameClaims;
@@ -290,6 +292,13 @@ async function checkNamesFree(aws: AwsClients, region: string, claims: NameClaim
   });
 }
 
+/** How messages name a restore point: "snapshot <id>" or "the replicated automated backups <ARN>". */
+function restoreSubject(point: RestorePoint): string {
+  return point.source === "snapshot"
+    ? `snapshot ${point.snapshotIdentifier}`
+    : `the replicated automated backups ${point.automatedBackupsArn}`;
+}
+
 /**
  * The plan's database settings against the chosen snapshot. A plan value the
  * restore cannot honour is refused: the instance would come up different from
@@ -302,14 +311,14 @@ function resolveRestoredDatabase(
   snapshot: RestorePoint,
   problems: Problems,
 ): RestoredDatabaseFacts | undefined {
-  const id = snapshot.snapshotIdentifier;
+  const what = restoreSubject(snapshot);
   const planned = plan.database;
   const start = problems.list.length;
   const compare = <T>(what: string, path: string, planValue: T | undefined, snapshotValue: T | undefined) => {
     if (planValue === undefined || snapshotValue === undefined || planValue === snapshotValue) return;
     problems.add(
       `SNAPSHOT_${what}_MISMATCH`,
-      `${path} is ${planValue} but snapshot ${id} has ${snapshotValue}: a restore keeps the snapshot's — set ${path}: ${snapshotValue} (or leave it out), or restore another snapshot (--snapshot)`,
+      `${path} is ${planValue} but ${what} has ${snapshotValue}: a restore keeps the snapshot's — set ${path}: ${snapshotValue} (or leave it out), or restore another snapshot (--snapshot)`,
     );
   };
   compare("ENGINE", "database.engine", planned.engine, snapshot.engine?.toLowerCase());
@@ -321,12 +330,12 @@ function resolveRestoredDatabase(
   if (planKey && !snapshot.encrypted) {
     problems.add(
       "SNAPSHOT_NOT_ENCRYPTED",
-      `${keyPath} is ${planKey} but snapshot ${id} is not encrypted: a restore cannot encrypt it — leave kmsKeyId out, or copy the snapshot with that key and restore the copy`,
+      `${keyPath} is ${planKey} but ${what} is not encrypted: a restore cannot encrypt it — leave kmsKeyId out, or copy the snapshot with that key and restore the copy`,
     );
   } else if (planKey && snapshot.kmsKeyId && planKey !== snapshot.kmsKeyId) {
     problems.add(
       "SNAPSHOT_KEY_MISMATCH",
-      `${keyPath} is ${planKey} but snapshot ${id} is encrypted with ${snapshot.kmsKeyId}: the restored instance keeps the snapshot's key — set kmsKeyId to it (or leave it out), or restore a copy made with your key`,
+      `${keyPath} is ${planKey} but ${what} is encrypted with ${snapshot.kmsKeyId}: the restored instance keeps the snapshot's key — set kmsKeyId to it (or leave it out), or restore a copy made with your key`,
     );
   }
 
@@ -339,7 +348,7 @@ function resolveRestoredDatabase(
     ["database.credentials.username", username],
   ] as const) {
     if (value === undefined)
-      problems.add("SNAPSHOT_DETAILS_MISSING", `snapshot ${id} does not say its ${path.split(".").pop()}: set ${path}`);
+      problems.add("SNAPSHOT_DETAILS_MISSING", `${what} does not say its ${path.split(".").pop()}: set ${path}`);
   }
   if (problems.list.length > start) return undefined;
   return {
@@ -358,12 +367,12 @@ function resolveRestoredDatabase(
  */
 async function checkSnapshotKey(aws: AwsClients, region: string, snapshot: RestorePoint, problems: Problems) {
   if (!snapshot.encrypted || !snapshot.kmsKeyId) return;
-  const id = snapshot.snapshotIdentifier;
+  const what = restoreSubject(snapshot);
   const keyArn = snapshot.kmsKeyId;
   if (!keyArn.includes(`:${region}:`)) {
     problems.add(
       "SNAPSHOT_KEY_OTHER_REGION",
-      `snapshot ${id} is encrypted with KMS key ${keyArn}, outside ${region}; copy it with a key of ${region} (aws rds copy-db-snapshot --kms-key-id)`,
+      `${what} is encrypted with KMS key ${keyArn}, outside ${region}; copy it with a key of ${region} (aws rds copy-db-snapshot --kms-key-id)`,
     );
     return;
   }
@@ -378,14 +387,66 @@ async function checkSnapshotKey(aws: AwsClients, region: string, snapshot: Resto
   if (!key) {
     problems.add(
       "SNAPSHOT_KEY_NOT_FOUND",
-      `KMS key ${keyArn} of snapshot ${id} does not exist in ${region}: the snapshot cannot be decrypted — restore a copy encrypted with an existing key of ${region} (--snapshot)`,
+      `KMS key ${keyArn} of ${what} does not exist in ${region}: the snapshot cannot be decrypted — restore a copy encrypted with an existing key of ${region} (--snapshot)`,
     );
   } else if (key.KeyState !== "Enabled") {
     problems.add(
       "SNAPSHOT_KEY_NOT_ENABLED",
-      `KMS key ${keyArn} of snapshot ${id} is ${key.KeyState}, not Enabled: RDS cannot decrypt the snapshot — ${key.KeyState === "PendingDeletion" ? "cancel the deletion and enable it" : "enable it"} (aws kms ${key.KeyState === "PendingDeletion" ? "cancel-key-deletion" : "enable-key"} --region ${region} --key-id ${keyArn}), or restore another snapshot (--snapshot)`,
+      `KMS key ${keyArn} of ${what} is ${key.KeyState}, not Enabled: RDS cannot decrypt the snapshot — ${key.KeyState === "PendingDeletion" ? "cancel the deletion and enable it" : "enable it"} (aws kms ${key.KeyState === "PendingDeletion" ? "cancel-key-deletion" : "enable-key"} --region ${region} --key-id ${keyArn}), or restore another snapshot (--snapshot)`,
     );
   }
+}
+
+/**
+ * The restore point: a copied snapshot or a point in time of the replicated automated
+ * backups, as the plan's database.restoreFrom and the flags say. `auto` takes whichever
+ * loses less data (the newer); either source missing is then no problem while the other is there.
+ * The chosen point's KMS key is checked usable in the target region.
+ */
+async function resolveRestorePoint(
+  aws: AwsClients,
+  options: PreflightOptions,
+  problems: Problems,
+): Promise<RestorePoint> {
+  const { plan, targetRegion } = options;
+  const restoreFrom = plan.database.restoreFrom;
+  const rds = aws.rds(targetRegion);
+  const snapshot = () =>
+    findRestorableSnapshot(rds, {
+      sourceIdentifier: plan.database.sourceIdentifier,
+      targetRegion,
+      snapshotIdentifier: options.snapshotIdentifier,
+    });
+  const pointInTime = () =>
+    findReplicatedBackup(rds, {
+      sourceIdentifier: plan.database.sourceIdentifier,
+      sourceRegion: plan.sourceRegion,
+      targetRegion,
+      restoreTime: options.restoreTime,
+    });
+  let chosen: RestorePoint;
+  // A restore point given on the command line decides over the plan's restoreFrom.
+  if (options.snapshotIdentifier) chosen = await snapshot();
+  else if (options.restoreTime) chosen = await pointInTime();
+  else if (restoreFrom === "snapshot") chosen = await snapshot();
+  else if (restoreFrom === "point-in-time") chosen = await pointInTime();
+  else {
+    const [bySnapshot, byPointInTime] = await Promise.allSettled([snapshot(), pointInTime()]);
+    const found = [bySnapshot, byPointInTime].flatMap((result) =>
+      result.status === "fulfilled" ? [result.value] : [],
+    );
+    if (bySnapshot.status === "rejected" && byPointInTime.status === "rejected") {
+      // Both missing: each says how to fix it.
+      await problems.guard("snapshot", () => Promise.reject(bySnapshot.reason));
+      throw byPointInTime.reason;
+    }
+    found.sort((a, b) => b.capturedAt.getTime() - a.capturedAt.getTime());
+    chosen = found[0];
+  }
+  await problems.guard(`KMS key of ${restoreSubject(chosen)}`, () =>
+    checkSnapshotKey(aws, targetRegion, chosen, problems),
+  );
+  return chosen;
 }
 
 export async function runPreflight(aws: AwsClients, options: PreflightOptions): Promise<PreflightResult> {
@@ -395,17 +456,7 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
   const warnings: PreflightResult["warnings"] = [];
 
   const [restorePoint, subnets, securityGroupIds, , , zone, replicaSecretPassword, certificate] = await Promise.all([
-    problems.guard("snapshot", async () => {
-      const found = await findRestorableSnapshot(aws.rds(targetRegion), {
-        sourceIdentifier: plan.database.sourceIdentifier,
-        targetRegion,
-        snapshotIdentifier: options.snapshotIdentifier,
-      });
-      await problems.guard(`KMS key of snapshot ${found.snapshotIdentifier}`, () =>
-        checkSnapshotKey(aws, targetRegion, found, problems),
-      );
-      return found;
-    }),
+    problems.guard("restore point", () => resolveRestorePoint(aws, options, problems)),
     problems.guard("subnets", () =>
       resolveSubnets(aws, targetRegion, [...target.service.subnets, ...target.loadBalancer.subnets], problems),
     ),
@@ -457,12 +508,12 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
     if (dataLoss > rpo && !options.acceptDataLoss) {
       problems.add(
         "RPO_BREACH",
-        `the newest restore point ${restorePoint.snapshotIdentifier} is ${formatDuration(dataLoss)} old at the incident start, beyond the RPO of ${formatDuration(rpo)} — pass --accept-data-loss to restore it anyway, or --snapshot to choose another`,
+        `the newest restore point ${restorePoint.label} is ${formatDuration(dataLoss)} old at the incident start, beyond the RPO of ${formatDuration(rpo)} — pass --accept-data-loss to restore it anyway, or --snapshot / --restore-time to choose another`,
       );
     } else if (dataLoss > rpo) {
       warnings.push({
         code: "RPO_BREACH_ACCEPTED",
-        message: `restoring ${restorePoint.snapshotIdentifier} loses ${formatDuration(dataLoss)} of data, beyond the RPO of ${formatDuration(rpo)} (--accept-data-loss)`,
+        message: `restoring ${restorePoint.label} loses ${formatDuration(dataLoss)} of data, beyond the RPO of ${formatDuration(rpo)} (--accept-data-loss)`,
       });
     } else if (dataLoss > rpo * 0.8) {
       warnings.push({

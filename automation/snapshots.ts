@@ -4,15 +4,23 @@
  * restore source). Only the target region is asked, so this works with the
  * source region gone.
  */
-import type { DBSnapshot, RDSClient } from "@aws-sdk/client-rds";
+import type { DBInstanceAutomatedBackup, DBSnapshot, RDSClient } from "@aws-sdk/client-rds";
 import { awsErrorName, wrapAwsError } from "./aws.js";
 import { PreconditionError } from "./errors.js";
 import { RDS } from "./sdk.js";
 
 export interface RestorePoint {
-  snapshotIdentifier: string;
-  snapshotArn: string;
-  /** When the data was captured (the original snapshot's time for a copy). */
+  /** A copied snapshot, or a point in time of the source's automated backups replicated to the target region. */
+  source: "snapshot" | "point-in-time";
+  /** What messages and reports call it: the snapshot id, or "point in time <ISO> of <automated backups ARN>". */
+  label: string;
+  /** Only for a snapshot. */
+  snapshotIdentifier?: string;
+  snapshotArn?: string;
+  /** Only for a point in time: the replicated automated backups' ARN and their restore window. */
+  automatedBackupsArn?: string;
+  restoreWindow?: { earliest: Date; latest: Date };
+  /** When the data was captured: the original snapshot's time for a copy; the restore time for a point in time. */
   capturedAt: Date;
   snapshotType: string;
   /** Encryption and key are inherited by the restored instance (RestoreDBInstanceFromDBSnapshot takes neither). */
@@ -46,6 +54,8 @@ function capturedAt(snapshot: DBSnapshot): Date | undefined {
 
 function toRestorePoint(snapshot: DBSnapshot): RestorePoint {
   return {
+    source: "snapshot",
+    label: snapshot.DBSnapshotIdentifier!,
     snapshotIdentifier: snapshot.DBSnapshotIdentifier!,
     snapshotArn: snapshot.DBSnapshotArn!,
     capturedAt: capturedAt(snapshot)!,
@@ -143,4 +153,93 @@ export async function findRestorableSnapshot(rds: RDSClient, options: FindSnapsh
   }
   available.sort((a, b) => capturedAt(b)!.getTime() - capturedAt(a)!.getTime());
   return toRestorePoint(available[0]);
+}
+
+export interface FindReplicatedBackupOptions {
+  sourceIdentifier: string;
+  /** The plan's source region: the replicated backups of that region's instance are the ones. */
+  sourceRegion: string;
+  targetRegion: string;
+  /** `--restore-time`: must lie inside the restore window; default: its latest restorable time. */
+  restoreTime?: Date;
+}
+
+const windowText = (earliest: Date, latest: Date) => `${earliest.toISOString()} to ${latest.toISOString()}`;
+
+/**
+ * The point-in-time restore point: the automated backups of the source DB instance
+ * (matched by identifier and source region in its ARN) replicated to the target
+ * region, at `restoreTime` or their latest restorable time. Only the target region is asked.
+ */
+export async function findReplicatedBackup(
+  rds: RDSClient,
+  options: FindReplicatedBackupOptions,
+): Promise<RestorePoint> {
+  const { sourceIdentifier, sourceRegion, targetRegion } = options;
+  const backups: DBInstanceAutomatedBackup[] = [];
+  try {
+    let marker: string | undefined;
+    do {
+      const page = await rds.send(
+        new RDS.DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: sourceIdentifier, Marker: marker }),
+      );
+      backups.push(...(page.DBInstanceAutomatedBackups ?? []));
+      marker = page.Marker;
+    } while (marker);
+  } catch (error) {
+    if (awsErrorName(error) !== "DBInstanceAutomatedBackupNotFoundFault") {
+      throw wrapAwsError(`DescribeDBInstanceAutomatedBackups in ${targetRegion}`, error);
+    }
+  }
+  const replicated = backups.filter(
+    (backup) =>
+      backup.DBInstanceIdentifier === sourceIdentifier &&
+      backup.Region === sourceRegion &&
+      backup.DBInstanceArn?.split(":")[3] === sourceRegion &&
+      backup.DBInstanceAutomatedBackupsArn &&
+      backup.RestoreWindow?.EarliestTime &&
+      backup.RestoreWindow?.LatestTime,
+  );
+  if (replicated.length === 0) {
+    throw new PreconditionError(
+      "NO_REPLICATED_BACKUP",
+      `no automated backups of ${sourceIdentifier} (${sourceRegion}) are replicated to ${targetRegion}`,
+      {
+        hint: `Start the replication (aws rds start-db-instance-automated-backups-replication --region ${targetRegion} --source-db-instance-arn <ARN of ${sourceIdentifier}> --kms-key-id <key of ${targetRegion}>), or set database.restoreFrom: snapshot.`,
+      },
+    );
+  }
+  // The freshest window (a replication restarted after a stop leaves the older one retained).
+  replicated.sort((a, b) => b.RestoreWindow!.LatestTime!.getTime() - a.RestoreWindow!.LatestTime!.getTime());
+  const backup = replicated[0];
+  const earliest = backup.RestoreWindow!.EarliestTime!;
+  const latest = backup.RestoreWindow!.LatestTime!;
+  const arn = backup.DBInstanceAutomatedBackupsArn!;
+  const at = options.restoreTime ?? latest;
+  if (at.getTime() < earliest.getTime() || at.getTime() > latest.getTime()) {
+    throw new PreconditionError(
+      "RESTORE_TIME_OUTSIDE_WINDOW",
+      `--restore-time ${at.toISOString()} is outside the restore window of ${sourceIdentifier}'s replicated automated backups in ${targetRegion}: ${windowText(earliest, latest)}`,
+      {
+        hint: `Give a --restore-time from ${windowText(earliest, latest)}, or leave it out to restore the latest restorable time.`,
+      },
+    );
+  }
+  // Whole seconds: the restore time is what the report states and what RDS restores to.
+  const capturedAt = new Date(Math.floor(at.getTime() / 1000) * 1000);
+  return {
+    source: "point-in-time",
+    label: `point in time ${capturedAt.toISOString()} of ${arn}`,
+    automatedBackupsArn: arn,
+    restoreWindow: { earliest, latest },
+    capturedAt: capturedAt.getTime() < earliest.getTime() ? earliest : capturedAt,
+    snapshotType: "automated-backups-replica",
+    encrypted: backup.Encrypted ?? false,
+    kmsKeyId: backup.KmsKeyId,
+    sourceRegion: backup.Region,
+    engine: backup.Engine,
+    masterUsername: backup.MasterUsername,
+    port: backup.Port,
+    allocatedStorageGiB: backup.AllocatedStorage,
+  };
 }

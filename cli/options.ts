@@ -17,6 +17,7 @@ export interface TargetOptions {
   targetRegion: string;
   incidentStart?: string;
   snapshot?: string;
+  restoreTime?: string;
   acceptDataLoss?: boolean;
 }
 
@@ -40,6 +41,10 @@ export function addTargetOptions(command: Command): Command {
   requiredOption(command, "-r, --target-region <region>", "region to recover in (one of the plan's targets)");
   return command
     .option("--snapshot <id>", "restore this snapshot (in the target region) instead of the newest copy")
+    .option(
+      "--restore-time <time>",
+      "restore the replicated automated backups to this point in time (ISO 8601, inside their restore window) instead of the latest",
+    )
     .option("--accept-data-loss", "restore even when the restore point is older than the RPO")
     .option(
       "--incident-start <time>",

@@ -18,7 +18,13 @@ export interface DrStackArgs {
   tags: Record<string, string>;
   database: {
     identifier: string;
-    snapshotIdentifier: string;
+    /** The copied snapshot restored from; absent when restoring to a point in time. */
+    snapshotIdentifier?: string;
+    /**
+     * Point-in-time restore from the source's automated backups replicated to the target region
+     * (instead of a snapshot): their ARN and the restore time, resolved in preflight (RFC 3339, UTC).
+     */
+    restoreToPointInTime?: { automatedBackupsArn: string; restoreTime: string };
     instanceClass: string;
     /**
      * The snapshot's engine and port (preflight checked the plan against them). No master user:

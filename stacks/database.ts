@@ -11,8 +11,9 @@ export interface RestoredDatabaseArgs {
 }
 
 /**
- * The RDS instance restored from the copied snapshot in the target region.
- * A re-run never replaces it: the snapshot it came from is ignored after creation.
+ * The RDS instance restored from the copied snapshot in the target region, or to
+ * a point in time from the source's automated backups replicated there.
+ * A re-run never replaces it: the snapshot or point in time it came from is ignored after creation.
  * A failover's instance is protected and leaves a final snapshot when destroyed.
  *
  * The restore takes no master user, encryption or key: the instance inherits
@@ -36,6 +37,11 @@ export class RestoredDatabase extends pulumi.ComponentResource {
       {
         identifier: database.identifier,
         snapshotIdentifier: database.snapshotIdentifier,
+        // ForceNew and in conflict with snapshotIdentifier upstream: exactly one of the two is set.
+        restoreToPointInTime: database.restoreToPointInTime && {
+          sourceDbInstanceAutomatedBackupsArn: database.restoreToPointInTime.automatedBackupsArn,
+          restoreTime: database.restoreToPointInTime.restoreTime,
+        },
         instanceClass: database.instanceClass,
         engine: database.engine,
         port: database.port,
@@ -57,9 +63,9 @@ export class RestoredDatabase extends pulumi.ComponentResource {
       {
         parent: this,
         protect: protectedNow,
-        // A newer snapshot on a re-run must not replace (= destroy) the live DR database: what the instance
+        // A newer snapshot (or restore time) on a re-run must not replace (= destroy) the live DR database: what the instance
         // took from its snapshot (engine, encryption) stays as it was restored, whatever the newer one says.
-        ignoreChanges: ["snapshotIdentifier", "engine", "storageEncrypted"],
+        ignoreChanges: ["snapshotIdentifier", "restoreToPointInTime", "engine", "storageEncrypted"],
         // No customTimeouts: a create that times out is saved half-created and the next update
         // neither waits nor sets the password. The RTO budget is enforced by automation/readiness.ts.
       },

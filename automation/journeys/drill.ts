@@ -6,6 +6,7 @@ import {
   configureStack,
   preflightPhase,
   prepareWorkspace,
+  completePointInTimeRestore,
   provisionPhase,
   readinessPhase,
   recordCriticalPath,
@@ -35,7 +36,9 @@ export async function runDrill(ctx: JourneyContext, options: DrillOptions = {}):
       const preflight = await preflightPhase(run, "drill", options, names, workspaceReady);
       const args = stackArgsFor(ctx.plan, ctx.targetRegion, "drill", runId, preflight, ctx.aws.sharedEndpoint);
       stack = await configureStack(run, args, preflight, workspaceReady);
+      const spansBefore = run.clock.spans.length;
       const outputs = await provisionPhase(run, stack);
+      await completePointInTimeRestore(run, args, spansBefore);
       run.report.endpoints = endpointsOf(outputs);
       await readinessPhase(run, outputs, args.service.desiredCount);
       run.report.dns = { record: ctx.plan.dns.drillRecord, current: outputs.loadBalancerDnsName };

@@ -23,6 +23,7 @@ import {
   continuedIncident,
   preflightPhase,
   prepareWorkspace,
+  completePointInTimeRestore,
   provisionPhase,
   readinessPhase,
   recordCriticalPath,
@@ -69,7 +70,9 @@ export async function runFailover(ctx: JourneyContext, options: FailoverOptions 
     const args = stackArgsFor(ctx.plan, ctx.targetRegion, "failover", runId, preflight, ctx.aws.sharedEndpoint);
     const stack = await configureStack(run, args, preflight, workspaceReady);
     await resumeHalfCreated(run, stack, args);
+    const spansBefore = run.clock.spans.length;
     const outputs = await provisionPhase(run, stack);
+    await completePointInTimeRestore(run, args, spansBefore);
     run.report.endpoints = endpointsOf(outputs);
     // Production DNS moves only once the driver itself saw the database and the service ready.
     await readinessPhase(run, outputs, args.service.desiredCount);

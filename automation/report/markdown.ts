@@ -3,7 +3,7 @@
  * in English or Japanese. Pure: report in, text out.
  */
 import { formatDuration } from "../clock.js";
-import type { RunReport } from "./model.js";
+import { restoreSourceLabel, type RunReport } from "./model.js";
 import { messages, phaseName, type ReportLanguage } from "./i18n.js";
 
 const percent = (value: number) => `${value.toFixed(1)} %`;
@@ -40,7 +40,7 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
   }
   if (report.rpo) {
     lines.push(
-      `| ${t("rpo")} | ${okMark(report.rpo.met)} ${formatDuration(report.rpo.dataLossWindowMs)} ${t("of")} ${formatDuration(report.objectives.rpoMs)} (${t("restorePoint")} ${report.rpo.restorePoint}, \`${report.rpo.snapshotIdentifier}\`) |`,
+      `| ${t("rpo")} | ${okMark(report.rpo.met)} ${formatDuration(report.rpo.dataLossWindowMs)} ${t("of")} ${formatDuration(report.objectives.rpoMs)} (${t("restorePoint")} ${report.rpo.restorePoint}, \`${restoreSourceLabel(report.rpo)}\`) |`,
     );
   }
   if (report.error) lines.push(`| ${t("error")} | \`${report.error.code}\` ${cell(report.error.message)} |`);

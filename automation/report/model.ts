@@ -35,8 +35,14 @@ export interface RunReport {
     achievedWithTtlMs?: number;
   };
   rpo?: {
+    /** When the restored data was captured (ISO): the snapshot's time, or the restore time of a point in time. */
     restorePoint: string;
-    snapshotIdentifier: string;
+    /** "snapshot" when absent (reports written before point-in-time restores). */
+    source?: "snapshot" | "point-in-time";
+    /** The snapshot restored (source snapshot). */
+    snapshotIdentifier?: string;
+    /** The replicated automated backups restored from (source point-in-time). */
+    automatedBackupsArn?: string;
     dataLossWindowMs: number;
     met: boolean;
   };
@@ -57,4 +63,11 @@ export interface RunReport {
   incidentClockOf?: string;
   /** Expected phase durations the run was watched against (plan or history). */
   expectedPhaseMs?: Record<string, number>;
+}
+
+/** How reports name the restore source: the snapshot id, or "point in time <time> of <automated backups ARN>". */
+export function restoreSourceLabel(rpo: NonNullable<RunReport["rpo"]>): string {
+  return rpo.source === "point-in-time"
+    ? `point in time ${rpo.restorePoint} of ${rpo.automatedBackupsArn}`
+    : (rpo.snapshotIdentifier ?? "—");
 }

@@ -1,5 +1,5 @@
 import type { ReportSummary } from "../events.js";
-import type { RunReport } from "./model.js";
+import { restoreSourceLabel, type RunReport } from "./model.js";
 
 /** The headline of a report (run-finished events, notifications, history). */
 export function reportSummary(report: RunReport): ReportSummary {
@@ -16,7 +16,7 @@ export function reportSummary(report: RunReport): ReportSummary {
     rtoMet: report.rto?.met,
     dataLossWindowMs: report.rpo?.dataLossWindowMs,
     rpoMet: report.rpo?.met,
-    snapshotIdentifier: report.rpo?.snapshotIdentifier,
+    snapshotIdentifier: report.rpo && restoreSourceLabel(report.rpo),
     errorCode: report.error?.code,
     verification: {
       passed: report.verification.filter((check) => check.ok).length,

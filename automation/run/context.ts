@@ -31,5 +31,7 @@ export interface JourneyContext {
 
 export interface ProvisionOptions {
   snapshotIdentifier?: string;
+  /** `--restore-time` (ISO 8601): restore the replicated automated backups to this point in time. */
+  restoreTime?: string;
   acceptDataLoss?: boolean;
 }

@@ -4,7 +4,7 @@ import type { DrStackArgs, DrStackOutputs } from "../../stacks/args.js";
 import { ARGS_KEY, CONFIG_NAMESPACE, INCIDENT_KEY, PASSWORD_KEY } from "../../stacks/config.js";
 import { formatDuration, type Span } from "../clock.js";
 import { measuredCriticalPath, type StateResource } from "../critical-path.js";
-import { ToolError, VerificationError } from "../errors.js";
+import { ToolError, UsageError, VerificationError } from "../errors.js";
 import type { JourneyContext, ProvisionOptions } from "./context.js";
 import { runPreflight, type PreflightResult } from "../preflight.js";
 import {
@@ -85,23 +85,47 @@ export async function preflightPhase(
       journey,
       incidentStart: run.clock.incidentStart,
       snapshotIdentifier: options.snapshotIdentifier,
+      restoreTime: parseRestoreTime(options),
       acceptDataLoss: options.acceptDataLoss ?? false,
       claims: { names, ownedByStack: namesHeldByRunStack(run, workspaceReady) },
     });
     for (const item of result.warnings) run.emit({ type: "warning", ...item });
     if (result.replicaSecretPassword) run.secrets.push(result.replicaSecretPassword);
+    const point = result.restorePoint;
     run.report.rpo = {
-      restorePoint: result.restorePoint.capturedAt.toISOString(),
-      snapshotIdentifier: result.restorePoint.snapshotIdentifier,
+      restorePoint: point.capturedAt.toISOString(),
+      source: point.source,
+      snapshotIdentifier: point.snapshotIdentifier,
+      automatedBackupsArn: point.automatedBackupsArn,
       dataLossWindowMs: result.dataLossWindowMs,
       met: result.dataLossWindowMs <= ctx.plan.objectives.rpo,
     };
     run.emit({
       type: "info",
-      message: `restore point ${result.restorePoint.snapshotIdentifier} (${result.restorePoint.capturedAt.toISOString()})`,
+      message:
+        point.source === "snapshot"
+          ? `restore point ${point.label} (${point.capturedAt.toISOString()})`
+          : `restore point: ${point.label} (restore window ${point.restoreWindow!.earliest.toISOString()} to ${point.restoreWindow!.latest.toISOString()})`,
     });
     return result;
   });
+}
+
+/** `--restore-time`: an ISO 8601 time, and not together with `--snapshot` (a usage error, nothing created). */
+function parseRestoreTime(options: ProvisionOptions): Date | undefined {
+  if (options.restoreTime === undefined) return undefined;
+  if (options.snapshotIdentifier) {
+    throw new UsageError("RESTORE_SOURCE_CONFLICT", "--restore-time and --snapshot name two restore points", {
+      hint: "Give --snapshot to restore a snapshot copy, or --restore-time to restore the replicated automated backups to a point in time.",
+    });
+  }
+  const parsed = new Date(options.restoreTime);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(options.restoreTime) || Number.isNaN(parsed.getTime())) {
+    throw new UsageError("RESTORE_TIME_INVALID", `--restore-time ${options.restoreTime} is not an ISO 8601 time`, {
+      hint: "Give the point to restore to, e.g. --restore-time 2026-11-28T02:55:00+09:00 (default: the latest restorable time).",
+    });
+  }
+  return parsed;
 }
 
 /**
@@ -181,6 +205,12 @@ export function stackConfigFor(
     // The provider's default tags name the run that created the stack: a new run id on a re-run
     // would change every resource's tags_all, and the real provider would update them all.
     if (previous.tags) args.tags = previous.tags;
+    // The restore source the database was created from, as for the snapshot: a re-run never
+    // restores again (and the report of a re-run names what the database really came from).
+    if (previous.database) {
+      args.database.snapshotIdentifier = previous.database.snapshotIdentifier;
+      args.database.restoreToPointInTime = previous.database.restoreToPointInTime;
+    }
   }
   const existingPassword = existing[`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]?.value;
   const password =
@@ -328,6 +358,44 @@ export async function resumeHalfCreated(run: Run, stack: Stack, args: DrStackArg
     } catch (error) {
       throw engineError(run, "refresh", error);
     }
+  });
+}
+
+/**
+ * After an update that restored the database to a point in time: the provider's
+ * restore_to_point_in_time branch sends neither the password nor the backup settings
+ * and modifies nothing after its wait (unlike the snapshot branch), and a later `up`
+ * sees no change to apply. The driver applies them once, right after the restore,
+ * before the readiness waits: the master password (credentials.mode reset) and the
+ * backup retention and window.
+ */
+export async function completePointInTimeRestore(run: Run, args: DrStackArgs, spansBefore: number): Promise<void> {
+  if (!args.database.restoreToPointInTime) return;
+  const restoredNow = run.clock.spans
+    .slice(spansBefore)
+    .some((span) => span.kind === "resource" && span.resourceType === RESOURCE_TYPES.rdsInstance);
+  if (!restoredNow) return;
+  const identifier = args.database.identifier;
+  await run.phase("readiness", async () => {
+    const password = args.database.resetPassword ? run.databasePassword : undefined;
+    if (args.database.resetPassword && !password)
+      throw new ToolError("STACK_CONFIG_MISSING", `the stack ${run.stackName} holds no database password`);
+    try {
+      await run.ctx.aws.rds(run.ctx.targetRegion).send(
+        new RDS.ModifyDBInstanceCommand({
+          DBInstanceIdentifier: identifier,
+          MasterUserPassword: password,
+          BackupRetentionPeriod: args.database.backupRetentionPeriod,
+          PreferredBackupWindow: args.database.backupWindow,
+          ApplyImmediately: true,
+        }),
+      );
+    } catch (error) {
+      throw wrapAwsError(`completing the point-in-time restore of ${identifier}`, error);
+    }
+    const what = `${password ? "master password and " : ""}backup settings of ${identifier} set`;
+    await run.journal.write("readiness", "info", what);
+    run.emit({ type: "info", message: `${what} (a point-in-time restore keeps the source's)` });
   });
 }
 

@@ -47,6 +47,21 @@ export function stackResourceNamesFor(
   };
 }
 
+/** The stack's restore source: the snapshot, or the replicated automated backups at the restore time. */
+function restoreSourceOf(
+  preflight: PreflightResult,
+): Pick<DrStackArgs["database"], "snapshotIdentifier" | "restoreToPointInTime"> {
+  const point = preflight.restorePoint;
+  return point.source !== "point-in-time"
+    ? { snapshotIdentifier: point.snapshotIdentifier }
+    : {
+        restoreToPointInTime: {
+          automatedBackupsArn: point.automatedBackupsArn!,
+          restoreTime: point.capturedAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        },
+      };
+}
+
 /** The cheapest retention that keeps backups on: 0 turns them off, an outage of the freshly restored instance. */
 export const DRILL_BACKUP_RETENTION_DAYS = 1;
 
@@ -73,7 +88,7 @@ export function stackArgsFor(
     tags: { "dr-failover:app": plan.app, "dr-failover:mode": mode, "dr-failover:run": runId },
     database: {
       identifier: names.databaseIdentifier,
-      snapshotIdentifier: preflight.restorePoint.snapshotIdentifier,
+      ...restoreSourceOf(preflight),
       instanceClass: plan.database.instanceClass,
       engine: preflight.restoredDatabase.engine,
       port: preflight.restoredDatabase.port,

@@ -14,6 +14,7 @@ export async function drillCommand(
     const { runDrill } = await import("../../automation/journeys/drill.js");
     return runDrill(ctx, {
       snapshotIdentifier: options.snapshot,
+      restoreTime: options.restoreTime,
       acceptDataLoss: options.acceptDataLoss,
       keep: options.keep,
     });

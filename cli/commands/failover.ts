@@ -19,6 +19,7 @@ export async function failoverCommand(
       return runFailover(ctx, {
         confirm: options.confirm,
         snapshotIdentifier: options.snapshot,
+        restoreTime: options.restoreTime,
         acceptDataLoss: options.acceptDataLoss,
       });
     },

@@ -13,6 +13,7 @@ export async function previewCommand(
     const { runPreview } = await import("../../automation/journeys/preview.js");
     const result = await runPreview(ctx, {
       snapshotIdentifier: options.snapshot,
+      restoreTime: options.restoreTime,
       acceptDataLoss: options.acceptDataLoss,
     });
     if (globals.json)
@@ -27,7 +28,7 @@ export async function previewCommand(
     else {
       // Preflight's warnings were shown as they came (stderr), before this list.
       out(
-        `failover stack ${result.stackName} (${result.stackExists ? "exists" : "new"}) would restore ${result.preflight.restorePoint.snapshotIdentifier}:`,
+        `failover stack ${result.stackName} (${result.stackExists ? "exists" : "new"}) would restore ${result.preflight.restorePoint.label}:`,
       );
       for (const change of result.changes) out(`  ${change.op.padEnd(8)} ${change.type}  ${change.name}`);
       if (result.changes.length === 0) out("  no changes");

@@ -1,7 +1,7 @@
 /** Plain, timestamped lines for CI logs and pipes: no redraws, warnings on stderr. */
 import { formatDuration } from "../../automation/clock.js";
 import type { DrEvent } from "../../automation/events.js";
-import type { RunReport } from "../../automation/report/model.js";
+import { restoreSourceLabel, type RunReport } from "../../automation/report/model.js";
 import { err, out } from "./output.js";
 
 export function plainRenderer(): (event: DrEvent) => void {
@@ -47,7 +47,7 @@ export function reportSummaryLines(report: RunReport): string[] {
   }
   if (report.rpo) {
     lines.push(
-      `RPO ${formatDuration(report.rpo.dataLossWindowMs)} / ${formatDuration(report.objectives.rpoMs)} — ${report.rpo.met ? "met" : "MISSED"} (${report.rpo.snapshotIdentifier})`,
+      `RPO ${formatDuration(report.rpo.dataLossWindowMs)} / ${formatDuration(report.objectives.rpoMs)} — ${report.rpo.met ? "met" : "MISSED"} (${restoreSourceLabel(report.rpo)})`,
     );
   }
   return lines;

@@ -60,6 +60,8 @@ export interface WorldFaults {
    * for a name of the zone the plan does not use).
    */
   certificate?: "absent" | "pending-validation" | "other-names";
+  /** The production database's automated backups are not replicated to the target region. */
+  noReplicatedBackup?: boolean;
   /** The production database, its snapshots and their copies are not encrypted. */
   unencryptedSnapshots?: boolean;
   /**
@@ -78,6 +80,22 @@ export interface SeedWorldOptions {
   /** The instant the newest snapshot is named after (default: the current time). */
   now?: Date;
   faults?: WorldFaults;
+  /**
+   * When the newest daily snapshot was taken (default: now, at seeding). The snapshots are
+   * stamped with it (an emulator-only tag, see moto-server.py), so a daily snapshot can be as
+   * old as it is on AWS: the rehearsal takes the plan's backup window. Not with `snapshotAgeMs`.
+   */
+  dailySnapshotAt?: Date;
+}
+
+/**
+ * The start of the plan's daily backup window (UTC) last reached before `now`: when the runbook's
+ * daily snapshot was taken. Without a window in the plan, 03:00 UTC.
+ */
+export function lastDailyBackup(plan: Plan, now: Date): Date {
+  const [hours, minutes] = (plan.database.backup.window?.split("-")[0] ?? "03:00").split(":").map(Number);
+  const at = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), hours, minutes));
+  return at.getTime() > now.getTime() ? new Date(at.getTime() - DAY_MS) : at;
 }
 
 /** What moto could not be made to hold, and what the seeded world pretends instead. */
@@ -143,6 +161,8 @@ export interface SeededWorld {
    * snapshot needs one there); undefined with `unencryptedSnapshots`.
    */
   snapshotKeyArn?: string;
+  /** The production database's automated backups replicated to the target region (undefined with `noReplicatedBackup`). */
+  automatedBackupsArn?: string;
   emulationGaps: EmulationGaps;
 }
 
@@ -481,7 +501,10 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       instance.DBInstance!.Endpoint?.Address ?? `${db.sourceIdentifier}.abcdefghijkl.${sourceRegion}.rds.amazonaws.com`;
 
     // The runbook snapshots daily; the newest is named after `now` (or the pretended age).
-    const newestAt = faults.snapshotAgeMs !== undefined ? new Date(now.getTime() - faults.snapshotAgeMs) : now;
+    const newestAt =
+      faults.snapshotAgeMs !== undefined
+        ? new Date(now.getTime() - faults.snapshotAgeMs)
+        : (options.dailySnapshotAt ?? now);
     const snapshotTimes = [new Date(newestAt.getTime() - DAY_MS), newestAt]; // created oldest first: moto stamps its clock
     const sourceSnapshots: Array<{ id: string; arn: string }> = [];
     for (const at of snapshotTimes) {
@@ -490,7 +513,9 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
         new RDS.CreateDBSnapshotCommand({
           DBInstanceIdentifier: db.sourceIdentifier,
           DBSnapshotIdentifier: id,
-          Tags: appTags,
+          Tags: options.dailySnapshotAt
+            ? [...appTags, { Key: "dr-emulator:snapshot-create-time", Value: at.toISOString() }]
+            : appTags,
         }),
       );
       sourceSnapshots.push({ id: created.DBSnapshot!.DBSnapshotIdentifier!, arn: created.DBSnapshot!.DBSnapshotArn! });
@@ -534,6 +559,19 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
         `targets.${targetRegion}.database.kmsKeyId (${target.database.kmsKeyId}) is not seeded: moto picks its own key ids; ` +
           `the copies are encrypted with ${snapshotKeyArn ?? "no key (unencryptedSnapshots)"}.`,
       );
+    }
+
+    // ── Target region: the production database's automated backups, replicated (point-in-time restore) ──
+    let automatedBackupsArn: string | undefined;
+    if (!faults.noReplicatedBackup) {
+      const started = await dr.rds.send(
+        new RDS.StartDBInstanceAutomatedBackupsReplicationCommand({
+          SourceDBInstanceArn: sourceInstanceArn,
+          BackupRetentionPeriod: 7,
+          ...(snapshotKeyArn ? { KmsKeyId: snapshotKeyArn } : {}),
+        }),
+      );
+      automatedBackupsArn = started.DBInstanceAutomatedBackup!.DBInstanceAutomatedBackupsArn!;
     }
 
     // ── Target region: the copies of the snapshots, oldest first ──
@@ -806,6 +844,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       sourceSnapshotIds: sourceSnapshots.map((snapshot) => snapshot.id).reverse(),
       copiedSnapshotIds: copies.map((copy) => copy.id),
       copiedSnapshotArns: copies.map((copy) => copy.arn),
+      automatedBackupsArn,
       hostedZoneId,
       productionRecordValue,
       sourceBucket,

@@ -14,7 +14,7 @@ import { emulatorSecretsProvider } from "./clients.js";
 import { STANDIN_BIN_DIR } from "../paths.js";
 import { startMoto } from "./moto.js";
 import { ensurePulumiCli } from "./pulumi-cli.js";
-import { seedWorld } from "./seed-world.js";
+import { lastDailyBackup, seedWorld } from "./seed-world.js";
 
 export interface EmulatorSession {
   /** The plan to rehearse: the operator's, with the world's certificate for one the plan names. */
@@ -56,7 +56,14 @@ export async function startEmulatorSession(options: {
     progress(
       `seeding the emulator from the plan: ${options.plan.sourceRegion} production, DR artifacts in ${options.targetRegion}`,
     );
-    const world = await seedWorld({ endpoint: moto.endpoint, plan: options.plan, targetRegion: options.targetRegion });
+    // The reference world as the runbook leaves it: a daily snapshot (taken at the backup window's start)
+    // and automated backups replicated minutes behind.
+    const world = await seedWorld({
+      endpoint: moto.endpoint,
+      plan: options.plan,
+      targetRegion: options.targetRegion,
+      dailySnapshotAt: lastDailyBackup(options.plan, new Date()),
+    });
     const app = await startAppStandin({ healthPath: options.plan.service.healthCheckPath, tls: world.tls });
     progress(`ready after ${((performance.now() - started) / 1000).toFixed(1)} s (moto at ${moto.endpoint})`);
     return {

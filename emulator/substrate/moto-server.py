@@ -18,6 +18,7 @@ Usage:
       SIGTERM stops the pool and every server it forked.
 """
 import json
+import re
 import os
 import signal
 import socket
@@ -112,6 +113,275 @@ def restored_instances_start_creating():
     rds.RDSBackend.modify_db_instance = modify_db_instance
 
 
+def automated_backups_replicate():
+    """Cross-region replication of automated backups and point-in-time restore from it.
+
+    moto has none of it: StartDBInstanceAutomatedBackupsReplication and
+    StopDBInstanceAutomatedBackupsReplication are unknown actions, its
+    DescribeDBInstanceAutomatedBackups lists only the automated snapshots of its own
+    region, and RestoreDBInstanceToPointInTime ignores SourceDBInstanceAutomatedBackupsArn
+    and RestoreTime. As in AWS (API reference, DBInstanceAutomatedBackup, RestoreWindow):
+    replication is started in the destination region with the source instance's ARN and,
+    for an encrypted source, a KmsKeyId of the destination region; the replicated backup
+    has its own DBInstanceAutomatedBackupsArn (arn:aws:rds:<destination>:<account>:auto-backup:ab-…),
+    Region = the source's region, Status `replicating`, and a RestoreWindow whose LatestTime
+    advances with time, DR_EMULATOR_PITR_LAG_SECONDS (default 300: transaction logs are
+    shipped every five minutes) behind the clock. Its EarliestTime is the start of the
+    replication, pretended DR_EMULATOR_PITR_HISTORY_SECONDS (default 86400) earlier so that
+    a seeded world has history to restore from. Stopping the replication freezes LatestTime
+    (what an outage of the source region does) and makes the backup `retained`.
+
+    A restore from the replicated backup creates the instance in the destination region from
+    the source instance's properties (as moto's own point-in-time restore does), encrypted
+    with the replicated backup's key, in the given DB subnet group; RestoreTime must lie
+    inside the window, and exactly one of RestoreTime and UseLatestRestorableTime is required.
+
+    A snapshot created with the tag `dr-emulator:snapshot-create-time` (ISO 8601) is stamped
+    with that time instead of the clock (its copies keep it as OriginalSnapshotCreateTime):
+    a seeded world's daily snapshot can be as old as a daily snapshot is. AWS has no such
+    tag; only the emulator's seeding uses it.
+    """
+    import copy
+    import datetime
+    import hashlib
+    import time
+
+    from moto.rds import models as rds
+    from moto.rds import responses
+    from moto.core.responses import ActionResult
+
+    def seconds(name, default):
+        try:
+            return max(float(os.environ.get(name, default)), 0.0)
+        except ValueError:
+            return float(default)
+
+    def utc(epoch):
+        return datetime.datetime.fromtimestamp(epoch, tz=datetime.timezone.utc).replace(microsecond=0)
+
+    def replicated(backend):
+        if not hasattr(backend, "dr_replicated_backups"):
+            backend.dr_replicated_backups = {}
+        return backend.dr_replicated_backups
+
+    def parse_time(value):
+        if isinstance(value, datetime.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+        text = str(value).replace("Z", "+00:00")
+        parsed = datetime.datetime.fromisoformat(text)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+
+    def window(record):
+        until = record["stopped_at"] if record["stopped_at"] is not None else time.time()
+        earliest = record["earliest"]
+        return {"EarliestTime": utc(earliest), "LatestTime": utc(max(earliest, until - record["lag"]))}
+
+    def shape(record):
+        source = record["source"]
+        out = {
+            "DBInstanceArn": record["source_arn"],
+            "DbiResourceId": record["dbi_resource_id"],
+            "Region": record["source_region"],
+            "DBInstanceIdentifier": record["identifier"],
+            "RestoreWindow": window(record),
+            "AllocatedStorage": source.get("allocated_storage"),
+            "Status": "retained" if record["stopped_at"] is not None else "replicating",
+            "Port": source.get("port"),
+            "InstanceCreateTime": source.get("instance_create_time"),
+            "MasterUsername": source.get("master_username"),
+            "Engine": source.get("engine"),
+            "EngineVersion": source.get("engine_version"),
+            "LicenseModel": source.get("license_model"),
+            "Encrypted": bool(record["kms_key_id"]),
+            "StorageType": source.get("storage_type"),
+            "KmsKeyId": record["kms_key_id"],
+            "IAMDatabaseAuthenticationEnabled": False,
+            "BackupRetentionPeriod": record["retention"],
+            "DBInstanceAutomatedBackupsArn": record["arn"],
+            "BackupTarget": "region",
+        }
+        return {key: value for key, value in out.items() if value is not None}
+
+    def start(self):
+        params = self.params
+        source_arn = params.get("SourceDBInstanceArn")
+        match = re.match(r"^arn:aws:rds:([a-z0-9-]+):(\d{12}):db:(.+)$", source_arn or "")
+        if not match:
+            raise rds.InvalidParameterValue(f"Invalid SourceDBInstanceArn: {source_arn}")
+        source_region, account, identifier = match.groups()
+        if source_region == self.region:
+            raise rds.InvalidParameterValue(
+                "The source DB instance must be in another AWS Region than the replicated automated backups."
+            )
+        source_backend = rds.rds_backends[account][source_region]
+        database = source_backend.databases.get(identifier)
+        if database is None:
+            raise rds.DBInstanceNotFoundError(source_arn)
+        if not database.backup_retention_period:
+            raise rds.RDSClientError(
+                "InvalidDBInstanceState", f"Automated backups are not enabled for {identifier}."
+            )
+        kms_key_id = params.get("KmsKeyId")
+        if database.storage_encrypted and not kms_key_id:
+            raise rds.InvalidParameterCombination(
+                "KmsKeyId is required to replicate the automated backups of an encrypted DB instance."
+            )
+        store = replicated(self.backend)
+        for record in store.values():
+            if record["source_arn"] == source_arn and record["stopped_at"] is None:
+                raise rds.RDSClientError(
+                    "DBInstanceAutomatedBackupQuotaExceeded",
+                    f"Automated backups of {source_arn} are already replicated to {self.region}.",
+                )
+        digest = hashlib.sha256(f"{source_arn}|{self.region}|{len(store)}".encode()).hexdigest()
+        arn = f"arn:aws:rds:{self.region}:{account}:auto-backup:ab-{digest[:26]}"
+        properties = {
+            key.lstrip("_"): getattr(database, key.lstrip("_"), None)
+            for key in (
+                "allocated_storage",
+                "port",
+                "instance_create_time",
+                "master_username",
+                "engine",
+                "engine_version",
+                "license_model",
+                "storage_type",
+            )
+        }
+        now = time.time()
+        record = {
+            "arn": arn,
+            "source_arn": source_arn,
+            "source_region": source_region,
+            "account": account,
+            "identifier": identifier,
+            "dbi_resource_id": database.dbi_resource_id,
+            "kms_key_id": kms_key_id if database.storage_encrypted else None,
+            "retention": int(params.get("BackupRetentionPeriod") or 7),
+            "earliest": now - seconds("DR_EMULATOR_PITR_HISTORY_SECONDS", 86400),
+            "lag": seconds("DR_EMULATOR_PITR_LAG_SECONDS", 300),
+            "stopped_at": None,
+            "source": properties,
+        }
+        store[arn] = record
+        return ActionResult({"DBInstanceAutomatedBackup": shape(record)})
+
+    def stop(self):
+        params = self.params
+        source_arn = params.get("SourceDBInstanceArn")
+        for record in replicated(self.backend).values():
+            if record["source_arn"] == source_arn and record["stopped_at"] is None:
+                record["stopped_at"] = time.time()
+                return ActionResult({"DBInstanceAutomatedBackup": shape(record)})
+        raise rds.RDSClientError(
+            "DBInstanceAutomatedBackupNotFound", f"No replicated automated backups of {source_arn} in {self.region}."
+        )
+
+    describe_own = responses.RDSResponse.describe_db_instance_automated_backups
+
+    def describe(self):
+        params = self.params
+        arn = params.get("DBInstanceAutomatedBackupsArn")
+        identifier = params.get("DBInstanceIdentifier")
+        resource_id = params.get("DbiResourceId")
+        mine = [
+            shape(record)
+            for record in replicated(self.backend).values()
+            if (arn is None or record["arn"] == arn)
+            and (identifier is None or record["identifier"] == identifier)
+            and (resource_id is None or record["dbi_resource_id"] == resource_id)
+        ]
+        if arn is not None:
+            if not mine:
+                raise rds.RDSClientError(
+                    "DBInstanceAutomatedBackupNotFound", f"DBInstanceAutomatedBackup {arn} not found."
+                )
+            return ActionResult({"DBInstanceAutomatedBackups": mine})
+        own = describe_own(self)
+        return ActionResult({"DBInstanceAutomatedBackups": list(own.result["DBInstanceAutomatedBackups"]) + mine})
+
+    restore_own = responses.RDSResponse.restore_db_instance_to_point_in_time
+
+    def restore(self):
+        params = self.params
+        arn = params.get("SourceDBInstanceAutomatedBackupsArn")
+        if not arn:
+            return restore_own(self)
+        record = replicated(self.backend).get(arn)
+        if record is None:
+            raise rds.RDSClientError("DBInstanceAutomatedBackupNotFound", f"DBInstanceAutomatedBackup {arn} not found.")
+        restore_time = params.get("RestoreTime")
+        use_latest = str(params.get("UseLatestRestorableTime", "false")).lower() == "true"
+        if restore_time and use_latest:
+            raise rds.InvalidParameterCombination("Cannot specify both RestoreTime and UseLatestRestorableTime")
+        if not restore_time and not use_latest:
+            raise rds.InvalidParameterCombination("Either RestoreTime or UseLatestRestorableTime must be specified")
+        bounds = window(record)
+        if restore_time:
+            at = parse_time(restore_time)
+            if at < bounds["EarliestTime"] or at > bounds["LatestTime"]:
+                raise rds.InvalidParameterValue(
+                    f"The restore time {at.isoformat()} is outside the restore window of {arn} "
+                    f"({bounds['EarliestTime'].isoformat()} to {bounds['LatestTime'].isoformat()})."
+                )
+        source_backend = rds.rds_backends[record["account"]][record["source_region"]]
+        database = source_backend.databases.get(record["identifier"])
+        if database is None:
+            raise rds.DBInstanceNotFoundError(record["identifier"])
+        props = {}
+        for key, value in database.__dict__.items():
+            key = key[1:] if key.startswith("_") else key
+            # Region-bound: the source's subnet group, zone and key do not exist in this region.
+            if key in ("backend", "db_subnet_group", "max_allocated_storage", "availability_zone", "kms_key_id"):
+                continue
+            props[key] = copy.deepcopy(value)
+        props["db_name"] = database.db_name
+        if not database.option_group_supplied:
+            props.pop("option_group_name", None)
+        for name, key in (
+            ("DBInstanceClass", "db_instance_class"),
+            ("DBSubnetGroupName", "db_subnet_group_name"),
+            ("VpcSecurityGroupIds", "vpc_security_group_ids"),
+            ("Port", "port"),
+            ("MultiAZ", "multi_az"),
+            ("PubliclyAccessible", "publicly_accessible"),
+            ("DeletionProtection", "deletion_protection"),
+            ("Tags", "tags"),
+        ):
+            value = params.get(name)
+            if value not in (None, "", []):
+                props[key] = value
+        props["db_instance_identifier"] = params.get("TargetDBInstanceIdentifier")
+        props["storage_encrypted"] = bool(record["kms_key_id"])
+        if record["kms_key_id"]:
+            props["kms_key_id"] = record["kms_key_id"]
+        props.pop("read_replica_source", None)
+        props.pop("replicas", None)
+        database = self.backend.create_db_instance(props)
+        creating = seconds("DR_EMULATOR_RDS_CREATING_SECONDS", 0)
+        if creating > 0:  # as restored_instances_start_creating does for moto's own restores
+            database.dr_creating_until = time.time() + creating
+            database.status = "creating"
+        return ActionResult({"DBInstance": database})
+
+    create_snapshot = rds.RDSBackend.create_db_snapshot
+
+    def create_db_snapshot(self, *args, **kwargs):
+        snapshot = create_snapshot(self, *args, **kwargs)
+        for tag in snapshot.tags or []:
+            if tag.get("Key") == "dr-emulator:snapshot-create-time":
+                snapshot.created = parse_time(tag.get("Value"))
+                snapshot.original_snapshot_create_time = snapshot.created
+        return snapshot
+
+    rds.RDSBackend.create_db_snapshot = create_db_snapshot
+
+    responses.RDSResponse.start_db_instance_automated_backups_replication = start
+    responses.RDSResponse.stop_db_instance_automated_backups_replication = stop
+    responses.RDSResponse.describe_db_instance_automated_backups = describe
+    responses.RDSResponse.restore_db_instance_to_point_in_time = restore
+
+
 def service_tasks_register_as_targets():
     """An ECS service's running tasks are registered in its load balancers' target groups.
 
@@ -159,6 +429,7 @@ def service_tasks_register_as_targets():
 
 
 restored_instances_start_creating()
+automated_backups_replicate()
 service_tasks_register_as_targets()
 
 from moto.server import main  # noqa: E402  (after the patch, as moto_server would run)

@@ -3,6 +3,8 @@
  * stand-in aws plugin, moto. What it leaves behind in moto is compared with
  * what the seeded world held before. Failovers: failover*.test.ts.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startAppStandin } from "../../emulator/rehearsal/app-standin.js";
 import { readRecord, recordTarget } from "../../automation/dns.js";
@@ -81,12 +83,44 @@ describe("drill", () => {
   });
 
   it("rejects a world without a copied snapshot before creating anything", async () => {
-    const run = await e2e.seed({ noCopiedSnapshot: true });
+    const run = await e2e.seed({ noCopiedSnapshot: true }, (plan) => ({
+      ...plan,
+      database: { ...plan.database, restoreFrom: "snapshot" },
+    }));
     const before = await run.summary();
     const failure = await runDrill(run.context()).catch((error) => error);
     expect(failure).toBeInstanceOf(PreconditionError);
     expect(failure.code).toBe("NO_RESTORABLE_SNAPSHOT");
+    // --restore-time outside the replicated backups' window: refused, naming the window.
+    const early = new Date(Date.now() - 3 * 24 * 3_600_000).toISOString();
+    const outside = await runDrill(run.context(), { restoreTime: early }).catch((error) => error);
+    expect(outside).toBeInstanceOf(PreconditionError);
+    expect(outside.code).toBe("RESTORE_TIME_OUTSIDE_WINDOW");
+    expect(outside.exitCode).toBe(3);
+    expect(outside.details.join("\n")).toMatch(/outside the restore window .*: \d{4}-.*Z to \d{4}-.*Z/);
     expect(diffMotoState(before, await run.summary())).toEqual({ added: {}, removed: {} });
+    expect(await run.stacks()).toEqual([]);
+  });
+
+  it("restores by point in time when the replicated backups are fresher than the daily snapshot (auto), and names the source", async () => {
+    // The runbook's world: the daily snapshot is hours old, the replicated backups trail by minutes.
+    const run = await e2e.seed(undefined, undefined, { dailySnapshotAt: new Date(Date.now() - 6 * 3_600_000) });
+    const report = await runDrill(run.context());
+    expect(report.result).toBe("succeeded");
+    expect(report.rpo).toMatchObject({
+      source: "point-in-time",
+      automatedBackupsArn: run.world.automatedBackupsArn,
+      met: true,
+    });
+    expect(report.rpo?.snapshotIdentifier).toBeUndefined();
+    // The emulator's replicated backups trail the clock by 5 minutes: an RPO of minutes, not hours.
+    expect(report.rpo!.dataLossWindowMs).toBeGreaterThanOrEqual(4.5 * 60_000);
+    expect(report.rpo!.dataLossWindowMs).toBeLessThan(6 * 60_000);
+    const markdown = await readFile(join(run.stateDir, "runs", report.runId, "report.md"), "utf8");
+    expect(markdown).toContain(`point in time ${report.rpo!.restorePoint} of ${run.world.automatedBackupsArn}`);
+    // The provider's point-in-time branch sets no password: the driver did, before readiness.
+    const messages = run.events.events.flatMap((event) => ("message" in event ? [String(event.message)] : []));
+    expect(messages.some((message) => /master password and backup settings of .* set/.test(message))).toBe(true);
     expect(await run.stacks()).toEqual([]);
   });
 });

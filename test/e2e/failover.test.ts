@@ -6,7 +6,7 @@
  * while, as in AWS (moto marks them INSYNC at once). Budget and refusals:
  * failover-safety.test.ts; other production record shapes: failover-dns.test.ts.
  */
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, DescribeEventsCommand } from "@aws-sdk/client-rds";
 import { DescribeListenersCommand, DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
@@ -172,6 +172,56 @@ describe("failover and destroy", () => {
     });
     expect(await versions()).toEqual(versionsBefore);
     // Preview, two failovers and a destroy: four engine runs (each with crash-recovery checks) on a shared 2-core box.
+  }, 240_000);
+
+  it("fails over to a point in time (--restore-time), keeps that database on a re-run, and destroy takes its final snapshot", async () => {
+    const run = await e2e.seed();
+    const rds = run.aws.rds(TARGET);
+    // Inside the replicated backups' window (a day back to 5 minutes ago): e.g. just before a bad deploy.
+    const restoreTime = new Date(Date.now() - 30 * 60_000);
+    restoreTime.setMilliseconds(0);
+    const first = await runFailover(run.context(), { confirm: PROD, restoreTime: restoreTime.toISOString() });
+    expect(first.result).toBe("succeeded");
+    expect(first.rpo).toMatchObject({
+      source: "point-in-time",
+      automatedBackupsArn: run.world.automatedBackupsArn,
+      restorePoint: restoreTime.toISOString(),
+      met: true,
+    });
+    // RPO = incident start − restore time: half an hour, in minutes.
+    expect(first.rpo!.dataLossWindowMs).toBeGreaterThanOrEqual(30 * 60_000);
+    expect(first.rpo!.dataLossWindowMs).toBeLessThan(32 * 60_000);
+    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" })))
+      .DBInstances![0];
+    // Encrypted with the replicated backups' key; protected; production's backups, set by the driver after the restore.
+    expect(db).toMatchObject({
+      StorageEncrypted: true,
+      KmsKeyId: run.world.snapshotKeyArn,
+      DeletionProtection: true,
+      BackupRetentionPeriod: 7,
+      PreferredBackupWindow: "18:00-19:00",
+    });
+    const events = await rds.send(
+      new DescribeEventsCommand({ SourceIdentifier: "peoplebooster-production-dr", SourceType: "db-instance" }),
+    );
+    expect(events.Events?.some((event) => /reset master credentials/i.test(event.Message ?? ""))).toBe(true);
+
+    // A re-run (latest restorable time now) neither restores again nor replaces the database.
+    const second = await runFailover(run.context(), { confirm: PROD });
+    expect(second.result).toBe("succeeded");
+    expect(second.spans.filter((span) => span.kind === "resource")).toEqual([]);
+    const dbAgain = (
+      await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))
+    ).DBInstances![0];
+    expect(dbAgain.InstanceCreateTime).toEqual(db.InstanceCreateTime);
+
+    const destroyed = await runDestroy(run.context());
+    expect(destroyed.result).toBe("succeeded");
+    const finals = (await rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter((snapshot) =>
+      snapshot.DBSnapshotIdentifier?.startsWith("peoplebooster-production-dr-final-"),
+    );
+    expect(finals).toHaveLength(1);
+    expect(await run.stacks()).toEqual([]);
   }, 240_000);
 
   it("refuses a failover without the confirmation, before anything is created", async () => {

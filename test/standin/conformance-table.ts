@@ -82,6 +82,19 @@ export const CONFORMANCE: ConformanceRow[] = [
   },
   {
     token: "aws:rds/instance:Instance",
+    input: "restoreToPointInTime",
+    upstream: "restore_to_point_in_time",
+    forceNew: true,
+    computed: false,
+    readRefreshes: false,
+    validation:
+      "MaxItems 1; ConflictsWith s3_import, snapshot_identifier, replicate_source_db; restore_time verify.ValidUTCTimestamp, ConflictsWith use_latest_restorable_time",
+    source: `${RDS}: restore_to_point_in_time (schema; create's restore_to_point_in_time branch: RestoreDBInstanceToPointInTime, wait available, no ModifyDBInstance for password or backups)`,
+    standin:
+      "matches (Check refuses snapshotIdentifier with it, and restore_time with use_latest_restorable_time; create sends no password and no backup settings). KINDER: s3_import / replicate_source_db conflicts not checked (not supported)",
+  },
+  {
+    token: "aws:rds/instance:Instance",
     input: "instanceClass",
     upstream: "instance_class",
     required: true,

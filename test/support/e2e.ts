@@ -10,7 +10,12 @@ import { join } from "node:path";
 import { AwsClients } from "../../automation/aws.js";
 import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-standin.js";
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
-import { seedWorld, type SeededWorld, type WorldFaults } from "../../emulator/rehearsal/seed-world.js";
+import {
+  seedWorld,
+  type SeededWorld,
+  type SeedWorldOptions,
+  type WorldFaults,
+} from "../../emulator/rehearsal/seed-world.js";
 import { emulatorSecretsProvider } from "../../emulator/rehearsal/clients.js";
 import { STANDIN_BIN_DIR } from "../../emulator/paths.js";
 import { recordingSink } from "../../automation/events.js";
@@ -25,7 +30,11 @@ export interface E2eWorld {
   moto: MotoServer;
   plan: Plan;
   /** Resets moto, seeds the example world (with faults) and gives a fresh state dir. */
-  seed(faults?: WorldFaults, planOverride?: (plan: Plan) => Plan): Promise<E2eRun>;
+  seed(
+    faults?: WorldFaults,
+    planOverride?: (plan: Plan) => Plan,
+    world?: Pick<SeedWorldOptions, "dailySnapshotAt">,
+  ): Promise<E2eRun>;
   stop(): Promise<void>;
 }
 
@@ -63,10 +72,10 @@ export async function startE2eWorld(options: { motoEnv?: Record<string, string> 
   return {
     moto,
     plan: basePlan,
-    async seed(faults, planOverride) {
+    async seed(faults, planOverride, worldOptions) {
       const plan = planOverride ? planOverride(structuredClone(basePlan)) : basePlan;
       await moto.reset();
-      const world = await seedWorld({ endpoint: moto.endpoint, plan, targetRegion: TARGET, faults });
+      const world = await seedWorld({ endpoint: moto.endpoint, plan, targetRegion: TARGET, faults, ...worldOptions });
       const stateDir = await mkdtemp(join(tmpdir(), "dr-e2e-"));
       const aws = new AwsClients({ endpoint: moto.endpoint });
       const app = await startAppStandin({ healthPath: plan.service.healthCheckPath, tls: world.tls });
