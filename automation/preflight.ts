@@ -314,10 +314,10 @@ function resolveRestoredDatabase(
   const what = restoreSubject(snapshot);
   const planned = plan.database;
   const start = problems.list.length;
-  const compare = <T>(what: string, path: string, planValue: T | undefined, snapshotValue: T | undefined) => {
+  const compare = <T>(setting: string, path: string, planValue: T | undefined, snapshotValue: T | undefined) => {
     if (planValue === undefined || snapshotValue === undefined || planValue === snapshotValue) return;
     problems.add(
-      `SNAPSHOT_${what}_MISMATCH`,
+      `SNAPSHOT_${setting}_MISMATCH`,
       `${path} is ${planValue} but ${what} has ${snapshotValue}: a restore keeps the snapshot's — set ${path}: ${snapshotValue} (or leave it out), or restore another snapshot (--snapshot)`,
     );
   };

@@ -95,7 +95,7 @@ async function expectPreflightFailure(
   for (const problem of problems)
     expect(
       failure.details.some((line) => problem.test(line)),
-      `a detail matching ${problem}`,
+      `a detail matching ${problem} in ${failure.details.join("\n")}`,
     ).toBe(true);
   expect(after).toEqual(before);
   return failure;
@@ -156,7 +156,9 @@ describe("runPreflight: the seeded example world", () => {
   });
 
   it("a plan engine, port, master user or key that contradicts the snapshot → PREFLIGHT_FAILED listing each", async () => {
+    // What the snapshot says (the replicated backup's facts: automated-backups.test.ts).
     const contradicting = planWith((copy) => {
+      copy.database.restoreFrom = "snapshot";
       copy.database.engine = "mysql";
       copy.database.port = 3306;
       copy.database.credentials.username = "postgres";
@@ -177,6 +179,7 @@ describe("runPreflight: the seeded example world", () => {
       ),
     ]);
     const userOnly = planWith((copy) => {
+      copy.database.restoreFrom = "snapshot";
       copy.database.credentials.username = "postgres";
     });
     await expectPreflightFailure({ plan: userOnly }, "SNAPSHOT_USERNAME_MISMATCH", [
@@ -348,7 +351,10 @@ describe("runPreflight: bad worlds", () => {
     "no copied snapshot in the target region → NO_RESTORABLE_SNAPSHOT",
     async () => {
       await freshWorld({ noCopiedSnapshot: true });
-      await expectPreflightFailure({}, "NO_RESTORABLE_SNAPSHOT", [
+      const fromSnapshot = planWith((copy) => {
+        copy.database.restoreFrom = "snapshot";
+      });
+      await expectPreflightFailure({ plan: fromSnapshot }, "NO_RESTORABLE_SNAPSHOT", [
         new RegExp(
           `^no available snapshot of ${plan.database.sourceIdentifier} in ${TARGET} — Copy a snapshot to ${TARGET}`,
         ),
@@ -437,6 +443,7 @@ describe("runPreflight: bad worlds", () => {
     async () => {
       await freshWorld({ noCopiedSnapshot: true, noReplicaBucket: true, noHostedZone: true });
       const badPlan = planWith((copy) => {
+        copy.database.restoreFrom = "snapshot";
         copy.targets[TARGET].loadBalancer.subnets = ["peoplebooster-dr-public-a", "peoplebooster-dr-public-z"];
       });
       const failure = await expectPreflightFailure({ plan: badPlan }, "PREFLIGHT_FAILED", [
