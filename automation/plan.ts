@@ -196,6 +196,83 @@ const VerificationCommandSchema = z
   })
   .describe("One check of your own: a shell command run after the DR environment is up.");
 
+/** The image the ecs-task runner runs psql from, unless the plan names another. */
+export const DEFAULT_SQL_CHECK_IMAGE = "public.ecr.aws/docker/library/postgres:16-alpine";
+
+const percent = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const match = typeof value === "number" ? [String(value), String(value)] : /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
+  const number = match ? Number(match[1]) : Number.NaN;
+  if (!Number.isFinite(number) || number < 0) {
+    ctx.addIssue({ code: "custom", message: `must be a percentage like "5%" (got ${JSON.stringify(value)})` });
+    return z.NEVER;
+  }
+  return number;
+});
+
+const SqlCheckSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: "must be 1–64 letters, digits, _ . or -" })
+      .describe("Name of the check in the report, usually the table it counts, e.g. orders."),
+    query: nonEmpty.describe(
+      "SQL run in the DR database (the plan's databaseName) as the DR connection secret's user; it must return one row with one number, e.g. SELECT count(*) FROM orders.",
+    ),
+    min: z.number().optional().describe("The value must be at least this. Default: no lower bound."),
+    max: z.number().optional().describe("The value must be at most this. Default: no upper bound."),
+    equals: z.number().optional().describe("The value must be exactly this. Default: any value."),
+    within: percent
+      .optional()
+      .describe(
+        'The value must be within this percentage of what the last successful drill of this app and target region measured, e.g. "5%". The first drill has no earlier value: then only the other expectations count. Default: not compared.',
+      ),
+  })
+  .refine((check) => [check.min, check.max, check.equals, check.within].some((value) => value !== undefined), {
+    message: "give at least one expectation: min, max, equals or within",
+  })
+  .describe("One data check: a SQL query returning one number, and what the number must be.");
+
+const SqlChecksSchema = z
+  .strictObject({
+    runner: z
+      .enum(["ecs-task", "direct"])
+      .default("ecs-task")
+      .describe(
+        "Where the queries run. ecs-task: a one-off Fargate task in the DR cluster, in the service's subnets and security groups, with the connection secret injected by ECS (the database is private); its output is read back from CloudWatch Logs. direct: the tool connects itself (a machine inside the VPC, a VPN). Default ecs-task.",
+      ),
+    image: nonEmpty
+      .default(DEFAULT_SQL_CHECK_IMAGE)
+      .describe(
+        `Container image with psql for the ecs-task runner, reachable from the target region. Default ${DEFAULT_SQL_CHECK_IMAGE}.`,
+      ),
+    timeout: duration("verification.sql.timeout")
+      .prefault("10m")
+      .describe(`How long all the queries may take together before they fail: ${DURATION}. Default 10m.`),
+    checks: z
+      .array(SqlCheckSchema)
+      .min(1, { message: "name at least one check" })
+      .describe("The checks, run in order (e.g. the runbook's record counts of the main tables)."),
+  })
+  .superRefine(
+    (sql, ctx) => {
+      const seen = new Set<string>();
+      (sql.checks ?? []).forEach((check, index) => {
+        if (typeof check?.name !== "string") return;
+        if (seen.has(check.name))
+          ctx.addIssue({
+            code: "custom",
+            path: ["checks", index, "name"],
+            message: `${check.name} is named twice: each check needs its own name`,
+          });
+        seen.add(check.name);
+      });
+    },
+    { when: () => true },
+  )
+  .describe(
+    "Data checks in the restored database with the DR connection secret's credentials (the runbook's monthly record counts): each query returns one number, compared with its expectation; a failing one fails verification (exit 5). PostgreSQL only.",
+  );
+
 const WebhookSchema = z
   .strictObject({
     kind: z
@@ -472,8 +549,9 @@ export const PlanSchema = z
           .array(VerificationCommandSchema)
           .default([])
           .describe(
-            "Your own checks (e.g. a record-count query), run in order after the health and ECS checks; each must pass. Default: none.",
+            "Your own checks, shell commands run in order after the health and ECS checks; each must pass. Default: none.",
           ),
+        sql: SqlChecksSchema.optional(),
       })
       .prefault({})
       .describe("Checks run once the DR environment is up; a failing one fails the run (exit 5)."),
@@ -521,6 +599,14 @@ export const PlanSchema = z
         if (isName(name) && isName(zone) && name !== zone && !name.endsWith(`.${zone}`)) {
           ctx.addIssue({ code: "custom", path: ["dns", key], message: `must be inside the hosted zone ${zone}` });
         }
+      }
+      const engine = (plan.database as Partial<Plan["database"]> | undefined)?.engine;
+      if (plan.verification?.sql && engine && engine !== "postgres") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["verification", "sql"],
+          message: `runs its queries with psql and pg: PostgreSQL only (database.engine is ${engine}); use verification.commands`,
+        });
       }
       const { rpo, rto } = (plan.objectives ?? {}) as Partial<Plan["objectives"]>;
       if (typeof rpo === "number" && typeof rto === "number" && rpo > rto * 24) {

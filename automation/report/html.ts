@@ -197,6 +197,14 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
         .map((check) => `<tr><td>${e(check.name)}</td><td>${mark(check.ok)}</td><td>${e(check.detail)}</td></tr>`)
         .join("")}</table>`
     : `<p>${e(t("none"))}</p>`;
+  const dataChecks = report.dataChecks?.length
+    ? `<h2>${e(t("dataChecks"))}</h2><table id="data-checks"><tr><th>${e(t("check"))}</th><th>${e(t("value"))}</th><th>${e(t("expectation"))}</th><th>${e(t("result"))}</th></tr>${report.dataChecks
+        .map(
+          (check) =>
+            `<tr><td>${e(check.name)}</td><td style="text-align:right">${e(check.value === undefined ? "—" : String(check.value))}</td><td>${e(check.expectation)}</td><td>${mark(check.ok)} ${check.ok ? "" : e(check.detail)}</td></tr>`,
+        )
+        .join("")}</table>`
+    : "";
   const env: [string, string][] = [
     [t("app"), report.app],
     [t("plan"), report.planFile ?? "—"],
@@ -253,6 +261,7 @@ ${budgetSvg(report, lang)}
 ${ganttSvg(report, lang)}
 <h2>${e(t("verification"))}</h2>
 ${verification}
+${dataChecks}
 ${dns}
 ${teardown}
 ${warnings}

@@ -85,6 +85,19 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
       lines.push(`| ${check.name} | ${okMark(check.ok)} | ${cell(check.detail)} |`);
     lines.push("");
   }
+  if (report.dataChecks?.length) {
+    lines.push(
+      `## ${t("dataChecks")}`,
+      "",
+      `| ${t("check")} | ${t("value")} | ${t("expectation")} | ${t("result")} |`,
+      "|---|---:|---|---|",
+    );
+    for (const check of report.dataChecks)
+      lines.push(
+        `| ${cell(check.name)} | ${check.value ?? "—"} | ${cell(check.expectation)} | ${okMark(check.ok)}${check.ok ? "" : ` ${cell(check.detail)}`} |`,
+      );
+    lines.push("");
+  }
   if (report.dns) {
     lines.push(`## ${t("dns")}`, "", `- ${t("record")}: \`${report.dns.record}\``);
     if (report.dns.previous) lines.push(`- ${t("previousValue")}: \`${report.dns.previous}\``);

@@ -4,6 +4,7 @@
  */
 import type { Span } from "../clock.js";
 import type { StepResult } from "../readiness.js";
+import type { SqlCheckResult } from "../sql-checks.js";
 import type { CheckResult } from "../verify.js";
 import type { Journey } from "../vocabulary.js";
 
@@ -51,6 +52,8 @@ export interface RunReport {
   /** What the driver checked before the switch/verification: database available, service steady, targets healthy. */
   readiness?: StepResult[];
   verification: CheckResult[];
+  /** The data checks in the restored database (verification.sql): name, value, expectation, result. */
+  dataChecks?: SqlCheckResult[];
   teardown?: { performed: boolean; ok: boolean; detail: string };
   warnings: { code: string; message: string }[];
   spans: Span[];

@@ -22,6 +22,16 @@ import { RDS } from "../sdk.js";
 import { wrapAwsError } from "../aws.js";
 import { backendStoreFor } from "../backend-store.js";
 import { acquireJourneyLock } from "../journey-lock.js";
+import type { DrEvent } from "../events.js";
+import { listReports } from "../report/store.js";
+import {
+  baselinesFrom,
+  evaluateSqlCheck,
+  queryDirect,
+  sqlRunnerUnavailable,
+  readConnectionSecret,
+  type SqlCheckResult,
+} from "../sql-checks.js";
 import { checkEcsService, checkHealth, checkHttpsRedirect, runOperatorChecks, type CheckResult } from "../verify.js";
 import {
   backendRegionWarning,
@@ -74,6 +84,7 @@ export async function preflightPhase(
   return run.phase("preflight", async () => {
     const warning = backendRegionWarning(backendUrlOf(ctx.workspace), ctx.plan.sourceRegion);
     if (warning) run.emit({ type: "warning", code: "BACKEND_IN_SOURCE_REGION", message: warning });
+    if (ctx.plan.verification.sql?.runner === "ecs-task" && journey !== "preview") sqlRunnerUnavailable();
     // Secrets passphrase and state backend usable, before anything is created (a preview opened its own).
     if (journey !== "preview") {
       await checkStateBackend(ctx.workspace);
@@ -531,13 +542,54 @@ export async function verificationPhase(
       )),
     );
     run.report.verification = results;
-    const failed = results.filter((result) => !result.ok);
+    const dataChecks = ctx.plan.verification.sql ? await dataChecksPhase(run, outputs) : [];
+    const failed = [
+      ...results.filter((result) => !result.ok).map((result) => `${result.name}: ${result.detail}`),
+      ...dataChecks
+        .filter((check) => !check.ok)
+        .map((check) => `data check ${check.name}: ${check.detail} (expected ${check.expectation})`),
+    ];
     if (failed.length) {
       throw new VerificationError("VERIFICATION_FAILED", `${failed.length} verification check(s) failed`, {
-        details: failed.map((result) => `${result.name}: ${result.detail}`),
+        details: failed,
       });
     }
   });
+}
+
+/**
+ * The plan's data checks (verification.sql) with the DR connection secret's
+ * credentials: the password is registered for redaction before anything can
+ * print it. Each value is compared with its expectation, a `within` with the
+ * last successful drill's value (from the reports in the state directory).
+ */
+async function dataChecksPhase(run: Run, outputs: DrStackOutputs): Promise<SqlCheckResult[]> {
+  const { ctx } = run;
+  const sql = ctx.plan.verification.sql!;
+  const connection = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
+  run.secrets.push(connection.password);
+  const baselines = baselinesFrom(await listReports(ctx.workspace.stateDir).catch(() => []), {
+    app: ctx.plan.app,
+    targetRegion: ctx.targetRegion,
+    emulator: run.report.emulator,
+  });
+  const outcomes =
+    sql.runner === "direct"
+      ? await queryDirect(connection, sql.checks, { timeoutMs: sql.timeout })
+      : sqlRunnerUnavailable();
+  const results = sql.checks.map((check) =>
+    evaluateSqlCheck(check, outcomes.get(check.name) ?? { error: "not run" }, baselines.get(check.name)),
+  );
+  for (const result of results) {
+    result.detail = run.redact(result.detail);
+    run.emit({
+      type: result.ok ? "info" : "warning",
+      ...(result.ok ? {} : { code: "DATA_CHECK_FAILED" }),
+      message: `data check ${result.name}: ${result.value ?? "no value"} (expected ${result.expectation})${result.ok ? "" : `: ${result.detail}`}`,
+    } as DrEvent);
+  }
+  run.report.dataChecks = results;
+  return results;
 }
 
 /** `signal`: only for destroy; a drill's teardown in `finally` must run to the end even after a Ctrl-C (a second one aborts). */

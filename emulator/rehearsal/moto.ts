@@ -6,6 +6,8 @@
 import { execa, type ResultPromise } from "execa";
 import { createConnection, createServer } from "node:net";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ToolError } from "../../automation/errors.js";
 import { SUBSTRATE_DIR } from "../paths.js";
@@ -14,6 +16,11 @@ export interface MotoServer {
   /** e.g. http://127.0.0.1:43121 */
   readonly endpoint: string;
   readonly port: number;
+  /**
+   * The JSON file of snapshots the emulator holds real data for ({"<region>/<snapshot id>": address}):
+   * an instance restored from one reports that address (emulator/substrate/moto-server.py).
+   */
+  readonly rdsEndpointsFile: string;
   /** Forgets every resource in every region. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -79,7 +86,11 @@ async function waitUntilUp(endpoint: string, child: ResultPromise, timeoutMs: nu
  * suite) for a fresh server: a fork of a moto that has already loaded what the
  * DR stack uses, so a server skips moto's slow first requests.
  */
-async function forkFromPool(socketPath: string, env: Record<string, string>): Promise<MotoServer> {
+async function forkFromPool(
+  socketPath: string,
+  env: Record<string, string>,
+  rdsEndpointsFile: string,
+): Promise<MotoServer> {
   const answer = await new Promise<string>((resolve, reject) => {
     let received = "";
     const connection = createConnection(socketPath, () => connection.end(`${JSON.stringify({ env })}\n`));
@@ -102,18 +113,19 @@ async function forkFromPool(socketPath: string, env: Record<string, string>): Pr
       return false;
     }
   };
-  return motoServer(port, async () => {
+  return motoServer(port, rdsEndpointsFile, async () => {
     if (alive()) process.kill(pid, "SIGTERM");
     // Not our child: the pool reaps it; wait until it is gone so the port is free.
     for (let i = 0; i < 100 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
   });
 }
 
-function motoServer(port: number, stop: () => Promise<void>): MotoServer {
+function motoServer(port: number, rdsEndpointsFile: string, stop: () => Promise<void>): MotoServer {
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
     port,
+    rdsEndpointsFile,
     async reset() {
       await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
     },
@@ -125,13 +137,20 @@ function motoServer(port: number, stop: () => Promise<void>): MotoServer {
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
   // AWS-managed IAM policies (e.g. AmazonECSTaskExecutionRolePolicy) exist only when moto loads them
   // (moto-server.py loads just those; a bare moto_server loads all of them at every reset).
-  const env = {
+  const env: Record<string, string> = {
     MOTO_ECS_SERVICE_RUNNING: String(options.ecsServiceRunning ?? 2),
     MOTO_IAM_LOAD_MANAGED_POLICIES: "true",
     ...options.env,
   };
+  const dataDir = await mkdtemp(join(tmpdir(), "dr-moto-"));
+  const rdsEndpointsFile = join(dataDir, "rds-endpoints.json");
+  env.DR_EMULATOR_RDS_ENDPOINTS = rdsEndpointsFile;
+  const removeDataDir = () => rm(dataDir, { recursive: true, force: true });
   const pool = process.env.DR_FAILOVER_MOTO_POOL;
-  if (pool && !options.motoServerPath) return forkFromPool(pool, env);
+  if (pool && !options.motoServerPath) {
+    const server = await forkFromPool(pool, env, rdsEndpointsFile);
+    return { ...server, stop: () => server.stop().finally(removeDataDir) };
+  }
   const motoServerPath = options.motoServerPath ?? process.env.DR_FAILOVER_MOTO_SERVER ?? (await installMoto());
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -149,8 +168,9 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     env,
   });
   await waitUntilUp(endpoint, child, options.startTimeoutMs ?? 30_000);
-  return motoServer(port, async () => {
+  return motoServer(port, rdsEndpointsFile, async () => {
     child.kill("SIGTERM");
     await child;
+    await removeDataDir();
   });
 }

@@ -70,6 +70,12 @@ export interface WorldFaults {
    * deleted: moto's only way to delete a KMS key).
    */
   snapshotKey?: "disabled" | "pending-deletion" | "deleted";
+  /**
+   * Tables of the newest restore point that lost half their rows (the snapshot copy is there, its
+   * data is not whole): what the data checks must catch. Used by the restore points' PostgreSQL
+   * servers (postgres.ts), not by moto.
+   */
+  lostRows?: string[];
 }
 
 export interface SeedWorldOptions {

@@ -14,6 +14,7 @@ import { emulatorSecretsProvider } from "./clients.js";
 import { STANDIN_BIN_DIR } from "../paths.js";
 import { startMoto } from "./moto.js";
 import { ensurePulumiCli } from "./pulumi-cli.js";
+import { type RestorePointData, startWorldRestorePoints, withDirectSqlChecks } from "./postgres.js";
 import { lastDailyBackup, seedWorld } from "./seed-world.js";
 
 export interface EmulatorSession {
@@ -52,6 +53,7 @@ export async function startEmulatorSession(options: {
       ),
     ),
   ]);
+  let data: RestorePointData | undefined;
   try {
     progress(
       `seeding the emulator from the plan: ${options.plan.sourceRegion} production, DR artifacts in ${options.targetRegion}`,
@@ -64,10 +66,16 @@ export async function startEmulatorSession(options: {
       targetRegion: options.targetRegion,
       dailySnapshotAt: lastDailyBackup(options.plan, new Date()),
     });
+    data = await startWorldRestorePoints({ rdsEndpointsFile: moto.rdsEndpointsFile, plan: options.plan, world });
+    if (data)
+      progress(
+        `restore points as PostgreSQL servers (${Object.values(data.servers).join(", ")}) in ${data.startSeconds.toFixed(1)} s`,
+      );
     const app = await startAppStandin({ healthPath: options.plan.service.healthCheckPath, tls: world.tls });
     progress(`ready after ${((performance.now() - started) / 1000).toFixed(1)} s (moto at ${moto.endpoint})`);
+    const restoredData = data;
     return {
-      plan: withWorldCertificate(options.plan, options.targetRegion, world.certificateArn),
+      plan: withDirectSqlChecks(withWorldCertificate(options.plan, options.targetRegion, world.certificateArn)),
       endpoint: moto.endpoint,
       stateDir,
       standinBinDir: STANDIN_BIN_DIR,
@@ -76,10 +84,12 @@ export async function startEmulatorSession(options: {
       connectTo: app.connectTo,
       async stop() {
         await app.stop();
+        await restoredData?.stop();
         await moto.stop();
       },
     };
   } catch (error) {
+    await data?.stop();
     await moto.stop();
     throw error;
   }

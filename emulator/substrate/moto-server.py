@@ -428,8 +428,89 @@ def service_tasks_register_as_targets():
     backend.delete_service = after(backend.delete_service, running=False)
 
 
+def restored_instances_reach_emulator_postgres():
+    """A DB instance restored from a snapshot the emulator holds real data for answers at that data.
+
+    On AWS a restored instance's endpoint is a server holding the snapshot's tables; moto's is a
+    made-up name (<id>.aaaaaaaaaa.<region>.rds.amazonaws.com) where nothing listens. The emulator
+    starts a PostgreSQL per restore point on a loopback address of its own (127.x.y.z, on the
+    snapshot's port) and lists it in the JSON file DR_EMULATOR_RDS_ENDPOINTS as
+    {"<region>/<snapshot id>": "<address>"}: an instance restored from such a snapshot reports that
+    address as its Endpoint. A ModifyDBInstance that sets MasterUserPassword writes the new password
+    to <that file's folder>/passwords/<address>, and the emulator sets it on the server's master user,
+    as RDS would. Without the variable, or for another snapshot, moto's own name.
+    """
+    from moto.rds import models as rds
+
+    addresses = {}  # (account, region, instance identifier) -> address
+
+    def endpoints():
+        path = os.environ.get("DR_EMULATOR_RDS_ENDPOINTS")
+        if not path or not os.path.exists(path):
+            return {}
+        with open(path) as file:
+            return json.load(file)
+
+    restore = rds.RDSBackend.restore_db_instance_from_db_snapshot
+
+    def restore_db_instance_from_db_snapshot(self, from_snapshot_id, overrides):
+        database = restore(self, from_snapshot_id, overrides)
+        snapshot = from_snapshot_id.split(":")[-1]
+        key = (self.account_id, self.region_name, database.db_instance_identifier)
+        address = endpoints().get(f"{self.region_name}/{snapshot}")
+        if address:
+            addresses[key] = address
+        else:
+            addresses.pop(key, None)
+        return database
+
+    moto_address = rds.DBInstance.address
+
+    def address(self):
+        return addresses.get((self.account_id, self.region, self.db_instance_identifier)) or moto_address.fget(self)
+
+    modify = rds.RDSBackend.modify_db_instance
+
+    def modify_db_instance(self, db_instance_identifier, db_kwargs):
+        password = db_kwargs.get("MasterUserPassword") or db_kwargs.get("master_user_password")
+        database = modify(self, db_instance_identifier, db_kwargs)
+        served = addresses.get((self.account_id, self.region_name, database.db_instance_identifier))
+        path = os.environ.get("DR_EMULATOR_RDS_ENDPOINTS")
+        if password and served and path:
+            folder = os.path.join(os.path.dirname(path), "passwords")
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            target = os.path.join(folder, served)
+            with open(target + ".new", "w", opener=lambda name, flags: os.open(name, flags, 0o600)) as file:
+                file.write(password)
+            os.replace(target + ".new", target)
+        return database
+
+    # A point-in-time restore from replicated automated backups (automated_backups_replicate) answers
+    # at the server listed for "<region>/<backups ARN>": the data as of the newest restorable time.
+    from moto.rds import responses
+
+    restore_to_point_in_time = responses.RDSResponse.restore_db_instance_to_point_in_time
+
+    def restore_db_instance_to_point_in_time(self):
+        result = restore_to_point_in_time(self)
+        arn = self.params.get("SourceDBInstanceAutomatedBackupsArn")
+        key = (self.current_account, self.region, self.params.get("TargetDBInstanceIdentifier"))
+        address = endpoints().get(f"{self.region}/{arn}") if arn else None
+        if address:
+            addresses[key] = address
+        else:
+            addresses.pop(key, None)
+        return result
+
+    rds.RDSBackend.restore_db_instance_from_db_snapshot = restore_db_instance_from_db_snapshot
+    rds.DBInstance.address = property(address)
+    rds.RDSBackend.modify_db_instance = modify_db_instance
+    responses.RDSResponse.restore_db_instance_to_point_in_time = restore_db_instance_to_point_in_time
+
+
 restored_instances_start_creating()
 automated_backups_replicate()
+restored_instances_reach_emulator_postgres()
 service_tasks_register_as_targets()
 
 from moto.server import main  # noqa: E402  (after the patch, as moto_server would run)

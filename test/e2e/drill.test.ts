@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { listReports } from "../../automation/report/store.js";
 import { startAppStandin } from "../../emulator/rehearsal/app-standin.js";
 import { readRecord, recordTarget } from "../../automation/dns.js";
 import { PreconditionError, VerificationError } from "../../automation/errors.js";
@@ -41,6 +42,14 @@ describe("drill", () => {
       { name: "GET http://drill-api.peoplebooster.example.com/health redirects to HTTPS", ok: true },
       { name: expect.stringMatching(/^ECS service peoplebooster-backend-drill-/), ok: true },
     ]);
+    // The runbook's record counts: real SQL in the restore point's PostgreSQL, with the secret's credentials.
+    const restored = run.restoredRows[run.world.copiedSnapshotIds[0]];
+    expect(report.dataChecks?.map(({ name, value, ok }) => ({ name, value, ok }))).toEqual([
+      { name: "users", value: restored.users, ok: true },
+      { name: "orders", value: restored.orders, ok: true },
+    ]);
+    const markdown = await readFile(join(run.stateDir, "runs", report.runId, "report.md"), "utf8");
+    expect(markdown).toContain(`| orders | ${restored.orders} | ≥ 1, within 10 % of the last drill (none yet) | ✅ |`);
     expect(report.teardown).toMatchObject({ performed: true, ok: true });
     expect(report.spans.filter((span) => span.kind === "phase").map((span) => span.name)).toEqual(
       expect.arrayContaining(["preflight", "provision", "database", "service", "dns", "verification", "teardown"]),
@@ -59,8 +68,13 @@ describe("drill", () => {
     expect(JSON.stringify(run.events.events)).not.toContain(run.world.databasePassword);
   });
 
-  it("tears down what it created when verification fails, and says so in the report", async () => {
-    const run = await e2e.seed();
+  it("tears down what it created when verification fails (sick service, restore point lost rows), naming the table", async () => {
+    // The newest restore point lost half of orders; the check wants at least what production holds.
+    const run = await e2e.seed({ lostRows: ["orders"] }, (plan) => {
+      const sql = plan.verification.sql!;
+      const checks = sql.checks.map((check) => (check.name === "orders" ? { ...check, min: 4000 } : check));
+      return { ...plan, verification: { ...plan.verification, sql: { ...sql, checks } } };
+    });
     const before = await run.summary();
     const sick = await startAppStandin({
       healthPath: run.plan.service.healthCheckPath,
@@ -72,8 +86,26 @@ describe("drill", () => {
       const failure = await runDrill(run.context({ plan, connectTo: sick.connectTo })).catch((error) => error);
       expect(failure).toBeInstanceOf(VerificationError);
       expect(failure.code).toBe("VERIFICATION_FAILED");
+      expect(failure.exitCode).toBe(5);
+      expect(failure.details).toContainEqual(expect.stringMatching(/^data check orders: 2400: below 4000/));
     } finally {
       await sick.stop();
+    }
+    const [report] = await listReports(run.stateDir);
+    // users passed: the reset master password reached the server, and the check logged in with it.
+    expect(report.dataChecks?.map(({ name, value, ok }) => ({ name, value, ok }))).toEqual([
+      { name: "users", value: 1200, ok: true },
+      { name: "orders", value: 2400, ok: false },
+    ]);
+    expect(await readFile(join(run.stateDir, "runs", report.runId, "report.html"), "utf8")).toMatch(
+      /<tr><td>orders<\/td><td[^>]*>2400<\/td>/,
+    );
+    const passwords = await run.resetPasswords();
+    expect(passwords).toHaveLength(1);
+    const files = await filesUnder(run.stateDir);
+    for (const secret of [...passwords, run.world.databasePassword]) {
+      expect(files.filter((file) => file.text.includes(secret)).map((file) => file.path)).toEqual([]);
+      expect(JSON.stringify(run.events.events)).not.toContain(secret);
     }
     expect(diffMotoState(before, await run.summary())).toEqual({ added: {}, removed: {} });
     expect(await run.stacks()).toEqual([]);

@@ -6,7 +6,7 @@
 import { mkdtemp, readdir, readFile, stat } from "node:fs/promises";
 import { afterAll, beforeAll } from "vitest";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { AwsClients } from "../../automation/aws.js";
 import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-standin.js";
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
@@ -17,6 +17,11 @@ import {
   type WorldFaults,
 } from "../../emulator/rehearsal/seed-world.js";
 import { emulatorSecretsProvider } from "../../emulator/rehearsal/clients.js";
+import {
+  type RestorePointData,
+  startWorldRestorePoints,
+  withDirectSqlChecks,
+} from "../../emulator/rehearsal/postgres.js";
 import { STANDIN_BIN_DIR } from "../../emulator/paths.js";
 import { recordingSink } from "../../automation/events.js";
 import type { JourneyContext } from "../../automation/run/context.js";
@@ -42,6 +47,10 @@ export interface E2eRun {
   /** moto's endpoint (e.g. to put a proxy in front of it). */
   motoEndpoint: string;
   world: SeededWorld;
+  /** Master passwords a ModifyDBInstance set on a restored instance with a PostgreSQL (moto-server.py writes them). */
+  resetPasswords(): Promise<string[]>;
+  /** Snapshot id → the rows its restore point's PostgreSQL holds. */
+  restoredRows: Record<string, Record<string, number>>;
   plan: Plan;
   stateDir: string;
   aws: AwsClients;
@@ -69,13 +78,24 @@ export async function startE2eWorld(options: { motoEnv?: Record<string, string> 
   const basePlan = await loadPlan("examples/peoplebooster.yaml");
   const moto = await startMoto({ ecsServiceRunning: basePlan.service.desiredCount, env: options.motoEnv });
   const cleanups: (() => Promise<void>)[] = [];
+  // The restore points' PostgreSQL servers of the world seeded last (a new seed stops them).
+  let restorePoints: RestorePointData | undefined;
   return {
     moto,
     plan: basePlan,
     async seed(faults, planOverride, worldOptions) {
-      const plan = planOverride ? planOverride(structuredClone(basePlan)) : basePlan;
+      const plan = withDirectSqlChecks(planOverride ? planOverride(structuredClone(basePlan)) : basePlan);
       await moto.reset();
+      await restorePoints?.stop();
+      restorePoints = undefined;
       const world = await seedWorld({ endpoint: moto.endpoint, plan, targetRegion: TARGET, faults, ...worldOptions });
+      restorePoints = await startWorldRestorePoints({
+        rdsEndpointsFile: moto.rdsEndpointsFile,
+        plan,
+        world,
+        lostRows: faults?.lostRows,
+      });
+      const restored = restorePoints;
       const stateDir = await mkdtemp(join(tmpdir(), "dr-e2e-"));
       const aws = new AwsClients({ endpoint: moto.endpoint });
       const app = await startAppStandin({ healthPath: plan.service.healthCheckPath, tls: world.tls });
@@ -101,6 +121,12 @@ export async function startE2eWorld(options: { motoEnv?: Record<string, string> 
       return {
         motoEndpoint: moto.endpoint,
         world,
+        restoredRows: restored?.rows ?? {},
+        async resetPasswords() {
+          const dir = join(dirname(moto.rdsEndpointsFile), "passwords");
+          const names = await readdir(dir).catch(() => []);
+          return Promise.all(names.map((name) => readFile(join(dir, name), "utf8")));
+        },
         plan,
         stateDir,
         aws,
@@ -116,6 +142,7 @@ export async function startE2eWorld(options: { motoEnv?: Record<string, string> 
     },
     async stop() {
       for (const cleanup of cleanups) await cleanup();
+      await restorePoints?.stop();
       await moto.stop();
     },
   };

