@@ -276,8 +276,11 @@ export interface RestorePointData {
 export async function startRestorePointData(options: {
   rdsEndpointsFile: string;
   targetRegion: string;
-  /** Restore points in the target region, newest first: snapshot ids or an automated backups ARN. */
-  restorePointIds: string[];
+  /**
+   * Restore points in the target region (snapshot ids or an automated backups ARN) with their
+   * age in days: 0 holds the newest data (and the lost rows of a bad world).
+   */
+  restorePoints: { id: string; age: number }[];
   port: number;
   database: string;
   username: string;
@@ -288,7 +291,7 @@ export async function startRestorePointData(options: {
   const started = performance.now();
   const passwords = join(dirname(options.rdsEndpointsFile), "passwords");
   const results = await Promise.allSettled(
-    options.restorePointIds.map((_, age) =>
+    options.restorePoints.map(({ age }) =>
       startRestorePointServer({
         port: options.port,
         database: options.database,
@@ -311,9 +314,9 @@ export async function startRestorePointData(options: {
   const endpoints: Record<string, string> = {};
   const where: Record<string, string> = {};
   const rows: Record<string, TableRows> = {};
-  options.restorePointIds.forEach((id, age) => {
-    endpoints[`${options.targetRegion}/${id}`] = servers[age].address;
-    where[id] = `${servers[age].address}:${servers[age].port}`;
+  options.restorePoints.forEach(({ id, age }, index) => {
+    endpoints[`${options.targetRegion}/${id}`] = servers[index].address;
+    where[id] = `${servers[index].address}:${servers[index].port}`;
     rows[id] = restorePointRows(age, options.lostRows);
   });
   await publishRestorePoints(options.rdsEndpointsFile, endpoints);
@@ -338,16 +341,17 @@ export async function startWorldRestorePoints(options: {
   lostRows?: readonly string[];
 }): Promise<RestorePointData | undefined> {
   const seeded = seededDatabase(options.plan);
-  // The replicated backups restore the latest data: newer than the daily snapshot.
-  const restorePointIds = [
-    ...(options.world.automatedBackupsArn ? [options.world.automatedBackupsArn] : []),
-    ...options.world.copiedSnapshotIds,
+  // The replicated backups hold the data of the newest snapshot copy (whichever is newer depends
+  // on the world: a seeded copy can be minutes old, the backups trail by minutes too).
+  const restorePoints = [
+    ...(options.world.automatedBackupsArn ? [{ id: options.world.automatedBackupsArn, age: 0 }] : []),
+    ...options.world.copiedSnapshotIds.map((id, age) => ({ id, age })),
   ];
-  if (seeded.engine !== "postgres" || restorePointIds.length === 0) return undefined;
+  if (seeded.engine !== "postgres" || restorePoints.length === 0) return undefined;
   return startRestorePointData({
     rdsEndpointsFile: options.rdsEndpointsFile,
     targetRegion: options.world.targetRegion,
-    restorePointIds,
+    restorePoints,
     port: seeded.port,
     database: options.plan.database.databaseName,
     username: seeded.username,

@@ -153,6 +153,11 @@ describe("drill", () => {
     // The provider's point-in-time branch sets no password: the driver did, before readiness.
     const messages = run.events.events.flatMap((event) => ("message" in event ? [String(event.message)] : []));
     expect(messages.some((message) => /master password and backup settings of .* set/.test(message))).toBe(true);
+    // The restored instance answers at the backups' data (a real PostgreSQL), with the password the driver set.
+    expect(report.dataChecks?.map(({ name, value, ok }) => ({ name, value, ok }))).toEqual([
+      { name: "users", value: 1200, ok: true },
+      { name: "orders", value: 4800, ok: true },
+    ]);
     expect(await run.stacks()).toEqual([]);
   });
 });
