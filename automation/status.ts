@@ -5,7 +5,7 @@
 import type { DrMode, DrStackOutputs } from "../stacks/args.js";
 import type { JourneyContext } from "./run/context.js";
 import type { Plan } from "./plan.js";
-import { fileBackendHasNoStacks } from "./backend-files.js";
+import { fileBackendHasNoStacks, fileBackendStackOutputs } from "./backend-files.js";
 import type { RunReport } from "./report/model.js";
 import { listReports } from "./report/store.js";
 import { backendUrlOf, parseStackName } from "./vocabulary.js";
@@ -26,27 +26,36 @@ export interface StackStatus {
 /** Drill stacks older than this are flagged by `status` (`--max-drill-age`). */
 export const DEFAULT_MAX_DRILL_AGE_MS = 24 * 3_600_000;
 
-/** The DR stacks in the backend with their mode, age, endpoints and last report. */
+/**
+ * The DR stacks in the backend with their mode, age, endpoints and last report.
+ * A constant number of Pulumi CLI calls however many stacks there are: one
+ * `stack ls`; each stack's outputs come from its checkpoint (file backend) or
+ * its last report, and only a stack with neither costs a `stack output`.
+ */
 export async function getStatus(
   ctx: Pick<JourneyContext, "workspace"> & { plan?: Plan; maxDrillAgeMs?: number },
 ): Promise<StackStatus[]> {
   // An empty local backend (the default, e.g. before the first drill) needs no Pulumi CLI call.
   if (await fileBackendHasNoStacks(backendUrlOf(ctx.workspace))) return [];
-  const { openWorkspace } = await import("./workspace.js");
-  const { Stack } = await import("@pulumi/pulumi/automation/index.js");
+  const { openWorkspace, PROJECT_NAME } = await import("./workspace.js");
   const workspace = await openWorkspace(ctx.workspace);
-  const summaries = await workspace.listStacks();
-  const reports = await listReports(ctx.workspace.stateDir);
+  const [summaries, reports] = await Promise.all([workspace.listStacks(), listReports(ctx.workspace.stateDir)]);
+  const lastReport = new Map<string, RunReport>();
+  for (const report of reports) lastReport.set(report.stackName, report);
   const statuses: StackStatus[] = [];
   for (const summary of summaries) {
     if (ctx.plan && !summary.name.startsWith(`${ctx.plan.app}-`)) continue;
-    const stack = await Stack.select(summary.name, workspace);
-    const outputs = Object.fromEntries(
-      Object.entries(await stack.outputs().catch(() => ({}))).map(([key, output]) => [key, output.value]),
-    ) as Partial<DrStackOutputs>;
+    const report = lastReport.get(summary.name);
+    const outputs = ((await fileBackendStackOutputs(backendUrlOf(ctx.workspace), PROJECT_NAME, summary.name)) ??
+      (report?.endpoints
+        ? {
+            serviceName: report.endpoints.serviceName,
+            loadBalancerDnsName: report.endpoints.loadBalancer,
+            databaseAddress: report.endpoints.database,
+          }
+        : await stackOutputs(workspace, summary.name))) as Partial<DrStackOutputs>;
     const named = parseStackName(ctx.plan?.app, summary.name);
     const mode: StackStatus["mode"] = named?.mode ?? "unknown";
-    const report = [...reports].reverse().find((candidate) => candidate.stackName === summary.name);
     const lastUpdate = summary.lastUpdate ? new Date(summary.lastUpdate) : undefined;
     const ageMs = lastUpdate ? Date.now() - lastUpdate.getTime() : undefined;
     statuses.push({
@@ -71,4 +80,13 @@ export async function getStatus(
     });
   }
   return statuses;
+}
+
+/** The slow path (one CLI call per stack): a stack of another backend that no report of this state dir describes. */
+async function stackOutputs(
+  workspace: import("@pulumi/pulumi/automation/index.js").LocalWorkspace,
+  stackName: string,
+): Promise<Record<string, unknown>> {
+  const outputs = await workspace.stackOutputs(stackName).catch(() => ({}));
+  return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
 }

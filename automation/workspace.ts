@@ -6,6 +6,7 @@
 import {
   LocalWorkspace,
   PulumiCommand,
+  type PulumiFn,
   Stack,
   StackNotFoundError,
   type ConfigMap,
@@ -47,6 +48,8 @@ export interface WorkspaceOptions {
   emulator?: { standinBinDir: string };
   /** A folder holding bin/pulumi; default $DR_FAILOVER_PULUMI_ROOT, else the `pulumi` on PATH. */
   pulumiRoot?: string;
+  /** Runs this program instead of the DR stack's (the benchmark's runbook-order variant of it). */
+  program?: PulumiFn;
 }
 
 /** A state backend in the failing region is unreachable exactly when it is needed. */
@@ -142,7 +145,8 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<LocalWor
     Object.assign(envVars, { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" });
   }
   // The program (and @pulumi/aws, seconds to load) only for commands that run it.
-  const program = options.requireSecrets === false ? undefined : (await import("../stacks/index.js")).drProgram;
+  const program =
+    options.program ?? (options.requireSecrets === false ? undefined : (await import("../stacks/index.js")).drProgram);
   const workspace = await LocalWorkspace.create({
     workDir,
     program,
@@ -190,6 +194,24 @@ async function fileBackendWritable(backendUrl: string): Promise<void> {
 /** Fails early (before anything is created) when the secrets passphrase or the state backend is unusable. */
 export async function checkStateBackend(options: WorkspaceOptions): Promise<void> {
   await openWorkspace(options);
+}
+
+/**
+ * A plain (not secret) config value of a stack, read from its settings file
+ * in the workspace in-process: `stack.getConfig` starts the Pulumi CLI
+ * (~0.3 s), which the production switch should not pay inside the RTO. A
+ * secure value, or a settings file that cannot be read, goes through the CLI.
+ */
+export async function plainStackConfig(stack: Stack, key: string): Promise<string | undefined> {
+  let value: unknown;
+  try {
+    value = (await stack.workspace.stackSettings(stack.name)).config?.[key];
+  } catch {
+    return (await stack.getConfig(key).catch(() => undefined))?.value;
+  }
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
+  return (await stack.getConfig(key).catch(() => undefined))?.value;
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   engineEventHandler,
   findStack,
   openWorkspace,
+  plainStackConfig,
   sharedSettingsWhere,
   SUMMARY_WITHOUT_SECRETS,
   workDirOf,
@@ -191,8 +192,8 @@ async function restoreProductionRecord(
   await run.phase("dns", async () => {
     const name = ctx.plan.dns.productionRecord;
     const live = (await readNameRecords(ctx.aws.route53(), args.dns.zoneId, name)).routing;
-    const recorded = await stack.getConfig(PREVIOUS_RECORD_KEY).catch(() => undefined);
-    const previous = recorded ? parsePreviousRecords(recorded.value) : undefined;
+    const recorded = await plainStackConfig(stack, PREVIOUS_RECORD_KEY);
+    const previous = recorded ? parsePreviousRecords(recorded) : undefined;
     const drTarget = outputs.loadBalancerDnsName?.toLowerCase();
     const pointsHere = (value: DnsRecordValue) => recordTarget(value) === drTarget;
     run.report.dns = { record: name, previous: previous && targetsOf(previous), current: targetsOf(live) };

@@ -18,6 +18,7 @@ import { checkFailoverConfirmation } from "../plan.js";
 import type { PreflightResult } from "../preflight.js";
 import type { RunReport } from "../report/model.js";
 import { newRunId } from "../run/ids.js";
+import { plainStackConfig } from "../workspace.js";
 import {
   configureStack,
   continuedIncident,
@@ -101,8 +102,8 @@ async function switchProductionRecord(
     const pointsHere = (value: DnsRecordValue) => recordTarget(value) === drTarget;
     // Read again, not preflight's copy: the provision took minutes, and the batch is built from what is there now.
     const live = (await readNameRecords(route53, preflight.zoneId, name)).routing;
-    const recorded = await stack.getConfig(PREVIOUS_RECORD_KEY).catch(() => undefined);
-    let previous = recorded ? parsePreviousRecords(recorded.value) : [];
+    const recorded = await plainStackConfig(stack, PREVIOUS_RECORD_KEY);
+    let previous = recorded ? parsePreviousRecords(recorded) : [];
     if (!recorded && live.some(pointsHere)) {
       throw new RefusedError(
         "PREVIOUS_RECORD_UNKNOWN",

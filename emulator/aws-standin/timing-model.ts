@@ -40,6 +40,14 @@ export const TIMING_MODEL: Readonly<Record<string, OperationLatency>> = {
   "aws:route53/record:Record": { create: 60, update: 60, delete: 60 },
 };
 
+/**
+ * Seconds from the database becoming reachable to the app's first healthy
+ * answer behind the load balancer, for tasks already running: the target
+ * group's healthy_threshold × interval (upstream defaults 3 × 30 s, SPEC.md
+ * "aws:lb/targetGroup"). The floor of the critical path the benchmark aims at.
+ */
+export const APP_HEALTHY_AFTER_DATABASE_S = 90;
+
 /** The latency scale from the environment (0 = no modeled delays). */
 export function latencyScale(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.DR_STANDIN_LATENCY_SCALE;

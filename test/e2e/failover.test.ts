@@ -18,6 +18,7 @@ import { runDestroy } from "../../automation/journeys/destroy.js";
 import { runFailover } from "../../automation/journeys/failover.js";
 import { runPreview } from "../../automation/journeys/preview.js";
 import { getStatus } from "../../automation/status.js";
+import { countingPulumiRoot } from "../support/pulumi-shim.js";
 import { startLatencyProxy } from "../support/latency-proxy.js";
 import { diffMotoState } from "../support/moto-state.js";
 import { TARGET, useE2eWorld } from "../support/e2e.js";
@@ -127,11 +128,18 @@ describe("failover and destroy", () => {
     );
     expect(connection).toMatchObject({ username: "pbadmin", port: 5432, engine: "postgres" });
 
-    const status = await getStatus({ ...run.context(), plan: run.plan });
+    // status: one `stack ls` (and the once-per-process `version`), the outputs read from the checkpoint.
+    const pulumi = await countingPulumiRoot(process.env.DR_FAILOVER_PULUMI_ROOT!);
+    const status = await getStatus({
+      workspace: { ...run.context().workspace, pulumiRoot: pulumi.root, requireSecrets: false },
+      plan: run.plan,
+    });
     expect(status).toEqual([
       expect.objectContaining({ stackName: "peoplebooster-failover-ap-northeast-3", mode: "failover" }),
     ]);
-    expect(status[0].endpoints?.loadBalancer).toBe(first.endpoints?.loadBalancer);
+    expect(status[0].endpoints).toEqual(first.endpoints);
+    expect((await pulumi.calls()).map((call) => call.split(" --")[0])).toEqual(["version", "stack ls"]);
+    await pulumi.remove();
 
     // A second failover (e.g. after a crash, or with a newer snapshot) changes nothing and keeps the database.
     const second = await runFailover(context(), { confirm: PROD });

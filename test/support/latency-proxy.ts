@@ -31,6 +31,7 @@ function actionOf(method: string, url: string, headers: IncomingMessage["headers
   if (query) return query[1];
   if (url.startsWith("/2013-04-01/")) {
     if (/\/rrset\/?$/.test(url.split("?")[0]) && method === "POST") return "ChangeResourceRecordSets";
+    if (/\/rrset\/?$/.test(url.split("?")[0]) && method === "GET") return "ListResourceRecordSets";
     if (url.startsWith("/2013-04-01/change/")) return "GetChange";
     return `route53 ${method} ${url.split("?")[0].split("/").slice(2, 4).join("/")}`;
   }
