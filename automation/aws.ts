@@ -5,6 +5,7 @@
  * not hang the journey), and an optional endpoint override for an emulator.
  */
 import type { ACMClient } from "@aws-sdk/client-acm";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -15,10 +16,21 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AwsError, DrFailoverError } from "./errors.js";
-import { ACM, EC2, ECS, ELBv2, IAM, KMS, RDS, Route53, S3, SecretsManager } from "./sdk.js";
+import { ACM, CloudWatchLogs, EC2, ECS, ELBv2, IAM, KMS, RDS, Route53, S3, SecretsManager } from "./sdk.js";
 
 /** An AWS service this tool calls, by its endpoint key (as in the aws provider's `endpoints` block). */
-export type AwsService = "rds" | "ec2" | "ecs" | "s3" | "secretsmanager" | "elbv2" | "iam" | "route53" | "acm" | "kms";
+export type AwsService =
+  | "rds"
+  | "ec2"
+  | "ecs"
+  | "s3"
+  | "secretsmanager"
+  | "elbv2"
+  | "iam"
+  | "route53"
+  | "acm"
+  | "kms"
+  | "logs";
 
 export interface AwsOptions {
   /** e.g. http://127.0.0.1:4566 for an emulator (or a URL per service); undefined = real AWS. */
@@ -107,6 +119,9 @@ export class AwsClients {
   }
   elbv2(region: string): ElasticLoadBalancingV2Client {
     return this.client("elbv2", region, () => new ELBv2.ElasticLoadBalancingV2Client(this.config("elbv2", region)));
+  }
+  logs(region: string): CloudWatchLogsClient {
+    return this.client("logs", region, () => new CloudWatchLogs.CloudWatchLogsClient(this.config("logs", region)));
   }
   kms(region: string): KMSClient {
     return this.client("kms", region, () => new KMS.KMSClient(this.config("kms", region)));

@@ -318,6 +318,32 @@ function statementsFor(
     }
   }
   if (steps.has("verify")) add("VerifyService", ["ecs:DescribeServices"], services);
+  if (steps.has("verify") && plan.verification.sql?.runner === "ecs-task") {
+    // The data checks' one-off task (sql-checks.ts queryByTask): its definition, its run, its log.
+    add("DataCheckTaskDefinition", ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"], ["*"], inRegions);
+    add(
+      "DataCheckTask",
+      ["ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask"],
+      [
+        ...arns((r) => `arn:aws:ecs:${r}:${account}:task-definition/${service}*-sql-checks:*`),
+        ...arns((r) => `arn:aws:ecs:${r}:${account}:task/${cluster}*/*`),
+      ],
+    );
+    add(
+      "DataCheckLog",
+      // A drill removes its log group; a failover keeps it (30 days) and deletes nothing.
+      [
+        "logs:CreateLogGroup",
+        "logs:GetLogEvents",
+        steps.has("dnsDrill") ? "logs:DeleteLogGroup" : "logs:PutRetentionPolicy",
+      ],
+      arns((r) => `arn:aws:logs:${r}:${account}:log-group:/dr-failover/${service}*`),
+    );
+    // The task runs with the service's execution role.
+    add("DataCheckPassRole", ["iam:PassRole"], roles, {
+      StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+    });
+  }
 
   // Route53 is global: scoped to the plan's record names (normalized-names condition), never a delete of production.
   const records = [

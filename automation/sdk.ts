@@ -22,6 +22,9 @@ function lazily<T extends object>(id: string): T {
 }
 
 export const ACM = lazily<typeof import("@aws-sdk/client-acm")>("@aws-sdk/client-acm");
+export const CloudWatchLogs = lazily<typeof import("@aws-sdk/client-cloudwatch-logs")>(
+  "@aws-sdk/client-cloudwatch-logs",
+);
 export const EC2 = lazily<typeof import("@aws-sdk/client-ec2")>("@aws-sdk/client-ec2");
 export const ECS = lazily<typeof import("@aws-sdk/client-ecs")>("@aws-sdk/client-ecs");
 export const ELBv2 = lazily<typeof import("@aws-sdk/client-elastic-load-balancing-v2")>(

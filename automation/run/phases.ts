@@ -28,7 +28,7 @@ import {
   baselinesFrom,
   evaluateSqlCheck,
   queryDirect,
-  sqlRunnerUnavailable,
+  queryByTask,
   readConnectionSecret,
   type SqlCheckResult,
 } from "../sql-checks.js";
@@ -84,7 +84,6 @@ export async function preflightPhase(
   return run.phase("preflight", async () => {
     const warning = backendRegionWarning(backendUrlOf(ctx.workspace), ctx.plan.sourceRegion);
     if (warning) run.emit({ type: "warning", code: "BACKEND_IN_SOURCE_REGION", message: warning });
-    if (ctx.plan.verification.sql?.runner === "ecs-task" && journey !== "preview") sqlRunnerUnavailable();
     // Secrets passphrase and state backend usable, before anything is created (a preview opened its own).
     if (journey !== "preview") {
       await checkStateBackend(ctx.workspace);
@@ -566,17 +565,31 @@ export async function verificationPhase(
 async function dataChecksPhase(run: Run, outputs: DrStackOutputs): Promise<SqlCheckResult[]> {
   const { ctx } = run;
   const sql = ctx.plan.verification.sql!;
-  const connection = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
-  run.secrets.push(connection.password);
   const baselines = baselinesFrom(await listReports(ctx.workspace.stateDir).catch(() => []), {
     app: ctx.plan.app,
     targetRegion: ctx.targetRegion,
     emulator: run.report.emulator,
   });
-  const outcomes =
-    sql.runner === "direct"
-      ? await queryDirect(connection, sql.checks, { timeoutMs: sql.timeout })
-      : sqlRunnerUnavailable();
+  let outcomes: Awaited<ReturnType<typeof queryDirect>>;
+  if (sql.runner === "direct") {
+    const connection = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
+    run.secrets.push(connection.password);
+    outcomes = await queryDirect(connection, sql.checks, { timeoutMs: sql.timeout });
+  } else {
+    // ECS injects the secret into the task: the tool never reads the password for this runner.
+    outcomes = await queryByTask(ctx.aws, {
+      region: ctx.targetRegion,
+      cluster: outputs.clusterName,
+      service: outputs.serviceName,
+      secretArn: outputs.secretArn,
+      image: sql.image,
+      checks: sql.checks,
+      timeoutMs: sql.timeout,
+      signal: ctx.signal,
+      pollIntervalMs: ctx.dnsPollIntervalMs,
+      keepLog: run.journey !== "drill",
+    });
+  }
   const results = sql.checks.map((check) =>
     evaluateSqlCheck(check, outcomes.get(check.name) ?? { error: "not run" }, baselines.get(check.name)),
   );

@@ -382,6 +382,95 @@ def automated_backups_replicate():
     responses.RDSResponse.restore_db_instance_to_point_in_time = restore
 
 
+def ecs_tasks_run_sql_checks():
+    """A one-off task of dr-failover's data checks (the ecs-task runner) runs, as Fargate would.
+
+    moto starts no containers: a RunTask leaves its task RUNNING forever and writes no log. The
+    data-check task's container (automation/sql-checks.ts sqlTaskContainer) has a contract the
+    emulator can keep without a container: the queries in DR_SQL_CHECK_<i> variables, the
+    connection in PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD injected from the connection secret
+    (`<secret ARN>:<field>::`), and one line per check, `DR_SQL_CHECK <i> ok <value>` or
+    `DR_SQL_CHECK <i> error <message>`, in its awslogs stream `<prefix>/<container>/<task id>`. Here
+    the queries run (pg8000) against the address the secret names, the lines go to moto's logs, and
+    the task stops with exit code 0 — what the task's psql script does on ECS. Any other task is
+    moto's.
+    """
+    import json as json_module
+    import time as time_module
+
+    from moto.ecs import models as ecs
+    from moto.logs.models import logs_backends
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    def secret_field(account, region, value_from):
+        arn, field = value_from.rsplit(":", 3)[0], value_from.rsplit(":", 3)[1]
+        secret = secretsmanager_backends[account][region].get_secret_value(arn, None, None)
+        return str(json_module.loads(secret["SecretString"])[field])
+
+    def run_checks(account, region, container, task):
+        env = {item["name"]: item["value"] for item in container.get("environment") or []}
+        for item in container.get("secrets") or []:
+            env[item["name"]] = secret_field(account, region, item["valueFrom"])
+        queries = sorted(
+            ((int(name.rsplit("_", 1)[1]), value) for name, value in env.items() if name.startswith("DR_SQL_CHECK_")),
+        )
+        lines = []
+        try:
+            import pg8000.native
+
+            connection = pg8000.native.Connection(
+                env["PGUSER"], host=env["PGHOST"], port=int(env["PGPORT"]), database=env["PGDATABASE"],
+                password=env["PGPASSWORD"], timeout=30,
+            )
+        except Exception as error:  # psql would fail every check the same way
+            message = " ".join(str(error).split())
+            lines = [f"DR_SQL_CHECK {index} error could not connect: {message}" for index, _ in queries]
+        else:
+            for index, query in queries:
+                try:
+                    rows = connection.run(query)
+                    value = "|".join(str(cell) for cell in rows[0]) if rows else ""
+                    lines.append(f"DR_SQL_CHECK {index} ok {value}")
+                except Exception as error:
+                    lines.append(f"DR_SQL_CHECK {index} error {' '.join(str(error).split())}")
+            connection.close()
+        options = (container.get("logConfiguration") or {}).get("options") or {}
+        group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
+        if group and prefix:
+            logs = logs_backends[account][options.get("awslogs-region") or region]
+            stream = f"{prefix}/{container['name']}/{task.id}"
+            logs.create_log_stream(group, stream)
+            now = int(time_module.time() * 1000)
+            logs.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
+
+    # moto's RunTask of an awsvpc task reads NetworkInterface.private_dns_name, which its ENIs lack.
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+
+    if not hasattr(NetworkInterface, "private_dns_name"):
+        NetworkInterface.private_dns_name = property(
+            lambda self: f"ip-{str(self.private_ip_address).replace('.', '-')}.{self.ec2_backend.region_name}.compute.internal"
+        )
+
+    run_task = ecs.EC2ContainerServiceBackend.run_task
+
+    def run_task_running_sql_checks(self, *args, **kwargs):
+        tasks = run_task(self, *args, **kwargs)
+        for task in tasks:
+            definition = self.describe_task_definition(task.task_definition_arn)
+            container = (definition.container_definitions or [{}])[0]
+            if not any(item.get("name") == "DR_SQL_CHECK_0" for item in container.get("environment") or []):
+                continue
+            run_checks(self.account_id, self.region_name, container, task)
+            task.last_status = "STOPPED"
+            task.desired_status = "STOPPED"
+            task.stopped_reason = "Essential container in task exited"
+            for running in task.containers:
+                running.last_status = "STOPPED"
+        return tasks
+
+    ecs.EC2ContainerServiceBackend.run_task = run_task_running_sql_checks
+
+
 def service_tasks_register_as_targets():
     """An ECS service's running tasks are registered in its load balancers' target groups.
 
@@ -512,6 +601,7 @@ restored_instances_start_creating()
 automated_backups_replicate()
 restored_instances_reach_emulator_postgres()
 service_tasks_register_as_targets()
+ecs_tasks_run_sql_checks()
 
 from moto.server import main  # noqa: E402  (after the patch, as moto_server would run)
 

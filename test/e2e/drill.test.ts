@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { describe, expect, it } from "vitest";
 import { listReports } from "../../automation/report/store.js";
 import { startAppStandin } from "../../emulator/rehearsal/app-standin.js";
@@ -13,7 +14,7 @@ import { PreconditionError, VerificationError } from "../../automation/errors.js
 import { runDrill } from "../../automation/journeys/drill.js";
 import { readJournal } from "../../automation/journal.js";
 import { diffMotoState } from "../support/moto-state.js";
-import { filesUnder, useE2eWorld } from "../support/e2e.js";
+import { filesUnder, TARGET, useE2eWorld } from "../support/e2e.js";
 
 const e2e = useE2eWorld();
 
@@ -73,7 +74,8 @@ describe("drill", () => {
     const run = await e2e.seed({ lostRows: ["orders"] }, (plan) => {
       const sql = plan.verification.sql!;
       const checks = sql.checks.map((check) => (check.name === "orders" ? { ...check, min: 4000 } : check));
-      return { ...plan, verification: { ...plan.verification, sql: { ...sql, checks } } };
+      // The direct runner here (the tool connects itself); the other drills run the default ecs-task.
+      return { ...plan, verification: { ...plan.verification, sql: { ...sql, runner: "direct" as const, checks } } };
     });
     const before = await run.summary();
     const sick = await startAppStandin({
@@ -153,11 +155,17 @@ describe("drill", () => {
     // The provider's point-in-time branch sets no password: the driver did, before readiness.
     const messages = run.events.events.flatMap((event) => ("message" in event ? [String(event.message)] : []));
     expect(messages.some((message) => /master password and backup settings of .* set/.test(message))).toBe(true);
-    // The restored instance answers at the backups' data (a real PostgreSQL), with the password the driver set.
+    // The restored instance answers at the backups' data (a real PostgreSQL), with the password the driver set,
+    // counted by the default runner: a one-off ECS task in the DR cluster, its lines read from its log.
+    expect(run.plan.verification.sql?.runner).toBe("ecs-task");
     expect(report.dataChecks?.map(({ name, value, ok }) => ({ name, value, ok }))).toEqual([
       { name: "users", value: 1200, ok: true },
       { name: "orders", value: 4800, ok: true },
     ]);
+    const logGroups = await run.aws
+      .logs(TARGET)
+      .send(new DescribeLogGroupsCommand({ logGroupNamePrefix: "/dr-failover/" }));
+    expect(logGroups.logGroups ?? [], "the task's log group is removed once read").toEqual([]);
     expect(await run.stacks()).toEqual([]);
   });
 });

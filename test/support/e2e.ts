@@ -17,11 +17,7 @@ import {
   type WorldFaults,
 } from "../../emulator/rehearsal/seed-world.js";
 import { emulatorSecretsProvider } from "../../emulator/rehearsal/clients.js";
-import {
-  type RestorePointData,
-  startWorldRestorePoints,
-  withDirectSqlChecks,
-} from "../../emulator/rehearsal/postgres.js";
+import { type RestorePointData, startWorldRestorePoints } from "../../emulator/rehearsal/postgres.js";
 import { STANDIN_BIN_DIR } from "../../emulator/paths.js";
 import { recordingSink } from "../../automation/events.js";
 import type { JourneyContext } from "../../automation/run/context.js";
@@ -84,7 +80,7 @@ export async function startE2eWorld(options: { motoEnv?: Record<string, string> 
     moto,
     plan: basePlan,
     async seed(faults, planOverride, worldOptions) {
-      const plan = withDirectSqlChecks(planOverride ? planOverride(structuredClone(basePlan)) : basePlan);
+      const plan = planOverride ? planOverride(structuredClone(basePlan)) : basePlan;
       await moto.reset();
       await restorePoints?.stop();
       restorePoints = undefined;
