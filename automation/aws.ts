@@ -7,6 +7,7 @@
 import type { ACMClient } from "@aws-sdk/client-acm";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { IAMClient } from "@aws-sdk/client-iam";
@@ -16,12 +17,13 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AwsError, DrFailoverError } from "./errors.js";
-import { ACM, CloudWatchLogs, EC2, ECS, ELBv2, IAM, KMS, RDS, Route53, S3, SecretsManager } from "./sdk.js";
+import { ACM, CloudWatchLogs, EC2, ECR, ECS, ELBv2, IAM, KMS, RDS, Route53, S3, SecretsManager } from "./sdk.js";
 
 /** An AWS service this tool calls, by its endpoint key (as in the aws provider's `endpoints` block). */
 export type AwsService =
   | "rds"
   | "ec2"
+  | "ecr"
   | "ecs"
   | "s3"
   | "secretsmanager"
@@ -99,6 +101,9 @@ export class AwsClients {
   }
   ec2(region: string): EC2Client {
     return this.client("ec2", region, () => new EC2.EC2Client(this.config("ec2", region)));
+  }
+  ecr(region: string): ECRClient {
+    return this.client("ecr", region, () => new ECR.ECRClient(this.config("ecr", region)));
   }
   ecs(region: string): ECSClient {
     return this.client("ecs", region, () => new ECS.ECSClient(this.config("ecs", region)));

@@ -19,13 +19,13 @@ export function certificateRegion(arn: string): string | undefined {
   return ACM_CERTIFICATE_ARN.exec(arn)?.[1];
 }
 
-/** "4h", "90m", "1h30m", "45s" or a number of seconds → milliseconds. */
+/** "35d", "4h", "90m", "1h30m", "45s" or a number of seconds → milliseconds. */
 export function parseDuration(value: string | number): number | undefined {
   if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value * 1000 : undefined;
-  const match = /^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$/.exec(value);
+  const match = /^\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$/.exec(value);
   if (!match || match.slice(1).every((part) => part === undefined)) return undefined;
-  const [hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
-  const ms = ((hours * 60 + minutes) * 60 + seconds) * 1000;
+  const [days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
+  const ms = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
   return ms > 0 ? ms : undefined;
 }
 
@@ -106,8 +106,13 @@ const TargetRegionSchema = z
     storage: z
       .strictObject({
         replicaBucket: nonEmpty.describe(
-          "Name of the S3 bucket holding the cross-region replica of the asset bucket; looked up, never created or deleted. The service gets it as ASSETS_BUCKET. Example: peoplebooster-production-assets-apne3.",
+          "Name of the S3 bucket holding the cross-region replica of the asset bucket; looked up, never created or deleted. Preflight refuses it unless its versioning is Enabled. The service gets it as ASSETS_BUCKET. Example: peoplebooster-production-assets-apne3.",
         ),
+        sourceBucket: nonEmpty
+          .optional()
+          .describe(
+            "Name of the production asset bucket (in sourceRegion) replicated to replicaBucket, e.g. peoplebooster-production-assets. When given, preflight reads its replication configuration (a few seconds at most, and only a warning when the source region does not answer) and refuses one with no enabled rule to replicaBucket (a failover only warns). Default: not checked.",
+          ),
       })
       .describe("The application's replicated storage in this region."),
     service: z
@@ -357,6 +362,11 @@ export const PlanSchema = z
           .describe(
             "How long each phase is expected to take, e.g. { database: 30m, service: 10m }. A phase running longer raises PHASE_SLOWER_THAN_EXPECTED; the projected finish adds what is left of them. Default: the median of past successful runs ×1.5, once three exist.",
           ),
+        maxDrillAge: duration("objectives.maxDrillAge")
+          .prefault("35d")
+          .describe(
+            `How old the last successful drill of a target may be before \`dr-failover check\` reports the target not ready (DRILL_TOO_OLD): ${DURATION}, or days like "35d". Default 35d (the runbook's monthly drill, with a few days' slack).`,
+          ),
       })
       .prefault({})
       .describe("The recovery objectives every run is timed against."),
@@ -552,6 +562,12 @@ export const PlanSchema = z
             "Your own checks, shell commands run in order after the health and ECS checks; each must pass. Default: none.",
           ),
         sql: SqlChecksSchema.optional(),
+        versionSamplePrefix: z
+          .string()
+          .default("")
+          .describe(
+            'Key prefix of the objects a drill samples for the runbook\'s monthly "restore a file from S3 versions" check: it reads (ListObjectVersions, then GetObject with the VersionId) a previous version of the first object under this prefix in the replica bucket that has one, and writes nothing. Default "" (the whole bucket).',
+          ),
       })
       .prefault({})
       .describe("Checks run once the DR environment is up; a failing one fails the run (exit 5)."),

@@ -26,6 +26,7 @@ export const CloudWatchLogs = lazily<typeof import("@aws-sdk/client-cloudwatch-l
   "@aws-sdk/client-cloudwatch-logs",
 );
 export const EC2 = lazily<typeof import("@aws-sdk/client-ec2")>("@aws-sdk/client-ec2");
+export const ECR = lazily<typeof import("@aws-sdk/client-ecr")>("@aws-sdk/client-ecr");
 export const ECS = lazily<typeof import("@aws-sdk/client-ecs")>("@aws-sdk/client-ecs");
 export const ELBv2 = lazily<typeof import("@aws-sdk/client-elastic-load-balancing-v2")>(
   "@aws-sdk/client-elastic-load-balancing-v2",

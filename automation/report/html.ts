@@ -5,7 +5,7 @@
  * highlighted), verification results and the environment. Pure.
  */
 import { formatDuration, type Span } from "../clock.js";
-import { restoreSourceLabel, type RunReport } from "./model.js";
+import { restoreSourceLabel, type RunReport, storageLabel } from "./model.js";
 import { messages, phaseName, type ReportLanguage } from "./i18n.js";
 import { CONCERNS } from "../vocabulary.js";
 
@@ -212,6 +212,7 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
     [t("stack"), report.stackName],
     [t("run"), report.runId],
     [t("snapshot"), report.rpo ? `${restoreSourceLabel(report.rpo)} (${report.rpo.restorePoint})` : "—"],
+    [t("replicaStorage"), report.storage ? storageLabel(report.storage, formatDuration) : "—"],
     [
       t("incidentStart"),
       `${report.incidentStart}${report.incidentClockOf ? ` (${t("incidentClockOf")} ${report.incidentClockOf})` : ""}`,

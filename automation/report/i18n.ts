@@ -64,6 +64,7 @@ const TABLE = {
   plan: { en: "Plan", ja: "DR計画" },
   app: { en: "Application", ja: "アプリケーション" },
   snapshot: { en: "Snapshot", ja: "スナップショット" },
+  replicaStorage: { en: "S3 replica", ja: "S3レプリカ" },
   versions: { en: "Versions", ja: "バージョン" },
   met: { en: "met", ja: "達成" },
   missed: { en: "MISSED", ja: "未達" },

@@ -3,7 +3,7 @@
  * in English or Japanese. Pure: report in, text out.
  */
 import { formatDuration } from "../clock.js";
-import { restoreSourceLabel, type RunReport } from "./model.js";
+import { restoreSourceLabel, type RunReport, storageLabel } from "./model.js";
 import { messages, phaseName, type ReportLanguage } from "./i18n.js";
 
 const percent = (value: number) => `${value.toFixed(1)} %`;
@@ -43,6 +43,7 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
       `| ${t("rpo")} | ${okMark(report.rpo.met)} ${formatDuration(report.rpo.dataLossWindowMs)} ${t("of")} ${formatDuration(report.objectives.rpoMs)} (${t("restorePoint")} ${report.rpo.restorePoint}, \`${restoreSourceLabel(report.rpo)}\`) |`,
     );
   }
+  if (report.storage) lines.push(`| ${t("replicaStorage")} | ${cell(storageLabel(report.storage, formatDuration))} |`);
   if (report.error) lines.push(`| ${t("error")} | \`${report.error.code}\` ${cell(report.error.message)} |`);
   lines.push("");
 

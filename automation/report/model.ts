@@ -47,6 +47,19 @@ export interface RunReport {
     dataLossWindowMs: number;
     met: boolean;
   };
+  /** The S3 side of the RPO: the replica bucket as preflight found it. */
+  storage?: {
+    replicaBucket: string;
+    versioning: string;
+    /** "rule <id> of <source bucket>", or "not checked (<why>)". */
+    replication: string;
+    newestObjectKey?: string;
+    newestObjectAt?: string;
+    /** Incident start − the newest replicated object's LastModified. */
+    newestObjectAgeMs?: number;
+    /** Why the newest object's age was not measured. */
+    note?: string;
+  };
   endpoints?: { serviceName?: string; loadBalancer?: string; database?: string };
   dns?: { record: string; previous?: string; current?: string; insyncMs?: number };
   /** What the driver checked before the switch/verification: database available, service steady, targets healthy. */
@@ -73,4 +86,13 @@ export function restoreSourceLabel(rpo: NonNullable<RunReport["rpo"]>): string {
   return rpo.source === "point-in-time"
     ? `point in time ${rpo.restorePoint} of ${rpo.automatedBackupsArn}`
     : (rpo.snapshotIdentifier ?? "—");
+}
+
+/** How reports state the replica bucket: "<bucket>: newest object <key> 4m 0s old (versioning Enabled)" or why not measured. */
+export function storageLabel(storage: NonNullable<RunReport["storage"]>, formatDuration: (ms: number) => string): string {
+  const newest =
+    storage.newestObjectAgeMs !== undefined
+      ? `newest object ${storage.newestObjectKey} ${formatDuration(storage.newestObjectAgeMs)} old`
+      : `newest object ${storage.note ?? "not measured"}`;
+  return `${storage.replicaBucket}: ${newest} (versioning ${storage.versioning}; replication ${storage.replication})`;
 }

@@ -32,7 +32,14 @@ import {
   readConnectionSecret,
   type SqlCheckResult,
 } from "../sql-checks.js";
-import { checkEcsService, checkHealth, checkHttpsRedirect, runOperatorChecks, type CheckResult } from "../verify.js";
+import {
+  checkEcsService,
+  checkHealth,
+  checkHttpsRedirect,
+  checkObjectVersionRestore,
+  runOperatorChecks,
+  type CheckResult,
+} from "../verify.js";
 import {
   backendRegionWarning,
   checkStateBackend,
@@ -100,6 +107,22 @@ export async function preflightPhase(
       claims: { names, ownedByStack: namesHeldByRunStack(run, workspaceReady) },
     });
     for (const item of result.warnings) run.emit({ type: "warning", ...item });
+    for (const message of result.notes) run.emit({ type: "info", message });
+    const { storage } = result;
+    run.report.storage = {
+      replicaBucket: storage.bucket,
+      versioning: storage.versioning,
+      replication:
+        storage.replication.state === "targets-replica"
+          ? `rule ${storage.replication.ruleId} of ${ctx.plan.targets[ctx.targetRegion].storage.sourceBucket}`
+          : `not checked (${storage.replication.reason})`,
+      newestObjectKey: storage.newestObject?.key,
+      newestObjectAt: storage.newestObject?.lastModified.toISOString(),
+      newestObjectAgeMs: storage.newestObject
+        ? Math.max(0, run.clock.incidentStart.getTime() - storage.newestObject.lastModified.getTime())
+        : undefined,
+      note: storage.newestObjectNote,
+    };
     if (result.replicaSecretPassword) run.secrets.push(result.replicaSecretPassword);
     const point = result.restorePoint;
     run.report.rpo = {
@@ -524,6 +547,16 @@ export async function verificationPhase(
       await checkHttpsRedirect({ hostname, path: ctx.plan.service.healthCheckPath, connectTo: ctx.connectTo }),
       await checkEcsService(ctx.aws, ctx.targetRegion, outputs.clusterName, outputs.serviceName),
     ];
+    // The runbook's monthly "restore a file from S3 versions", read-only: a drill proves it, a failover has no time for it.
+    if (run.journey === "drill")
+      results.push(
+        await checkObjectVersionRestore(
+          ctx.aws,
+          ctx.targetRegion,
+          ctx.plan.targets[ctx.targetRegion].storage.replicaBucket,
+          ctx.plan.verification.versionSamplePrefix,
+        ),
+      );
     results.push(
       ...(await runOperatorChecks(
         ctx.plan.verification.commands,

@@ -6,6 +6,7 @@
  */
 import type { ACMClient } from "@aws-sdk/client-acm";
 import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { IAMClient } from "@aws-sdk/client-iam";
@@ -19,6 +20,7 @@ export interface EmulatorClients {
   readonly region: string;
   readonly acm: ACMClient;
   readonly ec2: EC2Client;
+  readonly ecr: ECRClient;
   readonly ecs: ECSClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
   readonly iam: IAMClient;
@@ -47,6 +49,7 @@ export function emulatorClients(endpoint: string, region: string): EmulatorClien
     region,
     acm: aws.acm(region),
     ec2: aws.ec2(region),
+    ecr: aws.ecr(region),
     ecs: aws.ecs(region),
     elbv2: aws.elbv2(region),
     iam: aws.iam(),

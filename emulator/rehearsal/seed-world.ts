@@ -15,9 +15,10 @@
 import { randomBytes, randomInt } from "node:crypto";
 import type { IpPermission } from "@aws-sdk/client-ec2";
 import type { BucketLocationConstraint } from "@aws-sdk/client-s3";
+import { parseEcrImage } from "../../automation/images.js";
 import { targetOf, type Plan } from "../../automation/plan.js";
 import { emulatorClients, motoJsonCall, motoQueryCall, type EmulatorClients } from "./clients.js";
-import { ACM, EC2, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
+import { ACM, EC2, ECR, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
 import { selfSignedCertificate, type TlsCertificate } from "./certificate.js";
 
 /** Ways to make the seeded world wrong, one precondition at a time. */
@@ -33,6 +34,14 @@ export interface WorldFaults {
   snapshotAgeMs?: number;
   /** The replica bucket does not exist in the target region. */
   noReplicaBucket?: boolean;
+  /** The replica bucket's versioning is `Suspended` (it was turned off after replication was set up). */
+  replicaVersioningSuspended?: boolean;
+  /** The source bucket's replication rule sends the objects to another bucket than the replica. */
+  replicationElsewhere?: boolean;
+  /** The service image's ECR repository exists in the target region, the image (its tag) does not. */
+  noImage?: boolean;
+  /** The database's security groups are created in another VPC of the target region than the subnets. */
+  databaseGroupsInOtherVpc?: boolean;
   /** The public hosted zone does not exist (nor, therefore, the record). */
   noHostedZone?: boolean;
   /** The zone exists but has no production record. */
@@ -261,17 +270,6 @@ async function createVersionedBucket(
   }
 }
 
-/** The ECR coordinates of an image URI, or undefined for other registries. */
-export function parseEcrImage(
-  image: string,
-): { account: string; region: string; name: string; tag: string } | undefined {
-  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::([^@]+))?(?:@.*)?$/.exec(
-    image,
-  );
-  if (!match) return undefined;
-  return { account: match[1], region: match[2], name: match[3], tag: match[4] ?? "latest" };
-}
-
 /** The index-th /64 of a VPC's /56 (`2600:1f18:aa:bb00::/56`, 1 → `2600:1f18:aa:bb01::/64`). */
 function ipv6Subnet(vpcBlock: string, index: number): string {
   const groups = vpcBlock.split("::")[0].split(":");
@@ -356,6 +354,13 @@ async function seedNetwork(
     { names: target.database.securityGroups, role: "database" },
   ];
   const securityGroupIds: Record<string, string> = {};
+  const otherVpcId = faults.databaseGroupsInOtherVpc
+    ? (
+        await clients.ec2.send(
+          new EC2.CreateVpcCommand({ CidrBlock: "10.41.0.0/16", TagSpecifications: tagSpec("vpc", `${plan.app}-other`) }),
+        )
+      ).Vpc!.VpcId!
+    : undefined;
   for (const { names, role } of roles) {
     for (const name of names) {
       if (looksLikeId(name, "sg-")) {
@@ -367,7 +372,7 @@ async function seedNetwork(
         new EC2.CreateSecurityGroupCommand({
           GroupName: name,
           Description: `${plan.app} DR ${role}`,
-          VpcId: vpcId,
+          VpcId: role === "database" ? (otherVpcId ?? vpcId) : vpcId,
           TagSpecifications: tagSpec("security-group", name),
         }),
       );
@@ -530,7 +535,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
 
     // ── Source region: the asset bucket and the DB connection secret (+ replica) ──
     const replicaBucket = target.storage.replicaBucket;
-    const sourceBucket = sourceBucketName(replicaBucket, targetRegion);
+    const sourceBucket = target.storage.sourceBucket ?? sourceBucketName(replicaBucket, targetRegion);
     await createVersionedBucket(source, sourceBucket, { app: plan.app });
 
     const databaseSecretName = plan.secrets.databaseSecretName;
@@ -662,6 +667,22 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     if (!faults.noReplicaBucket) {
       await createVersionedBucket(dr, replicaBucket, { app: plan.app });
       replicaObjectKeys = ASSET_OBJECTS.map((object) => object.key);
+      // A re-generated report: its first version is what the runbook's monthly "restore a file from S3 versions" reads.
+      const revised = ASSET_OBJECTS[0];
+      await dr.s3.send(
+        new S3.PutObjectCommand({
+          Bucket: replicaBucket,
+          Key: revised.key,
+          Body: `${revised.body}% revised\n`,
+          ContentType: revised.contentType,
+          Metadata: { app: plan.app },
+        }),
+      );
+      if (faults.replicaVersioningSuspended) {
+        await dr.s3.send(
+          new S3.PutBucketVersioningCommand({ Bucket: replicaBucket, VersioningConfiguration: { Status: "Suspended" } }),
+        );
+      }
       // The replication rule the runbook configured (moto stores it; it copies nothing).
       const roleName = `${plan.app}-s3-replication-${regionAbbreviation(targetRegion)}`;
       const role = await global.iam.send(
@@ -704,7 +725,9 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
                 Priority: 1,
                 Filter: { Prefix: "" },
                 DeleteMarkerReplication: { Status: "Disabled" },
-                Destination: { Bucket: `arn:aws:s3:::${replicaBucket}` },
+                Destination: {
+                  Bucket: `arn:aws:s3:::${faults.replicationElsewhere ? `${sourceBucket}-elsewhere` : replicaBucket}`,
+                },
               },
             ],
           },
@@ -715,38 +738,43 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     let ecrRepository: SeededWorld["ecrRepository"];
     const image = parseEcrImage(target.service.image);
     if (image) {
+      const ecr = emulatorClients(endpoint, image.region);
       try {
-        const created = await motoJsonCall<{ repository: { repositoryUri: string } }>(endpoint, image.region, {
-          signingName: "ecr",
-          target: "AmazonEC2ContainerRegistry_V20150921.CreateRepository",
-          body: { repositoryName: image.name, tags: appTags },
-        });
-        await motoJsonCall(endpoint, image.region, {
-          signingName: "ecr",
-          target: "AmazonEC2ContainerRegistry_V20150921.PutImage",
-          body: {
-            repositoryName: image.name,
-            imageTag: image.tag,
-            imageManifest: JSON.stringify({
-              schemaVersion: 2,
-              mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-              config: {
-                mediaType: "application/vnd.docker.container.image.v1+json",
-                size: 1,
-                digest: `sha256:${"0".repeat(64)}`,
-              },
-              layers: [],
+        const created = await ecr.ecr.send(
+          new ECR.CreateRepositoryCommand({
+            repositoryName: image.repository,
+            tags: appTags.map(({ Key, Value }) => ({ Key, Value })),
+          }),
+        );
+        const tag = image.tag ?? "latest";
+        if (!faults.noImage) {
+          await ecr.ecr.send(
+            new ECR.PutImageCommand({
+              repositoryName: image.repository,
+              imageTag: tag,
+              imageManifest: JSON.stringify({
+                schemaVersion: 2,
+                mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+                config: {
+                  mediaType: "application/vnd.docker.container.image.v1+json",
+                  size: 1,
+                  digest: `sha256:${"0".repeat(64)}`,
+                },
+                layers: [],
+              }),
             }),
-          },
-        });
+          );
+        }
         ecrRepository = {
           region: image.region,
-          name: image.name,
-          uri: created.repository.repositoryUri,
-          tag: image.tag,
+          name: image.repository,
+          uri: created.repository!.repositoryUri!,
+          tag,
         };
       } catch (error) {
         gaps.notes.push(`ECR repository for ${target.service.image} not seeded: ${(error as Error).message}`);
+      } finally {
+        ecr.destroy();
       }
     }
 

@@ -42,7 +42,20 @@ describe("drill", () => {
       { name: "GET https://drill-api.peoplebooster.example.com/health", ok: true },
       { name: "GET http://drill-api.peoplebooster.example.com/health redirects to HTTPS", ok: true },
       { name: expect.stringMatching(/^ECS service peoplebooster-backend-drill-/), ok: true },
+      { name: "s3-version-restore", ok: true },
     ]);
+    // The runbook's "restore a file from S3 versions", read-only (the moto summary below counts every version).
+    expect(report.verification[3].detail).toMatch(
+      /^read version \S+ of reports\/report-123\.pdf \(\d+ bytes, .*\) from peoplebooster-production-assets-apne3; nothing written$/,
+    );
+    // The S3 side of the RPO: the newest replicated object's age at the incident start.
+    expect(report.storage).toMatchObject({
+      replicaBucket: "peoplebooster-production-assets-apne3",
+      versioning: "Enabled",
+      replication: "rule to-ap-northeast-3 of peoplebooster-production-assets",
+      newestObjectKey: expect.toBeOneOf(run.world.replicaObjectKeys),
+    });
+    expect(report.storage?.newestObjectAgeMs).toBeLessThan(10 * 60_000);
     // The runbook's record counts: real SQL in the restore point's PostgreSQL, with the secret's credentials.
     const restored = run.restoredRows[run.world.copiedSnapshotIds[0]];
     expect(report.dataChecks?.map(({ name, value, ok }) => ({ name, value, ok }))).toEqual([

@@ -142,6 +142,66 @@ describe("runPreflight: the seeded example world", () => {
       storageEncrypted: true,
       kmsKeyId: world.snapshotKeyArn,
     });
+    // What exists, not only its form: the image in the target region's ECR, the replica versioned and replicated to.
+    expect(result.image).toMatchObject({
+      state: "present",
+      image: { region: TARGET, repository: "peoplebooster-backend", tag: "latest" },
+    });
+    expect(result.storage).toMatchObject({
+      bucket: plan.targets[TARGET].storage.replicaBucket,
+      versioning: "Enabled",
+      replication: { state: "targets-replica", ruleId: `to-${TARGET}` },
+      // The newest of one listing page (LastModified has whole seconds: any of the seeded objects).
+      newestObject: { key: expect.toBeOneOf(world.replicaObjectKeys) },
+    });
+    expect(result.notes).toEqual([
+      `image ${plan.targets[TARGET].service.image} is in the ECR of ${TARGET}`,
+      expect.stringMatching(
+        /^replica bucket peoplebooster-production-assets-apne3: versioning Enabled; replicated by rule to-ap-northeast-3 of peoplebooster-production-assets; newest object \S+ 0:00:\d\d old$/,
+      ),
+    ]);
+  });
+
+  it("an image outside ECR is not checked (said as a note); one of another region's ECR is refused", async () => {
+    const dockerHub = planWith((copy) => {
+      copy.targets[TARGET].service.image = "ghcr.io/peoplebooster/backend:1.4.2";
+    });
+    const result = await runPreflight(aws, options({ plan: dockerHub }));
+    expect(result.image).toEqual({ state: "not-ecr" });
+    expect(result.notes[0]).toBe("image ghcr.io/peoplebooster/backend:1.4.2 is not in ECR: whether it exists was not checked");
+    const sourceImage = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/peoplebooster-backend:latest";
+    const fromSource = planWith((copy) => {
+      copy.targets[TARGET].service.image = sourceImage;
+    });
+    await expectPreflightFailure({ plan: fromSource }, "IMAGE_OTHER_REGION", [
+      new RegExp(
+        `^targets\\.${TARGET}\\.service\\.image ${sourceImage.replace(/\./g, "\\.")} is an image of the ECR of ap-northeast-1, not of ${TARGET}: .* name 123456789012\\.dkr\\.ecr\\.${TARGET}\\.amazonaws\\.com/peoplebooster-backend:latest$`,
+      ),
+    ]);
+  });
+
+  it("the source region not answering: the replication rule is not checked, a warning says so within seconds", async () => {
+    const dead = new AwsClients({ endpoint: "http://127.0.0.1:9", maxAttempts: 1, connectionTimeoutMs: 500 });
+    const deadSource = new AwsClients({ endpoint: moto.endpoint, maxAttempts: 2 });
+    const s3 = deadSource.s3.bind(deadSource);
+    deadSource.s3 = (region: string) => (region === plan.sourceRegion ? dead.s3(region) : s3(region));
+    try {
+      const started = performance.now();
+      const result = await runPreflight(deadSource, options());
+      expect(performance.now() - started).toBeLessThan(8_000);
+      expect(result.storage.replication).toMatchObject({ state: "not-checked" });
+      expect(result.warnings).toEqual([
+        {
+          code: "REPLICATION_NOT_READ",
+          message: expect.stringMatching(
+            /^the replication rule of peoplebooster-production-assets in ap-northeast-1 could not be read \(.+\); not checked — the source region may be down$/,
+          ),
+        },
+      ]);
+    } finally {
+      dead.destroy();
+      deadSource.destroy();
+    }
   });
 
   it("takes engine, port and master user from the snapshot when the plan leaves them out, and accepts the snapshot's key", async () => {
@@ -473,6 +533,43 @@ describe("runPreflight: bad worlds", () => {
       ]);
       const result = await runPreflight(aws, options());
       expect(result.restoredDatabase).toMatchObject({ storageEncrypted: false, kmsKeyId: undefined });
+    },
+    SLOW,
+  );
+
+  it(
+    "the replica bucket's versioning Suspended → REPLICA_BUCKET_VERSIONING_OFF with the command that enables it",
+    async () => {
+      await freshWorld({ replicaVersioningSuspended: true });
+      const bucket = plan.targets[TARGET].storage.replicaBucket;
+      await expectPreflightFailure({}, "REPLICA_BUCKET_VERSIONING_OFF", [
+        new RegExp(
+          `^replica bucket ${bucket} in ${TARGET} has versioning Suspended, not Enabled: .* — enable it: aws s3api put-bucket-versioning --region ${TARGET} --bucket ${bucket} --versioning-configuration Status=Enabled$`,
+        ),
+      ]);
+      // A drill and a failover alike: the replica must keep versions.
+      await expectPreflightFailure({ journey: "drill" }, "REPLICA_BUCKET_VERSIONING_OFF", [/versioning Suspended/]);
+    },
+    SLOW,
+  );
+
+  it(
+    "the image missing, the database's security groups in another VPC, replication to another bucket → each refused, naming it",
+    async () => {
+      const world = await freshWorld({ noImage: true, databaseGroupsInOtherVpc: true, replicationElsewhere: true });
+      const image = plan.targets[TARGET].service.image.replace(/\./g, "\\.");
+      const problems = [
+        new RegExp(
+          `^image ${image} does not exist: ECR repository peoplebooster-backend in ${TARGET} has no image :latest — push it`,
+        ),
+        new RegExp(
+          `^security group peoplebooster-dr-db \\(${world.securityGroupIds["peoplebooster-dr-db"]}, targets\\.${TARGET}\\.database\\.securityGroups\\) is in vpc-\\w+, but the plan's subnets are in ${world.vpcId}: .* — use a group of ${world.vpcId}$`,
+        ),
+        /^source bucket peoplebooster-production-assets in ap-northeast-1 has no enabled replication rule to peoplebooster-production-assets-apne3 \(its rules replicate to arn:aws:s3:::peoplebooster-production-assets-elsewhere \(Enabled\)\): .* add a rule with destination arn:aws:s3:::peoplebooster-production-assets-apne3/,
+      ];
+      await expectPreflightFailure({ journey: "drill" }, "PREFLIGHT_FAILED", problems);
+      // A failover still refuses what would fail it, and only warns about the replication rule (the replica's data is there).
+      await expectPreflightFailure({ journey: "failover" }, "PREFLIGHT_FAILED", problems.slice(0, 2));
     },
     SLOW,
   );
