@@ -46,15 +46,13 @@ export async function checkImage(aws: AwsClients, region: string, uri: string): 
   if (image.region !== region) return { state: "other-region", image };
   const imageId: ImageIdentifier = image.digest ? { imageDigest: image.digest } : { imageTag: image.tag };
   try {
-    const found = await aws
-      .ecr(region)
-      .send(
-        new ECR.DescribeImagesCommand({
-          registryId: image.account,
-          repositoryName: image.repository,
-          imageIds: [imageId],
-        }),
-      );
+    const found = await aws.ecr(region).send(
+      new ECR.DescribeImagesCommand({
+        registryId: image.account,
+        repositoryName: image.repository,
+        imageIds: [imageId],
+      }),
+    );
     const detail = found.imageDetails?.[0];
     if (!detail) return { state: "no-image", image };
     return { state: "present", image, pushedAt: detail.imagePushedAt, digest: detail.imageDigest };

@@ -89,7 +89,10 @@ export function restoreSourceLabel(rpo: NonNullable<RunReport["rpo"]>): string {
 }
 
 /** How reports state the replica bucket: "<bucket>: newest object <key> 4m 0s old (versioning Enabled)" or why not measured. */
-export function storageLabel(storage: NonNullable<RunReport["storage"]>, formatDuration: (ms: number) => string): string {
+export function storageLabel(
+  storage: NonNullable<RunReport["storage"]>,
+  formatDuration: (ms: number) => string,
+): string {
   const newest =
     storage.newestObjectAgeMs !== undefined
       ? `newest object ${storage.newestObjectKey} ${formatDuration(storage.newestObjectAgeMs)} old`

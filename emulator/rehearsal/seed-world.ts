@@ -357,7 +357,10 @@ async function seedNetwork(
   const otherVpcId = faults.databaseGroupsInOtherVpc
     ? (
         await clients.ec2.send(
-          new EC2.CreateVpcCommand({ CidrBlock: "10.41.0.0/16", TagSpecifications: tagSpec("vpc", `${plan.app}-other`) }),
+          new EC2.CreateVpcCommand({
+            CidrBlock: "10.41.0.0/16",
+            TagSpecifications: tagSpec("vpc", `${plan.app}-other`),
+          }),
         )
       ).Vpc!.VpcId!
     : undefined;
@@ -680,7 +683,10 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       );
       if (faults.replicaVersioningSuspended) {
         await dr.s3.send(
-          new S3.PutBucketVersioningCommand({ Bucket: replicaBucket, VersioningConfiguration: { Status: "Suspended" } }),
+          new S3.PutBucketVersioningCommand({
+            Bucket: replicaBucket,
+            VersioningConfiguration: { Status: "Suspended" },
+          }),
         );
       }
       // The replication rule the runbook configured (moto stores it; it copies nothing).

@@ -168,7 +168,9 @@ describe("runPreflight: the seeded example world", () => {
     });
     const result = await runPreflight(aws, options({ plan: dockerHub }));
     expect(result.image).toEqual({ state: "not-ecr" });
-    expect(result.notes[0]).toBe("image ghcr.io/peoplebooster/backend:1.4.2 is not in ECR: whether it exists was not checked");
+    expect(result.notes[0]).toBe(
+      "image ghcr.io/peoplebooster/backend:1.4.2 is not in ECR: whether it exists was not checked",
+    );
     const sourceImage = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/peoplebooster-backend:latest";
     const fromSource = planWith((copy) => {
       copy.targets[TARGET].service.image = sourceImage;
