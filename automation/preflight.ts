@@ -350,11 +350,9 @@ async function checkReplicationRule(
   };
   let rules: { ID?: string; Status?: string; Destination?: { Bucket?: string } }[];
   try {
-    const found = await aws
-      .s3(plan.sourceRegion)
-      .send(new S3.GetBucketReplicationCommand({ Bucket: source }), {
-        abortSignal: AbortSignal.timeout(SOURCE_REGION_TIMEOUT_MS),
-      });
+    const found = await aws.s3(plan.sourceRegion).send(new S3.GetBucketReplicationCommand({ Bucket: source }), {
+      abortSignal: AbortSignal.timeout(SOURCE_REGION_TIMEOUT_MS),
+    });
     rules = found.ReplicationConfiguration?.Rules ?? [];
   } catch (error) {
     const name = awsErrorName(error);
@@ -375,7 +373,9 @@ async function checkReplicationRule(
     }
     rules = [];
   }
-  const rule = rules.find((candidate) => candidate.Status === "Enabled" && candidate.Destination?.Bucket === replicaArn);
+  const rule = rules.find(
+    (candidate) => candidate.Status === "Enabled" && candidate.Destination?.Bucket === replicaArn,
+  );
   if (rule) return { state: "targets-replica", ruleId: rule.ID ?? "(no id)" };
   const elsewhere = [...new Set(rules.map((candidate) => `${candidate.Destination?.Bucket} (${candidate.Status})`))];
   wrong(

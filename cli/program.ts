@@ -57,6 +57,7 @@ Journeys:
   drill     rebuild in the target region, verify, report, tear down (production DNS untouched)
   failover  rebuild, then switch the production record to the DR region (needs --confirm)
   destroy   restore production DNS, final-snapshot the DR database, remove the stack
+  check     is each target ready for a failover right now? (run it daily; exit 3 when not)
 
 Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created), 4 AWS,
             5 verification, 6 refused by a safety rule, 130 interrupted.`,
@@ -92,6 +93,19 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
   addTargetOptions(
     program.command("preview").description("what a failover would create or change; changes nothing"),
   ).action(lazyAction(program, async () => (await import("./commands/preview.js")).previewCommand));
+
+  requiredOption(
+    program
+      .command("check")
+      .description(
+        "standing readiness check for a schedule: everything preflight checks, restore points against the RPO, the last drill's age; creates nothing (exit 0 ready, 3 not)",
+      ),
+    "-p, --plan <file>",
+    "DR plan (YAML)",
+  )
+    .option("-r, --target-region <region>", "the target region to check")
+    .option("--all-targets", "check every target region of the plan")
+    .action(lazyAction(program, async () => (await import("./commands/check.js")).checkCommand));
 
   program
     .command("status")

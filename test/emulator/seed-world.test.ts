@@ -431,7 +431,7 @@ describe("moto-state summaries", () => {
         "secretsmanager/ap-northeast-1/secrets": 1,
         "secretsmanager/ap-northeast-3/secrets": 1,
       });
-      expect(before["s3/ap-northeast-3/buckets"]).toEqual([`${world.replicaBucket} (4 objects, 4 versions)`]);
+      expect(before["s3/ap-northeast-3/buckets"]).toEqual([`${world.replicaBucket} (4 objects, 5 versions)`]); // report-123.pdf revised once
       expect(before["secretsmanager/ap-northeast-3/secrets"]).toEqual([
         `${plan.secrets.databaseSecretName} (replica of ${plan.sourceRegion})`,
       ]);
