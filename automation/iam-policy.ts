@@ -10,6 +10,7 @@
  * Not included: the state backend (s3:// bucket) and a KMS secrets provider,
  * which live outside the plan.
  */
+import { parseEcrImage } from "./images.js";
 import { checkTargetRegion, targetOf, type Plan } from "./plan.js";
 import { JOURNEYS, type Journey } from "./vocabulary.js";
 
@@ -45,11 +46,13 @@ type Step =
   | "dnsProduction"
   | "verify"
   | "recover"
-  | "finalSnapshot";
+  | "finalSnapshot"
+  | "versionRestore";
 
 const STEPS: Record<Exclude<PolicyJourney, "all">, Step[]> = {
   // Provision creates and updates; a drill also tears its own stack down.
-  drill: ["preflight", "provision", "teardown", "dnsDrill", "verify", "recover"],
+  // versionRestore: the runbook's monthly read of an earlier object version in the replica bucket.
+  drill: ["preflight", "provision", "teardown", "dnsDrill", "verify", "recover", "versionRestore"],
   // No delete of the database, ever, on the failover path; production DNS is UPSERTed (never deleted).
   failover: ["preflight", "provision", "dnsProduction", "verify", "recover"],
   // Restore production DNS, release protection (an update of the database only: nothing is restored or
@@ -124,11 +127,26 @@ function statementsFor(
   if (steps.has("preflight")) {
     // The snapshot's key must exist and be Enabled in the target region.
     add("SnapshotKeyCheck", ["kms:DescribeKey"], snapshotKeys);
+    // The replica exists, keeps versions, and its newest object (one ListObjectsV2 page) dates the replication.
     add(
       "ReplicaBucketLookup",
-      ["s3:ListBucket", "s3:GetBucketLocation"],
+      ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"],
       regions.map((region) => `arn:aws:s3:::${targetOf(plan, region).storage.replicaBucket}`),
     );
+    // The source bucket's replication rule, read when the plan names it (a bucket ARN names no region).
+    const sources = [...new Set(regions.map((r) => targetOf(plan, r).storage.sourceBucket).filter(Boolean))];
+    if (sources.length)
+      add(
+        "ReplicationRuleRead",
+        ["s3:GetReplicationConfiguration"],
+        sources.map((bucket) => `arn:aws:s3:::${bucket}`),
+      );
+    // The service image must exist in the target region's ECR (DescribeImages on its repository).
+    const repositories = regions.flatMap((r) => {
+      const image = parseEcrImage(targetOf(plan, r).service.image);
+      return image ? [`arn:aws:ecr:${image.region}:${image.account}:repository/${image.repository}`] : [];
+    });
+    if (repositories.length) add("ImageLookup", ["ecr:DescribeImages"], [...new Set(repositories)]);
     // The plan's certificate, or each candidate of the region: status, expiry and names.
     add(
       "CertificateLookup",
@@ -343,6 +361,21 @@ function statementsFor(
     add("DataCheckPassRole", ["iam:PassRole"], roles, {
       StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
     });
+  }
+  if (steps.has("versionRestore")) {
+    // Read-only: ListObjectVersions on the replica, then GetObject of an earlier version under the sample prefix.
+    add(
+      "ReplicaVersionList",
+      ["s3:ListBucketVersions"],
+      regions.map((r) => `arn:aws:s3:::${targetOf(plan, r).storage.replicaBucket}`),
+    );
+    add(
+      "ReplicaVersionRead",
+      ["s3:GetObjectVersion"],
+      regions.map(
+        (r) => `arn:aws:s3:::${targetOf(plan, r).storage.replicaBucket}/${plan.verification.versionSamplePrefix}*`,
+      ),
+    );
   }
 
   // Route53 is global: scoped to the plan's record names (normalized-names condition), never a delete of production.

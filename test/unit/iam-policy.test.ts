@@ -43,6 +43,28 @@ describe("iam-policy", () => {
     }
   });
 
+  it("lets preflight check the image, the replica's versioning and the replication rule; a drill read earlier object versions", () => {
+    const failover = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET] });
+    const drill = iamPolicyFor(plan, { journey: "drill", targetRegions: [TARGET] });
+    const replica = `arn:aws:s3:::${plan.targets[TARGET].storage.replicaBucket}`;
+    for (const policy of [failover, drill]) {
+      expect(granting(policy, "ecr:DescribeImages").map((statement) => statement.Resource)).toEqual([
+        [`arn:aws:ecr:${TARGET}:123456789012:repository/peoplebooster-backend`],
+      ]);
+      expect(granting(policy, "s3:GetBucketVersioning")[0].Resource).toEqual([replica]);
+      expect(granting(policy, "s3:GetReplicationConfiguration")[0].Resource).toEqual([
+        "arn:aws:s3:::peoplebooster-production-assets",
+      ]);
+    }
+    // The runbook's restore from S3 versions is the drill's, read-only.
+    expect(granting(drill, "s3:ListBucketVersions")[0].Resource).toEqual([replica]);
+    expect(granting(drill, "s3:GetObjectVersion")[0].Resource).toEqual([`${replica}/*`]);
+    expect(actions(failover)).not.toContain("s3:GetObjectVersion");
+    expect(actions(drill).filter((action) => action.startsWith("s3:Put") || action.startsWith("s3:Delete"))).toEqual(
+      [],
+    );
+  });
+
   it("lets the failover restore the snapshot copy in the target region only", () => {
     const policy = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET] });
     const restore = granting(policy, "rds:RestoreDBInstanceFromDBSnapshot");
