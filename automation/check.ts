@@ -39,12 +39,14 @@ export interface CheckFinding {
   message: string;
 }
 
-/** One row of the table: what was looked at and what was found. */
+/** One row of the table: what was looked at, what was found, and whether it stands in the way (a problem) or deserves a look. */
 export interface CheckFact {
   name: string;
-  ok: boolean;
+  status: "ok" | "warning" | "problem";
   value: string;
 }
+
+const statusOf = (ok: boolean): CheckFact["status"] => (ok ? "ok" : "problem");
 
 export interface TargetReadiness {
   targetRegion: string;
@@ -107,7 +109,7 @@ async function checkTarget(options: ReadinessCheckOptions, targetRegion: string,
   const chosen = partial.restorePoint;
   facts.push({
     name: "restore point",
-    ok: Boolean(chosen) && !problemCodes.has("RPO_BREACH"),
+    status: statusOf(Boolean(chosen) && !problemCodes.has("RPO_BREACH")),
     value: chosen
       ? `${chosen.label}: ${age(now, chosen.capturedAt)} old (RPO ${formatDuration(rpo)})`
       : "none usable (see the findings)",
@@ -121,7 +123,8 @@ async function checkTarget(options: ReadinessCheckOptions, targetRegion: string,
     if (typeof found === "string") {
       facts.push({
         name,
-        ok: !used,
+        // With auto, the other source may carry the target (a warning); the only source missing is preflight's problem.
+        status: !used ? "ok" : chosen && plan.database.restoreFrom === "auto" ? "warning" : "problem",
         value: used ? found : `not used (database.restoreFrom: ${plan.database.restoreFrom})`,
       });
       // auto: the other source may carry the target; when it is the one chosen, preflight said nothing.
@@ -137,7 +140,7 @@ async function checkTarget(options: ReadinessCheckOptions, targetRegion: string,
     const what = source === "snapshot" ? found.label : `latest restorable time ${found.capturedAt.toISOString()}`;
     facts.push({
       name,
-      ok: loss <= rpo || !used,
+      status: loss <= rpo || !used ? "ok" : chosen && chosen.source !== found.source ? "warning" : "problem",
       value: `${what}: ${formatDuration(loss)} old${loss > rpo ? `, beyond the RPO of ${formatDuration(rpo)}` : ""}`,
     });
     // A stale source that is not the one restored is worth knowing (the fresher one then stands alone).
@@ -150,7 +153,7 @@ async function checkTarget(options: ReadinessCheckOptions, targetRegion: string,
   }
   facts.push({
     name: "KMS key",
-    ok: !chosen?.encrypted || partial.kmsKeyState === "Enabled",
+    status: statusOf(Boolean(chosen) && (!chosen?.encrypted || partial.kmsKeyState === "Enabled")),
     value: !chosen
       ? "not checked (no restore point)"
       : chosen.encrypted
@@ -160,7 +163,7 @@ async function checkTarget(options: ReadinessCheckOptions, targetRegion: string,
   const image = partial.image;
   facts.push({
     name: "image",
-    ok: image?.state === "present" || image?.state === "not-ecr",
+    status: image?.state === "present" ? "ok" : image?.state === "not-ecr" ? "warning" : "problem",
     value: `${target.service.image} ${
       image?.state === "present"
         ? `in the ECR of ${targetRegion}`
@@ -173,7 +176,7 @@ async function checkTarget(options: ReadinessCheckOptions, targetRegion: string,
   });
   facts.push({
     name: "certificate",
-    ok: Boolean(partial.certificateArn),
+    status: statusOf(Boolean(partial.certificateArn)),
     value: partial.certificateArn ?? "none usable (see the findings)",
   });
   const networkCodes = [
@@ -186,13 +189,21 @@ async function checkTarget(options: ReadinessCheckOptions, targetRegion: string,
   ];
   facts.push({
     name: "subnets and security groups",
-    ok: !networkCodes.some((code) => problemCodes.has(code)),
+    status: statusOf(!networkCodes.some((code) => problemCodes.has(code))),
     value: partial.vpcId ? `one VPC: ${partial.vpcId}` : "not resolved (see the findings)",
   });
   const storage = partial.storage;
   facts.push({
     name: "replica bucket",
-    ok: Boolean(storage) && storage?.versioning === "Enabled",
+    status:
+      !storage ||
+      ["REPLICA_BUCKET_VERSIONING_OFF", "REPLICATION_NOT_TO_REPLICA", "SOURCE_BUCKET_NOT_FOUND"].some((code) =>
+        problemCodes.has(code),
+      )
+        ? "problem"
+        : storage.replication.state === "targets-replica"
+          ? "ok"
+          : "warning",
     value: storage
       ? `${storage.bucket}: versioning ${storage.versioning}; ${storage.replication.state === "targets-replica" ? `replication rule ${storage.replication.ruleId}` : `replication ${storage.replication.reason}`}; newest object ${storage.newestObject ? `${age(now, storage.newestObject.lastModified)} old` : storage.newestObjectNote}`
       : `${target.storage.replicaBucket}: see the findings`,
@@ -210,7 +221,7 @@ async function checkTarget(options: ReadinessCheckOptions, targetRegion: string,
     });
   facts.push({
     name: "state backend",
-    ok: !backendInSource,
+    status: backendInSource ? "problem" : backendWarning ? "warning" : "ok",
     value: `${options.backendUrl.split("?")[0]}${backendWarning ? (backendInSource ? " (in the source region)" : " (region not named)") : ""}`,
   });
 
@@ -242,7 +253,7 @@ async function checkTarget(options: ReadinessCheckOptions, targetRegion: string,
   }
   facts.push({
     name: "last drill",
-    ok: Boolean(lastDrill) && now.getTime() - new Date(lastDrill!.startedAt).getTime() <= maxDrillAge,
+    status: statusOf(Boolean(lastDrill) && now.getTime() - new Date(lastDrill!.startedAt).getTime() <= maxDrillAge),
     value: lastDrill
       ? `${lastDrill.runId}: ${age(now, new Date(lastDrill.startedAt))} old (max ${formatDuration(maxDrillAge)})${lastDrill.rto ? `, RTO ${formatDuration(lastDrill.rto.achievedMs)}` : ""}`
       : "none",

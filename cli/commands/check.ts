@@ -18,7 +18,8 @@ function printTable(result: ReadinessCheckResult): void {
       `${result.app} → ${target.targetRegion}: ${target.ready ? "READY" : "NOT READY"} (${problems} problem${problems === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"})`,
     );
     const width = Math.max(...target.facts.map((fact) => fact.name.length));
-    for (const fact of target.facts) out(`  ${fact.ok ? "✔" : "✖"} ${fact.name.padEnd(width)}  ${fact.value}`);
+    const mark = { ok: "✔", warning: "⚠", problem: "✖" } as const;
+    for (const fact of target.facts) out(`  ${mark[fact.status]} ${fact.name.padEnd(width)}  ${fact.value}`);
     for (const finding of target.findings)
       out(`  ${finding.severity === "problem" ? "✖ problem" : "⚠ warning"} ${finding.code}: ${finding.message}`);
   }
