@@ -47,12 +47,14 @@ type Step =
   | "verify"
   | "recover"
   | "finalSnapshot"
-  | "versionRestore";
+  | "versionRestore"
+  | "replicationRead";
 
 const STEPS: Record<Exclude<PolicyJourney, "all">, Step[]> = {
   // Provision creates and updates; a drill also tears its own stack down.
   // versionRestore: the runbook's monthly read of an earlier object version in the replica bucket.
-  drill: ["preflight", "provision", "teardown", "dnsDrill", "verify", "recover", "versionRestore"],
+  // replicationRead: the source bucket's replication rule (a drill's preflight and check; never a failover's).
+  drill: ["preflight", "provision", "teardown", "dnsDrill", "verify", "recover", "versionRestore", "replicationRead"],
   // No delete of the database, ever, on the failover path; production DNS is UPSERTed (never deleted).
   failover: ["preflight", "provision", "dnsProduction", "verify", "recover"],
   // Restore production DNS, release protection (an update of the database only: nothing is restored or
@@ -133,9 +135,9 @@ function statementsFor(
       ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"],
       regions.map((region) => `arn:aws:s3:::${targetOf(plan, region).storage.replicaBucket}`),
     );
-    // The source bucket's replication rule, read when the plan names it (a bucket ARN names no region).
+    // The source bucket's replication rule, read when the plan names it — never by a failover (the source region).
     const sources = [...new Set(regions.map((r) => targetOf(plan, r).storage.sourceBucket).filter(Boolean))];
-    if (sources.length)
+    if (sources.length && steps.has("replicationRead"))
       add(
         "ReplicationRuleRead",
         ["s3:GetReplicationConfiguration"],

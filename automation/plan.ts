@@ -111,7 +111,7 @@ const TargetRegionSchema = z
         sourceBucket: nonEmpty
           .optional()
           .describe(
-            "Name of the production asset bucket (in sourceRegion) replicated to replicaBucket, e.g. peoplebooster-production-assets. When given, preflight reads its replication configuration (a few seconds at most, and only a warning when the source region does not answer) and refuses one with no enabled rule to replicaBucket (a failover only warns). Default: not checked.",
+            "Name of the production asset bucket (in sourceRegion) replicated to replicaBucket, e.g. peoplebooster-production-assets. When given, the preflight of a drill or a preview and `dr-failover check` read its replication configuration (a few seconds at most, and only a warning when the source region does not answer) and refuse one with no enabled rule to replicaBucket; a failover never reads it (nothing on its path calls the source region). Default: not checked.",
           ),
       })
       .describe("The application's replicated storage in this region."),

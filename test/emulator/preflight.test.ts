@@ -150,14 +150,15 @@ describe("runPreflight: the seeded example world", () => {
     expect(result.storage).toMatchObject({
       bucket: plan.targets[TARGET].storage.replicaBucket,
       versioning: "Enabled",
-      replication: { state: "targets-replica", ruleId: `to-${TARGET}` },
+      // A failover never calls the source region (a drill reads the rule: below).
+      replication: { state: "not-checked", reason: "a failover never calls the source region" },
       // The newest of one listing page (LastModified has whole seconds: any of the seeded objects).
       newestObject: { key: expect.toBeOneOf(world.replicaObjectKeys) },
     });
     expect(result.notes).toEqual([
       `image ${plan.targets[TARGET].service.image} is in the ECR of ${TARGET}`,
       expect.stringMatching(
-        /^replica bucket peoplebooster-production-assets-apne3: versioning Enabled; replicated by rule to-ap-northeast-3 of peoplebooster-production-assets; newest object \S+ 0:00:\d\d old$/,
+        /^replica bucket peoplebooster-production-assets-apne3: versioning Enabled; replication rule not checked \(a failover never calls the source region\); newest object \S+ 0:00:\d\d old$/,
       ),
     ]);
   });
@@ -182,14 +183,14 @@ describe("runPreflight: the seeded example world", () => {
     ]);
   });
 
-  it("the source region not answering: the replication rule is not checked, a warning says so within seconds", async () => {
+  it("the source region not answering: a drill warns within seconds that the replication rule was not checked; a failover never asks", async () => {
     const dead = new AwsClients({ endpoint: "http://127.0.0.1:9", maxAttempts: 1, connectionTimeoutMs: 500 });
     const deadSource = new AwsClients({ endpoint: moto.endpoint, maxAttempts: 2 });
     const s3 = deadSource.s3.bind(deadSource);
     deadSource.s3 = (region: string) => (region === plan.sourceRegion ? dead.s3(region) : s3(region));
     try {
       const started = performance.now();
-      const result = await runPreflight(deadSource, options());
+      const result = await runPreflight(deadSource, options({ journey: "drill" }));
       expect(performance.now() - started).toBeLessThan(8_000);
       expect(result.storage.replication).toMatchObject({ state: "not-checked" });
       expect(result.warnings).toEqual([
@@ -200,6 +201,13 @@ describe("runPreflight: the seeded example world", () => {
           ),
         },
       ]);
+      // Nothing on the failover path calls the source region: no warning, the rule said not checked.
+      const failover = await runPreflight(deadSource, options({ journey: "failover" }));
+      expect(failover.warnings).toEqual([]);
+      expect(failover.storage.replication).toEqual({
+        state: "not-checked",
+        reason: "a failover never calls the source region",
+      });
     } finally {
       dead.destroy();
       deadSource.destroy();
@@ -278,9 +286,11 @@ describe("runPreflight: the seeded example world", () => {
     ]);
   });
 
-  it("passes a drill the same way (the drill record does not exist yet)", async () => {
+  it("passes a drill the same way (the drill record does not exist yet), reading the source bucket's replication rule", async () => {
     const result = await runPreflight(aws, options({ journey: "drill" }));
     expect(result.restorePoint.snapshotIdentifier).toBe(world.copiedSnapshotIds[0]);
+    expect(result.storage.replication).toEqual({ state: "targets-replica", ruleId: `to-${TARGET}` });
+    expect(result.notes[1]).toContain("replicated by rule to-ap-northeast-3 of peoplebooster-production-assets;");
   });
 
   it("uses --snapshot when given: the older copy", async () => {
@@ -570,7 +580,7 @@ describe("runPreflight: bad worlds", () => {
         /^source bucket peoplebooster-production-assets in ap-northeast-1 has no enabled replication rule to peoplebooster-production-assets-apne3 \(its rules replicate to arn:aws:s3:::peoplebooster-production-assets-elsewhere \(Enabled\)\): .* add a rule with destination arn:aws:s3:::peoplebooster-production-assets-apne3/,
       ];
       await expectPreflightFailure({ journey: "drill" }, "PREFLIGHT_FAILED", problems);
-      // A failover still refuses what would fail it, and only warns about the replication rule (the replica's data is there).
+      // A failover refuses what would fail it, and never reads the replication rule (nothing on its path calls the source region).
       await expectPreflightFailure({ journey: "failover" }, "PREFLIGHT_FAILED", problems.slice(0, 2));
     },
     SLOW,

@@ -52,10 +52,12 @@ describe("iam-policy", () => {
         [`arn:aws:ecr:${TARGET}:123456789012:repository/peoplebooster-backend`],
       ]);
       expect(granting(policy, "s3:GetBucketVersioning")[0].Resource).toEqual([replica]);
-      expect(granting(policy, "s3:GetReplicationConfiguration")[0].Resource).toEqual([
-        "arn:aws:s3:::peoplebooster-production-assets",
-      ]);
     }
+    // The source bucket's replication rule: a drill's (and check's) read, never a failover's.
+    expect(granting(drill, "s3:GetReplicationConfiguration")[0].Resource).toEqual([
+      "arn:aws:s3:::peoplebooster-production-assets",
+    ]);
+    expect(actions(failover)).not.toContain("s3:GetReplicationConfiguration");
     // The runbook's restore from S3 versions is the drill's, read-only.
     expect(granting(drill, "s3:ListBucketVersions")[0].Resource).toEqual([replica]);
     expect(granting(drill, "s3:GetObjectVersion")[0].Resource).toEqual([`${replica}/*`]);
