@@ -88,7 +88,7 @@ function unreachableReason(error: unknown): string | undefined {
   return name === "TimeoutError" || name === "RequestTimeout" ? name : undefined;
 }
 
-class Problems {
+export class Problems {
   readonly list: string[] = [];
   readonly codes: string[] = [];
   /** Calls that got no answer at all: when no call got one, that is one cause (the endpoint or the network), said once. */
@@ -562,10 +562,29 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
     }
   }
 
+  failOnProblems(problems, targetRegion, aws.sharedEndpoint);
+  return {
+    restorePoint: restorePoint!,
+    restoredDatabase: restoredDatabase!,
+    dataLossWindowMs: dataLoss,
+    subnetIds: subnets!.ids,
+    securityGroupIds: securityGroupIds!,
+    vpcId: subnets!.vpcId,
+    zoneId: zone!.zoneId,
+    productionRecords: zone!.production.routing,
+    certificateArn: certificate!.arn,
+    replicaSecretPassword,
+    warnings,
+  };
+}
+
+/** Every problem at once (PREFLIGHT_FAILED, or the one problem's code); no answer at all from AWS is AWS_UNREACHABLE. */
+export function failOnProblems(problems: Problems, region: string, endpoint: string | undefined): void {
+  const targetRegion = region;
   if (problems.unreachable.length > 0 && problems.list.length === 0) {
     const reasons = [...new Set(problems.unreachable.map((line) => line.split(": ").pop()))].join(", ");
     throw new AwsError("AWS_UNREACHABLE", `AWS in ${targetRegion} did not answer (${reasons}); nothing was created`, {
-      hint: `Check the network and the endpoint (${aws.sharedEndpoint ?? `the AWS endpoints of ${targetRegion}`}), then re-run.`,
+      hint: `Check the network and the endpoint (${endpoint ?? `the AWS endpoints of ${targetRegion}`}), then re-run.`,
     });
   }
   // Some calls were answered (with errors) and some not: every one is a problem of its own.
@@ -580,17 +599,4 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
       },
     );
   }
-  return {
-    restorePoint: restorePoint!,
-    restoredDatabase: restoredDatabase!,
-    dataLossWindowMs: dataLoss,
-    subnetIds: subnets!.ids,
-    securityGroupIds: securityGroupIds!,
-    vpcId: subnets!.vpcId,
-    zoneId: zone!.zoneId,
-    productionRecords: zone!.production.routing,
-    certificateArn: certificate!.arn,
-    replicaSecretPassword,
-    warnings,
-  };
 }
