@@ -84,7 +84,7 @@ const FREEZE_WAIT_MS = 15 * 60_000;
 
 /** Usage checks a CLI can run before loading the SDK: the confirmation and the method. */
 export function checkFailbackOptions(plan: JourneyContext["plan"], options: FailbackOptions): FailbackMethod {
-  checkFailoverConfirmation(plan, options.confirm);
+  checkFailoverConfirmation(plan, options.confirm, "failback");
   const method = options.method ?? "snapshot";
   if (!(FAILBACK_METHODS as readonly string[]).includes(method)) {
     throw new UsageError("FAILBACK_METHOD_UNKNOWN", `--method ${method} is not a failback method`, {
@@ -487,7 +487,7 @@ async function failbackPreflight(
     const drTarget = outputs.loadBalancerDnsName.toLowerCase();
     if (previous.length === 0) {
       problems.add(
-        "PREVIOUS_RECORD_UNKNOWN",
+        "FAILBACK_PREVIOUS_RECORD_MISSING",
         `the failover stack recorded no pre-failover value of ${name}: there is nothing to switch back to — point the record by hand, or restore the stack's settings (dr-failover:previousProductionRecord)`,
       );
     }

@@ -25,6 +25,6 @@ export async function failbackCommand(
       });
     },
     // A missing or wrong --confirm is refused before the AWS SDK and the engine load.
-    (planModule, plan) => planModule.checkFailoverConfirmation(plan, options.confirm),
+    (planModule, plan) => planModule.checkFailoverConfirmation(plan, options.confirm, "failback"),
   );
 }

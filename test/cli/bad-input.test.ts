@@ -336,6 +336,32 @@ const cases: BadInput[] = [
       /--confirm drill-api\.peoplebooster\.example\.com does not match the production record api\.peoplebooster\.example\.com/,
   },
 
+  {
+    name: "failback without --confirm",
+    args: () => [...globals(), "failback", "--plan", EXAMPLE, "--target-region", TARGET],
+    exitCode: 2,
+    code: "CONFIRM_REQUIRED",
+    message: /a failback switches production DNS .* needs --confirm api\.peoplebooster\.example\.com/,
+  },
+  {
+    name: "failback by an unknown --method",
+    args: () => [
+      ...globals(),
+      "failback",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.productionRecord,
+      "--method",
+      "carrier-pigeon",
+    ],
+    exitCode: 2,
+    code: "USAGE",
+    message: /carrier-pigeon/,
+  },
+
   // ── State: runs and stacks ──
   {
     name: "report of an unknown run id",
