@@ -8,7 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk/client-rds";
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ModifyDBInstanceCommand } from "@aws-sdk/client-rds";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import pg from "pg";
@@ -87,6 +87,31 @@ describe("failback", () => {
     expect(refused).toMatchObject({ code: "PRODUCTION_NOT_ON_DR" });
     expect(diffMotoState(beforeRefusal, await run.summary())).toEqual({ added: {}, removed: {} });
     await setRecords(onDr); // back on DR, as the failover left it
+
+    // The DR database without backups and a source-region key that does not exist: both listed, nothing created.
+    const drDatabase = "peoplebooster-production-dr";
+    const setRetention = (days: number) =>
+      run.aws.rds(TARGET).send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: drDatabase,
+          BackupRetentionPeriod: days,
+          ApplyImmediately: true,
+        }),
+      );
+    await setRetention(0);
+    const beforeProblems = await run.summary();
+    const missingKey = `arn:aws:kms:${SOURCE}:123456789012:key/00000000-0000-0000-0000-000000000000`;
+    const problems = (await runFailback(run.context(), { confirm: PROD, sourceKmsKeyId: missingKey }).then(
+      () => ({ code: "succeeded", details: [] }),
+      (error: unknown) => error,
+    )) as { code: string; details: string[] };
+    expect(problems.code).toBe("PREFLIGHT_FAILED");
+    expect(problems.details).toEqual([
+      expect.stringMatching(/keeps no backups \(BackupRetentionPeriod 0\) — turn them on/),
+      expect.stringMatching(new RegExp(`${missingKey} is not an enabled key of ${SOURCE} .*--source-kms-key`)),
+    ]);
+    expect(diffMotoState(beforeProblems, await run.summary())).toEqual({ added: {}, removed: {} });
+    await setRetention(7);
 
     // The outage's writes: a marker row in the DR database, through the DR connection secret.
     const drSecrets = (await run.aws.secrets(TARGET).send(new ListSecretsCommand({}))).SecretList ?? [];
