@@ -30,7 +30,7 @@ import {
   targetsOf,
   type DnsRecordValue,
 } from "../dns.js";
-import { PreconditionError, ToolError, UsageError, VerificationError } from "../errors.js";
+import { InterruptedError, PreconditionError, ToolError, UsageError, VerificationError } from "../errors.js";
 import { checkFailoverConfirmation } from "../plan.js";
 import { failOnProblems, Problems } from "../preflight.js";
 import { sdkProbes, waitForStep } from "../readiness.js";
@@ -43,7 +43,7 @@ import { toOutputs } from "../run/stack-args.js";
 import { ECS, KMS, RDS, SecretsManager } from "../sdk.js";
 import { queryDirect, readConnectionSecret, type DatabaseConnection } from "../sql-checks.js";
 import { checkEcsService, checkHealth, type CheckResult } from "../verify.js";
-import { FAILBACK_METHODS, type FailbackMethod, stackNameFor } from "../vocabulary.js";
+import { FAILBACK_METHODS, type FailbackMethod, type JourneyPhase, stackNameFor } from "../vocabulary.js";
 import { checkStateBackend, findStack, openWorkspace, plainStackConfig, writeStackConfig } from "../workspace.js";
 import { runJourney } from "./skeleton.js";
 
@@ -109,8 +109,19 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
     };
     await save({});
     if (record.freezeStartedAt) startDowntime(run, record.freezeStartedAt);
+    // A Ctrl-C (or a kill's signal) between or during the steps: say where production is and both ways out.
+    let home = false;
+    const phase = <T>(name: JourneyPhase, work: () => Promise<T>): Promise<T> =>
+      run.phase(name, work).catch((error: unknown) => {
+        if (!(error instanceof InterruptedError) || home || !record.freezeStartedAt) throw error;
+        throw new InterruptedError(error.code, error.message, {
+          cause: error,
+          details: error.details,
+          hint: `Production DNS still points at ${ctx.targetRegion}; writes there are stopped. Re-run the same command to continue the failback (nothing is done twice), or roll back: scale ${outputs.serviceName} (cluster ${outputs.clusterName}) in ${ctx.targetRegion} back to ${record.drDesiredCount ?? "its"} tasks to end the downtime.`,
+        });
+      });
 
-    await run.phase("write-freeze", async () => {
+    await phase("write-freeze", async () => {
       const ecs = ctx.aws.ecs(ctx.targetRegion);
       const described = await ecs
         .send(new ECS.DescribeServicesCommand({ cluster: outputs.clusterName, services: [outputs.serviceName] }))
@@ -161,7 +172,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
 
     const rdsDr = ctx.aws.rds(ctx.targetRegion);
     const rdsSource = ctx.aws.rds(source);
-    const snapshot = await run.phase("final-snapshot", async () => {
+    const snapshot = await phase("final-snapshot", async () => {
       let found = await describeSnapshot(rdsDr, record.finalSnapshot);
       if (!found) {
         await rdsDr
@@ -187,7 +198,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       return found;
     });
 
-    await run.phase("copy-snapshot", async () => {
+    await phase("copy-snapshot", async () => {
       if (!(await describeSnapshot(rdsSource, record.copy))) {
         await rdsSource
           .send(
@@ -207,7 +218,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
     });
 
     const productionSecret = await readProductionSecret(run);
-    const restored = await run.phase("restore", async () => {
+    const restored = await phase("restore", async () => {
       if (!(await describeInstance(rdsSource, record.instance))) {
         const primary = await describeInstance(rdsSource, ctx.plan.database.sourceIdentifier);
         await rdsSource
@@ -282,7 +293,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
 
     if (ctx.plan.verification.sql && record.lastCounts) {
       const lastCounts = record.lastCounts;
-      await run.phase("data-check", async () => {
+      await phase("data-check", async () => {
         const counts = await countRows(run, primaryConnection, { settleMs: 2 * 60_000 });
         const differ = Object.entries(lastCounts).filter(([name, value]) => counts[name] !== value);
         run.report.dataChecks = Object.entries(lastCounts).map(([name, value]) => ({
@@ -313,7 +324,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       });
     }
 
-    await run.phase("production-secret", async () => {
+    await phase("production-secret", async () => {
       const current = await readProductionSecret(run);
       if (current.host === primaryConnection.host && current.port === primaryConnection.port) {
         run.emit({
@@ -340,7 +351,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       });
     });
 
-    await run.phase("production-service", async () => {
+    await phase("production-service", async () => {
       const { cluster, name } = ctx.plan.service;
       await ctx.aws
         .ecs(source)
@@ -368,7 +379,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       run.emit({ type: "info", message: `${name} in ${source}: new deployment steady (${steady.detail})` });
     });
 
-    await run.phase("dns", async () => {
+    await phase("dns", async () => {
       const name = ctx.plan.dns.productionRecord;
       const live = (await readNameRecords(ctx.aws.route53(), args.dns.zoneId, name)).routing;
       const drTarget = outputs.loadBalancerDnsName.toLowerCase();
@@ -376,6 +387,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       run.report.dns = { record: name, previous: targetsOf(live), current: targetsOf(live) };
       const changes = restoreChanges(live, previous, pointsHere);
       if (changes.length === 0) {
+        home = true;
         run.emit({ type: "info", message: `${name} already points at ${targetsOf(previous)}` });
         return;
       }
@@ -395,9 +407,10 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       run.report.dns.insyncMs = Math.round(performance.now() - started);
       run.emit({ type: "info", message: `${name} back on ${targetsOf(previous)} (INSYNC)` });
       run.emit({ type: "dns-switched", record: name, target: targetsOf(previous) ?? "" });
+      home = true;
     });
 
-    await run.phase("verification", async () => {
+    await phase("verification", async () => {
       const hostname = ctx.plan.dns.productionRecord;
       const health = await checkHealth({
         hostname,

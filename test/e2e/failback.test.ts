@@ -140,7 +140,13 @@ describe("failback", () => {
       }),
       { confirm: PROD },
     ).catch((error: unknown) => error);
-    expect(interrupted).toMatchObject({ code: "INTERRUPTED" });
+    // Where production is, and both ways out: continue, or scale DR back up (DNS still there).
+    expect(interrupted).toMatchObject({
+      code: "INTERRUPTED",
+      hint: expect.stringMatching(
+        /still points at ap-northeast-3.*Re-run the same command.*roll back: scale peoplebooster-backend .* back to 2 tasks/,
+      ),
+    });
     const frozenAt = events.find((event) => event.type === "downtime")!;
 
     const report = await runFailback(run.context(), { confirm: PROD, method: "snapshot" });
