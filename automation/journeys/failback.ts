@@ -107,6 +107,18 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       await writeStackConfig(ctx.workspace, stack, { [FAILBACK_KEY]: { value: JSON.stringify(record) } });
       await run.journal.write("failback-record", "info", JSON.stringify(record));
     };
+    if (record.completedAt && record.freezeStartedAt) {
+      // Done before: say so, and report what that run achieved (a re-run must not stretch the downtime).
+      const durationMs = Date.parse(record.completedAt) - Date.parse(record.freezeStartedAt);
+      run.report.downtime = { startedAt: record.freezeStartedAt, endedAt: record.completedAt, durationMs };
+      const instance = await describeInstance(ctx.aws.rds(source), record.instance);
+      if (instance) run.report.handOver = handOverOf(run, record, instance);
+      run.emit({
+        type: "info",
+        message: `the failback ${record.runId} completed at ${record.completedAt} (downtime ${formatDuration(durationMs)}): production runs on ${record.instance} in ${source}; nothing to do`,
+      });
+      return;
+    }
     await save({});
     if (record.freezeStartedAt) startDowntime(run, record.freezeStartedAt);
     // A Ctrl-C (or a kill's signal) between or during the steps: say where production is and both ways out.

@@ -248,6 +248,15 @@ describe("failback", () => {
       expect(text).not.toContain(drConnection.password);
     }
 
+    // Run again: already done, nothing created, the same downtime reported.
+    const snapshotsBefore = await run.summary();
+    const again = await runFailback(run.context(), { confirm: PROD });
+    expect(again.result).toBe("succeeded");
+    expect(again.downtime).toEqual(report.downtime);
+    expect(again.handOver?.instanceIdentifier).toBe(handOver.instanceIdentifier);
+    expect(again.spans.filter((span) => span.kind === "phase").map((span) => span.name)).toEqual(["preflight"]);
+    expect(diffMotoState(snapshotsBefore, await run.summary())).toEqual({ added: {}, removed: {} });
+
     // Destroy after the failback: production is not on DR any more; the DR stack goes, the new primary stays.
     const destroyed = await runDestroy(run.context());
     expect(destroyed.result).toBe("succeeded");
