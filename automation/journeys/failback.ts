@@ -41,7 +41,7 @@ import { takeJourneyLock } from "../run/phases.js";
 import type { Run } from "../run/run.js";
 import { toOutputs } from "../run/stack-args.js";
 import { ECS, KMS, RDS, SecretsManager } from "../sdk.js";
-import { queryDirect, readConnectionSecret, type DatabaseConnection } from "../sql-checks.js";
+import { queryDirect, readConnectionSecret, sqlRunnerUnavailable, type DatabaseConnection } from "../sql-checks.js";
 import { checkEcsService, checkHealth, type CheckResult } from "../verify.js";
 import { FAILBACK_METHODS, type FailbackMethod, type JourneyPhase, stackNameFor } from "../vocabulary.js";
 import { checkStateBackend, findStack, openWorkspace, plainStackConfig, writeStackConfig } from "../workspace.js";
@@ -474,6 +474,8 @@ async function failbackPreflight(
 ): Promise<FailbackPreflight> {
   const { ctx } = run;
   return run.phase("preflight", async () => {
+    // The data checks run where the tool runs (direct); the ecs-task runner is refused, as in a failover.
+    if (ctx.plan.verification.sql?.runner === "ecs-task") sqlRunnerUnavailable();
     await checkStateBackend(ctx.workspace);
     await takeJourneyLock(run);
     const source = ctx.plan.sourceRegion;

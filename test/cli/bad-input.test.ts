@@ -114,6 +114,7 @@ beforeAll(async () => {
     "no-production-record",
     (doc) => (doc.dns.productionRecord = "www.peoplebooster.example.com"),
   );
+  plans.ecsTaskRunner = await writePlan(p, "ecs-task-runner", (doc) => (doc.verification.sql.runner = "ecs-task"));
 }, SLOW);
 
 afterAll(async () => {
@@ -433,6 +434,39 @@ const cases: BadInput[] = [
     exitCode: 3,
     code: "PRODUCTION_RECORD_NOT_FOUND",
     message: /production record www\.peoplebooster\.example\.com does not exist in zone peoplebooster\.example\.com/,
+  },
+
+  {
+    name: "failback with no failover to come back from",
+    args: () => [
+      ...globals(),
+      "failback",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.productionRecord,
+    ],
+    exitCode: 3,
+    code: "FAILOVER_STACK_NOT_FOUND",
+    message: /there is no failover stack peoplebooster-failover-ap-northeast-3/,
+  },
+  {
+    name: "failback with the ecs-task data-check runner",
+    args: () => [
+      ...globals(),
+      "failback",
+      "--plan",
+      plans.ecsTaskRunner,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.productionRecord,
+    ],
+    exitCode: 3,
+    code: "SQL_RUNNER_UNAVAILABLE",
+    message: /verification\.sql\.runner ecs-task .* cannot run the data checks yet/,
   },
 
   // ── State backend and secrets (issue 4): refused before anything is created ──
