@@ -48,7 +48,8 @@ type Step =
   | "recover"
   | "finalSnapshot"
   | "versionRestore"
-  | "replicationRead";
+  | "replicationRead"
+  | "failback";
 
 const STEPS: Record<Exclude<PolicyJourney, "all">, Step[]> = {
   // Provision creates and updates; a drill also tears its own stack down.
@@ -60,6 +61,9 @@ const STEPS: Record<Exclude<PolicyJourney, "all">, Step[]> = {
   // Restore production DNS, release protection (an update of the database only: nothing is restored or
   // created), final snapshot, delete everything. (dnsDrill: destroy --stack of a kept drill deletes its drill record.)
   destroy: ["release", "teardown", "dnsProduction", "dnsDrill", "finalSnapshot", "recover"],
+  // The DR service to 0, a final snapshot, its copy home, a restore there (never a delete), the production
+  // secret and service of the source region, production DNS UPSERTed back.
+  failback: ["failback", "dnsProduction"],
 };
 
 function statementsFor(
@@ -379,6 +383,7 @@ function statementsFor(
       ),
     );
   }
+  if (steps.has("failback")) failbackStatements(plan, regions, account, add);
 
   // Route53 is global: scoped to the plan's record names (normalized-names condition), never a delete of production.
   const records = [
@@ -399,6 +404,73 @@ function statementsFor(
     });
   }
   return statements;
+}
+
+/**
+ * A failback's own permissions: reads in the source and DR regions, the DR service scaled to 0, a final
+ * snapshot of the DR database and its copy in the source region, a restore there under the failback's own
+ * name (`<db>-failback-*`: the old primary `<db>` matches no pattern), the production secret and service.
+ * No DeleteDBInstance anywhere.
+ */
+function failbackStatements(
+  plan: Plan,
+  regions: string[],
+  account: string,
+  add: (sid: string, action: string[], resource: string[], condition?: PolicyStatement["Condition"]) => void,
+) {
+  const source = plan.sourceRegion;
+  const db = plan.database.sourceIdentifier;
+  const both = [source, ...regions];
+  add("FailbackReads", ["rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "ecs:DescribeServices"], ["*"], {
+    StringEquals: { "aws:RequestedRegion": both },
+  });
+  add(
+    "FailbackWriteFreeze",
+    ["ecs:UpdateService"],
+    regions.map((r) => `arn:aws:ecs:${r}:${account}:service/${plan.service.cluster}*/${plan.service.name}*`),
+  );
+  add(
+    "FailbackFinalSnapshot",
+    ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
+    regions.flatMap((r) => [`arn:aws:rds:${r}:${account}:db:${db}-*`, `arn:aws:rds:${r}:${account}:snapshot:${db}-*`]),
+  );
+  add(
+    "FailbackCopySnapshot",
+    ["rds:CopyDBSnapshot", "rds:AddTagsToResource"],
+    both.map((r) => `arn:aws:rds:${r}:${account}:snapshot:${db}-*`),
+  );
+  add(
+    "FailbackRestore",
+    ["rds:RestoreDBInstanceFromDBSnapshot", "rds:ModifyDBInstance", "rds:AddTagsToResource"],
+    [
+      `arn:aws:rds:${source}:${account}:db:${db}-failback-*`,
+      `arn:aws:rds:${source}:${account}:snapshot:${db}-*`,
+      `arn:aws:rds:${source}:${account}:subgrp:*`,
+      `arn:aws:rds:${source}:${account}:og:*`,
+      `arn:aws:rds:${source}:${account}:pg:*`,
+    ],
+  );
+  add(
+    "FailbackKeys",
+    ["kms:DescribeKey", "kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+    both.map((r) => `arn:aws:kms:${r}:${account}:key/*`),
+    { StringEquals: { "aws:RequestedRegion": both } },
+  );
+  add(
+    "FailbackSecrets",
+    ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+    [`arn:aws:secretsmanager:${source}:${account}:secret:${plan.secrets.databaseSecretName}-*`],
+  );
+  add(
+    "FailbackDrSecretRead",
+    ["secretsmanager:GetSecretValue"],
+    regions.map((r) => `arn:aws:secretsmanager:${r}:${account}:secret:${plan.secrets.databaseSecretName}/dr-*`),
+  );
+  add(
+    "FailbackProductionService",
+    ["ecs:UpdateService"],
+    [`arn:aws:ecs:${source}:${account}:service/${plan.service.cluster}/${plan.service.name}`],
+  );
 }
 
 /** The policy document for one journey (or all of them). */

@@ -713,14 +713,18 @@ export function checkTargetRegion(plan: Plan, targetRegion: string): void {
 }
 
 /** A failover switches production DNS: it needs `--confirm <the production record>`. */
-export function checkFailoverConfirmation(plan: Plan, confirm: string | undefined): void {
+export function checkFailoverConfirmation(
+  plan: Plan,
+  confirm: string | undefined,
+  journey: "failover" | "failback" = "failover",
+): void {
   const productionName = plan.dns.productionRecord;
   if (confirm?.replace(/\.$/, "").toLowerCase() === productionName) return;
   throw new UsageError(
     confirm ? "CONFIRM_MISMATCH" : "CONFIRM_REQUIRED",
     confirm
       ? `--confirm ${confirm} does not match the production record ${productionName}`
-      : `a failover switches production DNS (${productionName}) and needs --confirm ${productionName}`,
+      : `a ${journey} switches production DNS (${productionName}) and needs --confirm ${productionName}`,
     {
       hint: `Re-run with --confirm ${productionName}; for a rehearsal that never touches production use \`dr-failover drill\`.`,
     },

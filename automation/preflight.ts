@@ -119,7 +119,7 @@ function unreachableReason(error: unknown): string | undefined {
   return name === "TimeoutError" || name === "RequestTimeout" ? name : undefined;
 }
 
-class Problems {
+export class Problems {
   readonly list: string[] = [];
   readonly codes: string[] = [];
   /** Calls that got no answer at all: when no call got one, that is one cause (the endpoint or the network), said once. */
@@ -784,14 +784,7 @@ export async function inspectPreflight(aws: AwsClients, options: PreflightOption
     }
   }
 
-  if (problems.unreachable.length > 0 && problems.list.length === 0) {
-    const reasons = [...new Set(problems.unreachable.map((line) => line.split(": ").pop()))].join(", ");
-    throw new AwsError("AWS_UNREACHABLE", `AWS in ${targetRegion} did not answer (${reasons}); nothing was created`, {
-      hint: `Check the network and the endpoint (${aws.sharedEndpoint ?? `the AWS endpoints of ${targetRegion}`}), then re-run.`,
-    });
-  }
-  // Some calls were answered (with errors) and some not: every one is a problem of its own.
-  for (const line of problems.unreachable) problems.add("AWS_CALL_FAILED", line);
+  settleUnreachable(problems, targetRegion, aws.sharedEndpoint);
   const partial: PreflightInspection["partial"] = {
     restorePoint,
     certificateArn: certificate?.arn,
@@ -826,11 +819,34 @@ export async function inspectPreflight(aws: AwsClients, options: PreflightOption
 export async function runPreflight(aws: AwsClients, options: PreflightOptions): Promise<PreflightResult> {
   const inspection = await inspectPreflight(aws, options);
   if (inspection.result) return inspection.result;
-  const { problems } = inspection;
-  const code = problems.length === 1 ? problems[0].code : "PREFLIGHT_FAILED";
-  throw new PreconditionError(
-    code,
-    `preflight found ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${options.targetRegion}; nothing was created`,
+  throw preflightFailure(inspection.problems, options.targetRegion);
+}
+
+/** No answer at all from AWS is AWS_UNREACHABLE; calls answered with errors beside unanswered ones are each a problem. */
+function settleUnreachable(problems: Problems, region: string, endpoint: string | undefined): void {
+  if (problems.unreachable.length > 0 && problems.list.length === 0) {
+    const reasons = [...new Set(problems.unreachable.map((line) => line.split(": ").pop()))].join(", ");
+    throw new AwsError("AWS_UNREACHABLE", `AWS in ${region} did not answer (${reasons}); nothing was created`, {
+      hint: `Check the network and the endpoint (${endpoint ?? `the AWS endpoints of ${region}`}), then re-run.`,
+    });
+  }
+  for (const line of problems.unreachable) problems.add("AWS_CALL_FAILED", line);
+}
+
+/** Every problem at once (PREFLIGHT_FAILED, or the one problem's code); no answer at all from AWS is AWS_UNREACHABLE. */
+export function failOnProblems(problems: Problems, region: string, endpoint: string | undefined): void {
+  settleUnreachable(problems, region, endpoint);
+  if (problems.list.length > 0)
+    throw preflightFailure(
+      problems.list.map((message, index) => ({ code: problems.codes[index], message })),
+      region,
+    );
+}
+
+function preflightFailure(problems: { code: string; message: string }[], region: string): PreconditionError {
+  return new PreconditionError(
+    problems.length === 1 ? problems[0].code : "PREFLIGHT_FAILED",
+    `preflight found ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${region}; nothing was created`,
     { details: problems.map((problem) => problem.message) },
   );
 }

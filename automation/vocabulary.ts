@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import type { DrMode } from "../stacks/args.js";
 
 /** The journeys a run (and its report) can be. */
-export const JOURNEYS = ["drill", "failover", "destroy"] as const;
+export const JOURNEYS = ["drill", "failover", "destroy", "failback"] as const;
 export type Journey = (typeof JOURNEYS)[number];
 
 /** The steps a journey runs through `Run.phase`. */
@@ -19,8 +19,20 @@ export const JOURNEY_PHASES = [
   "verification",
   "teardown",
   "release-protection",
+  // failback (journeys/failback.ts), in order after preflight: writes stop in DR, the data travels home, production follows.
+  "write-freeze",
+  "final-snapshot",
+  "copy-snapshot",
+  "restore",
+  "data-check",
+  "production-secret",
+  "production-service",
 ] as const;
 export type JourneyPhase = (typeof JOURNEY_PHASES)[number];
+
+/** How a failback brings the DR database home: `snapshot` (final snapshot → copy → restore). */
+export const FAILBACK_METHODS = ["snapshot"] as const;
+export type FailbackMethod = (typeof FAILBACK_METHODS)[number];
 
 /** What the provision step is shown as: one derived phase per concern of the stack (stacks/ has a component each). */
 export const CONCERNS = ["database", "service", "dns"] as const;

@@ -187,6 +187,12 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
       `<div class="card" id="rpo-card"><div class="k">${e(t("rpo"))}</div><div class="v">${formatDuration(report.rpo.dataLossWindowMs)} / ${formatDuration(report.objectives.rpoMs)}</div><div class="s">${e(t("restorePoint"))} ${e(report.rpo.restorePoint)} — <span class="badge ${report.rpo.met ? "ok" : "bad"}">${e(report.rpo.met ? t("met") : t("missed"))}</span></div></div>`,
     );
   }
+  if (report.downtime) {
+    const { downtime } = report;
+    cards.push(
+      `<div class="card" id="downtime-card"><div class="k">${e(t("downtime"))}</div><div class="v">${downtime.durationMs !== undefined ? formatDuration(downtime.durationMs) : "…"}</div><div class="s">${e(downtime.durationMs !== undefined ? t("downtimeSpan") : `${t("downtimeOngoing")} ${downtime.startedAt}`)}</div></div>`,
+    );
+  }
   const passed = report.verification.filter((check) => check.ok).length;
   cards.push(
     `<div class="card"><div class="k">${e(t("verification"))}</div><div class="v">${passed} / ${report.verification.length}</div><div class="s">${report.verification.length ? "" : e(t("none"))}</div></div>`,
@@ -235,6 +241,9 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
   const warnings = report.warnings.length
     ? `<h2>${e(t("warnings"))}</h2><ul id="warnings">${report.warnings.map((warning) => `<li><code>${e(warning.code)}</code> ${e(warning.message)}</li>`).join("")}</ul>`
     : "";
+  const handOver = report.handOver
+    ? `<h2>${e(t("handOver"))}</h2><p id="hand-over">${e(t("instance"))}: <code>${e(report.handOver.instanceIdentifier)}</code> (${e(report.handOver.region)}${report.handOver.endpoint ? `, ${e(report.handOver.endpoint)}` : ""})</p><p>${e(t("handOverNote"))}</p><pre>${e(report.handOver.importCommands.join("\n"))}</pre>`
+    : "";
   const teardown = report.teardown
     ? `<h2>${e(t("teardown"))}</h2><p>${mark(report.teardown.ok)} ${e(report.teardown.performed ? report.teardown.detail : `${t("notPerformed")}: ${report.teardown.detail}`)}</p>`
     : "";
@@ -264,6 +273,7 @@ ${ganttSvg(report, lang)}
 ${verification}
 ${dataChecks}
 ${dns}
+${handOver}
 ${teardown}
 ${warnings}
 <h2>${e(t("environment"))}</h2>

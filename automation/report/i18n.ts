@@ -12,6 +12,16 @@ const TABLE = {
   "title.drill": { en: "DR drill", ja: "DR訓練レポート" },
   "title.failover": { en: "DR failover", ja: "DR切替レポート" },
   "title.destroy": { en: "DR destroy", ja: "DR環境削除レポート" },
+  "title.failback": { en: "DR failback", ja: "DR切り戻しレポート" },
+  downtime: { en: "Downtime", ja: "停止時間" },
+  downtimeOngoing: { en: "since the write freeze at", ja: "書き込み停止からの経過 (開始" },
+  downtimeSpan: { en: "write freeze → production healthy", ja: "書き込み停止 → 本番の正常応答" },
+  handOver: { en: "Hand-over: the new primary", ja: "引き継ぎ: 新しいプライマリ" },
+  handOverNote: {
+    en: "Deletion-protected and never deleted by dr-failover. Adopt it in the production IaC with one of:",
+    ja: "削除保護が有効で、dr-failover が削除することはありません。本番の IaC に取り込むには次のいずれかを実行します:",
+  },
+  instance: { en: "Instance", ja: "インスタンス" },
   "result.succeeded": { en: "succeeded", ja: "成功" },
   "result.failed": { en: "FAILED", ja: "失敗" },
   emulator: { en: "emulator rehearsal", ja: "エミュレータでのリハーサル" },
@@ -84,6 +94,13 @@ const PHASE_NAMES: Record<PhaseName, Record<ReportLanguage, string>> = {
   verification: { en: "verification", ja: "検証 (verification)" },
   teardown: { en: "teardown", ja: "後片付け (teardown)" },
   "release-protection": { en: "release-protection", ja: "削除保護の解除 (release-protection)" },
+  "write-freeze": { en: "write-freeze", ja: "書き込み停止 (write-freeze)" },
+  "final-snapshot": { en: "final-snapshot", ja: "最終スナップショット (final-snapshot)" },
+  "copy-snapshot": { en: "copy-snapshot", ja: "スナップショットのコピー (copy-snapshot)" },
+  restore: { en: "restore", ja: "リストア (restore)" },
+  "data-check": { en: "data-check", ja: "データ検証 (data-check)" },
+  "production-secret": { en: "production-secret", ja: "本番シークレットの更新 (production-secret)" },
+  "production-service": { en: "production-service", ja: "本番サービスの再起動 (production-service)" },
 };
 
 export function phaseName(name: string, lang: ReportLanguage = "en"): string {

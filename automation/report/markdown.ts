@@ -44,6 +44,13 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
     );
   }
   if (report.storage) lines.push(`| ${t("replicaStorage")} | ${cell(storageLabel(report.storage, formatDuration))} |`);
+  if (report.downtime) {
+    lines.push(
+      report.downtime.durationMs !== undefined
+        ? `| ${t("downtime")} | ${formatDuration(report.downtime.durationMs)} (${t("downtimeSpan")}: ${report.downtime.startedAt} → ${report.downtime.endedAt}) |`
+        : `| ${t("downtime")} | ${t("downtimeOngoing")} ${report.downtime.startedAt} |`,
+    );
+  }
   if (report.error) lines.push(`| ${t("error")} | \`${report.error.code}\` ${cell(report.error.message)} |`);
   lines.push("");
 
@@ -106,6 +113,21 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
     if (report.dns.insyncMs !== undefined)
       lines.push(`- ${t("insyncAfter")} ${(report.dns.insyncMs / 1000).toFixed(1)} s`);
     lines.push("");
+  }
+  if (report.handOver) {
+    const handOver = report.handOver;
+    lines.push(
+      `## ${t("handOver")}`,
+      "",
+      `- ${t("instance")}: \`${handOver.instanceIdentifier}\` (${handOver.region}${handOver.endpoint ? `, ${handOver.endpoint}` : ""})`,
+      "",
+      t("handOverNote"),
+      "",
+      "```sh",
+      ...handOver.importCommands,
+      "```",
+      "",
+    );
   }
   if (report.teardown) {
     lines.push(

@@ -77,6 +77,24 @@ export interface RunReport {
   planFile?: string;
   /** When the incident start was recorded by an earlier, interrupted run of this journey: that run's id (the RTO counts its time too). */
   incidentClockOf?: string;
+  /** A failback's downtime: from the write freeze in DR to production answering healthy in the source region. */
+  downtime?: {
+    /** ISO time the write freeze started (kept across resumes). */
+    startedAt: string;
+    /** ISO time production answered healthy again; absent while (or when) it did not. */
+    endedAt?: string;
+    durationMs?: number;
+  };
+  /** A failback's new primary, retained and deletion-protected, and how to adopt it in the production IaC. */
+  handOver?: {
+    method: string;
+    region: string;
+    instanceIdentifier: string;
+    instanceArn?: string;
+    endpoint?: string;
+    /** `pulumi import …` and `terraform import …` lines. */
+    importCommands: string[];
+  };
   /** Expected phase durations the run was watched against (plan or history). */
   expectedPhaseMs?: Record<string, number>;
 }

@@ -33,6 +33,10 @@ export function plainRenderer(): (event: DrEvent) => void {
         return out(`${stamp()} ${event.ok ? "done" : "FAILED"}: ${event.reportPaths.join(", ")}`);
       case "dns-switched":
         return; // the info line says it
+      case "downtime":
+        return event.durationMs === undefined
+          ? out(`${stamp()}   downtime started ${event.startedAt} (write freeze)`)
+          : undefined; // the info line says how long
     }
   };
 }
@@ -44,6 +48,15 @@ export function reportSummaryLines(report: RunReport): string[] {
     lines.push(
       `RTO ${formatDuration(report.rto.achievedMs)} / ${formatDuration(report.objectives.rtoMs)} — ${report.rto.percentOfBudget.toFixed(1)} % ${report.rto.met ? "met" : "MISSED"}`,
     );
+  }
+  if (report.downtime?.durationMs !== undefined) {
+    lines.push(`downtime ${formatDuration(report.downtime.durationMs)} (write freeze → production healthy)`);
+  }
+  if (report.handOver) {
+    lines.push(
+      `new primary ${report.handOver.instanceIdentifier} in ${report.handOver.region} (deletion-protected): adopt it with`,
+    );
+    lines.push(...report.handOver.importCommands.map((command) => `  ${command}`));
   }
   if (report.rpo) {
     lines.push(

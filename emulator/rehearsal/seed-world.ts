@@ -18,7 +18,7 @@ import type { BucketLocationConstraint } from "@aws-sdk/client-s3";
 import { parseEcrImage } from "../../automation/images.js";
 import { targetOf, type Plan } from "../../automation/plan.js";
 import { emulatorClients, motoJsonCall, motoQueryCall, type EmulatorClients } from "./clients.js";
-import { ACM, EC2, ECR, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
+import { ACM, EC2, ECR, ECS, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
 import { selfSignedCertificate, type TlsCertificate } from "./certificate.js";
 
 /** Ways to make the seeded world wrong, one precondition at a time. */
@@ -494,9 +494,32 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     const sourceKeyArn = encrypted
       ? await createKmsKey(endpoint, sourceRegion, `${plan.app} production database`, plan.app)
       : undefined;
+    // Its network: a VPC with two subnets and the DB subnet group (a failback restores into it).
+    const sourceVpc = await source.ec2.send(new EC2.CreateVpcCommand({ CidrBlock: "10.10.0.0/16" }));
+    const sourceSubnets: string[] = [];
+    for (const [index, zone] of ["a", "c"].entries()) {
+      const subnet = await source.ec2.send(
+        new EC2.CreateSubnetCommand({
+          VpcId: sourceVpc.Vpc!.VpcId!,
+          CidrBlock: `10.10.${index}.0/24`,
+          AvailabilityZone: `${sourceRegion}${zone}`,
+        }),
+      );
+      sourceSubnets.push(subnet.Subnet!.SubnetId!);
+    }
+    const sourceSubnetGroup = `${db.sourceIdentifier}-db`;
+    await source.rds.send(
+      new RDS.CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: sourceSubnetGroup,
+        DBSubnetGroupDescription: `${plan.app} production database subnets`,
+        SubnetIds: sourceSubnets,
+        Tags: appTags,
+      }),
+    );
     const instance = await source.rds.send(
       new RDS.CreateDBInstanceCommand({
         DBInstanceIdentifier: db.sourceIdentifier,
+        DBSubnetGroupName: sourceSubnetGroup,
         Engine: seeded.engine,
         DBInstanceClass: db.instanceClass,
         MasterUsername: seeded.username,
@@ -555,6 +578,34 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
         }),
         AddReplicaRegions: [{ Region: targetRegion }],
         Tags: appTags,
+      }),
+    );
+
+    // ── Source region: the production ECS service (a failback deploys it again on the restored database) ──
+    await source.ecs.send(new ECS.CreateClusterCommand({ clusterName: plan.service.cluster }));
+    const taskDefinition = await source.ecs.send(
+      new ECS.RegisterTaskDefinitionCommand({
+        family: plan.service.name,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(plan.service.cpu),
+        memory: String(plan.service.memory),
+        containerDefinitions: [
+          {
+            name: plan.service.name,
+            image: `${plan.service.name}:production`,
+            portMappings: [{ containerPort: plan.service.containerPort }],
+          },
+        ],
+      }),
+    );
+    await source.ecs.send(
+      new ECS.CreateServiceCommand({
+        cluster: plan.service.cluster,
+        serviceName: plan.service.name,
+        taskDefinition: taskDefinition.taskDefinition!.taskDefinitionArn!,
+        desiredCount: plan.service.desiredCount,
+        launchType: "FARGATE",
       }),
     );
 

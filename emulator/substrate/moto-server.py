@@ -527,7 +527,8 @@ def restored_instances_reach_emulator_postgres():
     {"<region>/<snapshot id>": "<address>"}: an instance restored from such a snapshot reports that
     address as its Endpoint. A ModifyDBInstance that sets MasterUserPassword writes the new password
     to <that file's folder>/passwords/<address>, and the emulator sets it on the server's master user,
-    as RDS would. Without the variable, or for another snapshot, moto's own name.
+    as RDS would. Without the variable, or for another snapshot, moto's own name. A snapshot of
+    such an instance, and its copies in other regions, answer at the same server (a failback).
     """
     from moto.rds import models as rds
 
@@ -542,11 +543,39 @@ def restored_instances_reach_emulator_postgres():
 
     restore = rds.RDSBackend.restore_db_instance_from_db_snapshot
 
+    # A failback's data path: a snapshot of an instance that answers at a server, and the copies of
+    # that snapshot in any region, answer at the same server: (account, region, snapshot id) -> address.
+    # The emulator keeps no second copy of the data: an instance restored from them is the same
+    # PostgreSQL (after a write freeze, the same rows as the snapshot).
+    snapshot_addresses = {}
+
+    create_snapshot = rds.RDSBackend.create_db_snapshot
+
+    def create_db_snapshot(self, db_instance_identifier, db_snapshot_identifier, *args, **kwargs):
+        snapshot = create_snapshot(self, db_instance_identifier, db_snapshot_identifier, *args, **kwargs)
+        served = addresses.get((self.account_id, self.region_name, db_instance_identifier))
+        if served:
+            snapshot_addresses[(self.account_id, self.region_name, db_snapshot_identifier)] = served
+        return snapshot
+
+    copy_snapshot = rds.RDSBackend.copy_db_snapshot
+
+    def copy_db_snapshot(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs):
+        snapshot = copy_snapshot(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs)
+        parts = source_db_snapshot_identifier.split(":")
+        region = parts[3] if source_db_snapshot_identifier.startswith("arn:") else self.region_name
+        served = snapshot_addresses.get((self.account_id, region, parts[-1]))
+        if served:
+            snapshot_addresses[(self.account_id, self.region_name, target_db_snapshot_identifier)] = served
+        return snapshot
+
     def restore_db_instance_from_db_snapshot(self, from_snapshot_id, overrides):
         database = restore(self, from_snapshot_id, overrides)
         snapshot = from_snapshot_id.split(":")[-1]
         key = (self.account_id, self.region_name, database.db_instance_identifier)
-        address = endpoints().get(f"{self.region_name}/{snapshot}")
+        address = endpoints().get(f"{self.region_name}/{snapshot}") or snapshot_addresses.get(
+            (self.account_id, self.region_name, snapshot)
+        )
         if address:
             addresses[key] = address
         else:
@@ -592,6 +621,8 @@ def restored_instances_reach_emulator_postgres():
         return result
 
     rds.RDSBackend.restore_db_instance_from_db_snapshot = restore_db_instance_from_db_snapshot
+    rds.RDSBackend.create_db_snapshot = create_db_snapshot
+    rds.RDSBackend.copy_db_snapshot = copy_db_snapshot
     rds.DBInstance.address = property(address)
     rds.RDSBackend.modify_db_instance = modify_db_instance
     responses.RDSResponse.restore_db_instance_to_point_in_time = restore_db_instance_to_point_in_time

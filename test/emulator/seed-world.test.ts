@@ -415,6 +415,13 @@ describe("moto-state summaries", () => {
       const world = await seed();
       const before = await summarizeMotoState(moto.endpoint, planRegions(plan));
       expect(countsOf(before)).toEqual({
+        // The source region's production network and ECS service (a failback restores and redeploys there).
+        "ec2/ap-northeast-1/subnets": 2,
+        "ec2/ap-northeast-1/vpcs": 1,
+        "ecs/ap-northeast-1/clusters": 1,
+        "ecs/ap-northeast-1/services": 1,
+        "ecs/ap-northeast-1/taskDefinitions": 1,
+        "rds/ap-northeast-1/subnetGroups": 1,
         "ec2/ap-northeast-3/securityGroups": 3,
         "ec2/ap-northeast-3/subnets": 4,
         "ec2/ap-northeast-3/vpcs": 1,

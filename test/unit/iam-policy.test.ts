@@ -125,12 +125,38 @@ describe("iam-policy", () => {
     );
   });
 
-  it("pins every '*' resource to the target regions, or to a global service", () => {
+  it("pins every '*' resource to the target regions (a failback's to the source region too), or to a global service", () => {
     const policy = iamPolicyFor(plan, { journey: "all", targetRegions: [TARGET] });
     for (const statement of policy.Statement.filter((candidate) => candidate.Resource.includes("*"))) {
       const global = statement.Action.every((action) => action.startsWith("route53:"));
-      if (!global) expect(statement.Condition?.StringEquals?.["aws:RequestedRegion"], statement.Sid).toEqual([TARGET]);
+      const regions = statement.Sid.startsWith("FailbackFailback") ? [plan.sourceRegion, TARGET] : [TARGET];
+      if (!global) expect(statement.Condition?.StringEquals?.["aws:RequestedRegion"], statement.Sid).toEqual(regions);
     }
+  });
+
+  it("lets a failback restore only its own instance in the source region and delete no database", () => {
+    const policy = iamPolicyFor(plan, { journey: "failback", targetRegions: [TARGET], accountId: "123456789012" });
+    expect(actions(policy).filter((action) => action.includes("Delete"))).toEqual([]);
+    const db = plan.database.sourceIdentifier;
+    expect(
+      granting(policy, "rds:RestoreDBInstanceFromDBSnapshot").flatMap((statement) => statement.Resource),
+    ).toContain(`arn:aws:rds:${plan.sourceRegion}:123456789012:db:${db}-failback-*`);
+    // The old primary (exactly <db>) is matched by no instance pattern a failback may modify.
+    for (const statement of granting(policy, "rds:ModifyDBInstance")) {
+      for (const resource of statement.Resource.filter((arn) => arn.includes(":db:"))) {
+        expect(
+          new RegExp(`^${resource.replace(/[.]/g, "\\.").replace(/\*/g, ".*")}$`).test(
+            `arn:aws:rds:${plan.sourceRegion}:123456789012:db:${db}`,
+          ),
+        ).toBe(false);
+      }
+    }
+    expect(granting(policy, "secretsmanager:PutSecretValue").flatMap((statement) => statement.Resource)).toEqual([
+      `arn:aws:secretsmanager:${plan.sourceRegion}:123456789012:secret:${plan.secrets.databaseSecretName}-*`,
+    ]);
+    expect(granting(policy, "ecs:UpdateService").flatMap((statement) => statement.Resource)).toContain(
+      `arn:aws:ecs:${plan.sourceRegion}:123456789012:service/${plan.service.cluster}/${plan.service.name}`,
+    );
   });
 
   it("keeps deletes out of the failover and the production record out of the drill", () => {
@@ -206,7 +232,7 @@ describe("iam-policy", () => {
     expect(granting(policy, "rds:RestoreDBInstanceFromDBSnapshot")[0].Resource).toContain(
       `arn:aws:rds:${TARGET}:123456789012:db:${plan.database.sourceIdentifier}-*`,
     );
-    const bad = await runCli(["iam-policy", "--plan", "examples/peoplebooster.yaml", "--journey", "failback"]);
+    const bad = await runCli(["iam-policy", "--plan", "examples/peoplebooster.yaml", "--journey", "rollback"]);
     expect(bad.exitCode).toBe(2);
   });
 });
