@@ -156,10 +156,10 @@ const cases: BadInput[] = [
   },
   {
     name: "unknown command",
-    args: () => ["failback", "--plan", EXAMPLE],
+    args: () => ["fallback", "--plan", EXAMPLE],
     exitCode: 2,
     code: "USAGE",
-    message: /failback/,
+    message: /fallback/,
   },
   {
     name: "report --format xml",
