@@ -8,6 +8,7 @@ import type { ACMClient } from "@aws-sdk/client-acm";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { RDSClient } from "@aws-sdk/client-rds";
@@ -15,10 +16,21 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AwsError, DrFailoverError } from "./errors.js";
-import { ACM, EC2, ECS, ELBv2, IAM, KMS, RDS, Route53, S3, SecretsManager } from "./sdk.js";
+import { ACM, EC2, ECS, ElastiCache, ELBv2, IAM, KMS, RDS, Route53, S3, SecretsManager } from "./sdk.js";
 
 /** An AWS service this tool calls, by its endpoint key (as in the aws provider's `endpoints` block). */
-export type AwsService = "rds" | "ec2" | "ecs" | "s3" | "secretsmanager" | "elbv2" | "iam" | "route53" | "acm" | "kms";
+export type AwsService =
+  | "rds"
+  | "ec2"
+  | "ecs"
+  | "s3"
+  | "secretsmanager"
+  | "elbv2"
+  | "iam"
+  | "route53"
+  | "acm"
+  | "kms"
+  | "elasticache";
 
 export interface AwsOptions {
   /** e.g. http://127.0.0.1:4566 for an emulator (or a URL per service); undefined = real AWS. */
@@ -107,6 +119,13 @@ export class AwsClients {
   }
   elbv2(region: string): ElasticLoadBalancingV2Client {
     return this.client("elbv2", region, () => new ELBv2.ElasticLoadBalancingV2Client(this.config("elbv2", region)));
+  }
+  elasticache(region: string): ElastiCacheClient {
+    return this.client(
+      "elasticache",
+      region,
+      () => new ElastiCache.ElastiCacheClient(this.config("elasticache", region)),
+    );
   }
   kms(region: string): KMSClient {
     return this.client("kms", region, () => new KMS.KMSClient(this.config("kms", region)));
