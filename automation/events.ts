@@ -54,6 +54,8 @@ export interface ReportSummary {
   dataLossWindowMs?: number;
   rpoMet?: boolean;
   snapshotIdentifier?: string;
+  /** The cache's backup age at the incident start (plans with a cache). */
+  cacheBackupAgeMs?: number;
   errorCode?: string;
   verification: { passed: number; failed: number };
   warnings: string[];

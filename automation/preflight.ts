@@ -5,6 +5,7 @@
  */
 import type { Filter } from "@aws-sdk/client-ec2";
 import { awsErrorName, type AwsClients } from "./aws.js";
+import { type CacheBackup, findCacheBackup } from "./cache-backup.js";
 import { namesToCover, resolveCertificate } from "./certificates.js";
 import { dataLossWindowMs, formatDuration } from "./clock.js";
 import { type DnsRecordValue, findHostedZone, maxTtl, readNameRecords } from "./dns.js";
@@ -12,7 +13,7 @@ import { AwsError, DrFailoverError, PreconditionError } from "./errors.js";
 import type { Plan } from "./plan.js";
 import type { StackResourceNames } from "./run/stack-args.js";
 import { findReplicatedBackup, findRestorableSnapshot, type RestorePoint } from "./snapshots.js";
-import { EC2, ECS, ELBv2, IAM, KMS, RDS, S3, SecretsManager } from "./sdk.js";
+import { EC2, ECS, ElastiCache, ELBv2, IAM, KMS, RDS, S3, SecretsManager } from "./sdk.js";
 import { RESOURCE_TYPES } from "./vocabulary.js";
 
 export interface PreflightOptions {
@@ -75,6 +76,8 @@ export interface PreflightResult {
   certificateArn: string;
   /** The password of the snapshot's master user, when credentials.mode is replica-secret. */
   replicaSecretPassword?: string;
+  /** The cache's backup (when the plan has a cache) and its age at the incident start. */
+  cache?: { backup: CacheBackup; ageMs: number };
   warnings: { code: string; message: string }[];
 }
 
@@ -190,6 +193,20 @@ async function checkSubnetGroup(aws: AwsClients, region: string, name: string, p
     problems.add(
       "DB_SUBNET_GROUP_NOT_FOUND",
       `DB subnet group ${name} does not exist in ${region}; create it over the DR subnets first`,
+    );
+  }
+}
+
+async function checkCacheSubnetGroup(aws: AwsClients, region: string, name: string, problems: Problems) {
+  try {
+    await aws
+      .elasticache(region)
+      .send(new ElastiCache.DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: name }));
+  } catch (error) {
+    if (awsErrorName(error) !== "CacheSubnetGroupNotFoundFault") throw error;
+    problems.add(
+      "CACHE_SUBNET_GROUP_NOT_FOUND",
+      `ElastiCache subnet group ${name} does not exist in ${region}; create it over the DR subnets first (aws elasticache create-cache-subnet-group)`,
     );
   }
 }
@@ -455,50 +472,66 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
   const problems = new Problems();
   const warnings: PreflightResult["warnings"] = [];
 
-  const [restorePoint, subnets, securityGroupIds, , , zone, replicaSecretPassword, certificate] = await Promise.all([
-    problems.guard("restore point", () => resolveRestorePoint(aws, options, problems)),
-    problems.guard("subnets", () =>
-      resolveSubnets(aws, targetRegion, [...target.service.subnets, ...target.loadBalancer.subnets], problems),
-    ),
-    problems.guard("security groups", () =>
-      resolveSecurityGroups(
-        aws,
-        targetRegion,
-        [...target.database.securityGroups, ...target.service.securityGroups, ...target.loadBalancer.securityGroups],
-        problems,
+  const [restorePoint, subnets, securityGroupIds, , , zone, replicaSecretPassword, certificate, , cacheBackup] =
+    await Promise.all([
+      problems.guard("restore point", () => resolveRestorePoint(aws, options, problems)),
+      problems.guard("subnets", () =>
+        resolveSubnets(aws, targetRegion, [...target.service.subnets, ...target.loadBalancer.subnets], problems),
       ),
-    ),
-    problems.guard("DB subnet group", () => checkSubnetGroup(aws, targetRegion, target.database.subnetGroup, problems)),
-    problems.guard("replica bucket", () =>
-      checkReplicaBucket(aws, targetRegion, target.storage.replicaBucket, problems),
-    ),
-    problems.guard("hosted zone", async () => {
-      const zoneId = await findHostedZone(aws.route53(), plan.dns.hostedZone);
-      const [production, drill] = await Promise.all([
-        readNameRecords(aws.route53(), zoneId, plan.dns.productionRecord),
-        readNameRecords(aws.route53(), zoneId, plan.dns.drillRecord),
-      ]);
-      return { zoneId, production, drill };
-    }),
-    plan.database.credentials.mode === "replica-secret"
-      ? problems.guard("replica secret", () =>
-          readReplicaSecretPassword(aws, targetRegion, plan.secrets.databaseSecretName, problems),
-        )
-      : Promise.resolve(undefined),
-    problems.guard("certificate", () =>
-      resolveCertificate(aws.acm(targetRegion), {
-        region: targetRegion,
-        certificateArn: target.loadBalancer.certificateArn,
-        hosts: namesToCover(plan, options.journey),
-        now: new Date(),
+      problems.guard("security groups", () =>
+        resolveSecurityGroups(
+          aws,
+          targetRegion,
+          [
+            ...target.database.securityGroups,
+            ...target.service.securityGroups,
+            ...target.loadBalancer.securityGroups,
+            ...(target.cache?.securityGroups ?? []),
+          ],
+          problems,
+        ),
+      ),
+      problems.guard("DB subnet group", () =>
+        checkSubnetGroup(aws, targetRegion, target.database.subnetGroup, problems),
+      ),
+      problems.guard("replica bucket", () =>
+        checkReplicaBucket(aws, targetRegion, target.storage.replicaBucket, problems),
+      ),
+      problems.guard("hosted zone", async () => {
+        const zoneId = await findHostedZone(aws.route53(), plan.dns.hostedZone);
+        const [production, drill] = await Promise.all([
+          readNameRecords(aws.route53(), zoneId, plan.dns.productionRecord),
+          readNameRecords(aws.route53(), zoneId, plan.dns.drillRecord),
+        ]);
+        return { zoneId, production, drill };
       }),
-    ),
-    options.claims
-      ? problems.guard("names the stack would create", () =>
-          checkNamesFree(aws, targetRegion, options.claims!, problems),
-        )
-      : undefined,
-  ]);
+      plan.database.credentials.mode === "replica-secret"
+        ? problems.guard("replica secret", () =>
+            readReplicaSecretPassword(aws, targetRegion, plan.secrets.databaseSecretName, problems),
+          )
+        : Promise.resolve(undefined),
+      problems.guard("certificate", () =>
+        resolveCertificate(aws.acm(targetRegion), {
+          region: targetRegion,
+          certificateArn: target.loadBalancer.certificateArn,
+          hosts: namesToCover(plan, options.journey),
+          now: new Date(),
+        }),
+      ),
+      options.claims
+        ? problems.guard("names the stack would create", () =>
+            checkNamesFree(aws, targetRegion, options.claims!, problems),
+          )
+        : undefined,
+      plan.cache && target.cache
+        ? Promise.all([
+            problems.guard("cache subnet group", () =>
+              checkCacheSubnetGroup(aws, targetRegion, target.cache!.subnetGroup, problems),
+            ),
+            problems.guard("cache backup", () => findCacheBackup(aws, plan, targetRegion)),
+          ]).then(([, backup]) => backup)
+        : undefined,
+    ]);
   if (certificate) warnings.push(...certificate.warnings);
 
   let dataLoss = 0;
@@ -520,6 +553,18 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
         code: "RPO_CLOSE",
         message: `data-loss window ${formatDuration(dataLoss)} is ${Math.round((dataLoss / rpo) * 100)} % of the RPO`,
       });
+    }
+  }
+  let cache: PreflightResult["cache"];
+  if (cacheBackup && plan.cache) {
+    const ageMs = dataLossWindowMs(options.incidentStart, cacheBackup.capturedAt);
+    cache = { backup: cacheBackup, ageMs };
+    const maxAge = plan.cache.backup.maxAge;
+    if (maxAge !== undefined && ageMs > maxAge) {
+      problems.add(
+        "CACHE_BACKUP_TOO_OLD",
+        `the cache's backup ${cacheBackup.label} is ${formatDuration(ageMs)} old at the incident start, beyond cache.backup.maxAge of ${formatDuration(maxAge)} — export a newer one to the target region, or raise cache.backup.maxAge`,
+      );
     }
   }
   const restoredDatabase = restorePoint && resolveRestoredDatabase(plan, targetRegion, restorePoint, problems);
@@ -591,6 +636,7 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
     productionRecords: zone!.production.routing,
     certificateArn: certificate!.arn,
     replicaSecretPassword,
+    cache,
     warnings,
   };
 }

@@ -3,7 +3,7 @@
  * in English or Japanese. Pure: report in, text out.
  */
 import { formatDuration } from "../clock.js";
-import { restoreSourceLabel, type RunReport } from "./model.js";
+import { cacheAgeLabel, restoreSourceLabel, type RunReport } from "./model.js";
 import { messages, phaseName, type ReportLanguage } from "./i18n.js";
 
 const percent = (value: number) => `${value.toFixed(1)} %`;
@@ -41,6 +41,12 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
   if (report.rpo) {
     lines.push(
       `| ${t("rpo")} | ${okMark(report.rpo.met)} ${formatDuration(report.rpo.dataLossWindowMs)} ${t("of")} ${formatDuration(report.objectives.rpoMs)} (${t("restorePoint")} ${report.rpo.restorePoint}, \`${restoreSourceLabel(report.rpo)}\`) |`,
+    );
+  }
+  if (report.cache) {
+    const met = report.cache.maxAgeMs === undefined ? "" : `${okMark(report.cache.ageMs <= report.cache.maxAgeMs)} `;
+    lines.push(
+      `| ${t("cacheBackupAge")} | ${met}${cacheAgeLabel(report.cache, formatDuration)} (${report.cache.capturedAt}, \`${report.cache.backup}\`) |`,
     );
   }
   if (report.error) lines.push(`| ${t("error")} | \`${report.error.code}\` ${cell(report.error.message)} |`);

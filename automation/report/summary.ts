@@ -17,6 +17,7 @@ export function reportSummary(report: RunReport): ReportSummary {
     dataLossWindowMs: report.rpo?.dataLossWindowMs,
     rpoMet: report.rpo?.met,
     snapshotIdentifier: report.rpo && restoreSourceLabel(report.rpo),
+    cacheBackupAgeMs: report.cache?.ageMs,
     errorCode: report.error?.code,
     verification: {
       passed: report.verification.filter((check) => check.ok).length,
