@@ -522,6 +522,8 @@ def replication_groups_restore_and_delete():
     - DeleteReplicationGroup with FinalSnapshotIdentifier takes that snapshot first
       (SnapshotAlreadyExistsFault when the name is taken), then the group is gone (AWS
       passes through `deleting` for minutes; moto removes it at once, as its RDS does);
+    - with cluster mode disabled, NumCacheClusters nodes are created (moto makes one primary
+      and counts only ReplicasPerNodeGroup);
     - every snapshot has one NodeSnapshots entry whose SnapshotCreateTime is its creation
       time, or the tag `dr-emulator:snapshot-create-time` (ISO 8601) when created with it
       (emulator-only seeding, as for RDS snapshots).
@@ -558,6 +560,9 @@ def replication_groups_restore_and_delete():
                 raise exceptions.InvalidParameterValueException(
                     f"No permission to access S3 object: {arn} (it does not exist, or ElastiCache cannot read it)"
                 )
+        clusters = kwargs.get("num_cache_clusters")
+        if clusters and kwargs.get("cluster_mode") != "enabled" and not kwargs.get("replicas_per_node_group"):
+            kwargs["replicas_per_node_group"] = clusters - 1
         return create_group(self, *args, **kwargs)
 
     create_snapshot = elasticache.ElastiCacheBackend.create_snapshot
