@@ -782,6 +782,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     }
 
     const cache = await seedCache(dr, plan, targetRegion, network.subnetIds, faults, options.dailySnapshotAt ?? now);
+    if (cache?.rdbBucket === replicaBucket) replicaObjectKeys.push(cache.rdbKey);
 
     let ecrRepository: SeededWorld["ecrRepository"];
     const image = parseEcrImage(target.service.image);
