@@ -107,7 +107,8 @@ export const elasticacheReplicationGroup: ResourceHandler = {
     applyImmediately: { computed: true },
     tags: {},
   },
-  required: ["replicationGroupId", "description"],
+  // Required upstream; @pulumi/aws autonames replication_group_id and defaults description to "Managed by Pulumi".
+  autoname: { prop: "replicationGroupId", maxLength: 40, lowercase: true },
   // HasChangesExcept(tags, tags_all), then only the changed settings queue a modify: a change of
   // final_snapshot_identifier (or apply_immediately) alone neither modifies nor waits.
   updateWaitsExcept: ["tags", "finalSnapshotIdentifier", "applyImmediately"],
@@ -142,7 +143,8 @@ export const elasticacheReplicationGroup: ResourceHandler = {
         new ElastiCache.CreateReplicationGroupCommand(
           compact({
             ReplicationGroupId: id,
-            ReplicationGroupDescription: inputs.description,
+            // @pulumi/aws's default for the (upstream Required) description.
+            ReplicationGroupDescription: inputs.description ?? "Managed by Pulumi",
             AutomaticFailoverEnabled: Boolean(inputs.automaticFailoverEnabled),
             CacheNodeType: inputs.nodeType,
             TransitEncryptionEnabled: false,
