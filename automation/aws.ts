@@ -10,6 +10,7 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { RDSClient } from "@aws-sdk/client-rds";
@@ -17,7 +18,21 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AwsError, DrFailoverError } from "./errors.js";
-import { ACM, CloudWatchLogs, EC2, ECR, ECS, ELBv2, IAM, KMS, RDS, Route53, S3, SecretsManager } from "./sdk.js";
+import {
+  ACM,
+  CloudWatchLogs,
+  EC2,
+  ECR,
+  ECS,
+  ElastiCache,
+  ELBv2,
+  IAM,
+  KMS,
+  RDS,
+  Route53,
+  S3,
+  SecretsManager,
+} from "./sdk.js";
 
 /** An AWS service this tool calls, by its endpoint key (as in the aws provider's `endpoints` block). */
 export type AwsService =
@@ -32,7 +47,8 @@ export type AwsService =
   | "route53"
   | "acm"
   | "kms"
-  | "logs";
+  | "logs"
+  | "elasticache";
 
 export interface AwsOptions {
   /** e.g. http://127.0.0.1:4566 for an emulator (or a URL per service); undefined = real AWS. */
@@ -127,6 +143,13 @@ export class AwsClients {
   }
   logs(region: string): CloudWatchLogsClient {
     return this.client("logs", region, () => new CloudWatchLogs.CloudWatchLogsClient(this.config("logs", region)));
+  }
+  elasticache(region: string): ElastiCacheClient {
+    return this.client(
+      "elasticache",
+      region,
+      () => new ElastiCache.ElastiCacheClient(this.config("elasticache", region)),
+    );
   }
   kms(region: string): KMSClient {
     return this.client("kms", region, () => new KMS.KMSClient(this.config("kms", region)));

@@ -58,6 +58,8 @@ export interface ReportSummary {
   snapshotIdentifier?: string;
   /** A failback's downtime (write freeze → production healthy in the source region). */
   downtimeMs?: number;
+  /** The cache's backup age at the incident start (plans with a cache). */
+  cacheBackupAgeMs?: number;
   errorCode?: string;
   verification: { passed: number; failed: number };
   warnings: string[];

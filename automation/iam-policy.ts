@@ -66,6 +66,70 @@ const STEPS: Record<Exclude<PolicyJourney, "all">, Step[]> = {
   failback: ["failback", "dnsProduction"],
 };
 
+/**
+ * The Redis cache: the newest .rdb under the prefix (preflight lists the bucket), the replication group
+ * created from the .rdb or the snapshot, deleted (a failover's with its final snapshot). ElastiCache
+ * reads the .rdb itself, under the bucket policy that grants it (see docs/real-aws.md).
+ */
+function cacheStatements(
+  plan: Plan,
+  regions: string[],
+  account: string,
+  steps: Set<Step>,
+  add: (sid: string, action: string[], resource: string[]) => void,
+) {
+  const source = plan.cache!.sourceReplicationGroupId;
+  const arns = (make: (region: string) => string) => regions.map(make);
+  // The DR groups are <source>-dr and <source>-d<run> (the source id cut to fit 40 characters): never the source.
+  const base = `${source.slice(0, 34).replace(/-+$/, "")}${source.length <= 34 ? "-" : ""}*`;
+  const groups = arns((r) => `arn:aws:elasticache:${r}:${account}:replicationgroup:${base}`);
+  const clusters = arns((r) => `arn:aws:elasticache:${r}:${account}:cluster:${base}`);
+  const finalSnapshots = arns((r) => `arn:aws:elasticache:${r}:${account}:snapshot:${base}-final-*`);
+  if (steps.has("preflight") && plan.cache!.backup.source === "rdb-in-s3") {
+    add(
+      "CacheBackupLookup",
+      ["s3:ListBucket"],
+      regions.map(
+        (r) => `arn:aws:s3:::${targetOf(plan, r).cache?.backup.bucket ?? targetOf(plan, r).storage.replicaBucket}`,
+      ),
+    );
+  }
+  if (steps.has("provision")) {
+    add(
+      "RestoreCache",
+      [
+        "elasticache:CreateReplicationGroup",
+        "elasticache:CreateCacheCluster",
+        "elasticache:ModifyReplicationGroup",
+        "elasticache:AddTagsToResource",
+        "elasticache:RemoveTagsFromResource",
+        "elasticache:ListTagsForResource",
+      ],
+      [
+        ...groups,
+        ...clusters,
+        ...regions.map(
+          (r) => `arn:aws:elasticache:${r}:${account}:subnetgroup:${targetOf(plan, r).cache?.subnetGroup ?? "*"}`,
+        ),
+        ...arns((r) => `arn:aws:elasticache:${r}:${account}:parametergroup:*`),
+        ...arns((r) => `arn:aws:elasticache:${r}:${account}:securitygroup:*`),
+        // The snapshot restored from (snapshot source), by the plan's name.
+        ...regions.map(
+          (r) =>
+            `arn:aws:elasticache:${r}:${account}:snapshot:${targetOf(plan, r).cache?.backup.snapshotName ?? `${source}*`}`,
+        ),
+      ],
+    );
+  }
+  if (steps.has("teardown")) {
+    add(
+      "DeleteCache",
+      ["elasticache:DeleteReplicationGroup", "elasticache:DeleteCacheCluster", "elasticache:CreateSnapshot"],
+      [...groups, ...clusters, ...finalSnapshots],
+    );
+  }
+}
+
 function statementsFor(
   plan: Plan,
   regions: string[],
@@ -128,6 +192,12 @@ function statementsFor(
     );
   }
   if (steps.has("finalSnapshot")) reads.push("rds:DescribeDBSnapshots");
+  if (plan.cache) {
+    // The cache's subnet group and snapshot (preflight), the group's waits and Read (provider, recovery).
+    if (steps.has("preflight")) reads.push("elasticache:DescribeCacheSubnetGroups", "elasticache:DescribeSnapshots");
+    if (steps.has("provision") || steps.has("teardown") || steps.has("recover"))
+      reads.push("elasticache:DescribeReplicationGroups", "elasticache:DescribeCacheClusters");
+  }
   add("RegionalReads", reads, ["*"], inRegions);
 
   if (steps.has("preflight")) {
@@ -218,6 +288,8 @@ function statementsFor(
       [...database, ...arns((r) => `arn:aws:rds:${r}:${account}:snapshot:${db}-dr-final-*`)],
     );
   }
+
+  if (plan.cache) cacheStatements(plan, regions, account, steps, add);
 
   const secrets = arns((r) => `arn:aws:secretsmanager:${r}:${account}:secret:${plan.secrets.databaseSecretName}/dr-*`);
   const roles = [`arn:aws:iam::${account}:role/${service}-*`];

@@ -115,6 +115,43 @@ const TargetRegionSchema = z
           ),
       })
       .describe("The application's replicated storage in this region."),
+    cache: z
+      .strictObject({
+        subnetGroup: nonEmpty.describe(
+          "Name of the existing ElastiCache subnet group the restored replication group is placed in, e.g. peoplebooster-dr-cache.",
+        ),
+        securityGroups: z
+          .array(networkRef)
+          .min(1)
+          .describe(
+            "Security groups of the restored replication group (at least one): ids (sg-…) or Name tags, resolved in preflight, e.g. [peoplebooster-dr-cache].",
+          ),
+        backup: z
+          .strictObject({
+            bucket: nonEmpty
+              .optional()
+              .describe(
+                "With cache.backup.source rdb-in-s3: the S3 bucket of this region holding the .rdb exports (replicated from the source region). ElastiCache must be allowed to read the objects (s3:GetObject for the region's ElastiCache service). Default: storage.replicaBucket.",
+              ),
+            prefix: z
+              .string()
+              .default("elasticache/")
+              .describe(
+                "With cache.backup.source rdb-in-s3: the key prefix of the .rdb exports in the bucket; the newest .rdb under it is restored. Default elasticache/.",
+              ),
+            snapshotName: nonEmpty
+              .optional()
+              .describe(
+                "With cache.backup.source snapshot: the name of the ElastiCache snapshot in this region to restore (ElastiCache cannot copy snapshots across regions: e.g. the final snapshot of an earlier failover, or one taken of a group seeded here). Required for that source.",
+              ),
+          })
+          .prefault({})
+          .describe("Where the cache's backup is in this region."),
+      })
+      .optional()
+      .describe(
+        "Where the Redis cache is restored in this region; required for every target when the plan has a cache section.",
+      ),
     service: z
       .strictObject({
         image: nonEmpty.describe(
@@ -452,6 +489,62 @@ export const PlanSchema = z
           .describe("How the restored instance's master credentials are obtained."),
       })
       .describe("The production database and how its snapshot copy is restored in the target region."),
+    cache: z
+      .strictObject({
+        sourceReplicationGroupId: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{0,39}$/, {
+            message:
+              "must be an ElastiCache replication group id: 1–40 lowercase letters, digits or dashes, starting with a letter",
+          })
+          .describe(
+            "Replication group id of the production Redis (ElastiCache) whose backups are restored, e.g. peoplebooster-production-redis. The restored group is named after it (-dr for a failover, -d<run> for a drill).",
+          ),
+        nodeType: nonEmpty
+          .default("cache.t3.micro")
+          .describe("Node type of the restored replication group. Default cache.t3.micro."),
+        numCacheClusters: z
+          .number()
+          .int()
+          .min(1)
+          .max(6)
+          .default(1)
+          .describe(
+            "Nodes of the restored replication group of a real failover: one primary and the rest replicas (1–6; drills run one node). Default 1.",
+          ),
+        port: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .default(6379)
+          .describe(
+            "TCP port the restored group listens on (1–65535); the service gets it as REDIS_PORT. Default 6379.",
+          ),
+        engineVersion: z
+          .string()
+          .regex(/^\d+(\.\d+){0,2}$/, { message: 'must be a Redis version such as "7.1"' })
+          .optional()
+          .describe("Redis engine version of the restored group, e.g. 7.1. Default: ElastiCache's default."),
+        backup: z
+          .strictObject({
+            source: z
+              .enum(["rdb-in-s3", "snapshot"])
+              .describe(
+                "rdb-in-s3: the newest .rdb export under targets.<region>.cache.backup.prefix in the bucket replicated to the target region (ElastiCache cannot copy snapshots across regions), seeding the group through its S3 ARN; snapshot: the ElastiCache snapshot targets.<region>.cache.backup.snapshotName already in the target region.",
+              ),
+            maxAge: duration("cache.backup.maxAge")
+              .optional()
+              .describe(
+                `The oldest cache backup accepted at the incident start: ${DURATION}. An older one is refused in preflight (CACHE_BACKUP_TOO_OLD). Default: none (the age is reported, never gated).`,
+              ),
+          })
+          .describe("Where the cache's backups are, and how old they may be."),
+      })
+      .optional()
+      .describe(
+        "The application's ElastiCache Redis, restored in the target region from its backup; the service gets its primary endpoint as REDIS_HOST and REDIS_PORT. Default: no cache.",
+      ),
     secrets: z
       .strictObject({
         databaseSecretName: nonEmpty.describe(
@@ -597,6 +690,37 @@ export const PlanSchema = z
         const problem = typeof kmsKeyId === "string" ? kmsKeyArnProblem(kmsKeyId, region) : undefined;
         if (problem)
           ctx.addIssue({ code: "custom", path: ["targets", region, "database", "kmsKeyId"], message: problem });
+      }
+      const cache = plan.cache as Partial<NonNullable<Plan["cache"]>> | undefined;
+      for (const [region, target] of Object.entries((plan.targets ?? {}) as Plan["targets"])) {
+        if (!target || typeof target !== "object") continue;
+        if (cache && !target.cache) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", region, "cache"],
+            message: `the plan has a cache section: say where the cache is restored in ${region} (subnetGroup, securityGroups, backup)`,
+          });
+        } else if (!cache && target.cache) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", region, "cache"],
+            message:
+              "the plan has no cache section: add cache (sourceReplicationGroupId, backup.source) or remove this",
+          });
+        } else if (cache?.backup?.source === "snapshot" && target.cache && !target.cache.backup?.snapshotName) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", region, "cache", "backup", "snapshotName"],
+            message: `cache.backup.source is snapshot: name the ElastiCache snapshot in ${region} to restore`,
+          });
+        } else if (cache?.backup?.source === "rdb-in-s3" && target.cache?.backup?.snapshotName) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", region, "cache", "backup", "snapshotName"],
+            message:
+              "cache.backup.source is rdb-in-s3: the .rdb is found under backup.bucket/prefix; remove snapshotName or set cache.backup.source: snapshot",
+          });
+        }
       }
       for (const [region, target] of Object.entries((plan.targets ?? {}) as Plan["targets"])) {
         const arn = target?.loadBalancer?.certificateArn;

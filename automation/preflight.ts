@@ -5,6 +5,7 @@
  */
 import type { Filter } from "@aws-sdk/client-ec2";
 import { awsErrorName, type AwsClients } from "./aws.js";
+import { type CacheBackup, findCacheBackup } from "./cache-backup.js";
 import { namesToCover, resolveCertificate } from "./certificates.js";
 import { dataLossWindowMs, formatDuration } from "./clock.js";
 import { type DnsRecordValue, findHostedZone, maxTtl, readNameRecords } from "./dns.js";
@@ -13,7 +14,7 @@ import { checkImage, type ImageCheck, imageProblem } from "./images.js";
 import type { Plan } from "./plan.js";
 import type { StackResourceNames } from "./run/stack-args.js";
 import { findReplicatedBackup, findRestorableSnapshot, type RestorePoint } from "./snapshots.js";
-import { EC2, ECS, ELBv2, IAM, KMS, RDS, S3, SecretsManager } from "./sdk.js";
+import { EC2, ECS, ElastiCache, ELBv2, IAM, KMS, RDS, S3, SecretsManager } from "./sdk.js";
 import { RESOURCE_TYPES } from "./vocabulary.js";
 
 export interface PreflightOptions {
@@ -80,6 +81,8 @@ export interface PreflightResult {
   image: ImageCheck;
   /** The replica bucket: versioning, the source's replication rule, the newest replicated object. */
   storage: ReplicaStorageFacts;
+  /** The cache's backup (when the plan has a cache) and its age at the incident start. */
+  cache?: { backup: CacheBackup; ageMs: number };
   warnings: { code: string; message: string }[];
   /** What was checked and found in order, or deliberately not checked (info lines, not warnings). */
   notes: string[];
@@ -230,6 +233,20 @@ async function checkSubnetGroup(aws: AwsClients, region: string, name: string, p
       `DB subnet group ${name} does not exist in ${region}; create it over the DR subnets first`,
     );
     return undefined;
+  }
+}
+
+async function checkCacheSubnetGroup(aws: AwsClients, region: string, name: string, problems: Problems) {
+  try {
+    await aws
+      .elasticache(region)
+      .send(new ElastiCache.DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: name }));
+  } catch (error) {
+    if (awsErrorName(error) !== "CacheSubnetGroupNotFoundFault") throw error;
+    problems.add(
+      "CACHE_SUBNET_GROUP_NOT_FOUND",
+      `ElastiCache subnet group ${name} does not exist in ${region}; create it over the DR subnets first (aws elasticache create-cache-subnet-group)`,
+    );
   }
 }
 
@@ -658,6 +675,7 @@ export async function inspectPreflight(aws: AwsClients, options: PreflightOption
     ,
     image,
     replication,
+    cacheBackup,
   ] = await Promise.all([
     problems.guard("restore point", () => resolveRestorePoint(aws, options, problems)),
     problems.guard("subnets", () =>
@@ -667,7 +685,12 @@ export async function inspectPreflight(aws: AwsClients, options: PreflightOption
       resolveSecurityGroups(
         aws,
         targetRegion,
-        [...target.database.securityGroups, ...target.service.securityGroups, ...target.loadBalancer.securityGroups],
+        [
+          ...target.database.securityGroups,
+          ...target.service.securityGroups,
+          ...target.loadBalancer.securityGroups,
+          ...(target.cache?.securityGroups ?? []),
+        ],
         problems,
       ),
     ),
@@ -703,6 +726,14 @@ export async function inspectPreflight(aws: AwsClients, options: PreflightOption
       : undefined,
     problems.guard("service image", () => checkImage(aws, targetRegion, target.service.image)),
     checkReplicationRule(aws, options, problems, warnings),
+    plan.cache && target.cache
+      ? Promise.all([
+          problems.guard("cache subnet group", () =>
+            checkCacheSubnetGroup(aws, targetRegion, target.cache!.subnetGroup, problems),
+          ),
+          problems.guard("cache backup", () => findCacheBackup(aws, plan, targetRegion)),
+        ]).then(([, backup]) => backup)
+      : undefined,
   ]);
   if (certificate) warnings.push(...certificate.warnings);
   const restorePoint = restore?.point;
@@ -742,6 +773,18 @@ export async function inspectPreflight(aws: AwsClients, options: PreflightOption
         code: "RPO_CLOSE",
         message: `data-loss window ${formatDuration(dataLoss)} is ${Math.round((dataLoss / rpo) * 100)} % of the RPO`,
       });
+    }
+  }
+  let cache: PreflightResult["cache"];
+  if (cacheBackup && plan.cache) {
+    const ageMs = dataLossWindowMs(options.incidentStart, cacheBackup.capturedAt);
+    cache = { backup: cacheBackup, ageMs };
+    const maxAge = plan.cache.backup.maxAge;
+    if (maxAge !== undefined && ageMs > maxAge) {
+      problems.add(
+        "CACHE_BACKUP_TOO_OLD",
+        `the cache's backup ${cacheBackup.label} is ${formatDuration(ageMs)} old at the incident start, beyond cache.backup.maxAge of ${formatDuration(maxAge)} — export a newer one to the target region, or raise cache.backup.maxAge`,
+      );
     }
   }
   const restoredDatabase = restorePoint && resolveRestoredDatabase(plan, targetRegion, restorePoint, problems);
@@ -809,6 +852,7 @@ export async function inspectPreflight(aws: AwsClients, options: PreflightOption
     replicaSecretPassword,
     image: image!,
     storage: storage!,
+    cache,
     warnings,
     notes,
   };

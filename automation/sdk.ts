@@ -31,6 +31,7 @@ export const ECS = lazily<typeof import("@aws-sdk/client-ecs")>("@aws-sdk/client
 export const ELBv2 = lazily<typeof import("@aws-sdk/client-elastic-load-balancing-v2")>(
   "@aws-sdk/client-elastic-load-balancing-v2",
 );
+export const ElastiCache = lazily<typeof import("@aws-sdk/client-elasticache")>("@aws-sdk/client-elasticache");
 export const KMS = lazily<typeof import("@aws-sdk/client-kms")>("@aws-sdk/client-kms");
 export const IAM = lazily<typeof import("@aws-sdk/client-iam")>("@aws-sdk/client-iam");
 export const RDS = lazily<typeof import("@aws-sdk/client-rds")>("@aws-sdk/client-rds");

@@ -65,6 +65,8 @@ export const RTO_PHASES: ReadonlySet<string> = new Set<PhaseName>([
 const CONCERN_OF_SERVICE: Record<string, Concern> = {
   rds: "database",
   secretsmanager: "database",
+  // The cache's data is restored beside the database's.
+  elasticache: "database",
   ecs: "service",
   lb: "service",
   iam: "service",
@@ -80,6 +82,7 @@ export function concernOf(resourceType: string): Concern | undefined {
 /** Resource types the driver looks for in a stack's state or events. */
 export const RESOURCE_TYPES = {
   rdsInstance: "aws:rds/instance:Instance",
+  cacheReplicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
   ecsCluster: "aws:ecs/cluster:Cluster",
   ecsTaskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
   ecsService: "aws:ecs/service:Service",

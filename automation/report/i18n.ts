@@ -40,6 +40,7 @@ const TABLE = {
   of: { en: "of", ja: "／" },
   rtoWithTtl: { en: "RTO incl. DNS TTL", ja: "DNS TTL込みの復旧時間" },
   restorePoint: { en: "restore point", ja: "復元ポイント" },
+  cacheBackupAge: { en: "Cache backup age", ja: "キャッシュのバックアップ経過時間" },
   error: { en: "Error", ja: "エラー" },
   phases: { en: "Phases", ja: "フェーズ" },
   phase: { en: "Phase", ja: "フェーズ" },

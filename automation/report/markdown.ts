@@ -3,7 +3,7 @@
  * in English or Japanese. Pure: report in, text out.
  */
 import { formatDuration } from "../clock.js";
-import { restoreSourceLabel, type RunReport, storageLabel } from "./model.js";
+import { cacheAgeLabel, restoreSourceLabel, type RunReport, storageLabel } from "./model.js";
 import { messages, phaseName, type ReportLanguage } from "./i18n.js";
 
 const percent = (value: number) => `${value.toFixed(1)} %`;
@@ -49,6 +49,12 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
       report.downtime.durationMs !== undefined
         ? `| ${t("downtime")} | ${formatDuration(report.downtime.durationMs)} (${t("downtimeSpan")}: ${report.downtime.startedAt} → ${report.downtime.endedAt}) |`
         : `| ${t("downtime")} | ${t("downtimeOngoing")} ${report.downtime.startedAt} |`,
+    );
+  }
+  if (report.cache) {
+    const met = report.cache.maxAgeMs === undefined ? "" : `${okMark(report.cache.ageMs <= report.cache.maxAgeMs)} `;
+    lines.push(
+      `| ${t("cacheBackupAge")} | ${met}${cacheAgeLabel(report.cache, formatDuration)} (${report.cache.capturedAt}, \`${report.cache.backup}\`) |`,
     );
   }
   if (report.error) lines.push(`| ${t("error")} | \`${report.error.code}\` ${cell(report.error.message)} |`);

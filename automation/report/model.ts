@@ -60,7 +60,19 @@ export interface RunReport {
     /** Why the newest object's age was not measured. */
     note?: string;
   };
-  endpoints?: { serviceName?: string; loadBalancer?: string; database?: string };
+  /** The Redis cache's backup restored (when the plan has a cache), beside the database's RPO. */
+  cache?: {
+    source: "rdb-in-s3" | "snapshot";
+    /** s3://bucket/key of the .rdb, or the ElastiCache snapshot's name. */
+    backup: string;
+    /** When the backup was taken (ISO). */
+    capturedAt: string;
+    /** Its age at the incident start. */
+    ageMs: number;
+    /** cache.backup.maxAge, when the plan gates on it. */
+    maxAgeMs?: number;
+  };
+  endpoints?: { serviceName?: string; loadBalancer?: string; database?: string; cache?: string };
   dns?: { record: string; previous?: string; current?: string; insyncMs?: number };
   /** What the driver checked before the switch/verification: database available, service steady, targets healthy. */
   readiness?: StepResult[];
@@ -97,6 +109,11 @@ export interface RunReport {
   };
   /** Expected phase durations the run was watched against (plan or history). */
   expectedPhaseMs?: Record<string, number>;
+}
+
+/** How reports show the cache's backup age: "0:12:00 (≤ 26:00:00)" when the plan gates on it. */
+export function cacheAgeLabel(cache: NonNullable<RunReport["cache"]>, format: (ms: number) => string): string {
+  return cache.maxAgeMs === undefined ? format(cache.ageMs) : `${format(cache.ageMs)} / ${format(cache.maxAgeMs)}`;
 }
 
 /** How reports name the restore source: the snapshot id, or "point in time <time> of <automated backups ARN>". */

@@ -133,6 +133,17 @@ export async function preflightPhase(
       dataLossWindowMs: result.dataLossWindowMs,
       met: result.dataLossWindowMs <= ctx.plan.objectives.rpo,
     };
+    if (result.cache) {
+      const { backup, ageMs } = result.cache;
+      run.report.cache = {
+        source: backup.source,
+        backup: backup.label,
+        capturedAt: backup.capturedAt.toISOString(),
+        ageMs,
+        maxAgeMs: ctx.plan.cache?.backup.maxAge,
+      };
+      run.emit({ type: "info", message: `cache backup ${backup.label} (${backup.capturedAt.toISOString()})` });
+    }
     run.emit({
       type: "info",
       message:
@@ -243,6 +254,12 @@ export function stackConfigFor(
     if (previous.database) {
       args.database.snapshotIdentifier = previous.database.snapshotIdentifier;
       args.database.restoreToPointInTime = previous.database.restoreToPointInTime;
+    }
+    // The same for the cache: what it was seeded from, and the final snapshot name its destroy takes.
+    if (previous.cache && args.cache) {
+      args.cache.snapshotArns = previous.cache.snapshotArns;
+      args.cache.snapshotName = previous.cache.snapshotName;
+      args.cache.finalSnapshotIdentifier = previous.cache.finalSnapshotIdentifier;
     }
   }
   const existingPassword = existing[`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]?.value;

@@ -1,7 +1,7 @@
 /** Plain, timestamped lines for CI logs and pipes: no redraws, warnings on stderr. */
 import { formatDuration } from "../../automation/clock.js";
 import type { DrEvent } from "../../automation/events.js";
-import { restoreSourceLabel, type RunReport } from "../../automation/report/model.js";
+import { cacheAgeLabel, restoreSourceLabel, type RunReport } from "../../automation/report/model.js";
 import { err, out } from "./output.js";
 
 export function plainRenderer(): (event: DrEvent) => void {
@@ -62,6 +62,9 @@ export function reportSummaryLines(report: RunReport): string[] {
     lines.push(
       `RPO ${formatDuration(report.rpo.dataLossWindowMs)} / ${formatDuration(report.objectives.rpoMs)} — ${report.rpo.met ? "met" : "MISSED"} (${restoreSourceLabel(report.rpo)})`,
     );
+  }
+  if (report.cache) {
+    lines.push(`cache backup ${cacheAgeLabel(report.cache, formatDuration)} old (${report.cache.backup})`);
   }
   return lines;
 }

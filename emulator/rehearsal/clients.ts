@@ -9,6 +9,7 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { Route53Client } from "@aws-sdk/client-route-53";
@@ -23,6 +24,7 @@ export interface EmulatorClients {
   readonly ecr: ECRClient;
   readonly ecs: ECSClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly elasticache: ElastiCacheClient;
   readonly iam: IAMClient;
   readonly rds: RDSClient;
   readonly route53: Route53Client;
@@ -52,6 +54,7 @@ export function emulatorClients(endpoint: string, region: string): EmulatorClien
     ecr: aws.ecr(region),
     ecs: aws.ecs(region),
     elbv2: aws.elbv2(region),
+    elasticache: aws.elasticache(region),
     iam: aws.iam(),
     rds: aws.rds(region),
     route53: aws.route53(),

@@ -15,10 +15,11 @@
 import { randomBytes, randomInt } from "node:crypto";
 import type { IpPermission } from "@aws-sdk/client-ec2";
 import type { BucketLocationConstraint } from "@aws-sdk/client-s3";
+import { rdbLocation } from "../../automation/cache-backup.js";
 import { parseEcrImage } from "../../automation/images.js";
 import { targetOf, type Plan } from "../../automation/plan.js";
 import { emulatorClients, motoJsonCall, motoQueryCall, type EmulatorClients } from "./clients.js";
-import { ACM, EC2, ECR, ECS, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
+import { ACM, EC2, ECR, ECS, ElastiCache, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
 import { selfSignedCertificate, type TlsCertificate } from "./certificate.js";
 
 /** Ways to make the seeded world wrong, one precondition at a time. */
@@ -85,6 +86,8 @@ export interface WorldFaults {
    * servers (postgres.ts), not by moto.
    */
   lostRows?: string[];
+  /** No .rdb export of the cache in the target region's bucket, and no ElastiCache snapshot there. */
+  noCacheBackup?: boolean;
 }
 
 export interface SeedWorldOptions {
@@ -176,6 +179,11 @@ export interface SeededWorld {
    * snapshot needs one there); undefined with `unencryptedSnapshots`.
    */
   snapshotKeyArn?: string;
+  /**
+   * The cache's backups in the target region (plans with a cache; undefined with `noCacheBackup`): the .rdb
+   * export in the replicated bucket, and an ElastiCache snapshot (the plan's snapshotName, or one named after the day).
+   */
+  cache?: { rdbBucket: string; rdbKey: string; snapshotName: string; subnetGroup: string };
   /** The production database's automated backups replicated to the target region (undefined with `noReplicatedBackup`). */
   automatedBackupsArn?: string;
   emulationGaps: EmulationGaps;
@@ -352,6 +360,7 @@ async function seedNetwork(
     { names: target.loadBalancer.securityGroups, role: "load balancer" },
     { names: target.service.securityGroups, role: "service" },
     { names: target.database.securityGroups, role: "database" },
+    { names: target.cache?.securityGroups ?? [], role: "cache" },
   ];
   const securityGroupIds: Record<string, string> = {};
   const otherVpcId = faults.databaseGroupsInOtherVpc
@@ -415,6 +424,66 @@ async function seedNetwork(
     ]);
   }
   return { vpcId, subnetIds, securityGroupIds, unseededIds };
+}
+
+/**
+ * The production cache's backups as the runbook keeps them in the target region: its subnet group,
+ * the daily snapshot exported as an .rdb to the bucket that replicates there (moto copies nothing,
+ * so it is put there directly), and an ElastiCache snapshot of the region (ElastiCache cannot copy
+ * one across regions: it is taken of a group seeded in the region and deleted, as a restore check would).
+ */
+async function seedCache(
+  dr: EmulatorClients,
+  plan: Plan,
+  targetRegion: string,
+  subnetIds: Record<string, string>,
+  faults: WorldFaults,
+  takenAt: Date,
+): Promise<SeededWorld["cache"]> {
+  const target = targetOf(plan, targetRegion);
+  if (!plan.cache || !target.cache) return undefined;
+  const subnetGroup = target.cache.subnetGroup;
+  const subnets = unique(target.service.subnets.map((name) => subnetIds[name]).filter(Boolean));
+  await dr.elasticache.send(
+    new ElastiCache.CreateCacheSubnetGroupCommand({
+      CacheSubnetGroupName: subnetGroup,
+      CacheSubnetGroupDescription: `${plan.app} DR cache subnets`,
+      SubnetIds: subnets.length > 0 ? subnets : Object.values(subnetIds),
+    }),
+  );
+  const { bucket, prefix } = rdbLocation(plan, targetRegion);
+  const inReplicaBucket = bucket === target.storage.replicaBucket;
+  // Without the replica bucket there is nowhere for the exports to have arrived.
+  if (faults.noCacheBackup || (inReplicaBucket && faults.noReplicaBucket)) return undefined;
+  if (!inReplicaBucket) await createVersionedBucket(dr, bucket, { app: plan.app });
+  const source = plan.cache.sourceReplicationGroupId;
+  const daily = snapshotName(source, takenAt);
+  // ElastiCache exports one .rdb per node group: <snapshot>-0001.rdb.
+  const rdbKey = `${prefix}${daily}-0001.rdb`;
+  await dr.s3.send(new S3.PutObjectCommand({ Bucket: bucket, Key: rdbKey, Body: "REDIS0011 stand-in" }));
+  const name = target.cache.backup.snapshotName ?? daily;
+  const seed = `${source.slice(0, 34).replace(/-+$/, "")}-seed`;
+  await dr.elasticache.send(
+    new ElastiCache.CreateReplicationGroupCommand({
+      ReplicationGroupId: seed,
+      ReplicationGroupDescription: `${plan.app} cache seeded in ${targetRegion}`,
+      CacheNodeType: plan.cache.nodeType,
+      Engine: "redis",
+      NumCacheClusters: 1,
+      CacheSubnetGroupName: subnetGroup,
+      SnapshotArns: [`arn:aws:s3:::${bucket}/${rdbKey}`],
+    }),
+  );
+  await dr.elasticache.send(
+    new ElastiCache.CreateSnapshotCommand({
+      ReplicationGroupId: seed,
+      SnapshotName: name,
+      // Emulator-only: the snapshot's time (moto-server.py), as for the RDS snapshots.
+      Tags: [{ Key: "dr-emulator:snapshot-create-time", Value: takenAt.toISOString() }],
+    }),
+  );
+  await dr.elasticache.send(new ElastiCache.DeleteReplicationGroupCommand({ ReplicationGroupId: seed }));
+  return { rdbBucket: bucket, rdbKey, snapshotName: name, subnetGroup };
 }
 
 /** The production database's engine, port and master user: the plan's, or what the plan's defaults used to be. */
@@ -792,6 +861,9 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       );
     }
 
+    const cache = await seedCache(dr, plan, targetRegion, network.subnetIds, faults, options.dailySnapshotAt ?? now);
+    if (cache?.rdbBucket === replicaBucket) replicaObjectKeys.push(cache.rdbKey);
+
     let ecrRepository: SeededWorld["ecrRepository"];
     const image = parseEcrImage(target.service.image);
     if (image) {
@@ -936,6 +1008,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       copiedSnapshotIds: copies.map((copy) => copy.id),
       copiedSnapshotArns: copies.map((copy) => copy.arn),
       automatedBackupsArn,
+      cache,
       hostedZoneId,
       productionRecordValue,
       sourceBucket,

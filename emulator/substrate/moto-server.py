@@ -628,8 +628,118 @@ def restored_instances_reach_emulator_postgres():
     responses.RDSResponse.restore_db_instance_to_point_in_time = restore_db_instance_to_point_in_time
 
 
+def replication_groups_restore_and_delete():
+    """ElastiCache replication groups restored from a backup, deleted with a final snapshot.
+
+    moto's CreateReplicationGroup accepts any SnapshotName and SnapshotArns (it restores
+    nothing and checks nothing), its DeleteReplicationGroup leaves the group `deleting`
+    forever and ignores FinalSnapshotIdentifier, and its snapshots carry no NodeSnapshots
+    (so no SnapshotCreateTime). As on AWS (API reference: CreateReplicationGroup,
+    DeleteReplicationGroup, NodeSnapshot):
+    - a SnapshotName that does not exist in the region is SnapshotNotFoundFault;
+    - each SnapshotArns element must be an S3 object ARN (arn:aws:s3:::bucket/key) of an
+      existing object, else InvalidParameterValue (AWS: the object cannot be read);
+    - DeleteReplicationGroup with FinalSnapshotIdentifier takes that snapshot first
+      (SnapshotAlreadyExistsFault when the name is taken), then the group is gone (AWS
+      passes through `deleting` for minutes; moto removes it at once, as its RDS does);
+    - with cluster mode disabled, NumCacheClusters nodes are created (moto makes one primary
+      and counts only ReplicasPerNodeGroup);
+    - every snapshot has one NodeSnapshots entry whose SnapshotCreateTime is its creation
+      time, or the tag `dr-emulator:snapshot-create-time` (ISO 8601) when created with it
+      (emulator-only seeding, as for RDS snapshots).
+    """
+    import datetime
+
+    from moto.elasticache import exceptions
+    from moto.elasticache import models as elasticache
+    from moto.s3.models import s3_backends
+
+    def parse_time(value):
+        try:
+            return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+
+    def s3_object_exists(account_id, arn):
+        match = re.match(r"^arn:aws[a-z-]*:s3:::([^/]+)/(.+)$", arn or "")
+        if not match:
+            return False
+        bucket_name, key = match.groups()
+        backend = s3_backends[account_id]["global"]
+        bucket = backend.buckets.get(bucket_name)
+        return bucket is not None and key in bucket.keys
+
+    create_group = elasticache.ElastiCacheBackend.create_replication_group
+
+    def create_replication_group(self, *args, **kwargs):
+        snapshot_name = kwargs.get("snapshot_name")
+        if snapshot_name and snapshot_name not in self.snapshots:
+            raise exceptions.SnapshotNotFound(snapshot_name)
+        for arn in kwargs.get("snapshot_arns") or []:
+            if not s3_object_exists(self.account_id, arn):
+                raise exceptions.InvalidParameterValueException(
+                    f"No permission to access S3 object: {arn} (it does not exist, or ElastiCache cannot read it)"
+                )
+        clusters = kwargs.get("num_cache_clusters")
+        if clusters and kwargs.get("cluster_mode") != "enabled" and not kwargs.get("replicas_per_node_group"):
+            kwargs["replicas_per_node_group"] = clusters - 1
+        return create_group(self, *args, **kwargs)
+
+    create_snapshot = elasticache.ElastiCacheBackend.create_snapshot
+
+    def stamp(snapshot, created):
+        snapshot.node_snapshots = [
+            {
+                "CacheClusterId": f"{snapshot.replication_group_id or snapshot.cache_cluster_id}-001",
+                "NodeGroupId": "0001",
+                "CacheNodeId": "0001",
+                "SnapshotCreateTime": created,
+            }
+        ]
+
+    def create_snapshot_stamped(self, *args, **kwargs):
+        snapshot = create_snapshot(self, *args, **kwargs)
+        created = datetime.datetime.now(datetime.timezone.utc)
+        for tag in kwargs.get("tags") or []:
+            if tag.get("Key") == "dr-emulator:snapshot-create-time":
+                created = parse_time(tag.get("Value")) or created
+        stamp(snapshot, created)
+        return snapshot
+
+    def delete_replication_group(self, replication_group_id, retain_primary_cluster=None, final_snapshot_identifier=None):
+        if replication_group_id not in self.replication_groups:
+            raise exceptions.ReplicationGroupNotFound(replication_group_id)
+        if final_snapshot_identifier:
+            self.create_snapshot(
+                snapshot_name=final_snapshot_identifier,
+                replication_group_id=replication_group_id,
+                cache_cluster_id=None,
+                kms_key_id=None,
+                tags=None,
+            )
+        group = self.replication_groups.pop(replication_group_id)
+        group.status = "deleting"
+        return group
+
+    from moto.elasticache import responses
+
+    def delete_replication_group_response(self):
+        group = self.elasticache_backend.delete_replication_group(
+            replication_group_id=self._get_param("ReplicationGroupId"),
+            retain_primary_cluster=self._get_bool_param("RetainPrimaryCluster"),
+            final_snapshot_identifier=self._get_param("FinalSnapshotIdentifier"),
+        )
+        return responses.ActionResult({"ReplicationGroup": group})
+
+    elasticache.ElastiCacheBackend.create_replication_group = create_replication_group
+    elasticache.ElastiCacheBackend.create_snapshot = create_snapshot_stamped
+    elasticache.ElastiCacheBackend.delete_replication_group = delete_replication_group
+    responses.ElastiCacheResponse.delete_replication_group = delete_replication_group_response
+
+
 restored_instances_start_creating()
 automated_backups_replicate()
+replication_groups_restore_and_delete()
 restored_instances_reach_emulator_postgres()
 service_tasks_register_as_targets()
 ecs_tasks_run_sql_checks()
@@ -649,6 +759,7 @@ WARM_UP = [
     ("secretsmanager", "POST", "/", "{}", "secretsmanager.ListSecrets"),
     ("ecs", "POST", "/", "{}", "AmazonEC2ContainerServiceV20141113.ListClusters"),
     ("kms", "POST", "/", "{}", "TrentService.ListKeys"),
+    ("elasticache", "POST", "/", "Action=DescribeReplicationGroups&Version=2015-02-02", None),
     ("ecr", "POST", "/", "{}", "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories"),
 ]
 

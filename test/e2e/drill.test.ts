@@ -14,7 +14,7 @@ import { PreconditionError, VerificationError } from "../../automation/errors.js
 import { runDrill } from "../../automation/journeys/drill.js";
 import { readJournal } from "../../automation/journal.js";
 import { diffMotoState } from "../support/moto-state.js";
-import { filesUnder, TARGET, useE2eWorld } from "../support/e2e.js";
+import { environmentAtVerification, filesUnder, TARGET, useE2eWorld } from "../support/e2e.js";
 
 const e2e = useE2eWorld();
 
@@ -30,7 +30,8 @@ describe("drill", () => {
     const before = await run.summary();
     // This drill keeps its state's secrets under a passphrase (Pulumi's default), the others under KMS.
     const passphrase = { stateDir: run.stateDir, emulator: run.context().workspace.emulator };
-    const report = await runDrill(run.context({ workspace: passphrase }));
+    const service = environmentAtVerification(run, "peoplebooster-backend-drill-");
+    const report = await runDrill(run.context({ workspace: passphrase, emit: service.emit }));
 
     expect(report.result).toBe("succeeded");
     expect(report.rto?.met).toBe(true);
@@ -64,6 +65,20 @@ describe("drill", () => {
     ]);
     const markdown = await readFile(join(run.stateDir, "runs", report.runId, "report.md"), "utf8");
     expect(markdown).toContain(`| orders | ${restored.orders} | ≥ 1, within 10 % of the last drill (none yet) | ✅ |`);
+    // The cache, seeded from the newest .rdb export in the replicated bucket; its age beside the RPO.
+    const cache = run.world.cache!;
+    expect(report.cache).toMatchObject({
+      source: "rdb-in-s3",
+      backup: `s3://${cache.rdbBucket}/${cache.rdbKey}`,
+      maxAgeMs: 26 * 3_600_000,
+    });
+    expect(report.cache!.ageMs).toBeLessThan(10 * 60_000);
+    expect(markdown).toMatch(/\| Cache backup age \| ✅ 0:\d\d:\d\d \/ 26:00:00 \(.*, `s3:\/\/.*\.rdb`\) \|/);
+    // Its primary endpoint reached the service: the task definition's environment names it.
+    const endpoint = report.endpoints?.cache;
+    expect(endpoint).toMatch(/^master\.peoplebooster-production-redis-d[0-9a-f]{4}\..*:6379$/);
+    const environment = await service.environment();
+    expect(`${environment.REDIS_HOST}:${environment.REDIS_PORT}`).toBe(endpoint);
     expect(report.teardown).toMatchObject({ performed: true, ok: true });
     expect(report.spans.filter((span) => span.kind === "phase").map((span) => span.name)).toEqual(
       expect.arrayContaining(["preflight", "provision", "database", "service", "dns", "verification", "teardown"]),

@@ -116,7 +116,7 @@ describe("runPreflight: the seeded example world", () => {
     expect(Object.fromEntries(result.subnetIds)).toEqual(world.subnetIds);
     expect(result.subnetIds.size).toBe(4);
     expect(Object.fromEntries(result.securityGroupIds)).toEqual(world.securityGroupIds);
-    expect(result.securityGroupIds.size).toBe(3);
+    expect(result.securityGroupIds.size).toBe(4);
     expect(result.vpcId).toBe(world.vpcId);
     expect(result.zoneId).toBe(world.hostedZoneId);
     // The reference world is dual-stack: alias A and alias AAAA, both read.
@@ -212,6 +212,59 @@ describe("runPreflight: the seeded example world", () => {
       dead.destroy();
       deadSource.destroy();
     }
+  });
+
+  it("finds the cache's newest .rdb in the replica bucket, or the named snapshot of the region, with its age", async () => {
+    const rdb = await runPreflight(aws, options());
+    expect(rdb.cache?.backup).toMatchObject({
+      source: "rdb-in-s3",
+      label: `s3://${world.cache!.rdbBucket}/${world.cache!.rdbKey}`,
+      snapshotArn: `arn:aws:s3:::${world.cache!.rdbBucket}/${world.cache!.rdbKey}`,
+    });
+    expect(rdb.cache!.ageMs).toBeLessThan(5 * 60_000);
+    const bySnapshot = planWith((copy) => {
+      copy.cache!.backup.source = "snapshot";
+      copy.targets[TARGET].cache!.backup.snapshotName = world.cache!.snapshotName;
+    });
+    const snapshot = await runPreflight(aws, options({ plan: bySnapshot }));
+    expect(snapshot.cache?.backup).toMatchObject({ source: "snapshot", snapshotName: world.cache!.snapshotName });
+  });
+
+  it("a cache backup older than cache.backup.maxAge → CACHE_BACKUP_TOO_OLD; none gated without maxAge", async () => {
+    // moto stamps the .rdb with its clock: put the incident start 30 h later (maxAge 26 h; RPO accepted).
+    const late = { incidentStart: new Date(Date.now() + 30 * HOUR), acceptDataLoss: true };
+    await expectPreflightFailure(late, "CACHE_BACKUP_TOO_OLD", [
+      new RegExp(
+        `^the cache's backup s3://${world.cache!.rdbBucket}/${world.cache!.rdbKey} is 30:00:\\d\\d old at the incident start, beyond cache.backup.maxAge of 26:00:00 — export a newer one`,
+      ),
+    ]);
+    const ungated = planWith((copy) => {
+      copy.cache!.backup.maxAge = undefined;
+    });
+    const result = await runPreflight(aws, options({ ...late, plan: ungated }));
+    expect(result.cache!.ageMs).toBeGreaterThan(30 * HOUR - 60_000);
+  });
+
+  it("no .rdb under the prefix, an unknown snapshot, a missing cache subnet group → each named with its fix", async () => {
+    const nothing = planWith((copy) => {
+      copy.targets[TARGET].cache!.backup.prefix = "redis-exports/";
+      copy.targets[TARGET].cache!.subnetGroup = "peoplebooster-dr-redis";
+    });
+    await expectPreflightFailure({ plan: nothing }, "PREFLIGHT_FAILED", [
+      new RegExp(
+        `^no \\.rdb export of peoplebooster-production-redis under s3://${world.replicaBucket}/redis-exports/ in ${TARGET} — Export a snapshot of the cache`,
+      ),
+      new RegExp(`^ElastiCache subnet group peoplebooster-dr-redis does not exist in ${TARGET}; create it`),
+    ]);
+    const unknown = planWith((copy) => {
+      copy.cache!.backup.source = "snapshot";
+      copy.targets[TARGET].cache!.backup.snapshotName = "peoplebooster-redis-nope";
+    });
+    await expectPreflightFailure({ plan: unknown }, "CACHE_SNAPSHOT_NOT_FOUND", [
+      new RegExp(
+        `^ElastiCache snapshot peoplebooster-redis-nope does not exist in ${TARGET} — ElastiCache cannot copy snapshots across regions`,
+      ),
+    ]);
   });
 
   it("takes engine, port and master user from the snapshot when the plan leaves them out, and accepts the snapshot's key", async () => {
@@ -436,11 +489,13 @@ describe("runPreflight: bad worlds", () => {
   );
 
   it(
-    "missing replica bucket → REPLICA_BUCKET_NOT_FOUND",
+    "missing replica bucket → REPLICA_BUCKET_NOT_FOUND, and the cache's .rdb exports it held are missing too",
     async () => {
       await freshWorld({ noReplicaBucket: true });
-      await expectPreflightFailure({}, "REPLICA_BUCKET_NOT_FOUND", [
-        new RegExp(`^replica bucket ${plan.targets[TARGET].storage.replicaBucket} does not exist in ${TARGET}`),
+      const bucket = plan.targets[TARGET].storage.replicaBucket;
+      await expectPreflightFailure({}, "PREFLIGHT_FAILED", [
+        new RegExp(`^replica bucket ${bucket} does not exist in ${TARGET}`),
+        new RegExp(`^the cache's backup bucket ${bucket} does not exist in ${TARGET} — Replicate the bucket`),
       ]);
     },
     SLOW,
@@ -521,10 +576,11 @@ describe("runPreflight: bad worlds", () => {
       const failure = await expectPreflightFailure({ plan: badPlan }, "PREFLIGHT_FAILED", [
         /^no available snapshot of peoplebooster-production in ap-northeast-3/,
         /^replica bucket peoplebooster-production-assets-apne3 does not exist/,
+        /^the cache's backup bucket peoplebooster-production-assets-apne3 does not exist/,
         /^hosted zone peoplebooster\.example\.com not found/,
         /^subnet peoplebooster-dr-public-z not found in ap-northeast-3/,
       ]);
-      expect(failure.message).toBe(`preflight found 4 problems in ${TARGET}; nothing was created`);
+      expect(failure.message).toBe(`preflight found 5 problems in ${TARGET}; nothing was created`);
     },
     SLOW,
   );

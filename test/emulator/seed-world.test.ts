@@ -237,6 +237,7 @@ describe("seedWorld: the healthy world", () => {
         ...target.database.securityGroups,
         ...target.service.securityGroups,
         ...target.loadBalancer.securityGroups,
+        ...(target.cache?.securityGroups ?? []),
       ]),
     ];
     for (const filter of ["tag:Name", "group-name"]) {
@@ -422,9 +423,10 @@ describe("moto-state summaries", () => {
         "ecs/ap-northeast-1/services": 1,
         "ecs/ap-northeast-1/taskDefinitions": 1,
         "rds/ap-northeast-1/subnetGroups": 1,
-        "ec2/ap-northeast-3/securityGroups": 3,
+        "ec2/ap-northeast-3/securityGroups": 4,
         "ec2/ap-northeast-3/subnets": 4,
         "ec2/ap-northeast-3/vpcs": 1,
+        "elasticache/ap-northeast-3/snapshots": 1,
         "iam/global/roles": 1,
         "rds/ap-northeast-1/automatedSnapshots": 1,
         "rds/ap-northeast-1/instances": 1,
@@ -438,7 +440,7 @@ describe("moto-state summaries", () => {
         "secretsmanager/ap-northeast-1/secrets": 1,
         "secretsmanager/ap-northeast-3/secrets": 1,
       });
-      expect(before["s3/ap-northeast-3/buckets"]).toEqual([`${world.replicaBucket} (4 objects, 5 versions)`]); // report-123.pdf revised once
+      expect(before["s3/ap-northeast-3/buckets"]).toEqual([`${world.replicaBucket} (5 objects, 6 versions)`]); // report-123.pdf revised once; the cache's .rdb
       expect(before["secretsmanager/ap-northeast-3/secrets"]).toEqual([
         `${plan.secrets.databaseSecretName} (replica of ${plan.sourceRegion})`,
       ]);

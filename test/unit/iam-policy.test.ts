@@ -192,9 +192,29 @@ describe("iam-policy", () => {
     // Releasing protection is a targeted update of the database: destroy restores, creates and registers nothing.
     expect(actions(destroy)).toContain("rds:ModifyDBInstance");
     const creating = actions(destroy).filter((action) =>
-      /:(Create(?!DBSnapshot)|Restore|Register|Put|Attach|PassRole)/.test(action),
+      // Final snapshots only: the database's, and the cache's (DeleteReplicationGroup's FinalSnapshotIdentifier).
+      /:(Create(?!DBSnapshot$|Snapshot$)|Restore|Register|Put|Attach|PassRole)/.test(action),
     );
     expect(creating).toEqual([]);
+  });
+
+  it("lets a journey restore, read and delete only the DR cache: never the source replication group", () => {
+    const failover = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET], accountId: "123456789012" });
+    const create = granting(failover, "elasticache:CreateReplicationGroup")[0].Resource;
+    expect(create).toContain(
+      `arn:aws:elasticache:${TARGET}:123456789012:replicationgroup:peoplebooster-production-redis-*`,
+    );
+    expect(actions(failover)).not.toContain("elasticache:DeleteReplicationGroup");
+    expect(granting(failover, "s3:ListBucket").flatMap((statement) => statement.Resource)).toContain(
+      `arn:aws:s3:::${plan.targets[TARGET].storage.replicaBucket}`,
+    );
+    const drill = iamPolicyFor(plan, { journey: "drill", targetRegions: [TARGET] });
+    expect(actions(drill)).toEqual(
+      expect.arrayContaining(["elasticache:DeleteReplicationGroup", "elasticache:DescribeSnapshots"]),
+    );
+    // Every region of the plan (there is none without the cache section).
+    const noCache = iamPolicyFor({ ...plan, cache: undefined }, { journey: "all" });
+    expect(actions(noCache).filter((action) => action.startsWith("elasticache:"))).toEqual([]);
   });
 
   it("lets preflight look up (never change) every name the stack would create, for a failover and a drill", () => {
