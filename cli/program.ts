@@ -114,6 +114,10 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
     .requiredOption("-r, --target-region <region>", "region of the DR stack")
     .option("--stack <name>", "the stack to destroy (default: the failover stack, or the only kept drill)")
     .option("--force", "destroy even when the production record cannot be restored")
+    .option(
+      "--strand-dr-writes",
+      "restore production DNS although it still serves from DR: writes made since the failover stay only in the final snapshot (run failback instead to keep them)",
+    )
     .action(lazyAction(program, async () => (await import("./commands/destroy.js")).destroyCommand));
 
   addTargetOptions(

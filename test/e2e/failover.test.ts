@@ -15,6 +15,7 @@ import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secre
 import { describe, expect, it } from "vitest";
 import { AwsClients } from "../../automation/aws.js";
 import { readNameRecords, readRecord, recordTarget } from "../../automation/dns.js";
+import type { RefusedError } from "../../automation/errors.js";
 import { runDestroy } from "../../automation/journeys/destroy.js";
 import { runFailover } from "../../automation/journeys/failover.js";
 import { runPreview } from "../../automation/journeys/preview.js";
@@ -173,7 +174,19 @@ describe("failover and destroy", () => {
     expect(dbAgain.DbiResourceId).toBe(db.DbiResourceId);
     expect((await cacheGroup()).ARN).toBe(group.ARN);
 
-    const destroyed = await runDestroy(context());
+    // Production still serves from DR: a plain destroy would send it back to the old primary and leave the
+    // outage's writes behind. Refused, nothing touched; the operator gives them up explicitly (or fails back).
+    const refused = await runDestroy(context()).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: "DR_WRITES_NOT_HOME", exitCode: 6 });
+    expect((refused as Error).message).toContain(`${PROD} still serves from this DR stack`);
+    expect((refused as RefusedError).hint).toMatch(
+      /failback -p <plan> -r ap-northeast-3 --confirm .*--strand-dr-writes: they then survive only in the final snapshot peoplebooster-production-dr-final-/,
+    );
+    expect(recordTarget(await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD))).toMatch(/elb/);
+    expect(await run.stacks()).toEqual(["peoplebooster-failover-ap-northeast-3"]);
+
+    const destroyed = await runDestroy(context(), { strandDrWrites: true });
+    expect(destroyed.warnings.map((warning) => warning.code)).toContain("DR_WRITES_STRANDED");
     expect(destroyed.result).toBe("succeeded");
     const restored = await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD);
     expect(recordTarget(restored)).toBe(run.world.productionRecordValue);
@@ -247,7 +260,7 @@ describe("failover and destroy", () => {
     ).DBInstances![0];
     expect(dbAgain.InstanceCreateTime).toEqual(db.InstanceCreateTime);
 
-    const destroyed = await runDestroy(run.context());
+    const destroyed = await runDestroy(run.context(), { strandDrWrites: true });
     expect(destroyed.result).toBe("succeeded");
     const finals = (await rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter((snapshot) =>
       snapshot.DBSnapshotIdentifier?.startsWith("peoplebooster-production-dr-final-"),
