@@ -10,7 +10,7 @@
  * AWS read calls and the reports in the state directory only.
  */
 import type { AwsClients } from "./aws.js";
-import { dataLossWindowMs, formatDuration } from "./clock.js";
+import { dataLossWindowMs, formatAge, formatDuration } from "./clock.js";
 import { DrFailoverError } from "./errors.js";
 import { inspectPreflight } from "./preflight.js";
 import type { Plan } from "./plan.js";
@@ -62,7 +62,7 @@ export interface ReadinessCheckResult {
   targets: TargetReadiness[];
 }
 
-const age = (now: Date, at: Date) => formatDuration(Math.max(0, now.getTime() - at.getTime()));
+const age = (now: Date, at: Date) => formatAge(Math.max(0, now.getTime() - at.getTime()));
 
 /** A restore source looked up on its own: found, or why not. */
 async function lookUp(find: () => Promise<RestorePoint>): Promise<RestorePoint | string> {
@@ -248,14 +248,14 @@ async function checkTarget(options: ReadinessCheckOptions, targetRegion: string,
       findings.push({
         severity: "problem",
         code: "DRILL_TOO_OLD",
-        message: `the last successful drill in ${targetRegion} (${lastDrill.runId}) is ${formatDuration(drillAge)} old, beyond objectives.maxDrillAge of ${formatDuration(maxDrillAge)} — run ${drillCommand}`,
+        message: `the last successful drill in ${targetRegion} (${lastDrill.runId}) is ${formatAge(drillAge)} old, beyond objectives.maxDrillAge of ${formatAge(maxDrillAge)} — run ${drillCommand}`,
       });
   }
   facts.push({
     name: "last drill",
     status: statusOf(Boolean(lastDrill) && now.getTime() - new Date(lastDrill!.startedAt).getTime() <= maxDrillAge),
     value: lastDrill
-      ? `${lastDrill.runId}: ${age(now, new Date(lastDrill.startedAt))} old (max ${formatDuration(maxDrillAge)})${lastDrill.rto ? `, RTO ${formatDuration(lastDrill.rto.achievedMs)}` : ""}`
+      ? `${lastDrill.runId}: ${age(now, new Date(lastDrill.startedAt))} old (max ${formatAge(maxDrillAge)})${lastDrill.rto ? `, RTO ${formatDuration(lastDrill.rto.achievedMs)}` : ""}`
       : "none",
   });
   return {
