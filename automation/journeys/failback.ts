@@ -37,12 +37,12 @@ import { sdkProbes, waitForStep } from "../readiness.js";
 import type { RunReport } from "../report/model.js";
 import type { JourneyContext } from "../run/context.js";
 import { newRunId } from "../run/ids.js";
-import { takeJourneyLock } from "../run/phases.js";
+import { checkPlanHealth, takeJourneyLock } from "../run/phases.js";
 import type { Run } from "../run/run.js";
 import { toOutputs } from "../run/stack-args.js";
 import { ECS, KMS, RDS, SecretsManager } from "../sdk.js";
 import { queryDirect, readConnectionSecret, type DatabaseConnection } from "../sql-checks.js";
-import { checkEcsService, checkHealth, type CheckResult } from "../verify.js";
+import { checkEcsService, type CheckResult } from "../verify.js";
 import { FAILBACK_METHODS, type FailbackMethod, type JourneyPhase, stackNameFor } from "../vocabulary.js";
 import { checkStateBackend, findStack, openWorkspace, plainStackConfig, writeStackConfig } from "../workspace.js";
 import { runJourney } from "./skeleton.js";
@@ -423,15 +423,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
     });
 
     await phase("verification", async () => {
-      const hostname = ctx.plan.dns.productionRecord;
-      const health = await checkHealth({
-        hostname,
-        path: ctx.plan.service.healthCheckPath,
-        expectStatus: ctx.plan.verification.expectStatus,
-        timeoutMs: ctx.plan.verification.healthTimeout,
-        connectTo: ctx.connectTo,
-        signal: ctx.signal,
-      });
+      const health = await checkPlanHealth(ctx, ctx.plan.dns.productionRecord);
       const results: CheckResult[] = [
         health,
         await checkEcsService(ctx.aws, source, ctx.plan.service.cluster, ctx.plan.service.name),

@@ -542,6 +542,18 @@ export async function recordCriticalPath(run: Run, stack: Stack): Promise<void> 
   }
 }
 
+/** The app's health through `hostname`, as the plan asks for it (path, status, patience). */
+export function checkPlanHealth(ctx: JourneyContext, hostname: string): Promise<CheckResult> {
+  return checkHealth({
+    hostname,
+    path: ctx.plan.service.healthCheckPath,
+    expectStatus: ctx.plan.verification.expectStatus,
+    timeoutMs: ctx.plan.verification.healthTimeout,
+    connectTo: ctx.connectTo,
+    signal: ctx.signal,
+  });
+}
+
 export async function verificationPhase(
   run: Run,
   outputs: DrStackOutputs,
@@ -550,14 +562,7 @@ export async function verificationPhase(
 ): Promise<void> {
   const { ctx } = run;
   await run.phase("verification", async () => {
-    const health = await checkHealth({
-      hostname,
-      path: ctx.plan.service.healthCheckPath,
-      expectStatus: ctx.plan.verification.expectStatus,
-      timeoutMs: ctx.plan.verification.healthTimeout,
-      connectTo: ctx.connectTo,
-      signal: ctx.signal,
-    });
+    const health = await checkPlanHealth(ctx, hostname);
     if (health.ok) run.markRecovered(ttlSeconds);
     const results: CheckResult[] = [
       health,
