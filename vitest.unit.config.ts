@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: [
       "test/unit/**/*.test.ts",
+      "test/ux/failback-render.test.ts",
       "test/ux/history.test.ts",
       "test/ux/live-view.test.ts",
       "test/ux/notify.test.ts",

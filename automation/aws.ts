@@ -5,9 +5,12 @@
  * not hang the journey), and an optional endpoint override for an emulator.
  */
 import type { ACMClient } from "@aws-sdk/client-acm";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { RDSClient } from "@aws-sdk/client-rds";
@@ -15,10 +18,37 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AwsError, DrFailoverError } from "./errors.js";
-import { ACM, EC2, ECS, ELBv2, IAM, KMS, RDS, Route53, S3, SecretsManager } from "./sdk.js";
+import {
+  ACM,
+  CloudWatchLogs,
+  EC2,
+  ECR,
+  ECS,
+  ElastiCache,
+  ELBv2,
+  IAM,
+  KMS,
+  RDS,
+  Route53,
+  S3,
+  SecretsManager,
+} from "./sdk.js";
 
 /** An AWS service this tool calls, by its endpoint key (as in the aws provider's `endpoints` block). */
-export type AwsService = "rds" | "ec2" | "ecs" | "s3" | "secretsmanager" | "elbv2" | "iam" | "route53" | "acm" | "kms";
+export type AwsService =
+  | "rds"
+  | "ec2"
+  | "ecr"
+  | "ecs"
+  | "s3"
+  | "secretsmanager"
+  | "elbv2"
+  | "iam"
+  | "route53"
+  | "acm"
+  | "kms"
+  | "logs"
+  | "elasticache";
 
 export interface AwsOptions {
   /** e.g. http://127.0.0.1:4566 for an emulator (or a URL per service); undefined = real AWS. */
@@ -88,6 +118,9 @@ export class AwsClients {
   ec2(region: string): EC2Client {
     return this.client("ec2", region, () => new EC2.EC2Client(this.config("ec2", region)));
   }
+  ecr(region: string): ECRClient {
+    return this.client("ecr", region, () => new ECR.ECRClient(this.config("ecr", region)));
+  }
   ecs(region: string): ECSClient {
     return this.client("ecs", region, () => new ECS.ECSClient(this.config("ecs", region)));
   }
@@ -107,6 +140,16 @@ export class AwsClients {
   }
   elbv2(region: string): ElasticLoadBalancingV2Client {
     return this.client("elbv2", region, () => new ELBv2.ElasticLoadBalancingV2Client(this.config("elbv2", region)));
+  }
+  logs(region: string): CloudWatchLogsClient {
+    return this.client("logs", region, () => new CloudWatchLogs.CloudWatchLogsClient(this.config("logs", region)));
+  }
+  elasticache(region: string): ElastiCacheClient {
+    return this.client(
+      "elasticache",
+      region,
+      () => new ElastiCache.ElastiCacheClient(this.config("elasticache", region)),
+    );
   }
   kms(region: string): KMSClient {
     return this.client("kms", region, () => new KMS.KMSClient(this.config("kms", region)));

@@ -27,8 +27,19 @@ export interface BackendStore {
   list(prefix: string): Promise<string[]>;
 }
 
-/** The store of a file or s3:// backend; undefined for any other. `fallbackRegion`: when the URL names none. */
+const stores = new Map<string, BackendStore | undefined>();
+
+/**
+ * The store of a file or s3:// backend; undefined for any other. `fallbackRegion`: when the URL names none.
+ * One per backend and process: the settings, the journey lock and crash recovery share its S3 client.
+ */
 export function backendStoreFor(backendUrl: string, fallbackRegion: string): BackendStore | undefined {
+  const key = `${backendUrl}\n${fallbackRegion}`;
+  if (!stores.has(key)) stores.set(key, newBackendStore(backendUrl, fallbackRegion));
+  return stores.get(key);
+}
+
+function newBackendStore(backendUrl: string, fallbackRegion: string): BackendStore | undefined {
   if (backendUrl.startsWith("file://")) {
     const root = backendUrl.startsWith("file:///") ? fileURLToPath(backendUrl) : backendUrl.slice("file://".length);
     return fileStore(root);

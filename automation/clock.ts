@@ -126,3 +126,11 @@ export function formatDuration(ms: number): string {
   const seconds = totalSeconds % 60;
   return `${hours}:${String(minutes).padStart(2, "0")}:${String(seconds).padStart(2, "0")}`;
 }
+
+/** An age for people: days past 48 hours ("35 d", "3 d 4 h"), else as formatDuration. */
+export function formatAge(ms: number): string {
+  const hours = Math.floor(Math.max(0, ms) / 3_600_000);
+  if (hours < 48) return formatDuration(ms);
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+}

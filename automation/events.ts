@@ -37,6 +37,8 @@ export type DrEvent =
   | { type: "warning"; code: string; message: string }
   | { type: "clock"; elapsedMs: number; budgetMs: number }
   | { type: "dns-switched"; record: string; target: string }
+  /** A failback's downtime: started at the write freeze (no durationMs), ended when production answered healthy. */
+  | { type: "downtime"; startedAt: string; durationMs?: number }
   | { type: "run-finished"; runId: string; ok: boolean; reportPaths: string[]; summary?: ReportSummary };
 
 /** The headline of a run's report, carried by `run-finished` (and sent to notification webhooks). */
@@ -54,6 +56,10 @@ export interface ReportSummary {
   dataLossWindowMs?: number;
   rpoMet?: boolean;
   snapshotIdentifier?: string;
+  /** A failback's downtime (write freeze → production healthy in the source region). */
+  downtimeMs?: number;
+  /** The cache's backup age at the incident start (plans with a cache). */
+  cacheBackupAgeMs?: number;
   errorCode?: string;
   verification: { passed: number; failed: number };
   warnings: string[];

@@ -9,7 +9,7 @@ import type { RunReport } from "./report/model.js";
 
 export interface HistoryEntry {
   runId: string;
-  journey: "drill" | "failover";
+  journey: "drill" | "failover" | "failback";
   startedAt: string;
   app: string;
   targetRegion: string;
@@ -22,6 +22,8 @@ export interface HistoryEntry {
   dataLossWindowMs?: number;
   rpoMet?: boolean;
   errorCode?: string;
+  /** A failback's downtime (write freeze → production healthy). */
+  downtimeMs?: number;
 }
 
 export interface RtoTrend {
@@ -61,7 +63,7 @@ function slope(values: number[]): number {
 /** Drills and failovers, oldest first, optionally only one app's; with the RTO trend of the drills. */
 export function buildHistory(reports: RunReport[], options: { app?: string } = {}): History {
   const entries: HistoryEntry[] = reports
-    .filter((report): report is RunReport & { journey: "drill" | "failover" } => report.journey !== "destroy")
+    .filter((report): report is RunReport & { journey: HistoryEntry["journey"] } => report.journey !== "destroy")
     .filter((report) => !options.app || report.app === options.app)
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
     .map((report) => ({
@@ -79,6 +81,7 @@ export function buildHistory(reports: RunReport[], options: { app?: string } = {
       dataLossWindowMs: report.rpo?.dataLossWindowMs,
       rpoMet: report.rpo?.met,
       errorCode: report.error?.code,
+      downtimeMs: report.downtime?.durationMs,
     }));
   const warnings: History["warnings"] = [];
   const latest = [...entries].reverse().find((entry) => entry.journey === "drill" && entry.rtoMs !== undefined);
@@ -128,7 +131,13 @@ export function renderHistoryTable(history: History): string[] {
       entry.startedAt.slice(0, 16).replace("T", " "),
       `${entry.journey}${entry.emulator ? " (emu)" : ""}`,
       entry.targetRegion,
-      entry.rtoMs === undefined ? "—" : `${formatDuration(entry.rtoMs)}${entry.rtoMet === false ? " ✖" : ""}`,
+      entry.journey === "failback"
+        ? entry.downtimeMs === undefined
+          ? "—"
+          : `down ${formatDuration(entry.downtimeMs)}`
+        : entry.rtoMs === undefined
+          ? "—"
+          : `${formatDuration(entry.rtoMs)}${entry.rtoMet === false ? " ✖" : ""}`,
       entry.percentOfBudget === undefined ? "—" : `${entry.percentOfBudget.toFixed(1)} %`,
       entry.dataLossWindowMs === undefined
         ? "—"

@@ -10,6 +10,7 @@
  * Not included: the state backend (s3:// bucket) and a KMS secrets provider,
  * which live outside the plan.
  */
+import { parseEcrImage } from "./images.js";
 import { checkTargetRegion, targetOf, type Plan } from "./plan.js";
 import { JOURNEYS, type Journey } from "./vocabulary.js";
 
@@ -45,17 +46,89 @@ type Step =
   | "dnsProduction"
   | "verify"
   | "recover"
-  | "finalSnapshot";
+  | "finalSnapshot"
+  | "versionRestore"
+  | "replicationRead"
+  | "failback";
 
 const STEPS: Record<Exclude<PolicyJourney, "all">, Step[]> = {
   // Provision creates and updates; a drill also tears its own stack down.
-  drill: ["preflight", "provision", "teardown", "dnsDrill", "verify", "recover"],
+  // versionRestore: the runbook's monthly read of an earlier object version in the replica bucket.
+  // replicationRead: the source bucket's replication rule (a drill's preflight and check; never a failover's).
+  drill: ["preflight", "provision", "teardown", "dnsDrill", "verify", "recover", "versionRestore", "replicationRead"],
   // No delete of the database, ever, on the failover path; production DNS is UPSERTed (never deleted).
   failover: ["preflight", "provision", "dnsProduction", "verify", "recover"],
   // Restore production DNS, release protection (an update of the database only: nothing is restored or
   // created), final snapshot, delete everything. (dnsDrill: destroy --stack of a kept drill deletes its drill record.)
   destroy: ["release", "teardown", "dnsProduction", "dnsDrill", "finalSnapshot", "recover"],
+  // The DR service to 0, a final snapshot, its copy home, a restore there (never a delete), the production
+  // secret and service of the source region, production DNS UPSERTed back.
+  failback: ["failback", "dnsProduction"],
 };
+
+/**
+ * The Redis cache: the newest .rdb under the prefix (preflight lists the bucket), the replication group
+ * created from the .rdb or the snapshot, deleted (a failover's with its final snapshot). ElastiCache
+ * reads the .rdb itself, under the bucket policy that grants it (see docs/real-aws.md).
+ */
+function cacheStatements(
+  plan: Plan,
+  regions: string[],
+  account: string,
+  steps: Set<Step>,
+  add: (sid: string, action: string[], resource: string[]) => void,
+) {
+  const source = plan.cache!.sourceReplicationGroupId;
+  const arns = (make: (region: string) => string) => regions.map(make);
+  // The DR groups are <source>-dr and <source>-d<run> (the source id cut to fit 40 characters): never the source.
+  const base = `${source.slice(0, 34).replace(/-+$/, "")}${source.length <= 34 ? "-" : ""}*`;
+  const groups = arns((r) => `arn:aws:elasticache:${r}:${account}:replicationgroup:${base}`);
+  const clusters = arns((r) => `arn:aws:elasticache:${r}:${account}:cluster:${base}`);
+  const finalSnapshots = arns((r) => `arn:aws:elasticache:${r}:${account}:snapshot:${base}-final-*`);
+  if (steps.has("preflight") && plan.cache!.backup.source === "rdb-in-s3") {
+    add(
+      "CacheBackupLookup",
+      ["s3:ListBucket"],
+      regions.map(
+        (r) => `arn:aws:s3:::${targetOf(plan, r).cache?.backup.bucket ?? targetOf(plan, r).storage.replicaBucket}`,
+      ),
+    );
+  }
+  if (steps.has("provision")) {
+    add(
+      "RestoreCache",
+      [
+        "elasticache:CreateReplicationGroup",
+        "elasticache:CreateCacheCluster",
+        "elasticache:ModifyReplicationGroup",
+        "elasticache:AddTagsToResource",
+        "elasticache:RemoveTagsFromResource",
+        "elasticache:ListTagsForResource",
+      ],
+      [
+        ...groups,
+        ...clusters,
+        ...regions.map(
+          (r) => `arn:aws:elasticache:${r}:${account}:subnetgroup:${targetOf(plan, r).cache?.subnetGroup ?? "*"}`,
+        ),
+        ...arns((r) => `arn:aws:elasticache:${r}:${account}:parametergroup:*`),
+        ...arns((r) => `arn:aws:elasticache:${r}:${account}:securitygroup:*`),
+        // The snapshot restored from (snapshot source), by the plan's name.
+        ...regions.map(
+          (r) =>
+            `arn:aws:elasticache:${r}:${account}:snapshot:${targetOf(plan, r).cache?.backup.snapshotName ?? `${source}*`}`,
+        ),
+      ],
+    );
+  }
+  if (steps.has("teardown")) {
+    add(
+      "DeleteCache",
+      ["elasticache:DeleteReplicationGroup", "elasticache:DeleteCacheCluster", "elasticache:CreateSnapshot"],
+      [...groups, ...clusters, ...finalSnapshots],
+    );
+  }
+}
 
 function statementsFor(
   plan: Plan,
@@ -119,16 +192,37 @@ function statementsFor(
     );
   }
   if (steps.has("finalSnapshot")) reads.push("rds:DescribeDBSnapshots");
+  if (plan.cache) {
+    // The cache's subnet group and snapshot (preflight), the group's waits and Read (provider, recovery).
+    if (steps.has("preflight")) reads.push("elasticache:DescribeCacheSubnetGroups", "elasticache:DescribeSnapshots");
+    if (steps.has("provision") || steps.has("teardown") || steps.has("recover"))
+      reads.push("elasticache:DescribeReplicationGroups", "elasticache:DescribeCacheClusters");
+  }
   add("RegionalReads", reads, ["*"], inRegions);
 
   if (steps.has("preflight")) {
     // The snapshot's key must exist and be Enabled in the target region.
     add("SnapshotKeyCheck", ["kms:DescribeKey"], snapshotKeys);
+    // The replica exists, keeps versions, and its newest object (one ListObjectsV2 page) dates the replication.
     add(
       "ReplicaBucketLookup",
-      ["s3:ListBucket", "s3:GetBucketLocation"],
+      ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"],
       regions.map((region) => `arn:aws:s3:::${targetOf(plan, region).storage.replicaBucket}`),
     );
+    // The source bucket's replication rule, read when the plan names it — never by a failover (the source region).
+    const sources = [...new Set(regions.map((r) => targetOf(plan, r).storage.sourceBucket).filter(Boolean))];
+    if (sources.length && steps.has("replicationRead"))
+      add(
+        "ReplicationRuleRead",
+        ["s3:GetReplicationConfiguration"],
+        sources.map((bucket) => `arn:aws:s3:::${bucket}`),
+      );
+    // The service image must exist in the target region's ECR (DescribeImages on its repository).
+    const repositories = regions.flatMap((r) => {
+      const image = parseEcrImage(targetOf(plan, r).service.image);
+      return image ? [`arn:aws:ecr:${image.region}:${image.account}:repository/${image.repository}`] : [];
+    });
+    if (repositories.length) add("ImageLookup", ["ecr:DescribeImages"], [...new Set(repositories)]);
     // The plan's certificate, or each candidate of the region: status, expiry and names.
     add(
       "CertificateLookup",
@@ -194,6 +288,8 @@ function statementsFor(
       [...database, ...arns((r) => `arn:aws:rds:${r}:${account}:snapshot:${db}-dr-final-*`)],
     );
   }
+
+  if (plan.cache) cacheStatements(plan, regions, account, steps, add);
 
   const secrets = arns((r) => `arn:aws:secretsmanager:${r}:${account}:secret:${plan.secrets.databaseSecretName}/dr-*`);
   const roles = [`arn:aws:iam::${account}:role/${service}-*`];
@@ -318,6 +414,48 @@ function statementsFor(
     }
   }
   if (steps.has("verify")) add("VerifyService", ["ecs:DescribeServices"], services);
+  if (steps.has("verify") && plan.verification.sql?.runner === "ecs-task") {
+    // The data checks' one-off task (sql-checks.ts queryByTask): its definition, its run, its log.
+    add("DataCheckTaskDefinition", ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"], ["*"], inRegions);
+    add(
+      "DataCheckTask",
+      ["ecs:RunTask", "ecs:DescribeTasks", "ecs:StopTask"],
+      [
+        ...arns((r) => `arn:aws:ecs:${r}:${account}:task-definition/${service}*-sql-checks:*`),
+        ...arns((r) => `arn:aws:ecs:${r}:${account}:task/${cluster}*/*`),
+      ],
+    );
+    add(
+      "DataCheckLog",
+      // A drill removes its log group; a failover keeps it (30 days) and deletes nothing.
+      [
+        "logs:CreateLogGroup",
+        "logs:GetLogEvents",
+        steps.has("dnsDrill") ? "logs:DeleteLogGroup" : "logs:PutRetentionPolicy",
+      ],
+      arns((r) => `arn:aws:logs:${r}:${account}:log-group:/dr-failover/${service}*`),
+    );
+    // The task runs with the service's execution role.
+    add("DataCheckPassRole", ["iam:PassRole"], roles, {
+      StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+    });
+  }
+  if (steps.has("versionRestore")) {
+    // Read-only: ListObjectVersions on the replica, then GetObject of an earlier version under the sample prefix.
+    add(
+      "ReplicaVersionList",
+      ["s3:ListBucketVersions"],
+      regions.map((r) => `arn:aws:s3:::${targetOf(plan, r).storage.replicaBucket}`),
+    );
+    add(
+      "ReplicaVersionRead",
+      ["s3:GetObjectVersion"],
+      regions.map(
+        (r) => `arn:aws:s3:::${targetOf(plan, r).storage.replicaBucket}/${plan.verification.versionSamplePrefix}*`,
+      ),
+    );
+  }
+  if (steps.has("failback")) failbackStatements(plan, regions, account, add);
 
   // Route53 is global: scoped to the plan's record names (normalized-names condition), never a delete of production.
   const records = [
@@ -338,6 +476,73 @@ function statementsFor(
     });
   }
   return statements;
+}
+
+/**
+ * A failback's own permissions: reads in the source and DR regions, the DR service scaled to 0, a final
+ * snapshot of the DR database and its copy in the source region, a restore there under the failback's own
+ * name (`<db>-failback-*`: the old primary `<db>` matches no pattern), the production secret and service.
+ * No DeleteDBInstance anywhere.
+ */
+function failbackStatements(
+  plan: Plan,
+  regions: string[],
+  account: string,
+  add: (sid: string, action: string[], resource: string[], condition?: PolicyStatement["Condition"]) => void,
+) {
+  const source = plan.sourceRegion;
+  const db = plan.database.sourceIdentifier;
+  const both = [source, ...regions];
+  add("FailbackReads", ["rds:DescribeDBInstances", "rds:DescribeDBSnapshots", "ecs:DescribeServices"], ["*"], {
+    StringEquals: { "aws:RequestedRegion": both },
+  });
+  add(
+    "FailbackWriteFreeze",
+    ["ecs:UpdateService"],
+    regions.map((r) => `arn:aws:ecs:${r}:${account}:service/${plan.service.cluster}*/${plan.service.name}*`),
+  );
+  add(
+    "FailbackFinalSnapshot",
+    ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
+    regions.flatMap((r) => [`arn:aws:rds:${r}:${account}:db:${db}-*`, `arn:aws:rds:${r}:${account}:snapshot:${db}-*`]),
+  );
+  add(
+    "FailbackCopySnapshot",
+    ["rds:CopyDBSnapshot", "rds:AddTagsToResource"],
+    both.map((r) => `arn:aws:rds:${r}:${account}:snapshot:${db}-*`),
+  );
+  add(
+    "FailbackRestore",
+    ["rds:RestoreDBInstanceFromDBSnapshot", "rds:ModifyDBInstance", "rds:AddTagsToResource"],
+    [
+      `arn:aws:rds:${source}:${account}:db:${db}-failback-*`,
+      `arn:aws:rds:${source}:${account}:snapshot:${db}-*`,
+      `arn:aws:rds:${source}:${account}:subgrp:*`,
+      `arn:aws:rds:${source}:${account}:og:*`,
+      `arn:aws:rds:${source}:${account}:pg:*`,
+    ],
+  );
+  add(
+    "FailbackKeys",
+    ["kms:DescribeKey", "kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+    both.map((r) => `arn:aws:kms:${r}:${account}:key/*`),
+    { StringEquals: { "aws:RequestedRegion": both } },
+  );
+  add(
+    "FailbackSecrets",
+    ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"],
+    [`arn:aws:secretsmanager:${source}:${account}:secret:${plan.secrets.databaseSecretName}-*`],
+  );
+  add(
+    "FailbackDrSecretRead",
+    ["secretsmanager:GetSecretValue"],
+    regions.map((r) => `arn:aws:secretsmanager:${r}:${account}:secret:${plan.secrets.databaseSecretName}/dr-*`),
+  );
+  add(
+    "FailbackProductionService",
+    ["ecs:UpdateService"],
+    [`arn:aws:ecs:${source}:${account}:service/${plan.service.cluster}/${plan.service.name}`],
+  );
 }
 
 /** The policy document for one journey (or all of them). */

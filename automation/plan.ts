@@ -19,13 +19,13 @@ export function certificateRegion(arn: string): string | undefined {
   return ACM_CERTIFICATE_ARN.exec(arn)?.[1];
 }
 
-/** "4h", "90m", "1h30m", "45s" or a number of seconds → milliseconds. */
+/** "35d", "4h", "90m", "1h30m", "45s" or a number of seconds → milliseconds. */
 export function parseDuration(value: string | number): number | undefined {
   if (typeof value === "number") return Number.isFinite(value) && value > 0 ? value * 1000 : undefined;
-  const match = /^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$/.exec(value);
+  const match = /^\s*(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$/.exec(value);
   if (!match || match.slice(1).every((part) => part === undefined)) return undefined;
-  const [hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
-  const ms = ((hours * 60 + minutes) * 60 + seconds) * 1000;
+  const [days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
+  const ms = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
   return ms > 0 ? ms : undefined;
 }
 
@@ -106,10 +106,52 @@ const TargetRegionSchema = z
     storage: z
       .strictObject({
         replicaBucket: nonEmpty.describe(
-          "Name of the S3 bucket holding the cross-region replica of the asset bucket; looked up, never created or deleted. The service gets it as ASSETS_BUCKET. Example: peoplebooster-production-assets-apne3.",
+          "Name of the S3 bucket holding the cross-region replica of the asset bucket; looked up, never created or deleted. Preflight refuses it unless its versioning is Enabled. The service gets it as ASSETS_BUCKET. Example: peoplebooster-production-assets-apne3.",
         ),
+        sourceBucket: nonEmpty
+          .optional()
+          .describe(
+            "Name of the production asset bucket (in sourceRegion) replicated to replicaBucket, e.g. peoplebooster-production-assets. When given, the preflight of a drill or a preview and `dr-failover check` read its replication configuration (a few seconds at most, and only a warning when the source region does not answer) and refuse one with no enabled rule to replicaBucket; a failover never reads it (nothing on its path calls the source region). Default: not checked.",
+          ),
       })
       .describe("The application's replicated storage in this region."),
+    cache: z
+      .strictObject({
+        subnetGroup: nonEmpty.describe(
+          "Name of the existing ElastiCache subnet group the restored replication group is placed in, e.g. peoplebooster-dr-cache.",
+        ),
+        securityGroups: z
+          .array(networkRef)
+          .min(1)
+          .describe(
+            "Security groups of the restored replication group (at least one): ids (sg-…) or Name tags, resolved in preflight, e.g. [peoplebooster-dr-cache].",
+          ),
+        backup: z
+          .strictObject({
+            bucket: nonEmpty
+              .optional()
+              .describe(
+                "With cache.backup.source rdb-in-s3: the S3 bucket of this region holding the .rdb exports (replicated from the source region). ElastiCache must be allowed to read the objects (s3:GetObject for the region's ElastiCache service). Default: storage.replicaBucket.",
+              ),
+            prefix: z
+              .string()
+              .default("elasticache/")
+              .describe(
+                "With cache.backup.source rdb-in-s3: the key prefix of the .rdb exports in the bucket; the newest .rdb under it is restored. Default elasticache/.",
+              ),
+            snapshotName: nonEmpty
+              .optional()
+              .describe(
+                "With cache.backup.source snapshot: the name of the ElastiCache snapshot in this region to restore (ElastiCache cannot copy snapshots across regions: e.g. the final snapshot of an earlier failover, or one taken of a group seeded here). Required for that source.",
+              ),
+          })
+          .prefault({})
+          .describe("Where the cache's backup is in this region."),
+      })
+      .optional()
+      .describe(
+        "Where the Redis cache is restored in this region; required for every target when the plan has a cache section.",
+      ),
     service: z
       .strictObject({
         image: nonEmpty.describe(
@@ -357,6 +399,11 @@ export const PlanSchema = z
           .describe(
             "How long each phase is expected to take, e.g. { database: 30m, service: 10m }. A phase running longer raises PHASE_SLOWER_THAN_EXPECTED; the projected finish adds what is left of them. Default: the median of past successful runs ×1.5, once three exist.",
           ),
+        maxDrillAge: duration("objectives.maxDrillAge")
+          .prefault("35d")
+          .describe(
+            `How old the last successful drill of a target may be before \`dr-failover check\` reports the target not ready (DRILL_TOO_OLD): ${DURATION}, or days like "35d". Default 35d (the runbook's monthly drill, with a few days' slack).`,
+          ),
       })
       .prefault({})
       .describe("The recovery objectives every run is timed against."),
@@ -442,6 +489,62 @@ export const PlanSchema = z
           .describe("How the restored instance's master credentials are obtained."),
       })
       .describe("The production database and how its snapshot copy is restored in the target region."),
+    cache: z
+      .strictObject({
+        sourceReplicationGroupId: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{0,39}$/, {
+            message:
+              "must be an ElastiCache replication group id: 1–40 lowercase letters, digits or dashes, starting with a letter",
+          })
+          .describe(
+            "Replication group id of the production Redis (ElastiCache) whose backups are restored, e.g. peoplebooster-production-redis. The restored group is named after it (-dr for a failover, -d<run> for a drill).",
+          ),
+        nodeType: nonEmpty
+          .default("cache.t3.micro")
+          .describe("Node type of the restored replication group. Default cache.t3.micro."),
+        numCacheClusters: z
+          .number()
+          .int()
+          .min(1)
+          .max(6)
+          .default(1)
+          .describe(
+            "Nodes of the restored replication group of a real failover: one primary and the rest replicas (1–6; drills run one node). Default 1.",
+          ),
+        port: z
+          .number()
+          .int()
+          .min(1)
+          .max(65535)
+          .default(6379)
+          .describe(
+            "TCP port the restored group listens on (1–65535); the service gets it as REDIS_PORT. Default 6379.",
+          ),
+        engineVersion: z
+          .string()
+          .regex(/^\d+(\.\d+){0,2}$/, { message: 'must be a Redis version such as "7.1"' })
+          .optional()
+          .describe("Redis engine version of the restored group, e.g. 7.1. Default: ElastiCache's default."),
+        backup: z
+          .strictObject({
+            source: z
+              .enum(["rdb-in-s3", "snapshot"])
+              .describe(
+                "rdb-in-s3: the newest .rdb export under targets.<region>.cache.backup.prefix in the bucket replicated to the target region (ElastiCache cannot copy snapshots across regions), seeding the group through its S3 ARN; snapshot: the ElastiCache snapshot targets.<region>.cache.backup.snapshotName already in the target region.",
+              ),
+            maxAge: duration("cache.backup.maxAge")
+              .optional()
+              .describe(
+                `The oldest cache backup accepted at the incident start: ${DURATION}. An older one is refused in preflight (CACHE_BACKUP_TOO_OLD). Default: none (the age is reported, never gated).`,
+              ),
+          })
+          .describe("Where the cache's backups are, and how old they may be."),
+      })
+      .optional()
+      .describe(
+        "The application's ElastiCache Redis, restored in the target region from its backup; the service gets its primary endpoint as REDIS_HOST and REDIS_PORT. Default: no cache.",
+      ),
     secrets: z
       .strictObject({
         databaseSecretName: nonEmpty.describe(
@@ -552,6 +655,12 @@ export const PlanSchema = z
             "Your own checks, shell commands run in order after the health and ECS checks; each must pass. Default: none.",
           ),
         sql: SqlChecksSchema.optional(),
+        versionSamplePrefix: z
+          .string()
+          .default("")
+          .describe(
+            'Key prefix of the objects a drill samples for the runbook\'s monthly "restore a file from S3 versions" check: it reads (ListObjectVersions, then GetObject with the VersionId) a previous version of the first object under this prefix in the replica bucket that has one, and writes nothing. Default "" (the whole bucket).',
+          ),
       })
       .prefault({})
       .describe("Checks run once the DR environment is up; a failing one fails the run (exit 5)."),
@@ -581,6 +690,37 @@ export const PlanSchema = z
         const problem = typeof kmsKeyId === "string" ? kmsKeyArnProblem(kmsKeyId, region) : undefined;
         if (problem)
           ctx.addIssue({ code: "custom", path: ["targets", region, "database", "kmsKeyId"], message: problem });
+      }
+      const cache = plan.cache as Partial<NonNullable<Plan["cache"]>> | undefined;
+      for (const [region, target] of Object.entries((plan.targets ?? {}) as Plan["targets"])) {
+        if (!target || typeof target !== "object") continue;
+        if (cache && !target.cache) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", region, "cache"],
+            message: `the plan has a cache section: say where the cache is restored in ${region} (subnetGroup, securityGroups, backup)`,
+          });
+        } else if (!cache && target.cache) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", region, "cache"],
+            message:
+              "the plan has no cache section: add cache (sourceReplicationGroupId, backup.source) or remove this",
+          });
+        } else if (cache?.backup?.source === "snapshot" && target.cache && !target.cache.backup?.snapshotName) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", region, "cache", "backup", "snapshotName"],
+            message: `cache.backup.source is snapshot: name the ElastiCache snapshot in ${region} to restore`,
+          });
+        } else if (cache?.backup?.source === "rdb-in-s3" && target.cache?.backup?.snapshotName) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["targets", region, "cache", "backup", "snapshotName"],
+            message:
+              "cache.backup.source is rdb-in-s3: the .rdb is found under backup.bucket/prefix; remove snapshotName or set cache.backup.source: snapshot",
+          });
+        }
       }
       for (const [region, target] of Object.entries((plan.targets ?? {}) as Plan["targets"])) {
         const arn = target?.loadBalancer?.certificateArn;
@@ -697,14 +837,18 @@ export function checkTargetRegion(plan: Plan, targetRegion: string): void {
 }
 
 /** A failover switches production DNS: it needs `--confirm <the production record>`. */
-export function checkFailoverConfirmation(plan: Plan, confirm: string | undefined): void {
+export function checkFailoverConfirmation(
+  plan: Plan,
+  confirm: string | undefined,
+  journey: "failover" | "failback" = "failover",
+): void {
   const productionName = plan.dns.productionRecord;
   if (confirm?.replace(/\.$/, "").toLowerCase() === productionName) return;
   throw new UsageError(
     confirm ? "CONFIRM_MISMATCH" : "CONFIRM_REQUIRED",
     confirm
       ? `--confirm ${confirm} does not match the production record ${productionName}`
-      : `a failover switches production DNS (${productionName}) and needs --confirm ${productionName}`,
+      : `a ${journey} switches production DNS (${productionName}) and needs --confirm ${productionName}`,
     {
       hint: `Re-run with --confirm ${productionName}; for a rehearsal that never touches production use \`dr-failover drill\`.`,
     },

@@ -5,14 +5,16 @@
  */
 import type { Filter } from "@aws-sdk/client-ec2";
 import { awsErrorName, type AwsClients } from "./aws.js";
+import { type CacheBackup, findCacheBackup } from "./cache-backup.js";
 import { namesToCover, resolveCertificate } from "./certificates.js";
 import { dataLossWindowMs, formatDuration } from "./clock.js";
 import { type DnsRecordValue, findHostedZone, maxTtl, readNameRecords } from "./dns.js";
 import { AwsError, DrFailoverError, PreconditionError } from "./errors.js";
+import { checkImage, type ImageCheck, imageProblem } from "./images.js";
 import type { Plan } from "./plan.js";
 import type { StackResourceNames } from "./run/stack-args.js";
 import { findReplicatedBackup, findRestorableSnapshot, type RestorePoint } from "./snapshots.js";
-import { EC2, ECS, ELBv2, IAM, KMS, RDS, S3, SecretsManager } from "./sdk.js";
+import { EC2, ECS, ElastiCache, ELBv2, IAM, KMS, RDS, S3, SecretsManager } from "./sdk.js";
 import { RESOURCE_TYPES } from "./vocabulary.js";
 
 export interface PreflightOptions {
@@ -75,7 +77,39 @@ export interface PreflightResult {
   certificateArn: string;
   /** The password of the snapshot's master user, when credentials.mode is replica-secret. */
   replicaSecretPassword?: string;
+  /** What the target region's ECR said about the service image. */
+  image: ImageCheck;
+  /** The replica bucket: versioning, the source's replication rule, the newest replicated object. */
+  storage: ReplicaStorageFacts;
+  /** The cache's backup (when the plan has a cache) and its age at the incident start. */
+  cache?: { backup: CacheBackup; ageMs: number };
   warnings: { code: string; message: string }[];
+  /** What was checked and found in order, or deliberately not checked (info lines, not warnings). */
+  notes: string[];
+}
+
+/** What preflight learnt about the replica bucket. */
+export interface ReplicaStorageFacts {
+  bucket: string;
+  versioning: string;
+  /** The source bucket's replication rule to the replica: checked (its id), or why not. */
+  replication: { state: "targets-replica"; ruleId: string } | { state: "not-checked"; reason: string };
+  /** The newest object of the replica, when one ListObjectsV2 page holds every object (else undefined, see `newestObjectNote`). */
+  newestObject?: { key: string; lastModified: Date };
+  /** "not measured" and why, when newestObject is undefined. */
+  newestObjectNote?: string;
+}
+
+/** The problems and findings of a preflight, and its result when there is no problem. */
+export interface PreflightInspection {
+  problems: { code: string; message: string }[];
+  warnings: { code: string; message: string }[];
+  notes: string[];
+  result?: PreflightResult;
+  /** What was resolved even when something else failed (for `check`'s table). */
+  partial: Partial<
+    Pick<PreflightResult, "restorePoint" | "certificateArn" | "vpcId" | "image" | "storage" | "dataLossWindowMs">
+  > & { kmsKeyState?: string };
 }
 
 /** Every check's failure is collected; unexpected errors keep their own message. */
@@ -88,7 +122,7 @@ function unreachableReason(error: unknown): string | undefined {
   return name === "TimeoutError" || name === "RequestTimeout" ? name : undefined;
 }
 
-class Problems {
+export class Problems {
   readonly list: string[] = [];
   readonly codes: string[] = [];
   /** Calls that got no answer at all: when no call got one, that is one cause (the endpoint or the network), said once. */
@@ -164,12 +198,17 @@ async function resolveSubnets(aws: AwsClients, region: string, refs: string[], p
 
 async function resolveSecurityGroups(aws: AwsClients, region: string, refs: string[], problems: Problems) {
   const ids = new Map<string, string>();
+  /** ref → the VPC of its group. */
+  const vpcs = new Map<string, string>();
   const unique = [...new Set(refs)];
   const result = await aws.ec2(region).send(new EC2.DescribeSecurityGroupsCommand({}));
   for (const group of result.SecurityGroups ?? []) {
     const name = group.Tags?.find((tag) => tag.Key === "Name")?.Value;
     for (const ref of unique) {
-      if (ref === group.GroupId || ref === group.GroupName || ref === name) ids.set(ref, group.GroupId!);
+      if (ref === group.GroupId || ref === group.GroupName || ref === name) {
+        ids.set(ref, group.GroupId!);
+        vpcs.set(ref, group.VpcId ?? "");
+      }
     }
   }
   for (const ref of unique) {
@@ -179,24 +218,94 @@ async function resolveSecurityGroups(aws: AwsClients, region: string, refs: stri
         `security group ${ref} not found in ${region} (by id, name or Name tag)`,
       );
   }
-  return ids;
+  return { ids, vpcs };
 }
 
+/** The DB subnet group's VPC, or undefined when it does not exist (a problem). */
 async function checkSubnetGroup(aws: AwsClients, region: string, name: string, problems: Problems) {
   try {
-    await aws.rds(region).send(new RDS.DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }));
+    const found = await aws.rds(region).send(new RDS.DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }));
+    return found.DBSubnetGroups?.[0]?.VpcId;
   } catch (error) {
     if (awsErrorName(error) !== "DBSubnetGroupNotFoundFault") throw error;
     problems.add(
       "DB_SUBNET_GROUP_NOT_FOUND",
       `DB subnet group ${name} does not exist in ${region}; create it over the DR subnets first`,
     );
+    return undefined;
   }
 }
 
-async function checkReplicaBucket(aws: AwsClients, region: string, bucket: string, problems: Problems) {
+async function checkCacheSubnetGroup(aws: AwsClients, region: string, name: string, problems: Problems) {
   try {
-    await aws.s3(region).send(new S3.HeadBucketCommand({ Bucket: bucket }));
+    await aws
+      .elasticache(region)
+      .send(new ElastiCache.DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: name }));
+  } catch (error) {
+    if (awsErrorName(error) !== "CacheSubnetGroupNotFoundFault") throw error;
+    problems.add(
+      "CACHE_SUBNET_GROUP_NOT_FOUND",
+      `ElastiCache subnet group ${name} does not exist in ${region}; create it over the DR subnets first (aws elasticache create-cache-subnet-group)`,
+    );
+  }
+}
+
+/**
+ * Subnets, DB subnet group and security groups of the service, the load
+ * balancer and the database must all be in one VPC: AWS refuses a security
+ * group of another VPC only when the resource is created, in the middle of the update.
+ */
+function checkOneVpc(
+  region: string,
+  target: Plan["targets"][string],
+  subnetsVpc: string,
+  subnetGroupVpc: string | undefined,
+  groups: { vpcs: Map<string, string>; ids: Map<string, string> },
+  problems: Problems,
+) {
+  const field = `targets.${region}`;
+  if (subnetGroupVpc && subnetGroupVpc !== subnetsVpc) {
+    problems.add(
+      "SUBNET_GROUP_OTHER_VPC",
+      `DB subnet group ${target.database.subnetGroup} (${field}.database.subnetGroup) is in ${subnetGroupVpc}, but the plan's subnets are in ${subnetsVpc}: the database could not be reached from the service — use a DB subnet group over subnets of ${subnetsVpc}`,
+    );
+  }
+  const roles = [
+    ["database", target.database.securityGroups],
+    ["service", target.service.securityGroups],
+    ["loadBalancer", target.loadBalancer.securityGroups],
+  ] as const;
+  const reported = new Set<string>();
+  for (const [role, refs] of roles) {
+    for (const ref of refs) {
+      const vpc = groups.vpcs.get(ref);
+      if (!vpc || vpc === subnetsVpc || reported.has(ref)) continue;
+      reported.add(ref);
+      problems.add(
+        "SECURITY_GROUP_OTHER_VPC",
+        `security group ${ref} (${groups.ids.get(ref)}, ${field}.${role}.securityGroups) is in ${vpc}, but the plan's subnets are in ${subnetsVpc}: AWS refuses a security group of another VPC when the resource is created — use a group of ${subnetsVpc}`,
+      );
+    }
+  }
+}
+
+/** One ListObjectsV2 page: the newest object's age is measured only when the page holds the whole bucket. */
+const NEWEST_OBJECT_PAGE = 1000;
+
+/**
+ * The replica bucket exists, its versioning is Enabled (S3 replication needs it
+ * on both buckets, and the runbook's restore from object versions needs it), and
+ * the newest replicated object, when one page of the listing holds them all.
+ */
+async function inspectReplicaBucket(
+  aws: AwsClients,
+  region: string,
+  bucket: string,
+  problems: Problems,
+): Promise<Omit<ReplicaStorageFacts, "replication"> | undefined> {
+  const s3 = aws.s3(region);
+  try {
+    await s3.send(new S3.HeadBucketCommand({ Bucket: bucket }));
   } catch (error) {
     const name = awsErrorName(error);
     if (name !== "NotFound" && name !== "NoSuchBucket" && name !== "Forbidden") throw error;
@@ -204,7 +313,92 @@ async function checkReplicaBucket(aws: AwsClients, region: string, bucket: strin
       "REPLICA_BUCKET_NOT_FOUND",
       `replica bucket ${bucket} does not exist in ${region}: set up cross-region replication of the asset bucket (the DR stack never creates it)`,
     );
+    return undefined;
   }
+  const [versioning, listed] = await Promise.all([
+    s3.send(new S3.GetBucketVersioningCommand({ Bucket: bucket })),
+    s3.send(new S3.ListObjectsV2Command({ Bucket: bucket, MaxKeys: NEWEST_OBJECT_PAGE })),
+  ]);
+  const status = versioning.Status ?? "never enabled";
+  if (status !== "Enabled") {
+    problems.add(
+      "REPLICA_BUCKET_VERSIONING_OFF",
+      `replica bucket ${bucket} in ${region} has versioning ${status}, not Enabled: S3 replication stops writing to it and no earlier version of a file can be restored — enable it: aws s3api put-bucket-versioning --region ${region} --bucket ${bucket} --versioning-configuration Status=Enabled`,
+    );
+  }
+  const facts: Omit<ReplicaStorageFacts, "replication"> = { bucket, versioning: status };
+  if (listed.IsTruncated) {
+    facts.newestObjectNote = `not measured (more than ${NEWEST_OBJECT_PAGE} objects: one listing page does not show the newest)`;
+  } else {
+    const newest = (listed.Contents ?? [])
+      .filter((object) => object.Key && object.LastModified)
+      .sort((a, b) => b.LastModified!.getTime() - a.LastModified!.getTime())[0];
+    if (newest) facts.newestObject = { key: newest.Key!, lastModified: newest.LastModified! };
+    else facts.newestObjectNote = "not measured (the replica bucket is empty)";
+  }
+  return facts;
+}
+
+/** How long the source region gets to answer: it may be the region that is down. */
+const SOURCE_REGION_TIMEOUT_MS = 5_000;
+
+/**
+ * The source bucket's replication configuration has an enabled rule whose
+ * destination is the replica. Never for a failover: nothing on its path calls
+ * the source region. Otherwise (drill, preview, check) the source region may
+ * be unwell: when it does not answer within seconds, or not clearly, that is a
+ * warning; a definite wrong answer is a problem.
+ */
+async function checkReplicationRule(
+  aws: AwsClients,
+  options: PreflightOptions,
+  problems: Problems,
+  warnings: PreflightResult["warnings"],
+): Promise<ReplicaStorageFacts["replication"]> {
+  const { plan, targetRegion } = options;
+  const storage = plan.targets[targetRegion].storage;
+  const source = storage.sourceBucket;
+  if (!source)
+    return { state: "not-checked", reason: `targets.${targetRegion}.storage.sourceBucket is not in the plan` };
+  if (options.journey === "failover")
+    return { state: "not-checked", reason: "a failover never calls the source region" };
+  const replicaArn = `arn:aws:s3:::${storage.replicaBucket}`;
+  const wrong = (code: string, message: string) => problems.add(code, message);
+  let rules: { ID?: string; Status?: string; Destination?: { Bucket?: string } }[];
+  try {
+    const found = await aws.s3(plan.sourceRegion).send(new S3.GetBucketReplicationCommand({ Bucket: source }), {
+      abortSignal: AbortSignal.timeout(SOURCE_REGION_TIMEOUT_MS),
+    });
+    rules = found.ReplicationConfiguration?.Rules ?? [];
+  } catch (error) {
+    const name = awsErrorName(error);
+    if (name === "NoSuchBucket") {
+      wrong(
+        "SOURCE_BUCKET_NOT_FOUND",
+        `source bucket ${source} (targets.${targetRegion}.storage.sourceBucket) does not exist in ${plan.sourceRegion}: fix the name — it is the bucket replicated to ${storage.replicaBucket}`,
+      );
+      return { state: "not-checked", reason: `${source} does not exist` };
+    }
+    if (name !== "ReplicationConfigurationNotFoundError") {
+      const reason = `${name ?? "Error"}${error instanceof Error && error.message && error.message !== name ? `: ${error.message}` : ""}`;
+      warnings.push({
+        code: "REPLICATION_NOT_READ",
+        message: `the replication rule of ${source} in ${plan.sourceRegion} could not be read (${reason}); not checked — the source region may be down`,
+      });
+      return { state: "not-checked", reason: `${plan.sourceRegion} did not answer (${name ?? "Error"})` };
+    }
+    rules = [];
+  }
+  const rule = rules.find(
+    (candidate) => candidate.Status === "Enabled" && candidate.Destination?.Bucket === replicaArn,
+  );
+  if (rule) return { state: "targets-replica", ruleId: rule.ID ?? "(no id)" };
+  const elsewhere = [...new Set(rules.map((candidate) => `${candidate.Destination?.Bucket} (${candidate.Status})`))];
+  wrong(
+    "REPLICATION_NOT_TO_REPLICA",
+    `source bucket ${source} in ${plan.sourceRegion} has no enabled replication rule to ${storage.replicaBucket}${elsewhere.length ? ` (its rules replicate to ${elsewhere.join(", ")})` : " (no replication configuration)"}: new files no longer reach ${targetRegion} — add a rule with destination ${replicaArn} (aws s3api put-bucket-replication --bucket ${source})`,
+  );
+  return { state: "not-checked", reason: "no enabled rule to the replica" };
 }
 
 async function readReplicaSecretPassword(aws: AwsClients, region: string, name: string, problems: Problems) {
@@ -365,8 +559,13 @@ function resolveRestoredDatabase(
  * decrypts the snapshot with it during the restore, which otherwise fails only
  * after the load balancer, roles and secret were created.
  */
-async function checkSnapshotKey(aws: AwsClients, region: string, snapshot: RestorePoint, problems: Problems) {
-  if (!snapshot.encrypted || !snapshot.kmsKeyId) return;
+async function checkSnapshotKey(
+  aws: AwsClients,
+  region: string,
+  snapshot: RestorePoint,
+  problems: Problems,
+): Promise<string | undefined> {
+  if (!snapshot.encrypted || !snapshot.kmsKeyId) return undefined;
   const what = restoreSubject(snapshot);
   const keyArn = snapshot.kmsKeyId;
   if (!keyArn.includes(`:${region}:`)) {
@@ -374,7 +573,7 @@ async function checkSnapshotKey(aws: AwsClients, region: string, snapshot: Resto
       "SNAPSHOT_KEY_OTHER_REGION",
       `${what} is encrypted with KMS key ${keyArn}, outside ${region}; copy it with a key of ${region} (aws rds copy-db-snapshot --kms-key-id)`,
     );
-    return;
+    return undefined;
   }
   const key = await aws
     .kms(region)
@@ -389,12 +588,15 @@ async function checkSnapshotKey(aws: AwsClients, region: string, snapshot: Resto
       "SNAPSHOT_KEY_NOT_FOUND",
       `KMS key ${keyArn} of ${what} does not exist in ${region}: the snapshot cannot be decrypted — restore a copy encrypted with an existing key of ${region} (--snapshot)`,
     );
-  } else if (key.KeyState !== "Enabled") {
+    return "not found";
+  }
+  if (key.KeyState !== "Enabled") {
     problems.add(
       "SNAPSHOT_KEY_NOT_ENABLED",
       `KMS key ${keyArn} of ${what} is ${key.KeyState}, not Enabled: RDS cannot decrypt the snapshot — ${key.KeyState === "PendingDeletion" ? "cancel the deletion and enable it" : "enable it"} (aws kms ${key.KeyState === "PendingDeletion" ? "cancel-key-deletion" : "enable-key"} --region ${region} --key-id ${keyArn}), or restore another snapshot (--snapshot)`,
     );
   }
+  return key.KeyState;
 }
 
 /**
@@ -407,7 +609,7 @@ async function resolveRestorePoint(
   aws: AwsClients,
   options: PreflightOptions,
   problems: Problems,
-): Promise<RestorePoint> {
+): Promise<{ point: RestorePoint; keyState?: string }> {
   const { plan, targetRegion } = options;
   const restoreFrom = plan.database.restoreFrom;
   const rds = aws.rds(targetRegion);
@@ -443,19 +645,38 @@ async function resolveRestorePoint(
     found.sort((a, b) => b.capturedAt.getTime() - a.capturedAt.getTime());
     chosen = found[0];
   }
-  await problems.guard(`KMS key of ${restoreSubject(chosen)}`, () =>
+  const keyState = await problems.guard(`KMS key of ${restoreSubject(chosen)}`, () =>
     checkSnapshotKey(aws, targetRegion, chosen, problems),
   );
-  return chosen;
+  return { point: chosen, keyState };
 }
 
-export async function runPreflight(aws: AwsClients, options: PreflightOptions): Promise<PreflightResult> {
+/**
+ * Every check of preflight, without refusing: the problems, warnings and notes,
+ * the result when there is no problem, and what was resolved in any case.
+ * Throws only when AWS in the target region did not answer at all (AWS_UNREACHABLE).
+ */
+export async function inspectPreflight(aws: AwsClients, options: PreflightOptions): Promise<PreflightInspection> {
   const { plan, targetRegion } = options;
   const target = plan.targets[targetRegion];
   const problems = new Problems();
   const warnings: PreflightResult["warnings"] = [];
+  const notes: string[] = [];
 
-  const [restorePoint, subnets, securityGroupIds, , , zone, replicaSecretPassword, certificate] = await Promise.all([
+  const [
+    restore,
+    subnets,
+    securityGroups,
+    subnetGroupVpc,
+    replica,
+    zone,
+    replicaSecretPassword,
+    certificate,
+    ,
+    image,
+    replication,
+    cacheBackup,
+  ] = await Promise.all([
     problems.guard("restore point", () => resolveRestorePoint(aws, options, problems)),
     problems.guard("subnets", () =>
       resolveSubnets(aws, targetRegion, [...target.service.subnets, ...target.loadBalancer.subnets], problems),
@@ -464,13 +685,18 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
       resolveSecurityGroups(
         aws,
         targetRegion,
-        [...target.database.securityGroups, ...target.service.securityGroups, ...target.loadBalancer.securityGroups],
+        [
+          ...target.database.securityGroups,
+          ...target.service.securityGroups,
+          ...target.loadBalancer.securityGroups,
+          ...(target.cache?.securityGroups ?? []),
+        ],
         problems,
       ),
     ),
     problems.guard("DB subnet group", () => checkSubnetGroup(aws, targetRegion, target.database.subnetGroup, problems)),
     problems.guard("replica bucket", () =>
-      checkReplicaBucket(aws, targetRegion, target.storage.replicaBucket, problems),
+      inspectReplicaBucket(aws, targetRegion, target.storage.replicaBucket, problems),
     ),
     problems.guard("hosted zone", async () => {
       const zoneId = await findHostedZone(aws.route53(), plan.dns.hostedZone);
@@ -498,8 +724,35 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
           checkNamesFree(aws, targetRegion, options.claims!, problems),
         )
       : undefined,
+    problems.guard("service image", () => checkImage(aws, targetRegion, target.service.image)),
+    checkReplicationRule(aws, options, problems, warnings),
+    plan.cache && target.cache
+      ? Promise.all([
+          problems.guard("cache subnet group", () =>
+            checkCacheSubnetGroup(aws, targetRegion, target.cache!.subnetGroup, problems),
+          ),
+          problems.guard("cache backup", () => findCacheBackup(aws, plan, targetRegion)),
+        ]).then(([, backup]) => backup)
+      : undefined,
   ]);
   if (certificate) warnings.push(...certificate.warnings);
+  const restorePoint = restore?.point;
+  const securityGroupIds = securityGroups?.ids;
+  if (subnets && securityGroups && !problems.codes.includes("SUBNETS_SPAN_VPCS"))
+    checkOneVpc(targetRegion, target, subnets.vpcId, subnetGroupVpc, securityGroups, problems);
+  if (image) {
+    const problem = imageProblem(image, target.service.image, targetRegion);
+    if (problem) problems.add(problem.code, problem.message);
+    else if (image.state === "not-ecr")
+      notes.push(`image ${target.service.image} is not in ECR: whether it exists was not checked`);
+    else notes.push(`image ${target.service.image} is in the ECR of ${targetRegion}`);
+  }
+  const storage: ReplicaStorageFacts | undefined = replica && { ...replica, replication };
+  if (storage) {
+    notes.push(
+      `replica bucket ${storage.bucket}: versioning ${storage.versioning}; ${storage.replication.state === "targets-replica" ? `replicated by rule ${storage.replication.ruleId} of ${target.storage.sourceBucket}` : `replication rule not checked (${storage.replication.reason})`}; newest object ${storage.newestObject ? `${storage.newestObject.key} ${formatDuration(Math.max(0, options.incidentStart.getTime() - storage.newestObject.lastModified.getTime()))} old` : storage.newestObjectNote}`,
+    );
+  }
 
   let dataLoss = 0;
   if (restorePoint) {
@@ -520,6 +773,18 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
         code: "RPO_CLOSE",
         message: `data-loss window ${formatDuration(dataLoss)} is ${Math.round((dataLoss / rpo) * 100)} % of the RPO`,
       });
+    }
+  }
+  let cache: PreflightResult["cache"];
+  if (cacheBackup && plan.cache) {
+    const ageMs = dataLossWindowMs(options.incidentStart, cacheBackup.capturedAt);
+    cache = { backup: cacheBackup, ageMs };
+    const maxAge = plan.cache.backup.maxAge;
+    if (maxAge !== undefined && ageMs > maxAge) {
+      problems.add(
+        "CACHE_BACKUP_TOO_OLD",
+        `the cache's backup ${cacheBackup.label} is ${formatDuration(ageMs)} old at the incident start, beyond cache.backup.maxAge of ${formatDuration(maxAge)} — export a newer one to the target region, or raise cache.backup.maxAge`,
+      );
     }
   }
   const restoredDatabase = restorePoint && resolveRestoredDatabase(plan, targetRegion, restorePoint, problems);
@@ -562,25 +827,19 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
     }
   }
 
-  if (problems.unreachable.length > 0 && problems.list.length === 0) {
-    const reasons = [...new Set(problems.unreachable.map((line) => line.split(": ").pop()))].join(", ");
-    throw new AwsError("AWS_UNREACHABLE", `AWS in ${targetRegion} did not answer (${reasons}); nothing was created`, {
-      hint: `Check the network and the endpoint (${aws.sharedEndpoint ?? `the AWS endpoints of ${targetRegion}`}), then re-run.`,
-    });
-  }
-  // Some calls were answered (with errors) and some not: every one is a problem of its own.
-  for (const line of problems.unreachable) problems.add("AWS_CALL_FAILED", line);
-  if (problems.list.length > 0) {
-    const code = problems.codes.length === 1 ? problems.codes[0] : "PREFLIGHT_FAILED";
-    throw new PreconditionError(
-      code,
-      `preflight found ${problems.list.length} problem${problems.list.length === 1 ? "" : "s"} in ${targetRegion}; nothing was created`,
-      {
-        details: problems.list,
-      },
-    );
-  }
-  return {
+  settleUnreachable(problems, targetRegion, aws.sharedEndpoint);
+  const partial: PreflightInspection["partial"] = {
+    restorePoint,
+    certificateArn: certificate?.arn,
+    vpcId: subnets?.vpcId,
+    image,
+    storage,
+    dataLossWindowMs: restorePoint ? dataLoss : undefined,
+    kmsKeyState: restore?.keyState,
+  };
+  const found = problems.list.map((message, index) => ({ code: problems.codes[index], message }));
+  if (found.length > 0) return { problems: found, warnings, notes, partial };
+  const result: PreflightResult = {
     restorePoint: restorePoint!,
     restoredDatabase: restoredDatabase!,
     dataLossWindowMs: dataLoss,
@@ -591,6 +850,47 @@ export async function runPreflight(aws: AwsClients, options: PreflightOptions): 
     productionRecords: zone!.production.routing,
     certificateArn: certificate!.arn,
     replicaSecretPassword,
+    image: image!,
+    storage: storage!,
+    cache,
     warnings,
+    notes,
   };
+  return { problems: [], warnings, notes, partial, result };
+}
+
+/** Preflight: every check, and a PreconditionError listing every problem (nothing created) when any fails. */
+export async function runPreflight(aws: AwsClients, options: PreflightOptions): Promise<PreflightResult> {
+  const inspection = await inspectPreflight(aws, options);
+  if (inspection.result) return inspection.result;
+  throw preflightFailure(inspection.problems, options.targetRegion);
+}
+
+/** No answer at all from AWS is AWS_UNREACHABLE; calls answered with errors beside unanswered ones are each a problem. */
+function settleUnreachable(problems: Problems, region: string, endpoint: string | undefined): void {
+  if (problems.unreachable.length > 0 && problems.list.length === 0) {
+    const reasons = [...new Set(problems.unreachable.map((line) => line.split(": ").pop()))].join(", ");
+    throw new AwsError("AWS_UNREACHABLE", `AWS in ${region} did not answer (${reasons}); nothing was created`, {
+      hint: `Check the network and the endpoint (${endpoint ?? `the AWS endpoints of ${region}`}), then re-run.`,
+    });
+  }
+  for (const line of problems.unreachable) problems.add("AWS_CALL_FAILED", line);
+}
+
+/** Every problem at once (PREFLIGHT_FAILED, or the one problem's code); no answer at all from AWS is AWS_UNREACHABLE. */
+export function failOnProblems(problems: Problems, region: string, endpoint: string | undefined): void {
+  settleUnreachable(problems, region, endpoint);
+  if (problems.list.length > 0)
+    throw preflightFailure(
+      problems.list.map((message, index) => ({ code: problems.codes[index], message })),
+      region,
+    );
+}
+
+function preflightFailure(problems: { code: string; message: string }[], region: string): PreconditionError {
+  return new PreconditionError(
+    problems.length === 1 ? problems[0].code : "PREFLIGHT_FAILED",
+    `preflight found ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${region}; nothing was created`,
+    { details: problems.map((problem) => problem.message) },
+  );
 }

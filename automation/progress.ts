@@ -42,6 +42,8 @@ export interface ProgressSnapshot {
   /** elapsed + what the unfinished phases are still expected to take. */
   projectedMs?: number;
   recoveredMs?: number;
+  /** A failback's downtime: since the write freeze (epoch ms), and its measured length once production is healthy. */
+  downtime?: { startedMs: number; elapsedMs: number; ended: boolean };
   warnings: { code: string; message: string }[];
   finished?: { ok: boolean; reportPaths: string[] };
   doneResources: number;
@@ -74,6 +76,7 @@ export class ProgressTracker {
   private recoveredMs?: number;
   private finished?: { ok: boolean; reportPaths: string[] };
   private doneResources = 0;
+  private downtime?: { startedMs: number; durationMs?: number };
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -138,6 +141,9 @@ export class ProgressTracker {
         this.finished = { ok: event.ok, reportPaths: event.reportPaths };
         this.inFlight.clear();
         return;
+      case "downtime":
+        this.downtime = { startedMs: Date.parse(event.startedAt), durationMs: event.durationMs };
+        return;
       case "info":
       case "dns-switched":
         return;
@@ -172,7 +178,10 @@ export class ProgressTracker {
     const names: string[] = [...DISPLAY_PHASES];
     for (const name of this.phases.keys()) if (!names.includes(name)) names.push(name);
     // A destroy has no provision: show only what happened, plus the usual phases while a build runs.
-    const shown = this.started?.journey === "destroy" ? names.filter((name) => this.phases.has(name)) : names;
+    const shown =
+      this.started?.journey === "destroy" || this.started?.journey === "failback"
+        ? names.filter((name) => this.phases.has(name))
+        : names;
     const phases: PhaseProgress[] = shown.map((name) => {
       const state = this.phases.get(name);
       return {
@@ -216,6 +225,11 @@ export class ProgressTracker {
       budgetMs: this.budgetMs,
       projectedMs,
       recoveredMs: this.recoveredMs,
+      downtime: this.downtime && {
+        startedMs: this.downtime.startedMs,
+        elapsedMs: this.downtime.durationMs ?? Math.max(0, now - this.downtime.startedMs),
+        ended: this.downtime.durationMs !== undefined,
+      },
       warnings: [...this.warnings],
       finished: this.finished,
       doneResources: this.doneResources,

@@ -31,7 +31,7 @@ import { RefusedError } from "./errors.js";
 import type { EventSink } from "./events.js";
 import type { Journal } from "./journal.js";
 import { ownedKey } from "./preflight.js";
-import { ECS, ELBv2, IAM, RDS, Route53, SecretsManager } from "./sdk.js";
+import { ECS, ElastiCache, ELBv2, IAM, RDS, Route53, SecretsManager } from "./sdk.js";
 import { parseUrn, RESOURCE_TYPES } from "./vocabulary.js";
 import { SUMMARY_WITHOUT_SECRETS } from "./workspace.js";
 
@@ -186,6 +186,18 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
         ),
       );
       return found ? id : undefined;
+    }
+    case RESOURCE_TYPES.cacheReplicationGroup: {
+      // The id is the replication group id, lowercased (upstream's StateFunc).
+      const id = String(inputs.replicationGroupId).toLowerCase();
+      const group = await exists(async () =>
+        Boolean(
+          (
+            await aws.elasticache(r).send(new ElastiCache.DescribeReplicationGroupsCommand({ ReplicationGroupId: id }))
+          ).ReplicationGroups?.some((found) => found.Status !== "deleting"),
+        ),
+      );
+      return group ? id : undefined;
     }
     case "aws:iam/role:Role":
       return (await exists(async () =>

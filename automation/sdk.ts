@@ -22,11 +22,16 @@ function lazily<T extends object>(id: string): T {
 }
 
 export const ACM = lazily<typeof import("@aws-sdk/client-acm")>("@aws-sdk/client-acm");
+export const CloudWatchLogs = lazily<typeof import("@aws-sdk/client-cloudwatch-logs")>(
+  "@aws-sdk/client-cloudwatch-logs",
+);
 export const EC2 = lazily<typeof import("@aws-sdk/client-ec2")>("@aws-sdk/client-ec2");
+export const ECR = lazily<typeof import("@aws-sdk/client-ecr")>("@aws-sdk/client-ecr");
 export const ECS = lazily<typeof import("@aws-sdk/client-ecs")>("@aws-sdk/client-ecs");
 export const ELBv2 = lazily<typeof import("@aws-sdk/client-elastic-load-balancing-v2")>(
   "@aws-sdk/client-elastic-load-balancing-v2",
 );
+export const ElastiCache = lazily<typeof import("@aws-sdk/client-elasticache")>("@aws-sdk/client-elasticache");
 export const KMS = lazily<typeof import("@aws-sdk/client-kms")>("@aws-sdk/client-kms");
 export const IAM = lazily<typeof import("@aws-sdk/client-iam")>("@aws-sdk/client-iam");
 export const RDS = lazily<typeof import("@aws-sdk/client-rds")>("@aws-sdk/client-rds");

@@ -6,16 +6,15 @@
  *
  * Two runners: `direct` (the tool connects with `pg`) and `ecs-task` (a one-off
  * task in the DR cluster with the secret injected by ECS, psql per check, the
- * output read back from its log). The task's request and its output format are
- * built and parsed here, purely.
+ * output read back from its log).
  */
 import pg from "pg";
 import type { AwsClients } from "./aws.js";
-import { wrapAwsError } from "./aws.js";
+import { awsErrorName, sleep, wrapAwsError } from "./aws.js";
 import { PreconditionError } from "./errors.js";
 import type { Plan } from "./plan.js";
 import type { RunReport } from "./report/model.js";
-import { SecretsManager } from "./sdk.js";
+import { CloudWatchLogs, ECS, SecretsManager } from "./sdk.js";
 
 export type SqlCheck = NonNullable<Plan["verification"]["sql"]>["checks"][number];
 
@@ -210,22 +209,175 @@ export async function queryDirect(
   return outcomes;
 }
 
-// ── The ecs-task runner: the task's request and its output ──
+// ── The ecs-task runner: a one-off task beside the service's, its output read from its log ──
+
+export interface SqlTaskOptions {
+  region: string;
+  /** The DR cluster and service: the task runs in the service's subnets and security groups, with its execution role. */
+  cluster: string;
+  service: string;
+  secretArn: string;
+  image: string;
+  checks: readonly SqlCheck[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** How often DescribeTasks is asked while the task runs; default 2 s. */
+  pollIntervalMs?: number;
+  /**
+   * A failover keeps the task's log (LOG_RETENTION_DAYS) as evidence beside the DR environment it
+   * verified, and deletes nothing; a drill removes it with everything else it created.
+   */
+  keepLog: boolean;
+}
+
+/** How long a failover's data-check log is kept. */
+const LOG_RETENTION_DAYS = 30;
 
 /**
- * The ecs-task runner's request and output are built and parsed below, but
- * running the task (a log group, RunTask, reading its log back) is not wired
- * yet: refused before anything is created.
+ * Runs the checks as a one-off Fargate task in the DR cluster: the service's
+ * network (the database is reachable from there, as it is from the app) and
+ * execution role (already allowed to read the connection secret, which ECS
+ * injects as PG* variables: the tool never handles the password for this
+ * runner). Its lines are read back from CloudWatch Logs. The task definition
+ * is deregistered afterwards; the log group is removed by a drill and kept
+ * (30 days) by a failover.
  */
-export function sqlRunnerUnavailable(): never {
-  throw new PreconditionError(
-    "SQL_RUNNER_UNAVAILABLE",
-    "verification.sql.runner ecs-task (the default) cannot run the data checks yet",
-    {
-      hint: "Set verification.sql.runner: direct and run dr-failover where the DR database is reachable (inside the VPC, over a VPN), or use verification.commands.",
-    },
+export async function queryByTask(
+  aws: AwsClients,
+  options: SqlTaskOptions,
+): Promise<Map<string, { value: number } | { error: string }>> {
+  const ecs = aws.ecs(options.region);
+  const logs = aws.logs(options.region);
+  const failAll = (error: string) => new Map(options.checks.map((check) => [check.name, { error }] as const));
+  const step = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      throw wrapAwsError(`the data-check task: ${what}`, error);
+    }
+  };
+  const service = (
+    await step("DescribeServices", () =>
+      ecs.send(new ECS.DescribeServicesCommand({ cluster: options.cluster, services: [options.service] })),
+    )
+  ).services?.find((candidate) => candidate.status === "ACTIVE");
+  if (!service?.networkConfiguration || !service.taskDefinition)
+    return failAll(`the DR service ${options.service} is not running in ${options.cluster}: no network to run in`);
+  const serviceTask = (
+    await step("DescribeTaskDefinition", () =>
+      ecs.send(new ECS.DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition })),
+    )
+  ).taskDefinition;
+  const family = `${options.service}-sql-checks`.slice(0, 255);
+  const logGroup = `/dr-failover/${family}`;
+  await step("CreateLogGroup", () =>
+    logs.send(new CloudWatchLogs.CreateLogGroupCommand({ logGroupName: logGroup })).catch((error: unknown) => {
+      if (awsErrorName(error) !== "ResourceAlreadyExistsException") throw error;
+    }),
   );
+  if (options.keepLog)
+    await step("PutRetentionPolicy", () =>
+      logs.send(
+        new CloudWatchLogs.PutRetentionPolicyCommand({ logGroupName: logGroup, retentionInDays: LOG_RETENTION_DAYS }),
+      ),
+    );
+  let taskDefinitionArn: string | undefined;
+  try {
+    taskDefinitionArn = (
+      await step("RegisterTaskDefinition", () =>
+        ecs.send(
+          new ECS.RegisterTaskDefinitionCommand({
+            family,
+            requiresCompatibilities: ["FARGATE"],
+            networkMode: "awsvpc",
+            cpu: "256",
+            memory: String(SQL_TASK_MEMORY_MIB),
+            executionRoleArn: serviceTask?.executionRoleArn,
+            containerDefinitions: [
+              sqlTaskContainer({
+                image: options.image,
+                checks: options.checks,
+                secretArn: options.secretArn,
+                logGroup,
+                region: options.region,
+                streamPrefix: "dr-failover",
+              }),
+            ],
+          }),
+        ),
+      )
+    ).taskDefinition?.taskDefinitionArn;
+    const started = await step("RunTask", () =>
+      ecs.send(
+        new ECS.RunTaskCommand({
+          cluster: options.cluster,
+          taskDefinition: taskDefinitionArn,
+          launchType: "FARGATE",
+          count: 1,
+          networkConfiguration: service.networkConfiguration,
+          startedBy: "dr-failover",
+        }),
+      ),
+    );
+    const taskArn = started.tasks?.[0]?.taskArn;
+    if (!taskArn)
+      return failAll(
+        `the task did not start: ${started.failures?.map((f) => `${f.arn ?? ""} ${f.reason}`).join("; ")}`,
+      );
+    const deadline = Date.now() + options.timeoutMs;
+    let task: import("@aws-sdk/client-ecs").Task | undefined;
+    for (;;) {
+      task = (
+        await step("DescribeTasks", () =>
+          ecs.send(new ECS.DescribeTasksCommand({ cluster: options.cluster, tasks: [taskArn] })),
+        )
+      ).tasks?.[0];
+      if (task?.lastStatus === "STOPPED") break;
+      if (Date.now() > deadline) {
+        await ecs
+          .send(
+            new ECS.StopTaskCommand({ cluster: options.cluster, task: taskArn, reason: "verification.sql.timeout" }),
+          )
+          .catch(() => undefined);
+        return failAll(`the task ${taskArn} did not finish within verification.sql.timeout`);
+      }
+      await sleep(options.pollIntervalMs ?? 2_000, options.signal);
+    }
+    const stream = `dr-failover/sql-checks/${taskArn.split("/").pop()}`;
+    const lines: string[] = [];
+    let token: string | undefined;
+    for (;;) {
+      const page = await step("GetLogEvents", () =>
+        logs.send(
+          new CloudWatchLogs.GetLogEventsCommand({
+            logGroupName: logGroup,
+            logStreamName: stream,
+            startFromHead: true,
+            nextToken: token,
+          }),
+        ),
+      ).catch(() => undefined);
+      lines.push(...(page?.events ?? []).map((event) => event.message ?? ""));
+      if (!page?.nextForwardToken || page.nextForwardToken === token || !page.events?.length) break;
+      token = page.nextForwardToken;
+    }
+    const outcomes = parseSqlTaskOutput(lines, options.checks);
+    const container = task.containers?.[0];
+    const why = task.stoppedReason ?? container?.reason;
+    if (lines.length === 0 && why) return failAll(`the task stopped without output: ${why}`);
+    return outcomes;
+  } finally {
+    if (taskDefinitionArn)
+      await ecs
+        .send(new ECS.DeregisterTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }))
+        .catch(() => undefined);
+    if (!options.keepLog)
+      await logs.send(new CloudWatchLogs.DeleteLogGroupCommand({ logGroupName: logGroup })).catch(() => undefined);
+  }
 }
+
+/** The data-check task's memory: Fargate's smallest size (with 0.25 vCPU). */
+const SQL_TASK_MEMORY_MIB = 512;
 
 /** A line the task prints per check: `DR_SQL_CHECK <index> ok <value>` or `DR_SQL_CHECK <index> error <message>`. */
 export const TASK_LINE_PREFIX = "DR_SQL_CHECK";
@@ -260,6 +412,8 @@ export function sqlTaskContainer(options: {
     name: "sql-checks",
     image: options.image,
     essential: true,
+    // The whole task's (SQL_TASK_MEMORY_MIB): psql needs little, and a hard limit is explicit.
+    memory: SQL_TASK_MEMORY_MIB,
     entryPoint: ["sh", "-c"],
     command: [sqlTaskScript(options.checks.length)],
     environment: options.checks.map((check, index) => ({ name: `DR_SQL_CHECK_${index}`, value: check.query })),

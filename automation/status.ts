@@ -52,6 +52,8 @@ export async function getStatus(
             serviceName: report.endpoints.serviceName,
             loadBalancerDnsName: report.endpoints.loadBalancer,
             databaseAddress: report.endpoints.database,
+            cacheAddress: report.endpoints.cache?.replace(/:\d+$/, ""),
+            cachePort: report.endpoints.cache ? Number(report.endpoints.cache.split(":").pop()) : undefined,
           }
         : await stackOutputs(workspace, summary.name))) as Partial<DrStackOutputs>;
     const named = parseStackName(ctx.plan?.app, summary.name);
@@ -72,6 +74,7 @@ export async function getStatus(
             serviceName: outputs.serviceName,
             loadBalancer: outputs.loadBalancerDnsName,
             database: outputs.databaseAddress,
+            cache: outputs.cacheAddress ? `${outputs.cacheAddress}:${outputs.cachePort}` : undefined,
           }
         : undefined,
       lastReport: report

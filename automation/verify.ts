@@ -10,7 +10,7 @@ import { type IncomingMessage, type RequestOptions, request as httpRequest } fro
 import { request as httpsRequest } from "node:https";
 import { sleep, type AwsClients } from "./aws.js";
 import type { Plan } from "./plan.js";
-import { ECS } from "./sdk.js";
+import { ECS, S3 } from "./sdk.js";
 
 export interface CheckResult {
   name: string;
@@ -221,4 +221,54 @@ export async function runOperatorChecks(
     });
   }
   return results;
+}
+
+/** One ListObjectVersions page: enough to find an object with an earlier version without walking a large bucket. */
+const VERSIONS_PAGE = 1000;
+
+/**
+ * The runbook's monthly "restore a file from S3 versions" check, read-only: a
+ * previous version of the first object under `prefix` in the replica bucket
+ * that has one is read back (GetObject with its VersionId); nothing is written.
+ * A bucket whose sampled objects have no earlier version passes, saying so.
+ */
+export async function checkObjectVersionRestore(
+  aws: AwsClients,
+  region: string,
+  bucket: string,
+  prefix: string,
+): Promise<CheckResult> {
+  const name = "s3-version-restore";
+  const started = performance.now();
+  const done = (ok: boolean, detail: string): CheckResult => ({
+    name,
+    ok,
+    detail,
+    durationMs: performance.now() - started,
+  });
+  const where = `${bucket}${prefix ? ` under ${prefix}` : ""}`;
+  try {
+    const listed = await aws
+      .s3(region)
+      .send(new S3.ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix || undefined, MaxKeys: VERSIONS_PAGE }));
+    const previous = (listed.Versions ?? []).find((version) => version.IsLatest === false && version.VersionId);
+    if (!previous)
+      return done(
+        true,
+        `no object of ${where} has an earlier version in the first ${VERSIONS_PAGE} versions: nothing to restore from (read nothing)`,
+      );
+    const object = await aws
+      .s3(region)
+      .send(new S3.GetObjectCommand({ Bucket: bucket, Key: previous.Key, VersionId: previous.VersionId }));
+    const bytes = (await object.Body?.transformToByteArray())?.length ?? 0;
+    return done(
+      true,
+      `read version ${previous.VersionId} of ${previous.Key} (${bytes} bytes, ${previous.LastModified?.toISOString() ?? "time unknown"}) from ${bucket}; nothing written`,
+    );
+  } catch (error) {
+    return done(
+      false,
+      `could not read an earlier version in ${where}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} — check s3:ListBucketVersions and s3:GetObjectVersion, and that versioning is Enabled`,
+    );
+  }
 }

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import type { DrMode } from "../stacks/args.js";
 
 /** The journeys a run (and its report) can be. */
-export const JOURNEYS = ["drill", "failover", "destroy"] as const;
+export const JOURNEYS = ["drill", "failover", "destroy", "failback"] as const;
 export type Journey = (typeof JOURNEYS)[number];
 
 /** The steps a journey runs through `Run.phase`. */
@@ -19,8 +19,20 @@ export const JOURNEY_PHASES = [
   "verification",
   "teardown",
   "release-protection",
+  // failback (journeys/failback.ts), in order after preflight: writes stop in DR, the data travels home, production follows.
+  "write-freeze",
+  "final-snapshot",
+  "copy-snapshot",
+  "restore",
+  "data-check",
+  "production-secret",
+  "production-service",
 ] as const;
 export type JourneyPhase = (typeof JOURNEY_PHASES)[number];
+
+/** How a failback brings the DR database home: `snapshot` (final snapshot → copy → restore). */
+export const FAILBACK_METHODS = ["snapshot"] as const;
+export type FailbackMethod = (typeof FAILBACK_METHODS)[number];
 
 /** What the provision step is shown as: one derived phase per concern of the stack (stacks/ has a component each). */
 export const CONCERNS = ["database", "service", "dns"] as const;
@@ -53,6 +65,8 @@ export const RTO_PHASES: ReadonlySet<string> = new Set<PhaseName>([
 const CONCERN_OF_SERVICE: Record<string, Concern> = {
   rds: "database",
   secretsmanager: "database",
+  // The cache's data is restored beside the database's.
+  elasticache: "database",
   ecs: "service",
   lb: "service",
   iam: "service",
@@ -68,6 +82,7 @@ export function concernOf(resourceType: string): Concern | undefined {
 /** Resource types the driver looks for in a stack's state or events. */
 export const RESOURCE_TYPES = {
   rdsInstance: "aws:rds/instance:Instance",
+  cacheReplicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
   ecsCluster: "aws:ecs/cluster:Cluster",
   ecsTaskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
   ecsService: "aws:ecs/service:Service",

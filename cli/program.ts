@@ -5,7 +5,7 @@
  */
 import { Command, Option } from "commander";
 import { REPORT_LANGUAGES } from "../automation/report/i18n.js";
-import { JOURNEYS } from "../automation/vocabulary.js";
+import { FAILBACK_METHODS, JOURNEYS } from "../automation/vocabulary.js";
 import { execute } from "./exit-codes.js";
 import { addTargetOptions, type GlobalOptions, requiredOption } from "./options.js";
 
@@ -56,7 +56,9 @@ export function buildProgram(): Command {
 Journeys:
   drill     rebuild in the target region, verify, report, tear down (production DNS untouched)
   failover  rebuild, then switch the production record to the DR region (needs --confirm)
+  failback  bring the outage's writes home: DR database → source region, secret, service, DNS back (needs --confirm)
   destroy   restore production DNS, final-snapshot the DR database, remove the stack
+  check     is each target ready for a failover right now? (run it daily; exit 3 when not)
 
 Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created), 4 AWS,
             5 verification, 6 refused by a safety rule, 130 interrupted.`,
@@ -78,6 +80,31 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
     .option("--confirm <record>", "the production record name, to confirm the switch")
     .action(lazyAction(program, async () => (await import("./commands/failover.js")).failoverCommand));
 
+  requiredOption(
+    requiredOption(
+      program
+        .command("failback")
+        .description(
+          "bring the outage's writes home: the DR database restored in the source region, the production secret and service on it, the production record back",
+        ),
+      "-p, --plan <file>",
+      "DR plan (YAML)",
+    ),
+    "-r, --target-region <region>",
+    "the DR region production failed over to",
+  )
+    .option("--confirm <record>", "the production record name, to confirm the switch back")
+    .addOption(
+      new Option("--method <method>", "how the data travels home: final snapshot → copy → restore")
+        .choices(FAILBACK_METHODS)
+        .default("snapshot"),
+    )
+    .option(
+      "--source-kms-key <arn>",
+      "KMS key of the source region for the copy of an encrypted DR database (default: the old primary's key)",
+    )
+    .action(lazyAction(program, async () => (await import("./commands/failback.js")).failbackCommand));
+
   program
     .command("destroy")
     .description(
@@ -87,11 +114,28 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
     .requiredOption("-r, --target-region <region>", "region of the DR stack")
     .option("--stack <name>", "the stack to destroy (default: the failover stack, or the only kept drill)")
     .option("--force", "destroy even when the production record cannot be restored")
+    .option(
+      "--strand-dr-writes",
+      "restore production DNS although it still serves from DR: writes made since the failover stay only in the final snapshot (run failback instead to keep them)",
+    )
     .action(lazyAction(program, async () => (await import("./commands/destroy.js")).destroyCommand));
 
   addTargetOptions(
     program.command("preview").description("what a failover would create or change; changes nothing"),
   ).action(lazyAction(program, async () => (await import("./commands/preview.js")).previewCommand));
+
+  requiredOption(
+    program
+      .command("check")
+      .description(
+        "standing readiness check for a schedule: everything preflight checks, restore points against the RPO, the last drill's age; creates nothing (exit 0 ready, 3 not)",
+      ),
+    "-p, --plan <file>",
+    "DR plan (YAML)",
+  )
+    .option("-r, --target-region <region>", "the target region to check")
+    .option("--all-targets", "check every target region of the plan")
+    .action(lazyAction(program, async () => (await import("./commands/check.js")).checkCommand));
 
   program
     .command("status")

@@ -49,6 +49,23 @@ export interface DrStackArgs {
     /** Only for a failover: destroy takes this final snapshot. */
     finalSnapshotIdentifier?: string;
   };
+  /** The Redis cache (ElastiCache replication group), when the plan has one. */
+  cache?: {
+    replicationGroupId: string;
+    nodeType: string;
+    /** Primary + replicas (a drill's 1). */
+    numCacheClusters: number;
+    port: number;
+    engineVersion?: string;
+    subnetGroupName: string;
+    securityGroupIds: string[];
+    /** Seeded from an .rdb export: `arn:aws:s3:::bucket/key` (ForceNew upstream; ignored after creation). */
+    snapshotArns?: string[];
+    /** Restored from an ElastiCache snapshot of the target region (ForceNew upstream; ignored after creation). */
+    snapshotName?: string;
+    /** Only for a failover: delete leaves this snapshot of the cache. */
+    finalSnapshotIdentifier?: string;
+  };
   storage: { replicaBucket: string };
   /** `username`: the snapshot's master user as preflight read it (not an input of the instance). */
   secret: { name: string; username: string };
@@ -117,5 +134,9 @@ export interface DrStackOutputs {
   /** The service's target group: automation waits for its targets to be healthy. */
   targetGroupArn: string;
   replicaBucket: string;
+  /** The cache's primary endpoint (when the plan has a cache): what the service gets as REDIS_HOST/REDIS_PORT. */
+  cacheAddress?: string;
+  cachePort?: number;
+  cacheReplicationGroupId?: string;
   ownedRecordName?: string;
 }

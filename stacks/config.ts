@@ -13,3 +13,9 @@ export const PASSWORD_KEY = "databasePassword";
  */
 export const INCIDENT_KEY = `${CONFIG_NAMESPACE}:incident`;
 export const PREVIOUS_RECORD_KEY = `${CONFIG_NAMESPACE}:previousProductionRecord`;
+/**
+ * `dr-failover:failback` (on the failover stack): a failback's progress and names (JSON): the final
+ * snapshot, its copy, the restored instance, the write freeze's start, the DR database's last counts;
+ * a re-run continues it, and `completedAt` says the outage's writes are home.
+ */
+export const FAILBACK_KEY = `${CONFIG_NAMESPACE}:failback`;

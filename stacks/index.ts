@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DrStackArgs, DrStackOutputs } from "./args.js";
+import { RestoredCache } from "./cache.js";
 import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "./config.js";
 import { RestoredDatabase } from "./database.js";
 import { ConnectionName, OwnedRecord } from "./dns.js";
@@ -23,6 +24,7 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
   const opts = { providers: { aws: provider } };
 
   const database = new RestoredDatabase("database", { mode: args.mode, database: args.database, password }, opts);
+  const cache = args.cache ? new RestoredCache("cache", { mode: args.mode, cache: args.cache }, opts) : undefined;
   // A name that exists before the database does: the secret and the service need not wait for the restore.
   const connection = new ConnectionName(
     "connection",
@@ -50,6 +52,7 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
       loadBalancer: args.loadBalancer,
       secretArn: secret.secret.arn,
       replicaBucket: args.storage.replicaBucket,
+      cache: cache && { address: cache.group.primaryEndpointAddress, port: cache.group.port },
     },
     opts,
   );
@@ -85,6 +88,9 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
     loadBalancerZoneId: service.loadBalancer.zoneId,
     targetGroupArn: service.targetGroup.arn,
     replicaBucket: storage.bucketName,
+    cacheAddress: cache?.group.primaryEndpointAddress,
+    cachePort: cache?.group.port.apply((port) => port ?? args.cache?.port),
+    cacheReplicationGroupId: cache?.group.replicationGroupId,
     ownedRecordName: owned?.record.fqdn,
   };
 }

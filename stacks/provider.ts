@@ -6,7 +6,18 @@ import { Provider } from "@pulumi/aws/provider.js";
 import type { DrStackArgs } from "./args.js";
 
 /** Services the stack talks to; all of them are pointed at an emulator endpoint when one is given. */
-const SERVICES = ["ec2", "ecs", "elbv2", "iam", "rds", "route53", "s3", "secretsmanager", "sts"] as const;
+const SERVICES = [
+  "ec2",
+  "ecs",
+  "elasticache",
+  "elbv2",
+  "iam",
+  "rds",
+  "route53",
+  "s3",
+  "secretsmanager",
+  "sts",
+] as const;
 
 /** The explicit provider for the target region: nothing in the stack uses the default provider. */
 export function targetRegionProvider(args: DrStackArgs): Provider {

@@ -10,6 +10,8 @@ export interface AppServiceArgs {
   loadBalancer: DrStackArgs["loadBalancer"];
   secretArn: pulumi.Output<string>;
   replicaBucket: pulumi.Input<string>;
+  /** The restored cache's primary endpoint: the container gets it as REDIS_HOST and REDIS_PORT (not secret). */
+  cache?: { address: pulumi.Output<string>; port: pulumi.Output<number | undefined> };
 }
 
 const ECS_TASKS_TRUST = JSON.stringify({
@@ -76,20 +78,35 @@ export class AppService extends pulumi.ComponentResource {
 
     this.cluster = new ecs.Cluster("cluster", { name: service.cluster }, parent);
 
-    const containerDefinitions = pulumi.all([args.secretArn, args.replicaBucket]).apply(([secretArn, bucket]) =>
-      JSON.stringify([
-        {
-          name: service.name,
-          image: service.image,
-          essential: true,
-          portMappings: [{ containerPort: service.containerPort, protocol: "tcp" }],
-          environment: Object.entries({ ...service.environment, ASSETS_BUCKET: bucket, DATABASE_SECRET_ARN: secretArn })
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([key, value]) => ({ name: key, value })),
-          secrets: Object.entries(SECRET_KEYS).map(([env, key]) => ({ name: env, valueFrom: `${secretArn}:${key}::` })),
-        },
-      ]),
-    );
+    const redis = args.cache
+      ? pulumi
+          .all([args.cache.address, args.cache.port])
+          .apply(([host, port]): Record<string, string> => ({ REDIS_HOST: host, REDIS_PORT: String(port ?? 6379) }))
+      : pulumi.output<Record<string, string>>({});
+    const containerDefinitions = pulumi
+      .all([args.secretArn, args.replicaBucket, redis])
+      .apply(([secretArn, bucket, cacheEnv]) =>
+        JSON.stringify([
+          {
+            name: service.name,
+            image: service.image,
+            essential: true,
+            portMappings: [{ containerPort: service.containerPort, protocol: "tcp" }],
+            environment: Object.entries({
+              ...service.environment,
+              ...cacheEnv,
+              ASSETS_BUCKET: bucket,
+              DATABASE_SECRET_ARN: secretArn,
+            })
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([key, value]) => ({ name: key, value })),
+            secrets: Object.entries(SECRET_KEYS).map(([env, key]) => ({
+              name: env,
+              valueFrom: `${secretArn}:${key}::`,
+            })),
+          },
+        ]),
+      );
     const taskDefinition = new ecs.TaskDefinition(
       "task",
       {

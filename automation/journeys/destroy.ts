@@ -39,6 +39,11 @@ export interface DestroyOptions {
   stackName?: string;
   /** Destroy even though the production record cannot be restored. */
   force?: boolean;
+  /**
+   * Point production back at its pre-failover value although it still serves from this DR stack:
+   * the writes made in DR since the failover then survive only in the final snapshot (no failback).
+   */
+  strandDrWrites?: boolean;
 }
 
 /** The DR stacks of this app in the target region. */
@@ -103,7 +108,7 @@ export async function runDestroy(ctx: JourneyContext, options: DestroyOptions = 
       const outputs = toOutputs(await stack.outputs());
       run.report.endpoints = endpointsOf(outputs);
       if (args.mode === "failover") {
-        await restoreProductionRecord(run, stack, args, outputs, options.force ?? false);
+        await restoreProductionRecord(run, stack, args, outputs, options);
         await run.phase("release-protection", async () => {
           const database = await databaseInState(stack);
           // Resuming a destroy that got past this step (or a stack whose database never got created):
@@ -186,7 +191,7 @@ async function restoreProductionRecord(
   stack: Stack,
   args: DrStackArgs,
   outputs: DrStackOutputs,
-  force: boolean,
+  { force = false, strandDrWrites = false }: DestroyOptions,
 ) {
   const { ctx } = run;
   await run.phase("dns", async () => {
@@ -221,6 +226,23 @@ async function restoreProductionRecord(
       });
       return;
     }
+    // Production writes to the DR database now: its pre-failover value is the old primary, whose data
+    // stopped at the incident. Pointing it back there silently drops the outage's writes.
+    const strandedIn = `the final snapshot ${args.database.finalSnapshotIdentifier ?? `${args.database.identifier}-final-<time>`} of ${args.database.identifier} in ${ctx.targetRegion}`;
+    if (!strandDrWrites) {
+      throw new RefusedError(
+        "DR_WRITES_NOT_HOME",
+        `${name} still serves from this DR stack: everything written in ${ctx.targetRegion} since the failover is only in ${args.database.identifier}, and pointing ${name} back at ${targetsOf(previous)} (the old primary, whose data stopped at the incident) would leave it behind`,
+        {
+          hint: `Bring the writes home first — dr-failover failback -p <plan> -r ${ctx.targetRegion} --confirm ${name} — then destroy. To give them up, pass --strand-dr-writes: they then survive only in ${strandedIn}.`,
+        },
+      );
+    }
+    run.emit({
+      type: "warning",
+      code: "DR_WRITES_STRANDED",
+      message: `--strand-dr-writes: ${name} goes back to ${targetsOf(previous)} without a failback; the writes made in ${ctx.targetRegion} since the failover survive only in ${strandedIn}`,
+    });
     const changes = restoreChanges(live, previous, pointsHere);
     const started = performance.now();
     await changeRecords(

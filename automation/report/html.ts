@@ -5,7 +5,7 @@
  * highlighted), verification results and the environment. Pure.
  */
 import { formatDuration, type Span } from "../clock.js";
-import { restoreSourceLabel, type RunReport } from "./model.js";
+import { cacheAgeLabel, restoreSourceLabel, type RunReport, storageLabel } from "./model.js";
 import { messages, phaseName, type ReportLanguage } from "./i18n.js";
 import { CONCERNS } from "../vocabulary.js";
 
@@ -187,6 +187,19 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
       `<div class="card" id="rpo-card"><div class="k">${e(t("rpo"))}</div><div class="v">${formatDuration(report.rpo.dataLossWindowMs)} / ${formatDuration(report.objectives.rpoMs)}</div><div class="s">${e(t("restorePoint"))} ${e(report.rpo.restorePoint)} — <span class="badge ${report.rpo.met ? "ok" : "bad"}">${e(report.rpo.met ? t("met") : t("missed"))}</span></div></div>`,
     );
   }
+  if (report.downtime) {
+    const { downtime } = report;
+    cards.push(
+      `<div class="card" id="downtime-card"><div class="k">${e(t("downtime"))}</div><div class="v">${downtime.durationMs !== undefined ? formatDuration(downtime.durationMs) : "…"}</div><div class="s">${e(downtime.durationMs !== undefined ? t("downtimeSpan") : `${t("downtimeOngoing")} ${downtime.startedAt}`)}</div></div>`,
+    );
+  }
+  if (report.cache) {
+    const gated = report.cache.maxAgeMs !== undefined;
+    const met = gated && report.cache.ageMs <= report.cache.maxAgeMs!;
+    cards.push(
+      `<div class="card" id="cache-card"><div class="k">${e(t("cacheBackupAge"))}</div><div class="v">${e(cacheAgeLabel(report.cache, formatDuration))}</div><div class="s">${e(report.cache.backup)}${gated ? ` — <span class="badge ${met ? "ok" : "bad"}">${e(met ? t("met") : t("missed"))}</span>` : ""}</div></div>`,
+    );
+  }
   const passed = report.verification.filter((check) => check.ok).length;
   cards.push(
     `<div class="card"><div class="k">${e(t("verification"))}</div><div class="v">${passed} / ${report.verification.length}</div><div class="s">${report.verification.length ? "" : e(t("none"))}</div></div>`,
@@ -212,6 +225,7 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
     [t("stack"), report.stackName],
     [t("run"), report.runId],
     [t("snapshot"), report.rpo ? `${restoreSourceLabel(report.rpo)} (${report.rpo.restorePoint})` : "—"],
+    [t("replicaStorage"), report.storage ? storageLabel(report.storage, formatDuration) : "—"],
     [
       t("incidentStart"),
       `${report.incidentStart}${report.incidentClockOf ? ` (${t("incidentClockOf")} ${report.incidentClockOf})` : ""}`,
@@ -226,13 +240,16 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
   if (report.endpoints?.loadBalancer)
     env.push([
       t("endpoints"),
-      `${report.endpoints.loadBalancer}${report.endpoints.database ? `, ${report.endpoints.database}` : ""}`,
+      `${report.endpoints.loadBalancer}${report.endpoints.database ? `, ${report.endpoints.database}` : ""}${report.endpoints.cache ? `, ${report.endpoints.cache}` : ""}`,
     ]);
   const dns = report.dns
     ? `<h2>${e(t("dns"))}</h2><ul><li>${e(t("record"))}: <code>${e(report.dns.record)}</code></li>${report.dns.previous ? `<li>${e(t("previousValue"))}: <code>${e(report.dns.previous)}</code></li>` : ""}${report.dns.current ? `<li>${e(t("pointsAt"))}: <code>${e(report.dns.current)}</code></li>` : ""}${report.dns.insyncMs !== undefined ? `<li>${e(t("insyncAfter"))} ${(report.dns.insyncMs / 1000).toFixed(1)} s</li>` : ""}</ul>`
     : "";
   const warnings = report.warnings.length
     ? `<h2>${e(t("warnings"))}</h2><ul id="warnings">${report.warnings.map((warning) => `<li><code>${e(warning.code)}</code> ${e(warning.message)}</li>`).join("")}</ul>`
+    : "";
+  const handOver = report.handOver
+    ? `<h2>${e(t("handOver"))}</h2><p id="hand-over">${e(t("instance"))}: <code>${e(report.handOver.instanceIdentifier)}</code> (${e(report.handOver.region)}${report.handOver.endpoint ? `, ${e(report.handOver.endpoint)}` : ""})</p><p>${e(t("handOverNote"))}</p><pre>${e(report.handOver.importCommands.join("\n"))}</pre>`
     : "";
   const teardown = report.teardown
     ? `<h2>${e(t("teardown"))}</h2><p>${mark(report.teardown.ok)} ${e(report.teardown.performed ? report.teardown.detail : `${t("notPerformed")}: ${report.teardown.detail}`)}</p>`
@@ -263,6 +280,7 @@ ${ganttSvg(report, lang)}
 ${verification}
 ${dataChecks}
 ${dns}
+${handOver}
 ${teardown}
 ${warnings}
 <h2>${e(t("environment"))}</h2>

@@ -3,7 +3,7 @@
  * in English or Japanese. Pure: report in, text out.
  */
 import { formatDuration } from "../clock.js";
-import { restoreSourceLabel, type RunReport } from "./model.js";
+import { cacheAgeLabel, restoreSourceLabel, type RunReport, storageLabel } from "./model.js";
 import { messages, phaseName, type ReportLanguage } from "./i18n.js";
 
 const percent = (value: number) => `${value.toFixed(1)} %`;
@@ -41,6 +41,20 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
   if (report.rpo) {
     lines.push(
       `| ${t("rpo")} | ${okMark(report.rpo.met)} ${formatDuration(report.rpo.dataLossWindowMs)} ${t("of")} ${formatDuration(report.objectives.rpoMs)} (${t("restorePoint")} ${report.rpo.restorePoint}, \`${restoreSourceLabel(report.rpo)}\`) |`,
+    );
+  }
+  if (report.storage) lines.push(`| ${t("replicaStorage")} | ${cell(storageLabel(report.storage, formatDuration))} |`);
+  if (report.downtime) {
+    lines.push(
+      report.downtime.durationMs !== undefined
+        ? `| ${t("downtime")} | ${formatDuration(report.downtime.durationMs)} (${t("downtimeSpan")}: ${report.downtime.startedAt} → ${report.downtime.endedAt}) |`
+        : `| ${t("downtime")} | ${t("downtimeOngoing")} ${report.downtime.startedAt} |`,
+    );
+  }
+  if (report.cache) {
+    const met = report.cache.maxAgeMs === undefined ? "" : `${okMark(report.cache.ageMs <= report.cache.maxAgeMs)} `;
+    lines.push(
+      `| ${t("cacheBackupAge")} | ${met}${cacheAgeLabel(report.cache, formatDuration)} (${report.cache.capturedAt}, \`${report.cache.backup}\`) |`,
     );
   }
   if (report.error) lines.push(`| ${t("error")} | \`${report.error.code}\` ${cell(report.error.message)} |`);
@@ -105,6 +119,21 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
     if (report.dns.insyncMs !== undefined)
       lines.push(`- ${t("insyncAfter")} ${(report.dns.insyncMs / 1000).toFixed(1)} s`);
     lines.push("");
+  }
+  if (report.handOver) {
+    const handOver = report.handOver;
+    lines.push(
+      `## ${t("handOver")}`,
+      "",
+      `- ${t("instance")}: \`${handOver.instanceIdentifier}\` (${handOver.region}${handOver.endpoint ? `, ${handOver.endpoint}` : ""})`,
+      "",
+      t("handOverNote"),
+      "",
+      "```sh",
+      ...handOver.importCommands,
+      "```",
+      "",
+    );
   }
   if (report.teardown) {
     lines.push(

@@ -47,7 +47,32 @@ export interface RunReport {
     dataLossWindowMs: number;
     met: boolean;
   };
-  endpoints?: { serviceName?: string; loadBalancer?: string; database?: string };
+  /** The S3 side of the RPO: the replica bucket as preflight found it. */
+  storage?: {
+    replicaBucket: string;
+    versioning: string;
+    /** "rule <id> of <source bucket>", or "not checked (<why>)". */
+    replication: string;
+    newestObjectKey?: string;
+    newestObjectAt?: string;
+    /** Incident start − the newest replicated object's LastModified. */
+    newestObjectAgeMs?: number;
+    /** Why the newest object's age was not measured. */
+    note?: string;
+  };
+  /** The Redis cache's backup restored (when the plan has a cache), beside the database's RPO. */
+  cache?: {
+    source: "rdb-in-s3" | "snapshot";
+    /** s3://bucket/key of the .rdb, or the ElastiCache snapshot's name. */
+    backup: string;
+    /** When the backup was taken (ISO). */
+    capturedAt: string;
+    /** Its age at the incident start. */
+    ageMs: number;
+    /** cache.backup.maxAge, when the plan gates on it. */
+    maxAgeMs?: number;
+  };
+  endpoints?: { serviceName?: string; loadBalancer?: string; database?: string; cache?: string };
   dns?: { record: string; previous?: string; current?: string; insyncMs?: number };
   /** What the driver checked before the switch/verification: database available, service steady, targets healthy. */
   readiness?: StepResult[];
@@ -64,8 +89,31 @@ export interface RunReport {
   planFile?: string;
   /** When the incident start was recorded by an earlier, interrupted run of this journey: that run's id (the RTO counts its time too). */
   incidentClockOf?: string;
+  /** A failback's downtime: from the write freeze in DR to production answering healthy in the source region. */
+  downtime?: {
+    /** ISO time the write freeze started (kept across resumes). */
+    startedAt: string;
+    /** ISO time production answered healthy again; absent while (or when) it did not. */
+    endedAt?: string;
+    durationMs?: number;
+  };
+  /** A failback's new primary, retained and deletion-protected, and how to adopt it in the production IaC. */
+  handOver?: {
+    method: string;
+    region: string;
+    instanceIdentifier: string;
+    instanceArn?: string;
+    endpoint?: string;
+    /** `pulumi import …` and `terraform import …` lines. */
+    importCommands: string[];
+  };
   /** Expected phase durations the run was watched against (plan or history). */
   expectedPhaseMs?: Record<string, number>;
+}
+
+/** How reports show the cache's backup age: "0:12:00 (≤ 26:00:00)" when the plan gates on it. */
+export function cacheAgeLabel(cache: NonNullable<RunReport["cache"]>, format: (ms: number) => string): string {
+  return cache.maxAgeMs === undefined ? format(cache.ageMs) : `${format(cache.ageMs)} / ${format(cache.maxAgeMs)}`;
 }
 
 /** How reports name the restore source: the snapshot id, or "point in time <time> of <automated backups ARN>". */
@@ -73,4 +121,16 @@ export function restoreSourceLabel(rpo: NonNullable<RunReport["rpo"]>): string {
   return rpo.source === "point-in-time"
     ? `point in time ${rpo.restorePoint} of ${rpo.automatedBackupsArn}`
     : (rpo.snapshotIdentifier ?? "—");
+}
+
+/** How reports state the replica bucket: "<bucket>: newest object <key> 4m 0s old (versioning Enabled)" or why not measured. */
+export function storageLabel(
+  storage: NonNullable<RunReport["storage"]>,
+  formatDuration: (ms: number) => string,
+): string {
+  const newest =
+    storage.newestObjectAgeMs !== undefined
+      ? `newest object ${storage.newestObjectKey} ${formatDuration(storage.newestObjectAgeMs)} old`
+      : `newest object ${storage.note ?? "not measured"}`;
+  return `${storage.replicaBucket}: ${newest} (versioning ${storage.versioning}; replication ${storage.replication})`;
 }

@@ -17,6 +17,8 @@ export function reportSummary(report: RunReport): ReportSummary {
     dataLossWindowMs: report.rpo?.dataLossWindowMs,
     rpoMet: report.rpo?.met,
     snapshotIdentifier: report.rpo && restoreSourceLabel(report.rpo),
+    downtimeMs: report.downtime?.durationMs,
+    cacheBackupAgeMs: report.cache?.ageMs,
     errorCode: report.error?.code,
     verification: {
       passed: report.verification.filter((check) => check.ok).length,

@@ -28,11 +28,18 @@ import {
   baselinesFrom,
   evaluateSqlCheck,
   queryDirect,
-  sqlRunnerUnavailable,
+  queryByTask,
   readConnectionSecret,
   type SqlCheckResult,
 } from "../sql-checks.js";
-import { checkEcsService, checkHealth, checkHttpsRedirect, runOperatorChecks, type CheckResult } from "../verify.js";
+import {
+  checkEcsService,
+  checkHealth,
+  checkHttpsRedirect,
+  checkObjectVersionRestore,
+  runOperatorChecks,
+  type CheckResult,
+} from "../verify.js";
 import {
   backendRegionWarning,
   checkStateBackend,
@@ -84,7 +91,6 @@ export async function preflightPhase(
   return run.phase("preflight", async () => {
     const warning = backendRegionWarning(backendUrlOf(ctx.workspace), ctx.plan.sourceRegion);
     if (warning) run.emit({ type: "warning", code: "BACKEND_IN_SOURCE_REGION", message: warning });
-    if (ctx.plan.verification.sql?.runner === "ecs-task" && journey !== "preview") sqlRunnerUnavailable();
     // Secrets passphrase and state backend usable, before anything is created (a preview opened its own).
     if (journey !== "preview") {
       await checkStateBackend(ctx.workspace);
@@ -101,6 +107,22 @@ export async function preflightPhase(
       claims: { names, ownedByStack: namesHeldByRunStack(run, workspaceReady) },
     });
     for (const item of result.warnings) run.emit({ type: "warning", ...item });
+    for (const message of result.notes) run.emit({ type: "info", message });
+    const { storage } = result;
+    run.report.storage = {
+      replicaBucket: storage.bucket,
+      versioning: storage.versioning,
+      replication:
+        storage.replication.state === "targets-replica"
+          ? `rule ${storage.replication.ruleId} of ${ctx.plan.targets[ctx.targetRegion].storage.sourceBucket}`
+          : `not checked (${storage.replication.reason})`,
+      newestObjectKey: storage.newestObject?.key,
+      newestObjectAt: storage.newestObject?.lastModified.toISOString(),
+      newestObjectAgeMs: storage.newestObject
+        ? Math.max(0, run.clock.incidentStart.getTime() - storage.newestObject.lastModified.getTime())
+        : undefined,
+      note: storage.newestObjectNote,
+    };
     if (result.replicaSecretPassword) run.secrets.push(result.replicaSecretPassword);
     const point = result.restorePoint;
     run.report.rpo = {
@@ -111,6 +133,17 @@ export async function preflightPhase(
       dataLossWindowMs: result.dataLossWindowMs,
       met: result.dataLossWindowMs <= ctx.plan.objectives.rpo,
     };
+    if (result.cache) {
+      const { backup, ageMs } = result.cache;
+      run.report.cache = {
+        source: backup.source,
+        backup: backup.label,
+        capturedAt: backup.capturedAt.toISOString(),
+        ageMs,
+        maxAgeMs: ctx.plan.cache?.backup.maxAge,
+      };
+      run.emit({ type: "info", message: `cache backup ${backup.label} (${backup.capturedAt.toISOString()})` });
+    }
     run.emit({
       type: "info",
       message:
@@ -221,6 +254,12 @@ export function stackConfigFor(
     if (previous.database) {
       args.database.snapshotIdentifier = previous.database.snapshotIdentifier;
       args.database.restoreToPointInTime = previous.database.restoreToPointInTime;
+    }
+    // The same for the cache: what it was seeded from, and the final snapshot name its destroy takes.
+    if (previous.cache && args.cache) {
+      args.cache.snapshotArns = previous.cache.snapshotArns;
+      args.cache.snapshotName = previous.cache.snapshotName;
+      args.cache.finalSnapshotIdentifier = previous.cache.finalSnapshotIdentifier;
     }
   }
   const existingPassword = existing[`${CONFIG_NAMESPACE}:${PASSWORD_KEY}`]?.value;
@@ -503,6 +542,18 @@ export async function recordCriticalPath(run: Run, stack: Stack): Promise<void> 
   }
 }
 
+/** The app's health through `hostname`, as the plan asks for it (path, status, patience). */
+export function checkPlanHealth(ctx: JourneyContext, hostname: string): Promise<CheckResult> {
+  return checkHealth({
+    hostname,
+    path: ctx.plan.service.healthCheckPath,
+    expectStatus: ctx.plan.verification.expectStatus,
+    timeoutMs: ctx.plan.verification.healthTimeout,
+    connectTo: ctx.connectTo,
+    signal: ctx.signal,
+  });
+}
+
 export async function verificationPhase(
   run: Run,
   outputs: DrStackOutputs,
@@ -511,20 +562,23 @@ export async function verificationPhase(
 ): Promise<void> {
   const { ctx } = run;
   await run.phase("verification", async () => {
-    const health = await checkHealth({
-      hostname,
-      path: ctx.plan.service.healthCheckPath,
-      expectStatus: ctx.plan.verification.expectStatus,
-      timeoutMs: ctx.plan.verification.healthTimeout,
-      connectTo: ctx.connectTo,
-      signal: ctx.signal,
-    });
+    const health = await checkPlanHealth(ctx, hostname);
     if (health.ok) run.markRecovered(ttlSeconds);
     const results: CheckResult[] = [
       health,
       await checkHttpsRedirect({ hostname, path: ctx.plan.service.healthCheckPath, connectTo: ctx.connectTo }),
       await checkEcsService(ctx.aws, ctx.targetRegion, outputs.clusterName, outputs.serviceName),
     ];
+    // The runbook's monthly "restore a file from S3 versions", read-only: a drill proves it, a failover has no time for it.
+    if (run.journey === "drill")
+      results.push(
+        await checkObjectVersionRestore(
+          ctx.aws,
+          ctx.targetRegion,
+          ctx.plan.targets[ctx.targetRegion].storage.replicaBucket,
+          ctx.plan.verification.versionSamplePrefix,
+        ),
+      );
     results.push(
       ...(await runOperatorChecks(
         ctx.plan.verification.commands,
@@ -566,20 +620,34 @@ export async function verificationPhase(
 async function dataChecksPhase(run: Run, outputs: DrStackOutputs): Promise<SqlCheckResult[]> {
   const { ctx } = run;
   const sql = ctx.plan.verification.sql!;
-  const held = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
-  run.secrets.push(held.password);
-  // The secret holds the connection name of the DR VPC's private zone, which resolves only inside
-  // that VPC: from here, connect to the instance's address it points at.
-  const connection = held.host === outputs.connectionName ? { ...held, host: outputs.databaseAddress } : held;
   const baselines = baselinesFrom(await listReports(ctx.workspace.stateDir).catch(() => []), {
     app: ctx.plan.app,
     targetRegion: ctx.targetRegion,
     emulator: run.report.emulator,
   });
-  const outcomes =
-    sql.runner === "direct"
-      ? await queryDirect(connection, sql.checks, { timeoutMs: sql.timeout })
-      : sqlRunnerUnavailable();
+  let outcomes: Awaited<ReturnType<typeof queryDirect>>;
+  if (sql.runner === "direct") {
+    const held = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
+    run.secrets.push(held.password);
+    // The secret holds the connection name of the DR VPC's private zone, which resolves only inside
+    // that VPC: from here, connect to the instance's address it points at.
+    const connection = held.host === outputs.connectionName ? { ...held, host: outputs.databaseAddress } : held;
+    outcomes = await queryDirect(connection, sql.checks, { timeoutMs: sql.timeout });
+  } else {
+    // ECS injects the secret into the task: the tool never reads the password for this runner.
+    outcomes = await queryByTask(ctx.aws, {
+      region: ctx.targetRegion,
+      cluster: outputs.clusterName,
+      service: outputs.serviceName,
+      secretArn: outputs.secretArn,
+      image: sql.image,
+      checks: sql.checks,
+      timeoutMs: sql.timeout,
+      signal: ctx.signal,
+      pollIntervalMs: ctx.dnsPollIntervalMs,
+      keepLog: run.journey !== "drill",
+    });
+  }
   const results = sql.checks.map((check) =>
     evaluateSqlCheck(check, outcomes.get(check.name) ?? { error: "not run" }, baselines.get(check.name)),
   );

@@ -81,7 +81,9 @@ export class Run {
   /** Announces the run with its RTO budget and the expected phase durations (the plan's, else past runs'). */
   async start(): Promise<void> {
     const { ctx, report } = this;
-    let expected: Record<string, number> = { ...ctx.plan.objectives.expectedPhaseDurations };
+    // The plan's expectations are the rebuild's phases; a failback's come from past failbacks only.
+    let expected: Record<string, number> =
+      this.journey === "failback" ? {} : { ...ctx.plan.objectives.expectedPhaseDurations };
     if (Object.keys(expected).length === 0) {
       const past = (await listReports(ctx.workspace.stateDir).catch(() => [])).filter(
         (candidate) =>

@@ -20,8 +20,15 @@ export interface StackResourceNames {
   taskFamily: string;
   loadBalancer: string;
   targetGroup: string;
+  /** The restored cache's replication group id (when the plan has a cache): at most 40 characters. */
+  cacheReplicationGroup?: string;
   /** The private hosted zone (in the DR VPC) holding the database's connection name. */
   connectionZone: string;
+}
+
+/** A replication group id: at most 40 characters, no trailing or double dash. */
+function replicationGroupId(base: string, suffix: string): string {
+  return `${base.slice(0, 40 - suffix.length).replace(/-+$/, "")}${suffix}`;
 }
 
 export function stackResourceNamesFor(
@@ -46,6 +53,9 @@ export function stackResourceNamesFor(
     // ALB and target group names: at most 32 characters.
     loadBalancer: `${lbBase}-${drill ? `d${short}` : "dr"}`.slice(0, 32),
     targetGroup: `${lbBase}-${drill ? `d${short}` : "dr"}-tg`.slice(0, 32),
+    cacheReplicationGroup: plan.cache
+      ? replicationGroupId(plan.cache.sourceReplicationGroupId, drill ? `-d${short}` : "-dr")
+      : undefined,
     // One private zone per stack: a VPC cannot hold two private zones of the same name.
     connectionZone: `${drill ? `drill-${short}.` : ""}${plan.app}.dr.internal`,
   };
@@ -114,6 +124,7 @@ export function stackArgsFor(
       resetPassword: plan.database.credentials.mode === "reset",
       releasing: false,
     },
+    cache: cacheArgsFor(plan, target, drill, runId, names, preflight),
     storage: { replicaBucket: target.storage.replicaBucket },
     // Unique per stack generation: a destroyed failover's secret sits in its 7-day recovery window,
     // and Secrets Manager refuses a new secret of the same name meanwhile. Re-runs keep the first name.
@@ -159,6 +170,32 @@ export function stackArgsFor(
   };
 }
 
+/** The cache's stack arguments: restored from the backup preflight found; a drill's runs one node and leaves no snapshot. */
+function cacheArgsFor(
+  plan: Plan,
+  target: ReturnType<typeof targetOf>,
+  drill: boolean,
+  runId: string,
+  names: StackResourceNames,
+  preflight: PreflightResult,
+): DrStackArgs["cache"] {
+  if (!plan.cache || !target.cache || !preflight.cache || !names.cacheReplicationGroup) return undefined;
+  const backup = preflight.cache.backup;
+  return {
+    replicationGroupId: names.cacheReplicationGroup,
+    nodeType: plan.cache.nodeType,
+    numCacheClusters: drill ? 1 : plan.cache.numCacheClusters,
+    port: plan.cache.port,
+    engineVersion: plan.cache.engineVersion,
+    subnetGroupName: target.cache.subnetGroup,
+    securityGroupIds: target.cache.securityGroups.map((ref) => preflight.securityGroupIds.get(ref)!),
+    snapshotArns: backup.snapshotArn ? [backup.snapshotArn] : undefined,
+    snapshotName: backup.snapshotName,
+    // Unique per failover stack: a final snapshot of an earlier failover keeps its name.
+    finalSnapshotIdentifier: drill ? undefined : `${names.cacheReplicationGroup}-final-${shortId(runId)}`,
+  };
+}
+
 export function toOutputs(outputs: Record<string, { value: unknown }>): DrStackOutputs {
   return Object.fromEntries(
     Object.entries(outputs).map(([key, output]) => [key, output.value]),
@@ -170,5 +207,6 @@ export function endpointsOf(outputs: DrStackOutputs): RunReport["endpoints"] {
     serviceName: outputs.serviceName,
     loadBalancer: outputs.loadBalancerDnsName,
     database: outputs.databaseAddress,
+    cache: outputs.cacheAddress ? `${outputs.cacheAddress}:${outputs.cachePort}` : undefined,
   };
 }

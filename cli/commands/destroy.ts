@@ -4,6 +4,7 @@ import { runJourneyCommand } from "./journey.js";
 export interface DestroyCommandOptions extends TargetOptions {
   stack?: string;
   force?: boolean;
+  strandDrWrites?: boolean;
 }
 
 export async function destroyCommand(
@@ -13,6 +14,6 @@ export async function destroyCommand(
 ): Promise<void> {
   await runJourneyCommand(globals, options, signal, async (ctx) => {
     const { runDestroy } = await import("../../automation/journeys/destroy.js");
-    return runDestroy(ctx, { stackName: options.stack, force: options.force });
+    return runDestroy(ctx, { stackName: options.stack, force: options.force, strandDrWrites: options.strandDrWrites });
   });
 }

@@ -52,7 +52,15 @@ export function renderLiveScreen(snapshot: ProgressSnapshot, options: LiveScreen
   const title = `dr-failover ${snapshot.journey ?? "run"} → ${snapshot.targetRegion ?? "?"}${snapshot.stackName ? `  stack ${snapshot.stackName}` : ""}${snapshot.emulator ? "  [EMULATOR REHEARSAL]" : ""}`;
   push(title, colors.bold);
 
-  if (snapshot.budgetMs !== undefined) {
+  if (snapshot.downtime) {
+    const { downtime } = snapshot;
+    push(
+      `downtime ${formatDuration(downtime.elapsedMs)}${downtime.ended ? " (write freeze → production healthy)" : ` since the write freeze at ${clockTime(downtime.startedMs)}`}`,
+      downtime.ended ? colors.green : colors.yellow,
+    );
+  }
+  // A failback's clock is its downtime: the RTO belongs to the failover.
+  if (snapshot.budgetMs !== undefined && snapshot.journey !== "failback") {
     const fraction = snapshot.elapsedMs / snapshot.budgetMs;
     const head = snapshot.recoveredMs !== undefined ? "RTO recovered" : "RTO";
     let clock = `${head} ${formatDuration(snapshot.elapsedMs)} / ${formatDuration(snapshot.budgetMs)} — ${(fraction * 100).toFixed(1)} %  ${bar(fraction)}`;

@@ -1,7 +1,7 @@
 /** Plain, timestamped lines for CI logs and pipes: no redraws, warnings on stderr. */
 import { formatDuration } from "../../automation/clock.js";
 import type { DrEvent } from "../../automation/events.js";
-import { restoreSourceLabel, type RunReport } from "../../automation/report/model.js";
+import { cacheAgeLabel, restoreSourceLabel, type RunReport } from "../../automation/report/model.js";
 import { err, out } from "./output.js";
 
 export function plainRenderer(): (event: DrEvent) => void {
@@ -33,6 +33,10 @@ export function plainRenderer(): (event: DrEvent) => void {
         return out(`${stamp()} ${event.ok ? "done" : "FAILED"}: ${event.reportPaths.join(", ")}`);
       case "dns-switched":
         return; // the info line says it
+      case "downtime":
+        return event.durationMs === undefined
+          ? out(`${stamp()}   downtime started ${event.startedAt} (write freeze)`)
+          : undefined; // the info line says how long
     }
   };
 }
@@ -45,10 +49,22 @@ export function reportSummaryLines(report: RunReport): string[] {
       `RTO ${formatDuration(report.rto.achievedMs)} / ${formatDuration(report.objectives.rtoMs)} — ${report.rto.percentOfBudget.toFixed(1)} % ${report.rto.met ? "met" : "MISSED"}`,
     );
   }
+  if (report.downtime?.durationMs !== undefined) {
+    lines.push(`downtime ${formatDuration(report.downtime.durationMs)} (write freeze → production healthy)`);
+  }
+  if (report.handOver) {
+    lines.push(
+      `new primary ${report.handOver.instanceIdentifier} in ${report.handOver.region} (deletion-protected): adopt it with`,
+    );
+    lines.push(...report.handOver.importCommands.map((command) => `  ${command}`));
+  }
   if (report.rpo) {
     lines.push(
       `RPO ${formatDuration(report.rpo.dataLossWindowMs)} / ${formatDuration(report.objectives.rpoMs)} — ${report.rpo.met ? "met" : "MISSED"} (${restoreSourceLabel(report.rpo)})`,
     );
+  }
+  if (report.cache) {
+    lines.push(`cache backup ${cacheAgeLabel(report.cache, formatDuration)} old (${report.cache.backup})`);
   }
   return lines;
 }

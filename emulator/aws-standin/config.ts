@@ -4,6 +4,7 @@
  */
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { Route53Client } from "@aws-sdk/client-route-53";
@@ -33,6 +34,7 @@ const ENDPOINT_KEYS: Record<string, string[]> = {
   ecs: ["ecs"],
   elbv2: ["elbv2", "lb", "elb"],
   iam: ["iam"],
+  elasticache: ["elasticache"],
   sts: ["sts"],
 };
 
@@ -162,6 +164,9 @@ export class Clients {
   }
   elbv2(): ElasticLoadBalancingV2Client {
     return this.aws.elbv2(this.config.region);
+  }
+  elasticache(): ElastiCacheClient {
+    return this.aws.elasticache(this.config.region);
   }
   iam(): IAMClient {
     return this.aws.iam();

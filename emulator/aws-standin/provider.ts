@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import type * as provider from "@pulumi/pulumi/provider/index.js";
 import { buildConfig, Clients, type StandinConfig } from "./config.js";
 import { ecsCluster, ecsService, ecsTaskDefinition } from "./ecs.js";
+import { elasticacheReplicationGroup } from "./elasticache.js";
 import { iamRole, iamRolePolicy, iamRolePolicyAttachment } from "./iam.js";
 import { getBucket, getCallerIdentity, getPartition, getRegion } from "./invokes.js";
 import { lbListener, lbLoadBalancer, lbTargetGroup } from "./lb.js";
@@ -47,6 +48,7 @@ export const RESOURCE_HANDLERS: readonly ResourceHandler[] = [
   lbTargetGroup,
   lbListener,
   route53Record,
+  elasticacheReplicationGroup,
   route53Zone,
 ];
 

@@ -76,6 +76,22 @@ export function restoreToPointInTimeProblems(value: unknown): string[] {
 /** Engines whose restore ignores DBName (upstream skips it: "doesn't apply to the MySQL, PostgreSQL, or MariaDB engines"). */
 const RESTORE_WITHOUT_DB_NAME = new Set(["mysql", "postgres", "mariadb"]);
 
+/** What upstream's two restore branches (snapshot, point in time) both send from the instance's inputs. */
+function restoreRequestBase(inputs: Props, tags: ReturnType<typeof toTagList>) {
+  return {
+    DBInstanceClass: inputs.instanceClass,
+    // Upstream sends the (lower-cased) engine when set: one that does not match the source fails there.
+    Engine: typeof inputs.engine === "string" ? inputs.engine.toLowerCase() : undefined,
+    DBSubnetGroupName: inputs.dbSubnetGroupName,
+    VpcSecurityGroupIds: inputs.vpcSecurityGroupIds,
+    MultiAZ: inputs.multiAz,
+    Port: inputs.port,
+    AvailabilityZone: inputs.availabilityZone,
+    StorageType: inputs.storageType,
+    Tags: tags,
+  };
+}
+
 async function describe(clients: Clients, id: string): Promise<DBInstance | undefined> {
   try {
     const out = await clients.rds().send(new RDS.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
@@ -246,18 +262,10 @@ export const rdsInstance: ResourceHandler = {
             SourceDbiResourceId: pitr.sourceDbiResourceId || undefined,
             RestoreTime: pitr.restoreTime ? new Date(pitr.restoreTime) : undefined,
             UseLatestRestorableTime: pitr.useLatestRestorableTime ? true : undefined,
-            DBInstanceClass: inputs.instanceClass,
-            Engine: typeof inputs.engine === "string" ? inputs.engine.toLowerCase() : undefined,
-            DBSubnetGroupName: inputs.dbSubnetGroupName,
-            VpcSecurityGroupIds: inputs.vpcSecurityGroupIds,
-            MultiAZ: inputs.multiAz,
-            Port: inputs.port,
+            ...restoreRequestBase(inputs, tags),
             PubliclyAccessible: inputs.publiclyAccessible ?? false,
             DeletionProtection: inputs.deletionProtection ?? false,
-            AvailabilityZone: inputs.availabilityZone,
-            StorageType: inputs.storageType,
             DBName: inputs.dbName,
-            Tags: tags,
           }),
         ),
       );
@@ -275,19 +283,10 @@ export const rdsInstance: ResourceHandler = {
           compact({
             DBInstanceIdentifier: id,
             DBSnapshotIdentifier: inputs.snapshotIdentifier,
-            DBInstanceClass: inputs.instanceClass,
-            // Upstream sends the (lower-cased) engine when set: one that does not match the snapshot fails here.
-            Engine: typeof inputs.engine === "string" ? inputs.engine.toLowerCase() : undefined,
-            DBSubnetGroupName: inputs.dbSubnetGroupName,
-            VpcSecurityGroupIds: inputs.vpcSecurityGroupIds,
-            MultiAZ: inputs.multiAz,
-            Port: inputs.port,
+            ...restoreRequestBase(inputs, tags),
             PubliclyAccessible: inputs.publiclyAccessible,
             DeletionProtection: inputs.deletionProtection,
-            AvailabilityZone: inputs.availabilityZone,
-            StorageType: inputs.storageType,
             DBName: RESTORE_WITHOUT_DB_NAME.has(String(inputs.engine ?? "").toLowerCase()) ? undefined : inputs.dbName,
-            Tags: tags,
           }),
         ),
       );

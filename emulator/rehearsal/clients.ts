@@ -6,8 +6,10 @@
  */
 import type { ACMClient } from "@aws-sdk/client-acm";
 import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECRClient } from "@aws-sdk/client-ecr";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { Route53Client } from "@aws-sdk/client-route-53";
@@ -19,8 +21,10 @@ export interface EmulatorClients {
   readonly region: string;
   readonly acm: ACMClient;
   readonly ec2: EC2Client;
+  readonly ecr: ECRClient;
   readonly ecs: ECSClient;
   readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly elasticache: ElastiCacheClient;
   readonly iam: IAMClient;
   readonly rds: RDSClient;
   readonly route53: Route53Client;
@@ -47,8 +51,10 @@ export function emulatorClients(endpoint: string, region: string): EmulatorClien
     region,
     acm: aws.acm(region),
     ec2: aws.ec2(region),
+    ecr: aws.ecr(region),
     ecs: aws.ecs(region),
     elbv2: aws.elbv2(region),
+    elasticache: aws.elasticache(region),
     iam: aws.iam(),
     rds: aws.rds(region),
     route53: aws.route53(),

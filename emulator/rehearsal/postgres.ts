@@ -323,16 +323,6 @@ export async function startRestorePointData(options: {
   return { rows, servers: where, startSeconds: (performance.now() - started) / 1000, stop };
 }
 
-/**
- * moto runs no containers, so the ecs-task runner's task would never print: in the emulator the
- * data checks run directly against the restore point's server (on loopback, reachable).
- */
-export function withDirectSqlChecks(plan: Plan): Plan {
-  const sql = plan.verification.sql;
-  if (!sql || sql.runner === "direct") return plan;
-  return { ...plan, verification: { ...plan.verification, sql: { ...sql, runner: "direct" } } };
-}
-
 /** The seeded world's restore points as servers, when its engine is PostgreSQL and it has any. */
 export async function startWorldRestorePoints(options: {
   rdsEndpointsFile: string;

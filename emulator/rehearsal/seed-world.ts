@@ -15,9 +15,11 @@
 import { randomBytes, randomInt } from "node:crypto";
 import type { IpPermission } from "@aws-sdk/client-ec2";
 import type { BucketLocationConstraint } from "@aws-sdk/client-s3";
+import { rdbLocation } from "../../automation/cache-backup.js";
+import { parseEcrImage } from "../../automation/images.js";
 import { targetOf, type Plan } from "../../automation/plan.js";
 import { emulatorClients, motoJsonCall, motoQueryCall, type EmulatorClients } from "./clients.js";
-import { ACM, EC2, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
+import { ACM, EC2, ECR, ECS, ElastiCache, IAM, RDS, Route53, S3, SecretsManager } from "../../automation/sdk.js";
 import { selfSignedCertificate, type TlsCertificate } from "./certificate.js";
 
 /** Ways to make the seeded world wrong, one precondition at a time. */
@@ -33,6 +35,14 @@ export interface WorldFaults {
   snapshotAgeMs?: number;
   /** The replica bucket does not exist in the target region. */
   noReplicaBucket?: boolean;
+  /** The replica bucket's versioning is `Suspended` (it was turned off after replication was set up). */
+  replicaVersioningSuspended?: boolean;
+  /** The source bucket's replication rule sends the objects to another bucket than the replica. */
+  replicationElsewhere?: boolean;
+  /** The service image's ECR repository exists in the target region, the image (its tag) does not. */
+  noImage?: boolean;
+  /** The database's security groups are created in another VPC of the target region than the subnets. */
+  databaseGroupsInOtherVpc?: boolean;
   /** The public hosted zone does not exist (nor, therefore, the record). */
   noHostedZone?: boolean;
   /** The zone exists but has no production record. */
@@ -76,6 +86,8 @@ export interface WorldFaults {
    * servers (postgres.ts), not by moto.
    */
   lostRows?: string[];
+  /** No .rdb export of the cache in the target region's bucket, and no ElastiCache snapshot there. */
+  noCacheBackup?: boolean;
 }
 
 export interface SeedWorldOptions {
@@ -167,6 +179,11 @@ export interface SeededWorld {
    * snapshot needs one there); undefined with `unencryptedSnapshots`.
    */
   snapshotKeyArn?: string;
+  /**
+   * The cache's backups in the target region (plans with a cache; undefined with `noCacheBackup`): the .rdb
+   * export in the replicated bucket, and an ElastiCache snapshot (the plan's snapshotName, or one named after the day).
+   */
+  cache?: { rdbBucket: string; rdbKey: string; snapshotName: string; subnetGroup: string };
   /** The production database's automated backups replicated to the target region (undefined with `noReplicatedBackup`). */
   automatedBackupsArn?: string;
   emulationGaps: EmulationGaps;
@@ -261,17 +278,6 @@ async function createVersionedBucket(
   }
 }
 
-/** The ECR coordinates of an image URI, or undefined for other registries. */
-export function parseEcrImage(
-  image: string,
-): { account: string; region: string; name: string; tag: string } | undefined {
-  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::([^@]+))?(?:@.*)?$/.exec(
-    image,
-  );
-  if (!match) return undefined;
-  return { account: match[1], region: match[2], name: match[3], tag: match[4] ?? "latest" };
-}
-
 /** The index-th /64 of a VPC's /56 (`2600:1f18:aa:bb00::/56`, 1 → `2600:1f18:aa:bb01::/64`). */
 function ipv6Subnet(vpcBlock: string, index: number): string {
   const groups = vpcBlock.split("::")[0].split(":");
@@ -354,8 +360,19 @@ async function seedNetwork(
     { names: target.loadBalancer.securityGroups, role: "load balancer" },
     { names: target.service.securityGroups, role: "service" },
     { names: target.database.securityGroups, role: "database" },
+    { names: target.cache?.securityGroups ?? [], role: "cache" },
   ];
   const securityGroupIds: Record<string, string> = {};
+  const otherVpcId = faults.databaseGroupsInOtherVpc
+    ? (
+        await clients.ec2.send(
+          new EC2.CreateVpcCommand({
+            CidrBlock: "10.41.0.0/16",
+            TagSpecifications: tagSpec("vpc", `${plan.app}-other`),
+          }),
+        )
+      ).Vpc!.VpcId!
+    : undefined;
   for (const { names, role } of roles) {
     for (const name of names) {
       if (looksLikeId(name, "sg-")) {
@@ -367,7 +384,7 @@ async function seedNetwork(
         new EC2.CreateSecurityGroupCommand({
           GroupName: name,
           Description: `${plan.app} DR ${role}`,
-          VpcId: vpcId,
+          VpcId: role === "database" ? (otherVpcId ?? vpcId) : vpcId,
           TagSpecifications: tagSpec("security-group", name),
         }),
       );
@@ -407,6 +424,66 @@ async function seedNetwork(
     ]);
   }
   return { vpcId, subnetIds, securityGroupIds, unseededIds };
+}
+
+/**
+ * The production cache's backups as the runbook keeps them in the target region: its subnet group,
+ * the daily snapshot exported as an .rdb to the bucket that replicates there (moto copies nothing,
+ * so it is put there directly), and an ElastiCache snapshot of the region (ElastiCache cannot copy
+ * one across regions: it is taken of a group seeded in the region and deleted, as a restore check would).
+ */
+async function seedCache(
+  dr: EmulatorClients,
+  plan: Plan,
+  targetRegion: string,
+  subnetIds: Record<string, string>,
+  faults: WorldFaults,
+  takenAt: Date,
+): Promise<SeededWorld["cache"]> {
+  const target = targetOf(plan, targetRegion);
+  if (!plan.cache || !target.cache) return undefined;
+  const subnetGroup = target.cache.subnetGroup;
+  const subnets = unique(target.service.subnets.map((name) => subnetIds[name]).filter(Boolean));
+  await dr.elasticache.send(
+    new ElastiCache.CreateCacheSubnetGroupCommand({
+      CacheSubnetGroupName: subnetGroup,
+      CacheSubnetGroupDescription: `${plan.app} DR cache subnets`,
+      SubnetIds: subnets.length > 0 ? subnets : Object.values(subnetIds),
+    }),
+  );
+  const { bucket, prefix } = rdbLocation(plan, targetRegion);
+  const inReplicaBucket = bucket === target.storage.replicaBucket;
+  // Without the replica bucket there is nowhere for the exports to have arrived.
+  if (faults.noCacheBackup || (inReplicaBucket && faults.noReplicaBucket)) return undefined;
+  if (!inReplicaBucket) await createVersionedBucket(dr, bucket, { app: plan.app });
+  const source = plan.cache.sourceReplicationGroupId;
+  const daily = snapshotName(source, takenAt);
+  // ElastiCache exports one .rdb per node group: <snapshot>-0001.rdb.
+  const rdbKey = `${prefix}${daily}-0001.rdb`;
+  await dr.s3.send(new S3.PutObjectCommand({ Bucket: bucket, Key: rdbKey, Body: "REDIS0011 stand-in" }));
+  const name = target.cache.backup.snapshotName ?? daily;
+  const seed = `${source.slice(0, 34).replace(/-+$/, "")}-seed`;
+  await dr.elasticache.send(
+    new ElastiCache.CreateReplicationGroupCommand({
+      ReplicationGroupId: seed,
+      ReplicationGroupDescription: `${plan.app} cache seeded in ${targetRegion}`,
+      CacheNodeType: plan.cache.nodeType,
+      Engine: "redis",
+      NumCacheClusters: 1,
+      CacheSubnetGroupName: subnetGroup,
+      SnapshotArns: [`arn:aws:s3:::${bucket}/${rdbKey}`],
+    }),
+  );
+  await dr.elasticache.send(
+    new ElastiCache.CreateSnapshotCommand({
+      ReplicationGroupId: seed,
+      SnapshotName: name,
+      // Emulator-only: the snapshot's time (moto-server.py), as for the RDS snapshots.
+      Tags: [{ Key: "dr-emulator:snapshot-create-time", Value: takenAt.toISOString() }],
+    }),
+  );
+  await dr.elasticache.send(new ElastiCache.DeleteReplicationGroupCommand({ ReplicationGroupId: seed }));
+  return { rdbBucket: bucket, rdbKey, snapshotName: name, subnetGroup };
 }
 
 /** The production database's engine, port and master user: the plan's, or what the plan's defaults used to be. */
@@ -486,9 +563,32 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     const sourceKeyArn = encrypted
       ? await createKmsKey(endpoint, sourceRegion, `${plan.app} production database`, plan.app)
       : undefined;
+    // Its network: a VPC with two subnets and the DB subnet group (a failback restores into it).
+    const sourceVpc = await source.ec2.send(new EC2.CreateVpcCommand({ CidrBlock: "10.10.0.0/16" }));
+    const sourceSubnets: string[] = [];
+    for (const [index, zone] of ["a", "c"].entries()) {
+      const subnet = await source.ec2.send(
+        new EC2.CreateSubnetCommand({
+          VpcId: sourceVpc.Vpc!.VpcId!,
+          CidrBlock: `10.10.${index}.0/24`,
+          AvailabilityZone: `${sourceRegion}${zone}`,
+        }),
+      );
+      sourceSubnets.push(subnet.Subnet!.SubnetId!);
+    }
+    const sourceSubnetGroup = `${db.sourceIdentifier}-db`;
+    await source.rds.send(
+      new RDS.CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: sourceSubnetGroup,
+        DBSubnetGroupDescription: `${plan.app} production database subnets`,
+        SubnetIds: sourceSubnets,
+        Tags: appTags,
+      }),
+    );
     const instance = await source.rds.send(
       new RDS.CreateDBInstanceCommand({
         DBInstanceIdentifier: db.sourceIdentifier,
+        DBSubnetGroupName: sourceSubnetGroup,
         Engine: seeded.engine,
         DBInstanceClass: db.instanceClass,
         MasterUsername: seeded.username,
@@ -530,7 +630,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
 
     // ── Source region: the asset bucket and the DB connection secret (+ replica) ──
     const replicaBucket = target.storage.replicaBucket;
-    const sourceBucket = sourceBucketName(replicaBucket, targetRegion);
+    const sourceBucket = target.storage.sourceBucket ?? sourceBucketName(replicaBucket, targetRegion);
     await createVersionedBucket(source, sourceBucket, { app: plan.app });
 
     const databaseSecretName = plan.secrets.databaseSecretName;
@@ -547,6 +647,34 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
         }),
         AddReplicaRegions: [{ Region: targetRegion }],
         Tags: appTags,
+      }),
+    );
+
+    // ── Source region: the production ECS service (a failback deploys it again on the restored database) ──
+    await source.ecs.send(new ECS.CreateClusterCommand({ clusterName: plan.service.cluster }));
+    const taskDefinition = await source.ecs.send(
+      new ECS.RegisterTaskDefinitionCommand({
+        family: plan.service.name,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(plan.service.cpu),
+        memory: String(plan.service.memory),
+        containerDefinitions: [
+          {
+            name: plan.service.name,
+            image: `${plan.service.name}:production`,
+            portMappings: [{ containerPort: plan.service.containerPort }],
+          },
+        ],
+      }),
+    );
+    await source.ecs.send(
+      new ECS.CreateServiceCommand({
+        cluster: plan.service.cluster,
+        serviceName: plan.service.name,
+        taskDefinition: taskDefinition.taskDefinition!.taskDefinitionArn!,
+        desiredCount: plan.service.desiredCount,
+        launchType: "FARGATE",
       }),
     );
 
@@ -662,6 +790,25 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
     if (!faults.noReplicaBucket) {
       await createVersionedBucket(dr, replicaBucket, { app: plan.app });
       replicaObjectKeys = ASSET_OBJECTS.map((object) => object.key);
+      // A re-generated report: its first version is what the runbook's monthly "restore a file from S3 versions" reads.
+      const revised = ASSET_OBJECTS[0];
+      await dr.s3.send(
+        new S3.PutObjectCommand({
+          Bucket: replicaBucket,
+          Key: revised.key,
+          Body: `${revised.body}% revised\n`,
+          ContentType: revised.contentType,
+          Metadata: { app: plan.app },
+        }),
+      );
+      if (faults.replicaVersioningSuspended) {
+        await dr.s3.send(
+          new S3.PutBucketVersioningCommand({
+            Bucket: replicaBucket,
+            VersioningConfiguration: { Status: "Suspended" },
+          }),
+        );
+      }
       // The replication rule the runbook configured (moto stores it; it copies nothing).
       const roleName = `${plan.app}-s3-replication-${regionAbbreviation(targetRegion)}`;
       const role = await global.iam.send(
@@ -704,7 +851,9 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
                 Priority: 1,
                 Filter: { Prefix: "" },
                 DeleteMarkerReplication: { Status: "Disabled" },
-                Destination: { Bucket: `arn:aws:s3:::${replicaBucket}` },
+                Destination: {
+                  Bucket: `arn:aws:s3:::${faults.replicationElsewhere ? `${sourceBucket}-elsewhere` : replicaBucket}`,
+                },
               },
             ],
           },
@@ -712,41 +861,49 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       );
     }
 
+    const cache = await seedCache(dr, plan, targetRegion, network.subnetIds, faults, options.dailySnapshotAt ?? now);
+    if (cache?.rdbBucket === replicaBucket) replicaObjectKeys.push(cache.rdbKey);
+
     let ecrRepository: SeededWorld["ecrRepository"];
     const image = parseEcrImage(target.service.image);
     if (image) {
+      const ecr = emulatorClients(endpoint, image.region);
       try {
-        const created = await motoJsonCall<{ repository: { repositoryUri: string } }>(endpoint, image.region, {
-          signingName: "ecr",
-          target: "AmazonEC2ContainerRegistry_V20150921.CreateRepository",
-          body: { repositoryName: image.name, tags: appTags },
-        });
-        await motoJsonCall(endpoint, image.region, {
-          signingName: "ecr",
-          target: "AmazonEC2ContainerRegistry_V20150921.PutImage",
-          body: {
-            repositoryName: image.name,
-            imageTag: image.tag,
-            imageManifest: JSON.stringify({
-              schemaVersion: 2,
-              mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-              config: {
-                mediaType: "application/vnd.docker.container.image.v1+json",
-                size: 1,
-                digest: `sha256:${"0".repeat(64)}`,
-              },
-              layers: [],
+        const created = await ecr.ecr.send(
+          new ECR.CreateRepositoryCommand({
+            repositoryName: image.repository,
+            tags: appTags.map(({ Key, Value }) => ({ Key, Value })),
+          }),
+        );
+        const tag = image.tag ?? "latest";
+        if (!faults.noImage) {
+          await ecr.ecr.send(
+            new ECR.PutImageCommand({
+              repositoryName: image.repository,
+              imageTag: tag,
+              imageManifest: JSON.stringify({
+                schemaVersion: 2,
+                mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+                config: {
+                  mediaType: "application/vnd.docker.container.image.v1+json",
+                  size: 1,
+                  digest: `sha256:${"0".repeat(64)}`,
+                },
+                layers: [],
+              }),
             }),
-          },
-        });
+          );
+        }
         ecrRepository = {
           region: image.region,
-          name: image.name,
-          uri: created.repository.repositoryUri,
-          tag: image.tag,
+          name: image.repository,
+          uri: created.repository!.repositoryUri!,
+          tag,
         };
       } catch (error) {
         gaps.notes.push(`ECR repository for ${target.service.image} not seeded: ${(error as Error).message}`);
+      } finally {
+        ecr.destroy();
       }
     }
 
@@ -851,6 +1008,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       copiedSnapshotIds: copies.map((copy) => copy.id),
       copiedSnapshotArns: copies.map((copy) => copy.arn),
       automatedBackupsArn,
+      cache,
       hostedZoneId,
       productionRecordValue,
       sourceBucket,

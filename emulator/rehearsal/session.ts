@@ -14,7 +14,7 @@ import { emulatorSecretsProvider } from "./clients.js";
 import { STANDIN_BIN_DIR } from "../paths.js";
 import { startMoto } from "./moto.js";
 import { ensurePulumiCli } from "./pulumi-cli.js";
-import { type RestorePointData, startWorldRestorePoints, withDirectSqlChecks } from "./postgres.js";
+import { type RestorePointData, startWorldRestorePoints } from "./postgres.js";
 import { lastDailyBackup, seedWorld } from "./seed-world.js";
 
 export interface EmulatorSession {
@@ -75,7 +75,7 @@ export async function startEmulatorSession(options: {
     progress(`ready after ${((performance.now() - started) / 1000).toFixed(1)} s (moto at ${moto.endpoint})`);
     const restoredData = data;
     return {
-      plan: withDirectSqlChecks(withWorldCertificate(options.plan, options.targetRegion, world.certificateArn)),
+      plan: withWorldCertificate(options.plan, options.targetRegion, world.certificateArn),
       endpoint: moto.endpoint,
       stateDir,
       standinBinDir: STANDIN_BIN_DIR,

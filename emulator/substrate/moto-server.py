@@ -382,6 +382,95 @@ def automated_backups_replicate():
     responses.RDSResponse.restore_db_instance_to_point_in_time = restore
 
 
+def ecs_tasks_run_sql_checks():
+    """A one-off task of dr-failover's data checks (the ecs-task runner) runs, as Fargate would.
+
+    moto starts no containers: a RunTask leaves its task RUNNING forever and writes no log. The
+    data-check task's container (automation/sql-checks.ts sqlTaskContainer) has a contract the
+    emulator can keep without a container: the queries in DR_SQL_CHECK_<i> variables, the
+    connection in PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD injected from the connection secret
+    (`<secret ARN>:<field>::`), and one line per check, `DR_SQL_CHECK <i> ok <value>` or
+    `DR_SQL_CHECK <i> error <message>`, in its awslogs stream `<prefix>/<container>/<task id>`. Here
+    the queries run (pg8000) against the address the secret names, the lines go to moto's logs, and
+    the task stops with exit code 0 — what the task's psql script does on ECS. Any other task is
+    moto's.
+    """
+    import json as json_module
+    import time as time_module
+
+    from moto.ecs import models as ecs
+    from moto.logs.models import logs_backends
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    def secret_field(account, region, value_from):
+        arn, field = value_from.rsplit(":", 3)[0], value_from.rsplit(":", 3)[1]
+        secret = secretsmanager_backends[account][region].get_secret_value(arn, None, None)
+        return str(json_module.loads(secret["SecretString"])[field])
+
+    def run_checks(account, region, container, task):
+        env = {item["name"]: item["value"] for item in container.get("environment") or []}
+        for item in container.get("secrets") or []:
+            env[item["name"]] = secret_field(account, region, item["valueFrom"])
+        queries = sorted(
+            ((int(name.rsplit("_", 1)[1]), value) for name, value in env.items() if name.startswith("DR_SQL_CHECK_")),
+        )
+        lines = []
+        try:
+            import pg8000.native
+
+            connection = pg8000.native.Connection(
+                env["PGUSER"], host=env["PGHOST"], port=int(env["PGPORT"]), database=env["PGDATABASE"],
+                password=env["PGPASSWORD"], timeout=30,
+            )
+        except Exception as error:  # psql would fail every check the same way
+            message = " ".join(str(error).split())
+            lines = [f"DR_SQL_CHECK {index} error could not connect: {message}" for index, _ in queries]
+        else:
+            for index, query in queries:
+                try:
+                    rows = connection.run(query)
+                    value = "|".join(str(cell) for cell in rows[0]) if rows else ""
+                    lines.append(f"DR_SQL_CHECK {index} ok {value}")
+                except Exception as error:
+                    lines.append(f"DR_SQL_CHECK {index} error {' '.join(str(error).split())}")
+            connection.close()
+        options = (container.get("logConfiguration") or {}).get("options") or {}
+        group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
+        if group and prefix:
+            logs = logs_backends[account][options.get("awslogs-region") or region]
+            stream = f"{prefix}/{container['name']}/{task.id}"
+            logs.create_log_stream(group, stream)
+            now = int(time_module.time() * 1000)
+            logs.put_log_events(group, stream, [{"timestamp": now, "message": line} for line in lines])
+
+    # moto's RunTask of an awsvpc task reads NetworkInterface.private_dns_name, which its ENIs lack.
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+
+    if not hasattr(NetworkInterface, "private_dns_name"):
+        NetworkInterface.private_dns_name = property(
+            lambda self: f"ip-{str(self.private_ip_address).replace('.', '-')}.{self.ec2_backend.region_name}.compute.internal"
+        )
+
+    run_task = ecs.EC2ContainerServiceBackend.run_task
+
+    def run_task_running_sql_checks(self, *args, **kwargs):
+        tasks = run_task(self, *args, **kwargs)
+        for task in tasks:
+            definition = self.describe_task_definition(task.task_definition_arn)
+            container = (definition.container_definitions or [{}])[0]
+            if not any(item.get("name") == "DR_SQL_CHECK_0" for item in container.get("environment") or []):
+                continue
+            run_checks(self.account_id, self.region_name, container, task)
+            task.last_status = "STOPPED"
+            task.desired_status = "STOPPED"
+            task.stopped_reason = "Essential container in task exited"
+            for running in task.containers:
+                running.last_status = "STOPPED"
+        return tasks
+
+    ecs.EC2ContainerServiceBackend.run_task = run_task_running_sql_checks
+
+
 def service_tasks_register_as_targets():
     """An ECS service's running tasks are registered in its load balancers' target groups.
 
@@ -438,7 +527,8 @@ def restored_instances_reach_emulator_postgres():
     {"<region>/<snapshot id>": "<address>"}: an instance restored from such a snapshot reports that
     address as its Endpoint. A ModifyDBInstance that sets MasterUserPassword writes the new password
     to <that file's folder>/passwords/<address>, and the emulator sets it on the server's master user,
-    as RDS would. Without the variable, or for another snapshot, moto's own name.
+    as RDS would. Without the variable, or for another snapshot, moto's own name. A snapshot of
+    such an instance, and its copies in other regions, answer at the same server (a failback).
     """
     from moto.rds import models as rds
 
@@ -453,11 +543,39 @@ def restored_instances_reach_emulator_postgres():
 
     restore = rds.RDSBackend.restore_db_instance_from_db_snapshot
 
+    # A failback's data path: a snapshot of an instance that answers at a server, and the copies of
+    # that snapshot in any region, answer at the same server: (account, region, snapshot id) -> address.
+    # The emulator keeps no second copy of the data: an instance restored from them is the same
+    # PostgreSQL (after a write freeze, the same rows as the snapshot).
+    snapshot_addresses = {}
+
+    create_snapshot = rds.RDSBackend.create_db_snapshot
+
+    def create_db_snapshot(self, db_instance_identifier, db_snapshot_identifier, *args, **kwargs):
+        snapshot = create_snapshot(self, db_instance_identifier, db_snapshot_identifier, *args, **kwargs)
+        served = addresses.get((self.account_id, self.region_name, db_instance_identifier))
+        if served:
+            snapshot_addresses[(self.account_id, self.region_name, db_snapshot_identifier)] = served
+        return snapshot
+
+    copy_snapshot = rds.RDSBackend.copy_db_snapshot
+
+    def copy_db_snapshot(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs):
+        snapshot = copy_snapshot(self, source_db_snapshot_identifier, target_db_snapshot_identifier, *args, **kwargs)
+        parts = source_db_snapshot_identifier.split(":")
+        region = parts[3] if source_db_snapshot_identifier.startswith("arn:") else self.region_name
+        served = snapshot_addresses.get((self.account_id, region, parts[-1]))
+        if served:
+            snapshot_addresses[(self.account_id, self.region_name, target_db_snapshot_identifier)] = served
+        return snapshot
+
     def restore_db_instance_from_db_snapshot(self, from_snapshot_id, overrides):
         database = restore(self, from_snapshot_id, overrides)
         snapshot = from_snapshot_id.split(":")[-1]
         key = (self.account_id, self.region_name, database.db_instance_identifier)
-        address = endpoints().get(f"{self.region_name}/{snapshot}")
+        address = endpoints().get(f"{self.region_name}/{snapshot}") or snapshot_addresses.get(
+            (self.account_id, self.region_name, snapshot)
+        )
         if address:
             addresses[key] = address
         else:
@@ -503,15 +621,128 @@ def restored_instances_reach_emulator_postgres():
         return result
 
     rds.RDSBackend.restore_db_instance_from_db_snapshot = restore_db_instance_from_db_snapshot
+    rds.RDSBackend.create_db_snapshot = create_db_snapshot
+    rds.RDSBackend.copy_db_snapshot = copy_db_snapshot
     rds.DBInstance.address = property(address)
     rds.RDSBackend.modify_db_instance = modify_db_instance
     responses.RDSResponse.restore_db_instance_to_point_in_time = restore_db_instance_to_point_in_time
 
 
+def replication_groups_restore_and_delete():
+    """ElastiCache replication groups restored from a backup, deleted with a final snapshot.
+
+    moto's CreateReplicationGroup accepts any SnapshotName and SnapshotArns (it restores
+    nothing and checks nothing), its DeleteReplicationGroup leaves the group `deleting`
+    forever and ignores FinalSnapshotIdentifier, and its snapshots carry no NodeSnapshots
+    (so no SnapshotCreateTime). As on AWS (API reference: CreateReplicationGroup,
+    DeleteReplicationGroup, NodeSnapshot):
+    - a SnapshotName that does not exist in the region is SnapshotNotFoundFault;
+    - each SnapshotArns element must be an S3 object ARN (arn:aws:s3:::bucket/key) of an
+      existing object, else InvalidParameterValue (AWS: the object cannot be read);
+    - DeleteReplicationGroup with FinalSnapshotIdentifier takes that snapshot first
+      (SnapshotAlreadyExistsFault when the name is taken), then the group is gone (AWS
+      passes through `deleting` for minutes; moto removes it at once, as its RDS does);
+    - with cluster mode disabled, NumCacheClusters nodes are created (moto makes one primary
+      and counts only ReplicasPerNodeGroup);
+    - every snapshot has one NodeSnapshots entry whose SnapshotCreateTime is its creation
+      time, or the tag `dr-emulator:snapshot-create-time` (ISO 8601) when created with it
+      (emulator-only seeding, as for RDS snapshots).
+    """
+    import datetime
+
+    from moto.elasticache import exceptions
+    from moto.elasticache import models as elasticache
+    from moto.s3.models import s3_backends
+
+    def parse_time(value):
+        try:
+            return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+
+    def s3_object_exists(account_id, arn):
+        match = re.match(r"^arn:aws[a-z-]*:s3:::([^/]+)/(.+)$", arn or "")
+        if not match:
+            return False
+        bucket_name, key = match.groups()
+        backend = s3_backends[account_id]["global"]
+        bucket = backend.buckets.get(bucket_name)
+        return bucket is not None and key in bucket.keys
+
+    create_group = elasticache.ElastiCacheBackend.create_replication_group
+
+    def create_replication_group(self, *args, **kwargs):
+        snapshot_name = kwargs.get("snapshot_name")
+        if snapshot_name and snapshot_name not in self.snapshots:
+            raise exceptions.SnapshotNotFound(snapshot_name)
+        for arn in kwargs.get("snapshot_arns") or []:
+            if not s3_object_exists(self.account_id, arn):
+                raise exceptions.InvalidParameterValueException(
+                    f"No permission to access S3 object: {arn} (it does not exist, or ElastiCache cannot read it)"
+                )
+        clusters = kwargs.get("num_cache_clusters")
+        if clusters and kwargs.get("cluster_mode") != "enabled" and not kwargs.get("replicas_per_node_group"):
+            kwargs["replicas_per_node_group"] = clusters - 1
+        return create_group(self, *args, **kwargs)
+
+    create_snapshot = elasticache.ElastiCacheBackend.create_snapshot
+
+    def stamp(snapshot, created):
+        snapshot.node_snapshots = [
+            {
+                "CacheClusterId": f"{snapshot.replication_group_id or snapshot.cache_cluster_id}-001",
+                "NodeGroupId": "0001",
+                "CacheNodeId": "0001",
+                "SnapshotCreateTime": created,
+            }
+        ]
+
+    def create_snapshot_stamped(self, *args, **kwargs):
+        snapshot = create_snapshot(self, *args, **kwargs)
+        created = datetime.datetime.now(datetime.timezone.utc)
+        for tag in kwargs.get("tags") or []:
+            if tag.get("Key") == "dr-emulator:snapshot-create-time":
+                created = parse_time(tag.get("Value")) or created
+        stamp(snapshot, created)
+        return snapshot
+
+    def delete_replication_group(self, replication_group_id, retain_primary_cluster=None, final_snapshot_identifier=None):
+        if replication_group_id not in self.replication_groups:
+            raise exceptions.ReplicationGroupNotFound(replication_group_id)
+        if final_snapshot_identifier:
+            self.create_snapshot(
+                snapshot_name=final_snapshot_identifier,
+                replication_group_id=replication_group_id,
+                cache_cluster_id=None,
+                kms_key_id=None,
+                tags=None,
+            )
+        group = self.replication_groups.pop(replication_group_id)
+        group.status = "deleting"
+        return group
+
+    from moto.elasticache import responses
+
+    def delete_replication_group_response(self):
+        group = self.elasticache_backend.delete_replication_group(
+            replication_group_id=self._get_param("ReplicationGroupId"),
+            retain_primary_cluster=self._get_bool_param("RetainPrimaryCluster"),
+            final_snapshot_identifier=self._get_param("FinalSnapshotIdentifier"),
+        )
+        return responses.ActionResult({"ReplicationGroup": group})
+
+    elasticache.ElastiCacheBackend.create_replication_group = create_replication_group
+    elasticache.ElastiCacheBackend.create_snapshot = create_snapshot_stamped
+    elasticache.ElastiCacheBackend.delete_replication_group = delete_replication_group
+    responses.ElastiCacheResponse.delete_replication_group = delete_replication_group_response
+
+
 restored_instances_start_creating()
 automated_backups_replicate()
+replication_groups_restore_and_delete()
 restored_instances_reach_emulator_postgres()
 service_tasks_register_as_targets()
+ecs_tasks_run_sql_checks()
 
 from moto.server import main  # noqa: E402  (after the patch, as moto_server would run)
 
@@ -528,6 +759,7 @@ WARM_UP = [
     ("secretsmanager", "POST", "/", "{}", "secretsmanager.ListSecrets"),
     ("ecs", "POST", "/", "{}", "AmazonEC2ContainerServiceV20141113.ListClusters"),
     ("kms", "POST", "/", "{}", "TrentService.ListKeys"),
+    ("elasticache", "POST", "/", "Action=DescribeReplicationGroups&Version=2015-02-02", None),
     ("ecr", "POST", "/", "{}", "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories"),
 ]
 

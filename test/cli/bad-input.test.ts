@@ -156,10 +156,10 @@ const cases: BadInput[] = [
   },
   {
     name: "unknown command",
-    args: () => ["failback", "--plan", EXAMPLE],
+    args: () => ["fallback", "--plan", EXAMPLE],
     exitCode: 2,
     code: "USAGE",
-    message: /failback/,
+    message: /fallback/,
   },
   {
     name: "report --format xml",
@@ -336,6 +336,32 @@ const cases: BadInput[] = [
       /--confirm drill-api\.peoplebooster\.example\.com does not match the production record api\.peoplebooster\.example\.com/,
   },
 
+  {
+    name: "failback without --confirm",
+    args: () => [...globals(), "failback", "--plan", EXAMPLE, "--target-region", TARGET],
+    exitCode: 2,
+    code: "CONFIRM_REQUIRED",
+    message: /a failback switches production DNS .* needs --confirm api\.peoplebooster\.example\.com/,
+  },
+  {
+    name: "failback by an unknown --method",
+    args: () => [
+      ...globals(),
+      "failback",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.productionRecord,
+      "--method",
+      "carrier-pigeon",
+    ],
+    exitCode: 2,
+    code: "USAGE",
+    message: /carrier-pigeon/,
+  },
+
   // ── State: runs and stacks ──
   {
     name: "report of an unknown run id",
@@ -407,6 +433,23 @@ const cases: BadInput[] = [
     exitCode: 3,
     code: "PRODUCTION_RECORD_NOT_FOUND",
     message: /production record www\.peoplebooster\.example\.com does not exist in zone peoplebooster\.example\.com/,
+  },
+
+  {
+    name: "failback with no failover to come back from",
+    args: () => [
+      ...globals(),
+      "failback",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.productionRecord,
+    ],
+    exitCode: 3,
+    code: "FAILOVER_STACK_NOT_FOUND",
+    message: /there is no failover stack peoplebooster-failover-ap-northeast-3/,
   },
 
   // ── State backend and secrets (issue 4): refused before anything is created ──

@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { describe, expect, it } from "vitest";
 import { listReports } from "../../automation/report/store.js";
 import { startAppStandin } from "../../emulator/rehearsal/app-standin.js";
@@ -13,7 +14,7 @@ import { PreconditionError, VerificationError } from "../../automation/errors.js
 import { runDrill } from "../../automation/journeys/drill.js";
 import { readJournal } from "../../automation/journal.js";
 import { diffMotoState } from "../support/moto-state.js";
-import { filesUnder, useE2eWorld } from "../support/e2e.js";
+import { environmentAtVerification, filesUnder, TARGET, useE2eWorld } from "../support/e2e.js";
 
 const e2e = useE2eWorld();
 
@@ -29,7 +30,8 @@ describe("drill", () => {
     const before = await run.summary();
     // This drill keeps its state's secrets under a passphrase (Pulumi's default), the others under KMS.
     const passphrase = { stateDir: run.stateDir, emulator: run.context().workspace.emulator };
-    const report = await runDrill(run.context({ workspace: passphrase }));
+    const service = environmentAtVerification(run, "peoplebooster-backend-drill-");
+    const report = await runDrill(run.context({ workspace: passphrase, emit: service.emit }));
 
     expect(report.result).toBe("succeeded");
     expect(report.rto?.met).toBe(true);
@@ -41,7 +43,20 @@ describe("drill", () => {
       { name: "GET https://drill-api.peoplebooster.example.com/health", ok: true },
       { name: "GET http://drill-api.peoplebooster.example.com/health redirects to HTTPS", ok: true },
       { name: expect.stringMatching(/^ECS service peoplebooster-backend-drill-/), ok: true },
+      { name: "s3-version-restore", ok: true },
     ]);
+    // The runbook's "restore a file from S3 versions", read-only (the moto summary below counts every version).
+    expect(report.verification[3].detail).toMatch(
+      /^read version \S+ of reports\/report-123\.pdf \(\d+ bytes, .*\) from peoplebooster-production-assets-apne3; nothing written$/,
+    );
+    // The S3 side of the RPO: the newest replicated object's age at the incident start.
+    expect(report.storage).toMatchObject({
+      replicaBucket: "peoplebooster-production-assets-apne3",
+      versioning: "Enabled",
+      replication: "rule to-ap-northeast-3 of peoplebooster-production-assets",
+      newestObjectKey: expect.toBeOneOf(run.world.replicaObjectKeys),
+    });
+    expect(report.storage?.newestObjectAgeMs).toBeLessThan(10 * 60_000);
     // The runbook's record counts: real SQL in the restore point's PostgreSQL, with the secret's credentials.
     const restored = run.restoredRows[run.world.copiedSnapshotIds[0]];
     expect(report.dataChecks?.map(({ name, value, ok }) => ({ name, value, ok }))).toEqual([
@@ -50,6 +65,20 @@ describe("drill", () => {
     ]);
     const markdown = await readFile(join(run.stateDir, "runs", report.runId, "report.md"), "utf8");
     expect(markdown).toContain(`| orders | ${restored.orders} | ≥ 1, within 10 % of the last drill (none yet) | ✅ |`);
+    // The cache, seeded from the newest .rdb export in the replicated bucket; its age beside the RPO.
+    const cache = run.world.cache!;
+    expect(report.cache).toMatchObject({
+      source: "rdb-in-s3",
+      backup: `s3://${cache.rdbBucket}/${cache.rdbKey}`,
+      maxAgeMs: 26 * 3_600_000,
+    });
+    expect(report.cache!.ageMs).toBeLessThan(10 * 60_000);
+    expect(markdown).toMatch(/\| Cache backup age \| ✅ 0:\d\d:\d\d \/ 26:00:00 \(.*, `s3:\/\/.*\.rdb`\) \|/);
+    // Its primary endpoint reached the service: the task definition's environment names it.
+    const endpoint = report.endpoints?.cache;
+    expect(endpoint).toMatch(/^master\.peoplebooster-production-redis-d[0-9a-f]{4}\..*:6379$/);
+    const environment = await service.environment();
+    expect(`${environment.REDIS_HOST}:${environment.REDIS_PORT}`).toBe(endpoint);
     expect(report.teardown).toMatchObject({ performed: true, ok: true });
     expect(report.spans.filter((span) => span.kind === "phase").map((span) => span.name)).toEqual(
       expect.arrayContaining(["preflight", "provision", "database", "service", "dns", "verification", "teardown"]),
@@ -73,7 +102,8 @@ describe("drill", () => {
     const run = await e2e.seed({ lostRows: ["orders"] }, (plan) => {
       const sql = plan.verification.sql!;
       const checks = sql.checks.map((check) => (check.name === "orders" ? { ...check, min: 4000 } : check));
-      return { ...plan, verification: { ...plan.verification, sql: { ...sql, checks } } };
+      // The direct runner here (the tool connects itself); the other drills run the default ecs-task.
+      return { ...plan, verification: { ...plan.verification, sql: { ...sql, runner: "direct" as const, checks } } };
     });
     const before = await run.summary();
     const sick = await startAppStandin({
@@ -153,11 +183,17 @@ describe("drill", () => {
     // The provider's point-in-time branch sets no password: the driver did, before readiness.
     const messages = run.events.events.flatMap((event) => ("message" in event ? [String(event.message)] : []));
     expect(messages.some((message) => /master password and backup settings of .* set/.test(message))).toBe(true);
-    // The restored instance answers at the backups' data (a real PostgreSQL), with the password the driver set.
+    // The restored instance answers at the backups' data (a real PostgreSQL), with the password the driver set,
+    // counted by the default runner: a one-off ECS task in the DR cluster, its lines read from its log.
+    expect(run.plan.verification.sql?.runner).toBe("ecs-task");
     expect(report.dataChecks?.map(({ name, value, ok }) => ({ name, value, ok }))).toEqual([
       { name: "users", value: 1200, ok: true },
       { name: "orders", value: 4800, ok: true },
     ]);
+    const logGroups = await run.aws
+      .logs(TARGET)
+      .send(new DescribeLogGroupsCommand({ logGroupNamePrefix: "/dr-failover/" }));
+    expect(logGroups.logGroups ?? [], "the task's log group is removed once read").toEqual([]);
     expect(await run.stacks()).toEqual([]);
   });
 });

@@ -67,7 +67,7 @@ describe("failover: the production name's shape", () => {
       ]);
       expect((await nameSets())?.find((set) => set.Type === "TXT")).toEqual(before?.find((set) => set.Type === "TXT"));
 
-      const destroyed = await runDestroy(context());
+      const destroyed = await runDestroy(context(), { strandDrWrites: true });
       expect(destroyed.result).toBe("succeeded");
       expect(await nameSets()).toEqual(before);
       // Two changes (switch, restore), each answered PENDING (its own answer and GetChange) and polled until INSYNC.

@@ -11,7 +11,9 @@ import { PreconditionError, RefusedError, ToolError, UsageError } from "../../au
 import { runDestroy } from "../../automation/journeys/destroy.js";
 import { runFailover } from "../../automation/journeys/failover.js";
 import { ECS } from "../../automation/sdk.js";
-import { openWorkspace } from "../../automation/workspace.js";
+import { openWorkspace, settingsKey } from "../../automation/workspace.js";
+import { backendStoreFor } from "../../automation/backend-store.js";
+import { backendUrlOf } from "../../automation/vocabulary.js";
 import { TARGET, useE2eWorld } from "../support/e2e.js";
 
 const e2e = useE2eWorld();
@@ -63,8 +65,14 @@ describe("failover and destroy at the edges", () => {
   it("destroy refuses while production points at the DR stack with no recorded previous value, unless forced", async () => {
     const run = await e2e.seed();
     await runFailover(run.context(), { confirm: PROD });
+    const stackName = "peoplebooster-failover-ap-northeast-3";
     const workspace = await openWorkspace(run.context().workspace);
-    await workspace.removeConfig("peoplebooster-failover-ap-northeast-3", "dr-failover:previousProductionRecord");
+    await workspace.removeConfig(stackName, "dr-failover:previousProductionRecord");
+    // The backend's copy of the settings is the one every machine reads: lose the value there too.
+    await backendStoreFor(backendUrlOf(run.context().workspace), TARGET)!.put(
+      settingsKey(stackName),
+      JSON.stringify(await workspace.stackSettings(stackName)),
+    );
 
     const refused = await runDestroy(run.context()).catch((error) => error);
     expect(refused).toBeInstanceOf(RefusedError);

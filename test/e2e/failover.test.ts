@@ -10,10 +10,12 @@ import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, DescribeEventsC
 import { DescribeListenersCommand, DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import { AwsClients } from "../../automation/aws.js";
 import { readNameRecords, readRecord, recordTarget } from "../../automation/dns.js";
+import type { RefusedError } from "../../automation/errors.js";
 import { runDestroy } from "../../automation/journeys/destroy.js";
 import { runFailover } from "../../automation/journeys/failover.js";
 import { runPreview } from "../../automation/journeys/preview.js";
@@ -21,7 +23,7 @@ import { getStatus } from "../../automation/status.js";
 import { countingPulumiRoot } from "../support/pulumi-shim.js";
 import { startLatencyProxy } from "../support/latency-proxy.js";
 import { diffMotoState } from "../support/moto-state.js";
-import { TARGET, useE2eWorld } from "../support/e2e.js";
+import { serviceEnvironment, TARGET, useE2eWorld } from "../support/e2e.js";
 
 const e2e = useE2eWorld();
 
@@ -35,7 +37,12 @@ const PROD = "api.peoplebooster.example.com";
 
 describe("failover and destroy", () => {
   it("switches production DNS (A and AAAA), survives a re-run without replacing the database, and destroy restores everything", async () => {
-    const run = await e2e.seed();
+    // The cache from an ElastiCache snapshot already in the target region (the drill test: from an .rdb).
+    const run = await e2e.seed(undefined, (plan) => {
+      plan.cache!.backup.source = "snapshot";
+      plan.targets[TARGET].cache!.backup.snapshotName = "peoplebooster-redis-dr-check";
+      return plan;
+    });
     // The copies are encrypted with a key of the target region, and the plan names no key: the
     // restored instance inherits it, and no later `up` may replace the instance over it.
     expect(run.plan.targets[TARGET].database.kmsKeyId).toBeUndefined();
@@ -128,6 +135,20 @@ describe("failover and destroy", () => {
       (await run.aws.secrets(TARGET).send(new GetSecretValueCommand({ SecretId: drSecret!.ARN }))).SecretString!,
     );
     expect(connection).toMatchObject({ username: "pbadmin", port: 5432, engine: "postgres" });
+    // The cache: restored from the snapshot, primary + replica, its endpoint in the service's environment.
+    const cacheGroup = async () =>
+      (
+        await run.aws
+          .elasticache(TARGET)
+          .send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: "peoplebooster-production-redis-dr" }))
+      ).ReplicationGroups![0];
+    const group = await cacheGroup();
+    expect(group).toMatchObject({ Status: "available", MemberClusters: [expect.any(String), expect.any(String)] });
+    expect(first.cache).toMatchObject({ source: "snapshot", backup: "peoplebooster-redis-dr-check" });
+    const primary = group.NodeGroups![0].PrimaryEndpoint!;
+    expect(first.endpoints?.cache).toBe(`${primary.Address}:${primary.Port}`);
+    const environment = await serviceEnvironment(run.aws, "peoplebooster-backend-dr-");
+    expect(`${environment.REDIS_HOST}:${environment.REDIS_PORT}`).toBe(first.endpoints?.cache);
 
     // status: one `stack ls` (and the once-per-process `version`), the outputs read from the checkpoint.
     const pulumi = await countingPulumiRoot(process.env.DR_FAILOVER_PULUMI_ROOT!);
@@ -152,8 +173,21 @@ describe("failover and destroy", () => {
     ).DBInstances![0];
     expect(dbAgain.InstanceCreateTime).toEqual(db.InstanceCreateTime);
     expect(dbAgain.DbiResourceId).toBe(db.DbiResourceId);
+    expect((await cacheGroup()).ARN).toBe(group.ARN);
 
-    const destroyed = await runDestroy(context());
+    // Production still serves from DR: a plain destroy would send it back to the old primary and leave the
+    // outage's writes behind. Refused, nothing touched; the operator gives them up explicitly (or fails back).
+    const refused = await runDestroy(context()).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: "DR_WRITES_NOT_HOME", exitCode: 6 });
+    expect((refused as Error).message).toContain(`${PROD} still serves from this DR stack`);
+    expect((refused as RefusedError).hint).toMatch(
+      /failback -p <plan> -r ap-northeast-3 --confirm .*--strand-dr-writes: they then survive only in the final snapshot peoplebooster-production-dr-final-/,
+    );
+    expect(recordTarget(await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD))).toMatch(/elb/);
+    expect(await run.stacks()).toEqual(["peoplebooster-failover-ap-northeast-3"]);
+
+    const destroyed = await runDestroy(context(), { strandDrWrites: true });
+    expect(destroyed.warnings.map((warning) => warning.code)).toContain("DR_WRITES_STRANDED");
     expect(destroyed.result).toBe("succeeded");
     const restored = await readRecord(run.aws.route53(), run.world.hostedZoneId!, PROD);
     expect(recordTarget(restored)).toBe(run.world.productionRecordValue);
@@ -171,8 +205,11 @@ describe("failover and destroy", () => {
     expect(await run.stacks()).toEqual([]);
     const diff = diffMotoState(seeded, await run.summary());
     expect(diff.removed).toEqual({});
-    // What a failover leaves on purpose: the final snapshot, and its secret in its 7-day recovery window.
+    // What a failover leaves on purpose: the final snapshots (database and cache), and its secret in its 7-day recovery window.
     expect(diff.added).toEqual({
+      [`elasticache/${TARGET}/snapshots`]: [
+        expect.stringMatching(/^peoplebooster-production-redis-dr-final-[0-9a-f]{4}$/),
+      ],
       [`rds/${TARGET}/snapshots`]: [finals[0].DBSnapshotIdentifier],
       [`secretsmanager/${TARGET}/secrets`]: [
         expect.stringMatching(
@@ -225,7 +262,7 @@ describe("failover and destroy", () => {
     ).DBInstances![0];
     expect(dbAgain.InstanceCreateTime).toEqual(db.InstanceCreateTime);
 
-    const destroyed = await runDestroy(run.context());
+    const destroyed = await runDestroy(run.context(), { strandDrWrites: true });
     expect(destroyed.result).toBe("succeeded");
     const finals = (await rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter((snapshot) =>
       snapshot.DBSnapshotIdentifier?.startsWith("peoplebooster-production-dr-final-"),

@@ -116,7 +116,7 @@ describe("runPreflight: the seeded example world", () => {
     expect(Object.fromEntries(result.subnetIds)).toEqual(world.subnetIds);
     expect(result.subnetIds.size).toBe(4);
     expect(Object.fromEntries(result.securityGroupIds)).toEqual(world.securityGroupIds);
-    expect(result.securityGroupIds.size).toBe(3);
+    expect(result.securityGroupIds.size).toBe(4);
     expect(result.vpcId).toBe(world.vpcId);
     expect(result.zoneId).toBe(world.hostedZoneId);
     // The reference world is dual-stack: alias A and alias AAAA, both read.
@@ -142,6 +142,129 @@ describe("runPreflight: the seeded example world", () => {
       storageEncrypted: true,
       kmsKeyId: world.snapshotKeyArn,
     });
+    // What exists, not only its form: the image in the target region's ECR, the replica versioned and replicated to.
+    expect(result.image).toMatchObject({
+      state: "present",
+      image: { region: TARGET, repository: "peoplebooster-backend", tag: "latest" },
+    });
+    expect(result.storage).toMatchObject({
+      bucket: plan.targets[TARGET].storage.replicaBucket,
+      versioning: "Enabled",
+      // A failover never calls the source region (a drill reads the rule: below).
+      replication: { state: "not-checked", reason: "a failover never calls the source region" },
+      // The newest of one listing page (LastModified has whole seconds: any of the seeded objects).
+      newestObject: { key: expect.toBeOneOf(world.replicaObjectKeys) },
+    });
+    expect(result.notes).toEqual([
+      `image ${plan.targets[TARGET].service.image} is in the ECR of ${TARGET}`,
+      expect.stringMatching(
+        /^replica bucket peoplebooster-production-assets-apne3: versioning Enabled; replication rule not checked \(a failover never calls the source region\); newest object \S+ 0:00:\d\d old$/,
+      ),
+    ]);
+  });
+
+  it("an image outside ECR is not checked (said as a note); one of another region's ECR is refused", async () => {
+    const dockerHub = planWith((copy) => {
+      copy.targets[TARGET].service.image = "ghcr.io/peoplebooster/backend:1.4.2";
+    });
+    const result = await runPreflight(aws, options({ plan: dockerHub }));
+    expect(result.image).toEqual({ state: "not-ecr" });
+    expect(result.notes[0]).toBe(
+      "image ghcr.io/peoplebooster/backend:1.4.2 is not in ECR: whether it exists was not checked",
+    );
+    const sourceImage = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/peoplebooster-backend:latest";
+    const fromSource = planWith((copy) => {
+      copy.targets[TARGET].service.image = sourceImage;
+    });
+    await expectPreflightFailure({ plan: fromSource }, "IMAGE_OTHER_REGION", [
+      new RegExp(
+        `^targets\\.${TARGET}\\.service\\.image ${sourceImage.replace(/\./g, "\\.")} is an image of the ECR of ap-northeast-1, not of ${TARGET}: .* name 123456789012\\.dkr\\.ecr\\.${TARGET}\\.amazonaws\\.com/peoplebooster-backend:latest$`,
+      ),
+    ]);
+  });
+
+  it("the source region not answering: a drill warns within seconds that the replication rule was not checked; a failover never asks", async () => {
+    const dead = new AwsClients({ endpoint: "http://127.0.0.1:9", maxAttempts: 1, connectionTimeoutMs: 500 });
+    const deadSource = new AwsClients({ endpoint: moto.endpoint, maxAttempts: 2 });
+    const s3 = deadSource.s3.bind(deadSource);
+    deadSource.s3 = (region: string) => (region === plan.sourceRegion ? dead.s3(region) : s3(region));
+    try {
+      const started = performance.now();
+      const result = await runPreflight(deadSource, options({ journey: "drill" }));
+      expect(performance.now() - started).toBeLessThan(8_000);
+      expect(result.storage.replication).toMatchObject({ state: "not-checked" });
+      expect(result.warnings).toEqual([
+        {
+          code: "REPLICATION_NOT_READ",
+          message: expect.stringMatching(
+            /^the replication rule of peoplebooster-production-assets in ap-northeast-1 could not be read \(.+\); not checked — the source region may be down$/,
+          ),
+        },
+      ]);
+      // Nothing on the failover path calls the source region: no warning, the rule said not checked.
+      const failover = await runPreflight(deadSource, options({ journey: "failover" }));
+      expect(failover.warnings).toEqual([]);
+      expect(failover.storage.replication).toEqual({
+        state: "not-checked",
+        reason: "a failover never calls the source region",
+      });
+    } finally {
+      dead.destroy();
+      deadSource.destroy();
+    }
+  });
+
+  it("finds the cache's newest .rdb in the replica bucket, or the named snapshot of the region, with its age", async () => {
+    const rdb = await runPreflight(aws, options());
+    expect(rdb.cache?.backup).toMatchObject({
+      source: "rdb-in-s3",
+      label: `s3://${world.cache!.rdbBucket}/${world.cache!.rdbKey}`,
+      snapshotArn: `arn:aws:s3:::${world.cache!.rdbBucket}/${world.cache!.rdbKey}`,
+    });
+    expect(rdb.cache!.ageMs).toBeLessThan(5 * 60_000);
+    const bySnapshot = planWith((copy) => {
+      copy.cache!.backup.source = "snapshot";
+      copy.targets[TARGET].cache!.backup.snapshotName = world.cache!.snapshotName;
+    });
+    const snapshot = await runPreflight(aws, options({ plan: bySnapshot }));
+    expect(snapshot.cache?.backup).toMatchObject({ source: "snapshot", snapshotName: world.cache!.snapshotName });
+  });
+
+  it("a cache backup older than cache.backup.maxAge → CACHE_BACKUP_TOO_OLD; none gated without maxAge", async () => {
+    // moto stamps the .rdb with its clock: put the incident start 30 h later (maxAge 26 h; RPO accepted).
+    const late = { incidentStart: new Date(Date.now() + 30 * HOUR), acceptDataLoss: true };
+    await expectPreflightFailure(late, "CACHE_BACKUP_TOO_OLD", [
+      new RegExp(
+        `^the cache's backup s3://${world.cache!.rdbBucket}/${world.cache!.rdbKey} is 30:00:\\d\\d old at the incident start, beyond cache.backup.maxAge of 26:00:00 — export a newer one`,
+      ),
+    ]);
+    const ungated = planWith((copy) => {
+      copy.cache!.backup.maxAge = undefined;
+    });
+    const result = await runPreflight(aws, options({ ...late, plan: ungated }));
+    expect(result.cache!.ageMs).toBeGreaterThan(30 * HOUR - 60_000);
+  });
+
+  it("no .rdb under the prefix, an unknown snapshot, a missing cache subnet group → each named with its fix", async () => {
+    const nothing = planWith((copy) => {
+      copy.targets[TARGET].cache!.backup.prefix = "redis-exports/";
+      copy.targets[TARGET].cache!.subnetGroup = "peoplebooster-dr-redis";
+    });
+    await expectPreflightFailure({ plan: nothing }, "PREFLIGHT_FAILED", [
+      new RegExp(
+        `^no \\.rdb export of peoplebooster-production-redis under s3://${world.replicaBucket}/redis-exports/ in ${TARGET} — Export a snapshot of the cache`,
+      ),
+      new RegExp(`^ElastiCache subnet group peoplebooster-dr-redis does not exist in ${TARGET}; create it`),
+    ]);
+    const unknown = planWith((copy) => {
+      copy.cache!.backup.source = "snapshot";
+      copy.targets[TARGET].cache!.backup.snapshotName = "peoplebooster-redis-nope";
+    });
+    await expectPreflightFailure({ plan: unknown }, "CACHE_SNAPSHOT_NOT_FOUND", [
+      new RegExp(
+        `^ElastiCache snapshot peoplebooster-redis-nope does not exist in ${TARGET} — ElastiCache cannot copy snapshots across regions`,
+      ),
+    ]);
   });
 
   it("takes engine, port and master user from the snapshot when the plan leaves them out, and accepts the snapshot's key", async () => {
@@ -216,9 +339,11 @@ describe("runPreflight: the seeded example world", () => {
     ]);
   });
 
-  it("passes a drill the same way (the drill record does not exist yet)", async () => {
+  it("passes a drill the same way (the drill record does not exist yet), reading the source bucket's replication rule", async () => {
     const result = await runPreflight(aws, options({ journey: "drill" }));
     expect(result.restorePoint.snapshotIdentifier).toBe(world.copiedSnapshotIds[0]);
+    expect(result.storage.replication).toEqual({ state: "targets-replica", ruleId: `to-${TARGET}` });
+    expect(result.notes[1]).toContain("replicated by rule to-ap-northeast-3 of peoplebooster-production-assets;");
   });
 
   it("uses --snapshot when given: the older copy", async () => {
@@ -364,11 +489,13 @@ describe("runPreflight: bad worlds", () => {
   );
 
   it(
-    "missing replica bucket → REPLICA_BUCKET_NOT_FOUND",
+    "missing replica bucket → REPLICA_BUCKET_NOT_FOUND, and the cache's .rdb exports it held are missing too",
     async () => {
       await freshWorld({ noReplicaBucket: true });
-      await expectPreflightFailure({}, "REPLICA_BUCKET_NOT_FOUND", [
-        new RegExp(`^replica bucket ${plan.targets[TARGET].storage.replicaBucket} does not exist in ${TARGET}`),
+      const bucket = plan.targets[TARGET].storage.replicaBucket;
+      await expectPreflightFailure({}, "PREFLIGHT_FAILED", [
+        new RegExp(`^replica bucket ${bucket} does not exist in ${TARGET}`),
+        new RegExp(`^the cache's backup bucket ${bucket} does not exist in ${TARGET} — Replicate the bucket`),
       ]);
     },
     SLOW,
@@ -449,10 +576,11 @@ describe("runPreflight: bad worlds", () => {
       const failure = await expectPreflightFailure({ plan: badPlan }, "PREFLIGHT_FAILED", [
         /^no available snapshot of peoplebooster-production in ap-northeast-3/,
         /^replica bucket peoplebooster-production-assets-apne3 does not exist/,
+        /^the cache's backup bucket peoplebooster-production-assets-apne3 does not exist/,
         /^hosted zone peoplebooster\.example\.com not found/,
         /^subnet peoplebooster-dr-public-z not found in ap-northeast-3/,
       ]);
-      expect(failure.message).toBe(`preflight found 4 problems in ${TARGET}; nothing was created`);
+      expect(failure.message).toBe(`preflight found 5 problems in ${TARGET}; nothing was created`);
     },
     SLOW,
   );
@@ -473,6 +601,43 @@ describe("runPreflight: bad worlds", () => {
       ]);
       const result = await runPreflight(aws, options());
       expect(result.restoredDatabase).toMatchObject({ storageEncrypted: false, kmsKeyId: undefined });
+    },
+    SLOW,
+  );
+
+  it(
+    "the replica bucket's versioning Suspended → REPLICA_BUCKET_VERSIONING_OFF with the command that enables it",
+    async () => {
+      await freshWorld({ replicaVersioningSuspended: true });
+      const bucket = plan.targets[TARGET].storage.replicaBucket;
+      await expectPreflightFailure({}, "REPLICA_BUCKET_VERSIONING_OFF", [
+        new RegExp(
+          `^replica bucket ${bucket} in ${TARGET} has versioning Suspended, not Enabled: .* — enable it: aws s3api put-bucket-versioning --region ${TARGET} --bucket ${bucket} --versioning-configuration Status=Enabled$`,
+        ),
+      ]);
+      // A drill and a failover alike: the replica must keep versions.
+      await expectPreflightFailure({ journey: "drill" }, "REPLICA_BUCKET_VERSIONING_OFF", [/versioning Suspended/]);
+    },
+    SLOW,
+  );
+
+  it(
+    "the image missing, the database's security groups in another VPC, replication to another bucket → each refused, naming it",
+    async () => {
+      const world = await freshWorld({ noImage: true, databaseGroupsInOtherVpc: true, replicationElsewhere: true });
+      const image = plan.targets[TARGET].service.image.replace(/\./g, "\\.");
+      const problems = [
+        new RegExp(
+          `^image ${image} does not exist: ECR repository peoplebooster-backend in ${TARGET} has no image :latest — push it`,
+        ),
+        new RegExp(
+          `^security group peoplebooster-dr-db \\(${world.securityGroupIds["peoplebooster-dr-db"]}, targets\\.${TARGET}\\.database\\.securityGroups\\) is in vpc-\\w+, but the plan's subnets are in ${world.vpcId}: .* — use a group of ${world.vpcId}$`,
+        ),
+        /^source bucket peoplebooster-production-assets in ap-northeast-1 has no enabled replication rule to peoplebooster-production-assets-apne3 \(its rules replicate to arn:aws:s3:::peoplebooster-production-assets-elsewhere \(Enabled\)\): .* add a rule with destination arn:aws:s3:::peoplebooster-production-assets-apne3/,
+      ];
+      await expectPreflightFailure({ journey: "drill" }, "PREFLIGHT_FAILED", problems);
+      // A failover refuses what would fail it, and never reads the replication rule (nothing on its path calls the source region).
+      await expectPreflightFailure({ journey: "failover" }, "PREFLIGHT_FAILED", problems.slice(0, 2));
     },
     SLOW,
   );

@@ -237,6 +237,7 @@ describe("seedWorld: the healthy world", () => {
         ...target.database.securityGroups,
         ...target.service.securityGroups,
         ...target.loadBalancer.securityGroups,
+        ...(target.cache?.securityGroups ?? []),
       ]),
     ];
     for (const filter of ["tag:Name", "group-name"]) {
@@ -415,9 +416,17 @@ describe("moto-state summaries", () => {
       const world = await seed();
       const before = await summarizeMotoState(moto.endpoint, planRegions(plan));
       expect(countsOf(before)).toEqual({
-        "ec2/ap-northeast-3/securityGroups": 3,
+        // The source region's production network and ECS service (a failback restores and redeploys there).
+        "ec2/ap-northeast-1/subnets": 2,
+        "ec2/ap-northeast-1/vpcs": 1,
+        "ecs/ap-northeast-1/clusters": 1,
+        "ecs/ap-northeast-1/services": 1,
+        "ecs/ap-northeast-1/taskDefinitions": 1,
+        "rds/ap-northeast-1/subnetGroups": 1,
+        "ec2/ap-northeast-3/securityGroups": 4,
         "ec2/ap-northeast-3/subnets": 4,
         "ec2/ap-northeast-3/vpcs": 1,
+        "elasticache/ap-northeast-3/snapshots": 1,
         "iam/global/roles": 1,
         "rds/ap-northeast-1/automatedSnapshots": 1,
         "rds/ap-northeast-1/instances": 1,
@@ -431,7 +440,7 @@ describe("moto-state summaries", () => {
         "secretsmanager/ap-northeast-1/secrets": 1,
         "secretsmanager/ap-northeast-3/secrets": 1,
       });
-      expect(before["s3/ap-northeast-3/buckets"]).toEqual([`${world.replicaBucket} (4 objects, 4 versions)`]);
+      expect(before["s3/ap-northeast-3/buckets"]).toEqual([`${world.replicaBucket} (5 objects, 6 versions)`]); // report-123.pdf revised once; the cache's .rdb
       expect(before["secretsmanager/ap-northeast-3/secrets"]).toEqual([
         `${plan.secrets.databaseSecretName} (replica of ${plan.sourceRegion})`,
       ]);

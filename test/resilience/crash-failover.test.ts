@@ -118,6 +118,10 @@ describe("SIGKILL at phase boundaries and in the middle of up and destroy, then 
     const diff = diffMotoState(r.baseline, await r.w.summary());
     expect(diff.removed).toEqual({});
     const expected = {
+      // The cache's final snapshot too: a destroy resumed after a kill still leaves exactly one.
+      [`elasticache/${TARGET}/snapshots`]: [
+        expect.stringMatching(/^peoplebooster-production-redis-dr-final-[0-9a-f]{4}$/),
+      ],
       [`rds/${TARGET}/snapshots`]: [finals[0].DBSnapshotIdentifier],
       [`secretsmanager/${TARGET}/secrets`]: [
         expect.stringMatching(

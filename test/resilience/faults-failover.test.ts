@@ -77,7 +77,7 @@ describe("faults from AWS during a failover and its destroy", { timeout: 420_000
     const { w, proxy, cli, figure, baseline, versionsBefore } = f;
     proxy.resetStats();
     proxy.setErrorRate(0.2);
-    const run = await cli(["destroy", "-p", w.planPath, "-r", TARGET]);
+    const run = await cli(["destroy", "-p", w.planPath, "-r", TARGET, "--strand-dr-writes"]);
     figure("destroy @20%", run);
     expect(run.exitCode, show(run)).toBe(0);
     expect(recordTarget(await readRecord(w.aws.route53(), w.world.hostedZoneId!, PROD))).toBe(

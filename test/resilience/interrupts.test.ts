@@ -37,11 +37,15 @@ describe("Ctrl-C", { timeout: 420_000 }, () => {
     await completes(destroy());
     const diff = diffMotoState(r.baseline, await r.w.summary());
     expect(diff.removed).toEqual({});
-    // What a destroyed failover leaves on purpose: its final snapshot, its secret in the recovery window.
+    // What a destroyed failover leaves on purpose: the final snapshots of its database and its cache, its
+    // secret in the recovery window.
+    const cacheGroup = `${r.w.plan.cache!.sourceReplicationGroupId}-dr`;
     const leftovers = Object.entries(diff.added).flatMap(([key, names]) =>
       names.filter(
         (name) =>
-          !(key.endsWith("/snapshots") && name.startsWith(`${DB}-final-`)) && !name.includes("scheduled for deletion"),
+          !(key.startsWith("rds/") && key.endsWith("/snapshots") && name.startsWith(`${DB}-final-`)) &&
+          !(key.startsWith("elasticache/") && key.endsWith("/snapshots") && name.startsWith(`${cacheGroup}-final-`)) &&
+          !name.includes("scheduled for deletion"),
       ),
     );
     matrix.orphaned += leftovers.length;

@@ -103,6 +103,7 @@ describe("two state dirs on one s3:// backend", { timeout: 420_000 }, () => {
     expect(diff).toEqual({
       added: {
         [`rds/${TARGET}/snapshots`]: [expect.stringMatching(/-final-/)],
+        [`elasticache/${TARGET}/snapshots`]: [expect.stringMatching(/-final-/)],
         // In its recovery window, as a failover's secret is kept after destroy.
         [`secretsmanager/${TARGET}/secrets`]: [expect.stringMatching(/\/dr-failover-.* \(scheduled for deletion\)$/)],
       },

@@ -18,6 +18,7 @@ import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-s
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
 import { seedWorld, type SeededWorld } from "../../emulator/rehearsal/seed-world.js";
 import { emulatorSecretsProvider } from "../../emulator/rehearsal/clients.js";
+import { startWorldRestorePoints } from "../../emulator/rehearsal/postgres.js";
 import { STANDIN_BIN_DIR } from "../../emulator/paths.js";
 import { loadPlan, type Plan } from "../../automation/plan.js";
 import { cliPath, repoRoot } from "./cli.js";
@@ -153,6 +154,8 @@ export async function startCliWorld(options: { latency?: string } = {}): Promise
   const plan = await loadPlan(planPath);
   const moto = await startMoto({ ecsServiceRunning: plan.service.desiredCount });
   const world = await seedWorld({ endpoint: moto.endpoint, plan, targetRegion: TARGET });
+  // The restored database answers at a real PostgreSQL with the restore point's data (the plan's record counts).
+  const restorePoints = await startWorldRestorePoints({ rdsEndpointsFile: moto.rdsEndpointsFile, plan, world });
   const aws = new AwsClients({ endpoint: moto.endpoint });
   const app = await startAppStandin({ healthPath: plan.service.healthCheckPath, tls: world.tls });
   const stateDir = await mkdtemp(join(tmpdir(), "dr-cli-world-"));
@@ -214,6 +217,7 @@ export async function startCliWorld(options: { latency?: string } = {}): Promise
     },
     async stop() {
       aws.destroy();
+      await restorePoints?.stop();
       await app.stop();
       await moto.stop();
     },

@@ -8,6 +8,7 @@ import { afterAll, beforeAll } from "vitest";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { AwsClients } from "../../automation/aws.js";
+import { ECS } from "../../automation/sdk.js";
 import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-standin.js";
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
 import {
@@ -17,11 +18,7 @@ import {
   type WorldFaults,
 } from "../../emulator/rehearsal/seed-world.js";
 import { emulatorSecretsProvider } from "../../emulator/rehearsal/clients.js";
-import {
-  type RestorePointData,
-  startWorldRestorePoints,
-  withDirectSqlChecks,
-} from "../../emulator/rehearsal/postgres.js";
+import { type RestorePointData, startWorldRestorePoints } from "../../emulator/rehearsal/postgres.js";
 import { STANDIN_BIN_DIR } from "../../emulator/paths.js";
 import { recordingSink } from "../../automation/events.js";
 import type { JourneyContext } from "../../automation/run/context.js";
@@ -84,7 +81,7 @@ export async function startE2eWorld(options: { motoEnv?: Record<string, string> 
     moto,
     plan: basePlan,
     async seed(faults, planOverride, worldOptions) {
-      const plan = withDirectSqlChecks(planOverride ? planOverride(structuredClone(basePlan)) : basePlan);
+      const plan = planOverride ? planOverride(structuredClone(basePlan)) : basePlan;
       await moto.reset();
       await restorePoints?.stop();
       restorePoints = undefined;
@@ -146,6 +143,33 @@ export async function startE2eWorld(options: { motoEnv?: Record<string, string> 
       await moto.stop();
     },
   };
+}
+
+/** The environment of the newest ACTIVE task definition of a family prefix (what the service's tasks get). */
+export async function serviceEnvironment(aws: AwsClients, familyPrefix: string): Promise<Record<string, string>> {
+  const ecs = aws.ecs(TARGET);
+  // moto compares familyPrefix with the whole family: filter here.
+  const listed = await ecs.send(new ECS.ListTaskDefinitionsCommand({ status: "ACTIVE" }));
+  const arn = listed.taskDefinitionArns?.filter((found) => found.includes(`:task-definition/${familyPrefix}`)).pop();
+  if (!arn) return {};
+  const task = await ecs.send(new ECS.DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+  return Object.fromEntries(
+    (task.taskDefinition?.containerDefinitions?.[0]?.environment ?? []).map((pair) => [pair.name!, pair.value!]),
+  );
+}
+
+/**
+ * An event sink that also reads the service's environment while the stack is up (when verification
+ * starts): a drill deregisters its task definition on teardown.
+ */
+export function environmentAtVerification(run: E2eRun, familyPrefix: string) {
+  let seen: Promise<Record<string, string>> | undefined;
+  const emit: JourneyContext["emit"] = (event) => {
+    run.events(event);
+    if (event.type === "phase-started" && event.phase === "verification")
+      seen ??= serviceEnvironment(run.aws, familyPrefix);
+  };
+  return { emit, environment: (): Promise<Record<string, string>> => seen ?? Promise.resolve({}) };
 }
 
 /** Every file under a directory, with its text (for secret scans). */

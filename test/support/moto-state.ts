@@ -26,6 +26,7 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTargetGroupsCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { DescribeReplicationGroupsCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-elasticache";
 import { ListRolesCommand } from "@aws-sdk/client-iam";
 import {
   DescribeDBInstancesCommand,
@@ -65,6 +66,8 @@ async function regionSummary(endpoint: string, region: string): Promise<MotoStat
       groups,
       ec2Instances,
       secrets,
+      cacheGroups,
+      cacheSnapshots,
     ] = await Promise.all([
       c.rds.send(new DescribeDBInstancesCommand({})),
       c.rds.send(new DescribeDBSnapshotsCommand({})), // not paginated in moto
@@ -78,6 +81,8 @@ async function regionSummary(endpoint: string, region: string): Promise<MotoStat
       c.ec2.send(new DescribeSecurityGroupsCommand({})),
       c.ec2.send(new DescribeInstancesCommand({})),
       c.secrets.send(new ListSecretsCommand({ IncludePlannedDeletion: true })),
+      c.elasticache.send(new DescribeReplicationGroupsCommand({})),
+      c.elasticache.send(new DescribeSnapshotsCommand({})),
     ]);
     // moto keeps deleted clusters and services listed as INACTIVE (as AWS does for a while): they are gone.
     const activeClusters: string[] = [];
@@ -118,6 +123,10 @@ async function regionSummary(endpoint: string, region: string): Promise<MotoStat
           .map((group) => group.DBSubnetGroupName)
           .filter((name) => name !== "default"),
       ),
+      [key("elasticache", "replicationGroups")]: sorted(
+        (cacheGroups.ReplicationGroups ?? []).map((group) => group.ReplicationGroupId),
+      ),
+      [key("elasticache", "snapshots")]: sorted((cacheSnapshots.Snapshots ?? []).map((s) => s.SnapshotName)),
       [key("ecs", "clusters")]: sorted(activeClusters),
       [key("ecs", "services")]: sorted(services),
       [key("ecs", "taskDefinitions")]: sorted(taskDefinitions.taskDefinitionArns ?? []),

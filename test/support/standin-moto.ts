@@ -27,6 +27,7 @@ export function standinConfig(moto: MotoServer, region: string): StandinConfig {
       ecs: moto.endpoint,
       elbv2: moto.endpoint,
       iam: moto.endpoint,
+      elasticache: moto.endpoint,
     },
   ]);
   return buildConfig({}, { region, endpoints, accessKey: "test", secretKey: "test", s3UsePathStyle: "true" }, {});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RunClock, dataLossWindowMs, formatDuration, type TimeSource } from "../../automation/clock.js";
+import { RunClock, dataLossWindowMs, formatAge, formatDuration, type TimeSource } from "../../automation/clock.js";
 
 function fakeTime(startWall: number): TimeSource & { advance(ms: number): void } {
   let offset = 0;
@@ -56,5 +56,9 @@ describe("the RTO/RPO clock", () => {
     expect(dataLossWindowMs(new Date("2026-11-28T03:00:00Z"), new Date("2026-11-28T02:15:00Z"))).toBe(45 * 60_000);
     expect(dataLossWindowMs(new Date("2026-11-28T03:00:00Z"), new Date("2026-11-28T04:00:00Z"))).toBe(0);
     expect(formatDuration(90_061_000)).toBe("25:01:01");
+    // Ages (check's drill age and maxDrillAge) read in days past two days; a shorter one as a duration.
+    expect(formatAge(90_061_000)).toBe("25:01:01");
+    expect(formatAge(35 * 86_400_000)).toBe("35 d");
+    expect(formatAge(3 * 86_400_000 + 9 * 3_600_000 + 59 * 60_000)).toBe("3 d 9 h");
   });
 });

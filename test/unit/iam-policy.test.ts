@@ -43,6 +43,30 @@ describe("iam-policy", () => {
     }
   });
 
+  it("lets preflight check the image, the replica's versioning and the replication rule; a drill read earlier object versions", () => {
+    const failover = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET] });
+    const drill = iamPolicyFor(plan, { journey: "drill", targetRegions: [TARGET] });
+    const replica = `arn:aws:s3:::${plan.targets[TARGET].storage.replicaBucket}`;
+    for (const policy of [failover, drill]) {
+      expect(granting(policy, "ecr:DescribeImages").map((statement) => statement.Resource)).toEqual([
+        [`arn:aws:ecr:${TARGET}:123456789012:repository/peoplebooster-backend`],
+      ]);
+      expect(granting(policy, "s3:GetBucketVersioning")[0].Resource).toEqual([replica]);
+    }
+    // The source bucket's replication rule: a drill's (and check's) read, never a failover's.
+    expect(granting(drill, "s3:GetReplicationConfiguration")[0].Resource).toEqual([
+      "arn:aws:s3:::peoplebooster-production-assets",
+    ]);
+    expect(actions(failover)).not.toContain("s3:GetReplicationConfiguration");
+    // The runbook's restore from S3 versions is the drill's, read-only.
+    expect(granting(drill, "s3:ListBucketVersions")[0].Resource).toEqual([replica]);
+    expect(granting(drill, "s3:GetObjectVersion")[0].Resource).toEqual([`${replica}/*`]);
+    expect(actions(failover)).not.toContain("s3:GetObjectVersion");
+    expect(actions(drill).filter((action) => action.startsWith("s3:Put") || action.startsWith("s3:Delete"))).toEqual(
+      [],
+    );
+  });
+
   it("lets the failover restore the snapshot copy in the target region only", () => {
     const policy = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET] });
     const restore = granting(policy, "rds:RestoreDBInstanceFromDBSnapshot");
@@ -101,12 +125,38 @@ describe("iam-policy", () => {
     );
   });
 
-  it("pins every '*' resource to the target regions, or to a global service", () => {
+  it("pins every '*' resource to the target regions (a failback's to the source region too), or to a global service", () => {
     const policy = iamPolicyFor(plan, { journey: "all", targetRegions: [TARGET] });
     for (const statement of policy.Statement.filter((candidate) => candidate.Resource.includes("*"))) {
       const global = statement.Action.every((action) => action.startsWith("route53:"));
-      if (!global) expect(statement.Condition?.StringEquals?.["aws:RequestedRegion"], statement.Sid).toEqual([TARGET]);
+      const regions = statement.Sid.startsWith("FailbackFailback") ? [plan.sourceRegion, TARGET] : [TARGET];
+      if (!global) expect(statement.Condition?.StringEquals?.["aws:RequestedRegion"], statement.Sid).toEqual(regions);
     }
+  });
+
+  it("lets a failback restore only its own instance in the source region and delete no database", () => {
+    const policy = iamPolicyFor(plan, { journey: "failback", targetRegions: [TARGET], accountId: "123456789012" });
+    expect(actions(policy).filter((action) => action.includes("Delete"))).toEqual([]);
+    const db = plan.database.sourceIdentifier;
+    expect(
+      granting(policy, "rds:RestoreDBInstanceFromDBSnapshot").flatMap((statement) => statement.Resource),
+    ).toContain(`arn:aws:rds:${plan.sourceRegion}:123456789012:db:${db}-failback-*`);
+    // The old primary (exactly <db>) is matched by no instance pattern a failback may modify.
+    for (const statement of granting(policy, "rds:ModifyDBInstance")) {
+      for (const resource of statement.Resource.filter((arn) => arn.includes(":db:"))) {
+        expect(
+          new RegExp(`^${resource.replace(/[.]/g, "\\.").replace(/\*/g, ".*")}$`).test(
+            `arn:aws:rds:${plan.sourceRegion}:123456789012:db:${db}`,
+          ),
+        ).toBe(false);
+      }
+    }
+    expect(granting(policy, "secretsmanager:PutSecretValue").flatMap((statement) => statement.Resource)).toEqual([
+      `arn:aws:secretsmanager:${plan.sourceRegion}:123456789012:secret:${plan.secrets.databaseSecretName}-*`,
+    ]);
+    expect(granting(policy, "ecs:UpdateService").flatMap((statement) => statement.Resource)).toContain(
+      `arn:aws:ecs:${plan.sourceRegion}:123456789012:service/${plan.service.cluster}/${plan.service.name}`,
+    );
   });
 
   it("keeps deletes out of the failover and the production record out of the drill", () => {
@@ -142,9 +192,29 @@ describe("iam-policy", () => {
     // Releasing protection is a targeted update of the database: destroy restores, creates and registers nothing.
     expect(actions(destroy)).toContain("rds:ModifyDBInstance");
     const creating = actions(destroy).filter((action) =>
-      /:(Create(?!DBSnapshot)|Restore|Register|Put|Attach|PassRole)/.test(action),
+      // Final snapshots only: the database's, and the cache's (DeleteReplicationGroup's FinalSnapshotIdentifier).
+      /:(Create(?!DBSnapshot$|Snapshot$)|Restore|Register|Put|Attach|PassRole)/.test(action),
     );
     expect(creating).toEqual([]);
+  });
+
+  it("lets a journey restore, read and delete only the DR cache: never the source replication group", () => {
+    const failover = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET], accountId: "123456789012" });
+    const create = granting(failover, "elasticache:CreateReplicationGroup")[0].Resource;
+    expect(create).toContain(
+      `arn:aws:elasticache:${TARGET}:123456789012:replicationgroup:peoplebooster-production-redis-*`,
+    );
+    expect(actions(failover)).not.toContain("elasticache:DeleteReplicationGroup");
+    expect(granting(failover, "s3:ListBucket").flatMap((statement) => statement.Resource)).toContain(
+      `arn:aws:s3:::${plan.targets[TARGET].storage.replicaBucket}`,
+    );
+    const drill = iamPolicyFor(plan, { journey: "drill", targetRegions: [TARGET] });
+    expect(actions(drill)).toEqual(
+      expect.arrayContaining(["elasticache:DeleteReplicationGroup", "elasticache:DescribeSnapshots"]),
+    );
+    // Every region of the plan (there is none without the cache section).
+    const noCache = iamPolicyFor({ ...plan, cache: undefined }, { journey: "all" });
+    expect(actions(noCache).filter((action) => action.startsWith("elasticache:"))).toEqual([]);
   });
 
   it("lets preflight look up (never change) every name the stack would create, for a failover and a drill", () => {
@@ -182,7 +252,7 @@ describe("iam-policy", () => {
     expect(granting(policy, "rds:RestoreDBInstanceFromDBSnapshot")[0].Resource).toContain(
       `arn:aws:rds:${TARGET}:123456789012:db:${plan.database.sourceIdentifier}-*`,
     );
-    const bad = await runCli(["iam-policy", "--plan", "examples/peoplebooster.yaml", "--journey", "failback"]);
+    const bad = await runCli(["iam-policy", "--plan", "examples/peoplebooster.yaml", "--journey", "rollback"]);
     expect(bad.exitCode).toBe(2);
   });
 });

@@ -152,6 +152,40 @@ describe("the DR plan", () => {
     expect(plan.database.credentials).toEqual({ mode: "reset" });
   });
 
+  it("takes the cache from the plan, and names every cache section that does not fit", async () => {
+    const plan = await loadPlan("examples/peoplebooster.yaml");
+    expect(plan.cache).toMatchObject({
+      sourceReplicationGroupId: "peoplebooster-production-redis",
+      numCacheClusters: 2,
+      port: 6379,
+      backup: { source: "rdb-in-s3", maxAge: 26 * 3600_000 },
+    });
+    expect(plan.targets["ap-northeast-3"].cache?.backup).toEqual({ prefix: "elasticache/" });
+
+    const doc = await example();
+    doc.cache.sourceReplicationGroupId = "Peoplebooster_Redis";
+    doc.cache.backup = { source: "snapshot", maxAge: "a day" };
+    delete doc.targets["us-west-2"].cache;
+    doc.targets["ap-northeast-3"].cache.backup = { prefix: "elasticache/" };
+    const details = parseError(doc)?.details ?? [];
+    expect(details).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^cache\.sourceReplicationGroupId: must be an ElastiCache replication group id/),
+        'cache.backup.maxAge: cache.backup.maxAge must be a duration like "4h", "90m" or "1h30m" (got "a day")',
+        "targets.ap-northeast-3.cache.backup.snapshotName: cache.backup.source is snapshot: name the ElastiCache snapshot in ap-northeast-3 to restore",
+        "targets.us-west-2.cache: the plan has a cache section: say where the cache is restored in us-west-2 (subnetGroup, securityGroups, backup)",
+      ]),
+    );
+    expect(details).toHaveLength(4);
+
+    const noCache = await example();
+    delete noCache.cache;
+    expect(parseError(noCache)?.details).toEqual([
+      "targets.ap-northeast-3.cache: the plan has no cache section: add cache (sourceReplicationGroupId, backup.source) or remove this",
+      "targets.us-west-2.cache: the plan has no cache section: add cache (sourceReplicationGroupId, backup.source) or remove this",
+    ]);
+  });
+
   it("parses durations and rejects nonsense", () => {
     expect(parseDuration("4h")).toBe(14_400_000);
     expect(parseDuration("1h30m")).toBe(5_400_000);

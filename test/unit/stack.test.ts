@@ -39,6 +39,8 @@ async function setupMocks() {
           arn: `arn:aws:mock:::${args.name}`,
           address: args.type === "aws:rds/instance:Instance" ? "db.mock.local" : undefined,
           dnsName: args.type === "aws:lb/loadBalancer:LoadBalancer" ? "alb.mock.local" : undefined,
+          primaryEndpointAddress:
+            args.type === "aws:elasticache/replicationGroup:ReplicationGroup" ? "master.redis.mock.local" : undefined,
           fqdn: args.inputs.name,
         },
       }),
@@ -147,6 +149,47 @@ describe("the DR stack program", () => {
     expect(db.inputs.skipFinalSnapshot).toBe(false);
     expect(db.inputs.finalSnapshotIdentifier).toBe("final-1");
     expect(db.inputs.multiAz).toBe(true);
+  });
+
+  it("restores the cache from its backup, never replaces it on a re-run, and hands its endpoint to the service", async () => {
+    const cache = {
+      replicationGroupId: "peoplebooster-production-redis-dr",
+      nodeType: "cache.t3.micro",
+      numCacheClusters: 2,
+      port: 6379,
+      subnetGroupName: "peoplebooster-dr-cache",
+      securityGroupIds: ["sg-cache"],
+      snapshotArns: ["arn:aws:s3:::bucket/elasticache/redis-0001.rdb"],
+      finalSnapshotIdentifier: "peoplebooster-production-redis-dr-final-ab12",
+    };
+    await runStack("failover", { cache });
+    const group = one("aws:elasticache/replicationGroup:ReplicationGroup");
+    expect(group.inputs).toMatchObject({
+      replicationGroupId: cache.replicationGroupId,
+      snapshotArns: cache.snapshotArns,
+      numCacheClusters: 2,
+      automaticFailoverEnabled: true,
+      finalSnapshotIdentifier: cache.finalSnapshotIdentifier,
+    });
+    expect(group.ignoreChanges).toEqual(expect.arrayContaining(["snapshotArns", "snapshotName"]));
+    const task = one("aws:ecs/taskDefinition:TaskDefinition");
+    const environment = JSON.parse(task.inputs.containerDefinitions)[0].environment;
+    expect(environment).toEqual(
+      expect.arrayContaining([
+        { name: "REDIS_HOST", value: "master.redis.mock.local" },
+        { name: "REDIS_PORT", value: "6379" },
+      ]),
+    );
+    // A drill's group leaves no snapshot behind; without a cache section there is no group at all.
+    await setupMocks();
+    await runStack("drill", { cache: { ...cache, numCacheClusters: 1, finalSnapshotIdentifier: undefined } });
+    expect(one("aws:elasticache/replicationGroup:ReplicationGroup").inputs).toMatchObject({
+      automaticFailoverEnabled: false,
+    });
+    expect(one("aws:elasticache/replicationGroup:ReplicationGroup").inputs.finalSnapshotIdentifier).toBeUndefined();
+    await setupMocks();
+    await runStack("drill");
+    expect(ofType("aws:elasticache/replicationGroup:ReplicationGroup")).toEqual([]);
   });
 
   it("releases protection only when destroy asks for it, keeping the final snapshot", async () => {

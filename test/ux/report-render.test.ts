@@ -51,6 +51,36 @@ describe("Markdown report", () => {
     expect(renderMarkdown(sampleReport())).not.toContain("interrupted run");
   });
 
+  it("shows the cache's backup age beside the RPO (gated or not) and its endpoint, in Markdown, HTML and the summary", () => {
+    const cache = {
+      source: "rdb-in-s3" as const,
+      backup: "s3://peoplebooster-production-assets-apne3/elasticache/redis-20261128-030000-0001.rdb",
+      capturedAt: "2026-11-28T03:00:00.000Z",
+      ageMs: 30 * 3600_000,
+      maxAgeMs: 26 * 3600_000,
+    };
+    const report = sampleReport({
+      cache,
+      endpoints: {
+        serviceName: "svc",
+        loadBalancer: "alb.example",
+        database: "db.example",
+        cache: "master.redis:6379",
+      },
+    });
+    const markdown = renderMarkdown(report);
+    expect(markdown).toContain(
+      `| Cache backup age | ❌ 30:00:00 / 26:00:00 (2026-11-28T03:00:00.000Z, \`${cache.backup}\`) |`,
+    );
+    expect(markdown.indexOf("Cache backup age")).toBeGreaterThan(markdown.indexOf("| RPO |"));
+    const html = renderHtml(report);
+    expect(html).toMatch(/<div class="card" id="cache-card">.*30:00:00 \/ 26:00:00.*badge bad/);
+    expect(html).toContain("master.redis:6379");
+    expect(reportSummary(report).cacheBackupAgeMs).toBe(30 * 3600_000);
+    const ungated = renderMarkdown(sampleReport({ cache: { ...cache, maxAgeMs: undefined } }));
+    expect(ungated).toContain(`| Cache backup age | 30:00:00 (`);
+  });
+
   it("escapes table cells", () => {
     const markdown = renderMarkdown(
       sampleReport({ verification: [{ name: "q", ok: false, detail: "a | b\nc", durationMs: 1 }] }),
