@@ -82,6 +82,9 @@ export interface DrStackArgs {
     desiredCount: number;
     containerPort: number;
     healthCheckPath: string;
+    /** The target group's health check: seconds between checks (5–300) and successes before healthy (2–10). */
+    healthCheckIntervalSeconds: number;
+    healthyThreshold: number;
     environment: Record<string, string>;
     subnetIds: string[];
     securityGroupIds: string[];

@@ -142,7 +142,14 @@ export class AppService extends pulumi.ComponentResource {
         protocol: "HTTP",
         targetType: "ip",
         vpcId: loadBalancer.vpcId,
-        healthCheck: { path: service.healthCheckPath, matcher: "200-399" },
+        // Set explicitly, sized for DR: the app's first healthy answer after the restored database
+        // answers comes interval × healthyThreshold later (upstream's defaults, 30 s × 3, would be 90 s).
+        healthCheck: {
+          path: service.healthCheckPath,
+          matcher: "200-399",
+          interval: service.healthCheckIntervalSeconds,
+          healthyThreshold: service.healthyThreshold,
+        },
       },
       parent,
     );

@@ -144,6 +144,8 @@ export function stackArgsFor(
       desiredCount: plan.service.desiredCount,
       containerPort: plan.service.containerPort,
       healthCheckPath: plan.service.healthCheckPath,
+      healthCheckIntervalSeconds: plan.service.healthCheckIntervalSeconds,
+      healthyThreshold: plan.service.healthyThreshold,
       environment: plan.service.environment,
       subnetIds: ids(target.service.subnets, preflight.subnetIds),
       securityGroupIds: ids(target.service.securityGroups, preflight.securityGroupIds),

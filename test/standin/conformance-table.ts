@@ -663,9 +663,8 @@ export const CONFORMANCE: ConformanceRow[] = [
     },
     readRefreshes: true,
     validation: "thresholds IntBetween(2, 10); interval IntBetween(5, 300); timeout IntBetween(2, 120)",
-    source: `${TG}: health_check (ModifyTargetGroup; Read: HealthCheck*)`,
-    standin:
-      "KINDER: sub-defaults not sent (AWS's own, e.g. healthy 5 / unhealthy 2 for HTTP, apply instead of 3/3); not refreshed",
+    source: `${TG}: health_check (resourceTargetGroupCreate sends enabled/interval/thresholds; ModifyTargetGroup; Read: HealthCheck*)`,
+    standin: "matches: sent with upstream's sub-defaults, ranges validated; KINDER: not refreshed",
   },
   {
     token: "aws:lb/targetGroup:TargetGroup",

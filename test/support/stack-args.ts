@@ -41,6 +41,8 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
       desiredCount: 2,
       containerPort: 8080,
       healthCheckPath: "/health",
+      healthCheckIntervalSeconds: 10,
+      healthyThreshold: 3,
       environment: {},
       subnetIds: ["subnet-a", "subnet-c"],
       securityGroupIds: ["sg-app"],

@@ -297,6 +297,12 @@ describe("the DR stack program", () => {
     expect(version.dependencies).not.toContain(dbUrn);
     expect(JSON.stringify(version.inputs.secretString)).toContain("db.drill-ab12.peoplebooster.dr.internal");
     expect(one("aws:ecs/service:Service").inputs.healthCheckGracePeriodSeconds).toBe(7200);
+    // The health check is the stack's, sized for DR (10 s × 3): the app's first healthy answer after the database.
+    expect(one("aws:lb/targetGroup:TargetGroup").inputs.healthCheck).toMatchObject({
+      path: "/health",
+      interval: 10,
+      healthyThreshold: 3,
+    });
     for (const type of [
       "aws:ecs/service:Service",
       "aws:secretsmanager/secretVersion:SecretVersion",
