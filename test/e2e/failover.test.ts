@@ -26,6 +26,7 @@ import type { DrEvent } from "../../automation/events.js";
 import { runDestroy } from "../../automation/journeys/destroy.js";
 import { runFailover } from "../../automation/journeys/failover.js";
 import { runPreview } from "../../automation/journeys/preview.js";
+import { renderHtml } from "../../automation/report/html.js";
 import { getStatus } from "../../automation/status.js";
 import { countingPulumiRoot } from "../support/pulumi-shim.js";
 import { startLatencyProxy } from "../support/latency-proxy.js";
@@ -140,6 +141,16 @@ describe("failover and destroy", () => {
     expect(ended("aws:ecs/service:Service")).toBeLessThan(restoreEnded);
     expect(ended("aws:lb/loadBalancer:LoadBalancer")).toBeLessThan(restoreEnded);
     expect(ended("aws:lb/listener:Listener")).toBeLessThan(restoreEnded);
+    // The report's Gantt shows it: the service's bar runs beside the restore's, and ends before it.
+    const html = renderHtml(first);
+    const bar = (name: string) => {
+      const [, x, width] = new RegExp(
+        `<rect x="([\\d.]+)" y="[\\d.]+" width="([\\d.]+)"[^>]*data-kind="resource" data-name="${name}"`,
+      ).exec(html)!;
+      return { start: Number(x), end: Number(x) + Number(width) };
+    };
+    expect(bar("service").start).toBeLessThan(bar("database").end);
+    expect(bar("service").end).toBeLessThan(bar("database").end);
     // Meanwhile nothing answered healthy: the targets' health checks fail until the database answers.
     expect(await whileRestoring).toEqual({ targets: ["unhealthy", "unhealthy"], app: 503 });
     // Then, with the database: the targets healthy before production DNS moved, and the app answers healthy.
