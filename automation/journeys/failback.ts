@@ -31,7 +31,7 @@ import {
   type DnsRecordValue,
 } from "../dns.js";
 import { InterruptedError, PreconditionError, ToolError, UsageError, VerificationError } from "../errors.js";
-import { checkFailoverConfirmation } from "../plan.js";
+import { checkFailoverConfirmation, isSameRegionRecovery } from "../plan.js";
 import { failOnProblems, Problems } from "../preflight.js";
 import { sdkProbes, waitForStep } from "../readiness.js";
 import type { RunReport } from "../report/model.js";
@@ -97,6 +97,15 @@ export function checkFailbackOptions(plan: JourneyContext["plan"], options: Fail
 /** Failback: the DR database home, the production secret and service on it, the production record back. */
 export async function runFailback(ctx: JourneyContext, options: FailbackOptions = {}): Promise<RunReport> {
   const method = checkFailbackOptions(ctx.plan, options);
+  if (isSameRegionRecovery(ctx.plan, ctx.targetRegion)) {
+    throw new UsageError(
+      "FAILBACK_SAME_REGION",
+      `--target-region ${ctx.targetRegion} is the source region: a same-region recovery's database is already home`,
+      {
+        hint: "Nothing to bring back: production already runs on the recovered stack in its own region. Keep it, and adopt its database in your production IaC.",
+      },
+    );
+  }
   const runId = newRunId("failback");
   const stackName = stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, runId);
   return runJourney(ctx, { journey: "failback", runId, stackName }, async (run) => {
