@@ -1,6 +1,7 @@
 // @pulumi/aws per service, by default import: stacks/provider.ts says why.
 import route53 from "@pulumi/aws/route53/index.js";
 import * as pulumi from "@pulumi/pulumi";
+import { CONNECTION_NAME_RESOURCES } from "./config.js";
 
 export interface OwnedRecordArgs {
   zoneId: string;
@@ -61,7 +62,7 @@ export class ConnectionName extends pulumi.ComponentResource {
   constructor(name: string, args: ConnectionNameArgs, opts?: pulumi.ComponentResourceOptions) {
     super("dr-failover:stack:ConnectionName", name, {}, opts);
     this.zone = new route53.Zone(
-      "zone",
+      CONNECTION_NAME_RESOURCES.zone,
       {
         name: args.zoneName,
         // Recovery adopts a zone left by a killed create by its name, VPC and this comment.
@@ -72,7 +73,7 @@ export class ConnectionName extends pulumi.ComponentResource {
     );
     this.fqdn = `${args.recordName}.${args.zoneName}`;
     this.record = new route53.Record(
-      "record",
+      CONNECTION_NAME_RESOURCES.record,
       { zoneId: this.zone.zoneId, name: this.fqdn, type: "CNAME", ttl: 30, records: [args.target] },
       { parent: this, deleteBeforeReplace: true },
     );

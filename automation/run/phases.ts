@@ -61,7 +61,7 @@ function addConcernPhases(run: Run, spans: Span[]) {
   for (const concern of CONCERNS) {
     run.clock.addDerivedPhase(
       concern,
-      spans.filter((span) => span.kind === "resource" && concernOf(span.resourceType ?? "") === concern),
+      spans.filter((span) => span.kind === "resource" && concernOf(span.resourceType ?? "", span.name) === concern),
     );
   }
 }
