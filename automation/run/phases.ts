@@ -29,6 +29,7 @@ import {
   evaluateSqlCheck,
   queryDirect,
   queryByTask,
+  reachableFromTool,
   readConnectionSecret,
   type SqlCheckResult,
 } from "../sql-checks.js";
@@ -629,9 +630,7 @@ async function dataChecksPhase(run: Run, outputs: DrStackOutputs): Promise<SqlCh
   if (sql.runner === "direct") {
     const held = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
     run.secrets.push(held.password);
-    // The secret holds the connection name of the DR VPC's private zone, which resolves only inside
-    // that VPC: from here, connect to the instance's address it points at.
-    const connection = held.host === outputs.connectionName ? { ...held, host: outputs.databaseAddress } : held;
+    const connection = reachableFromTool(held, outputs);
     outcomes = await queryDirect(connection, sql.checks, { timeoutMs: sql.timeout });
   } else {
     // ECS injects the secret into the task: the tool never reads the password for this runner.
