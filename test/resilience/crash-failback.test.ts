@@ -154,6 +154,10 @@ describe("SIGKILL at every phase boundary of a failback, Ctrl-C in its cutover, 
             ),
           );
           matrix.interrupts += 1;
+          const journal = (await readJournal(r.w.stateDir)).filter(
+            (entry) => entry.runId === runStarted(interrupted)?.runId,
+          );
+          expect(journal.at(-1)).toMatchObject({ step: "finished", result: "failed", detail: "INTERRUPTED" });
           await failbackInvariants();
         }
         const run = await killed(failback(method), phaseStarted(phase));
