@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { UsageError } from "./errors.js";
-import { DISPLAY_PHASES } from "./vocabulary.js";
+import { EXPECTABLE_PHASES } from "./vocabulary.js";
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 /** `arn:<partition>:acm:<region>:<account>:certificate/<id>`: what an ALB listener takes from ACM. */
@@ -387,9 +387,9 @@ export const PlanSchema = z
           ),
         expectedPhaseDurations: z
           .partialRecord(
-            z.enum(DISPLAY_PHASES).meta({
+            z.enum(EXPECTABLE_PHASES).meta({
               title: "phase",
-              description: "A phase: preflight, database, service, dns, verification or teardown.",
+              description: `A phase: ${EXPECTABLE_PHASES.join(", ")}.`,
             }),
             duration("objectives.expectedPhaseDurations").describe(
               `How long this phase is expected to take: ${DURATION}.`,
@@ -398,6 +398,11 @@ export const PlanSchema = z
           .optional()
           .describe(
             "How long each phase is expected to take, e.g. { database: 30m, service: 10m }. A phase running longer raises PHASE_SLOWER_THAN_EXPECTED; the projected finish adds what is left of them. Default: the median of past successful runs ×1.5, once three exist.",
+          ),
+        failbackDowntime: duration("objectives.failbackDowntime")
+          .optional()
+          .describe(
+            `Downtime budget of a failback: the most time from the write freeze in the DR region to production answering healthy in the source region; ${DURATION}. The live view projects the downtime against it (DOWNTIME_PROJECTED_OVERRUN, from the phases' expected durations); a longer downtime is reported as missed (warning DOWNTIME_BUDGET_MISSED, the report and \`history\`) without failing the failback, which has already brought production home. Optional.`,
           ),
         maxDrillAge: duration("objectives.maxDrillAge")
           .prefault("35d")
