@@ -427,8 +427,14 @@ def cross_region_read_replicas():
             if not kms_key_id.startswith(f"arn:aws:kms:{self.region_name}:"):
                 raise rds.InvalidParameterValue(f"KmsKeyId {kms_key_id} is not a key of {self.region_name}.")
         tags = db_kwargs.pop("tags", None) or []
+        # moto sets the subnet group before the destination backend: it would look it up in the source's region.
+        subnet_group = db_kwargs.pop("db_subnet_group_name", None)
+        if subnet_group:
+            self.describe_db_subnet_groups(subnet_group)  # DBSubnetGroupNotFoundFault in the destination region
         replica = create_replica(self, db_kwargs)
         replica.tags = tags
+        if subnet_group:
+            replica.db_subnet_group_name = subnet_group
         replica.vpc_security_group_ids = list(db_kwargs.get("vpc_security_group_ids") or [])
         if cross_region:
             replica.availability_zone = db_kwargs.get("availability_zone") or f"{self.region_name}a"

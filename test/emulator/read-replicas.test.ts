@@ -98,7 +98,6 @@ describe("cross-region read replicas in the emulator", () => {
       new CreateDBInstanceReadReplicaCommand({
         DBInstanceIdentifier: "failback-replica",
         SourceDBInstanceIdentifier: sourceArn,
-        SourceRegion: DR,
         DBInstanceClass: "db.t3.micro",
         KmsKeyId: homeKeyArn,
         Tags: [{ Key: "dr-failover:failback", Value: "r1" }],
