@@ -55,6 +55,13 @@ const CATCH_UP_WAIT_MS = 30 * 60_000;
 
 const ARGS_CONFIG_KEY = `${CONFIG_NAMESPACE}:${FAILBACK_ARGS_KEY}`;
 
+/** The engine's error, naming the failback stack (engineError names the run's failover stack). */
+function failbackEngineError(run: Run, stack: Stack, operation: string, error: unknown) {
+  const wrapped = engineError(run, operation, error);
+  wrapped.message = wrapped.message.replace(run.stackName, stack.name);
+  return wrapped;
+}
+
 type Save = (change: Partial<FailbackRecord>) => Promise<void>;
 /** The journey's phase runner (after the write freeze it adds where production is and how to resume to an interruption). */
 type Phase = <T>(name: JourneyPhase, work: () => Promise<T>) => Promise<T>;
@@ -91,7 +98,7 @@ async function upFailbackStack(run: Run, stack: Stack, args: FailbackStackArgs):
       ...SUMMARY_WITHOUT_SECRETS,
     });
   } catch (error) {
-    throw engineError(run, "up", error);
+    throw failbackEngineError(run, stack, "up", error);
   }
 }
 
@@ -259,7 +266,7 @@ export async function cutOverToReplica(
         try {
           await stack.refresh({ color: "never", signal: ctx.signal, ...SUMMARY_WITHOUT_SECRETS });
         } catch (error) {
-          throw engineError(run, "refresh", error);
+          throw failbackEngineError(run, stack, "refresh", error);
         }
       }
       await upFailbackStack(run, stack, { ...args, replica: { ...args.replica, promote: true } });
@@ -333,7 +340,7 @@ export async function handOverReplica(run: Run, record: FailbackRecord, save: Sa
           ...SUMMARY_WITHOUT_SECRETS,
         });
       } catch (error) {
-        throw engineError(run, "destroy", error);
+        throw failbackEngineError(run, stack, "destroy", error);
       }
       await dropSharedStackSettings(ctx.workspace, stack.name);
     }
