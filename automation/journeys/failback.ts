@@ -595,6 +595,13 @@ async function failbackPreflight(
           `the DR database ${outputs.databaseIdentifier} keeps no backups (BackupRetentionPeriod 0) — turn them on (ModifyDBInstance --backup-retention-period 7, or set database.backup.retentionDays and re-run the failover), then re-run`,
         );
       }
+      // A read replica is made of an available source (the cutover of a prepared one needs no new copy).
+      if (method === "replica" && !earlier?.preparedAt && drDatabase.DBInstanceStatus !== "available") {
+        problems.add(
+          "DR_DATABASE_NOT_AVAILABLE",
+          `the DR database ${outputs.databaseIdentifier} is ${drDatabase.DBInstanceStatus}, not available: RDS replicates only an available instance — wait until it is available, then re-run (or use --method snapshot)`,
+        );
+      }
       if (drDatabase.StorageEncrypted && !sourceKmsKeyId) {
         const primary = await problems.guard(
           `DescribeDBInstances ${ctx.plan.database.sourceIdentifier} in ${source}`,
@@ -604,7 +611,7 @@ async function failbackPreflight(
         if (primary !== undefined && !sourceKmsKeyId) {
           problems.add(
             "SOURCE_KMS_KEY_REQUIRED",
-            `the DR database is encrypted and its key does not leave ${ctx.targetRegion}: the copy needs a KMS key of ${source}, and the old primary ${ctx.plan.database.sourceIdentifier} names none — pass --source-kms-key arn:aws:kms:${source}:<account>:key/<id>`,
+            `the DR database is encrypted and its key does not leave ${ctx.targetRegion}: its replica or copy needs a KMS key of ${source}, and the old primary ${ctx.plan.database.sourceIdentifier} names none — pass --source-kms-key arn:aws:kms:${source}:<account>:key/<id>`,
           );
         }
       }

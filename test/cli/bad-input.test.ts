@@ -361,6 +361,25 @@ const cases: BadInput[] = [
     code: "USAGE",
     message: /carrier-pigeon/,
   },
+  {
+    name: "failback --prepare-only by snapshot",
+    args: () => [
+      ...globals(),
+      "failback",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.productionRecord,
+      "--method",
+      "snapshot",
+      "--prepare-only",
+    ],
+    exitCode: 2,
+    code: "FAILBACK_PREPARE_ONLY_METHOD",
+    message: /--prepare-only prepares a read replica: --method snapshot has nothing to prepare/,
+  },
 
   // ── State: runs and stacks ──
   {

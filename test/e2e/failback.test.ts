@@ -13,6 +13,8 @@ import {
   DescribeDBSnapshotsCommand,
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
+  StartDBInstanceCommand,
+  StopDBInstanceCommand,
 } from "@aws-sdk/client-rds";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
@@ -104,6 +106,8 @@ describe("failback", () => {
         }),
       );
     await setRetention(0);
+    // …and stopped: a read replica (the default method) needs an available source.
+    await run.aws.rds(TARGET).send(new StopDBInstanceCommand({ DBInstanceIdentifier: drDatabase }));
     const beforeProblems = await run.summary();
     const missingKey = `arn:aws:kms:${SOURCE}:123456789012:key/00000000-0000-0000-0000-000000000000`;
     const problems = (await runFailback(run.context(), { confirm: PROD, sourceKmsKeyId: missingKey }).then(
@@ -113,9 +117,11 @@ describe("failback", () => {
     expect(problems.code).toBe("PREFLIGHT_FAILED");
     expect(problems.details).toEqual([
       expect.stringMatching(/keeps no backups \(BackupRetentionPeriod 0\) — turn them on/),
+      expect.stringMatching(/is stopped, not available: RDS replicates only an available instance/),
       expect.stringMatching(new RegExp(`${missingKey} is not an enabled key of ${SOURCE} .*--source-kms-key`)),
     ]);
     expect(diffMotoState(beforeProblems, await run.summary())).toEqual({ added: {}, removed: {} });
+    await run.aws.rds(TARGET).send(new StartDBInstanceCommand({ DBInstanceIdentifier: drDatabase }));
     await setRetention(7);
 
     // The outage's writes: a marker row in the DR database, through the DR connection secret.
