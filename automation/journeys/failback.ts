@@ -149,6 +149,14 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       });
       return;
     }
+    if (options.prepareOnly && record.method !== "replica") {
+      // A resumed failback keeps its method: never turn a prepare-only run into a snapshot cutover.
+      throw new PreconditionError(
+        "FAILBACK_PREPARE_ONLY_METHOD",
+        `the failback ${record.runId} in progress goes by ${record.method}: --prepare-only has nothing to prepare`,
+        { hint: "Re-run without --prepare-only to continue it." },
+      );
+    }
     await save({});
     if (record.method === "replica") {
       if (options.prepareOnly && record.freezeStartedAt) {

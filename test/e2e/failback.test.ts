@@ -447,6 +447,13 @@ describe("failback", () => {
       ],
     });
 
+    // Run again: already done and handed over, nothing created or promoted.
+    const settled = await run.summary();
+    const again = await runFailback(run.context(), { confirm: PROD });
+    expect(again.spans.filter((span) => span.kind === "phase").map((span) => span.name)).toEqual(["preflight"]);
+    expect(again.downtime).toEqual(report.downtime);
+    expect(diffMotoState(settled, await run.summary())).toEqual({ added: {}, removed: {} });
+
     // The DR stack then goes, behind its final snapshot; the new primary stays.
     const destroyed = await runDestroy(run.context());
     expect(destroyed.result).toBe("succeeded");
