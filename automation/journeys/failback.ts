@@ -110,6 +110,17 @@ export function checkFailbackOptions(plan: JourneyContext["plan"], options: Fail
       hint: `Use --method ${FAILBACK_METHODS.join(" | ")}.`,
     });
   }
+  if (method === "replica" && !plan.verification.sql?.checks.length) {
+    // RDS reports a replica's lag only as a CloudWatch metric; the plan's counts are this tool's proof of
+    // "caught up": without them the promotion could drop the last writes made before the freeze.
+    throw new UsageError(
+      "FAILBACK_REPLICA_NEEDS_DATA_CHECKS",
+      "--method replica promotes the replica only once it holds the DR database's last counts, and the plan has no verification.sql checks to count with",
+      {
+        hint: "Add verification.sql checks (e.g. SELECT count(*) FROM <your main table>) to the plan, or use --method snapshot (a snapshot taken after the write freeze needs no catch-up).",
+      },
+    );
+  }
   if (options.prepareOnly && method !== "replica") {
     throw new UsageError(
       "FAILBACK_PREPARE_ONLY_METHOD",
