@@ -37,8 +37,11 @@ export type DrEvent =
   | { type: "warning"; code: string; message: string }
   | { type: "clock"; elapsedMs: number; budgetMs: number }
   | { type: "dns-switched"; record: string; target: string }
-  /** A failback's downtime: started at the write freeze (no durationMs), ended when production answered healthy. */
-  | { type: "downtime"; startedAt: string; durationMs?: number }
+  /**
+   * A failback's downtime: started at the write freeze (no durationMs), ended when production answered healthy;
+   * with the plan's budget (objectives.failbackDowntime) and the method's downtime phases the live view projects over.
+   */
+  | { type: "downtime"; startedAt: string; durationMs?: number; budgetMs?: number; phases?: PhaseName[] }
   | { type: "run-finished"; runId: string; ok: boolean; reportPaths: string[]; summary?: ReportSummary };
 
 /** The headline of a run's report, carried by `run-finished` (and sent to notification webhooks). */
@@ -58,6 +61,8 @@ export interface ReportSummary {
   snapshotIdentifier?: string;
   /** A failback's downtime (write freeze → production healthy in the source region). */
   downtimeMs?: number;
+  /** The failback's downtime kept within the plan's budget (objectives.failbackDowntime), when it gives one. */
+  downtimeMet?: boolean;
   /** The cache's backup age at the incident start (plans with a cache). */
   cacheBackupAgeMs?: number;
   errorCode?: string;

@@ -24,6 +24,9 @@ export interface HistoryEntry {
   errorCode?: string;
   /** A failback's downtime (write freeze → production healthy). */
   downtimeMs?: number;
+  /** The plan's downtime budget of that failback, and whether the downtime kept within it. */
+  downtimeBudgetMs?: number;
+  downtimeMet?: boolean;
 }
 
 export interface RtoTrend {
@@ -82,6 +85,8 @@ export function buildHistory(reports: RunReport[], options: { app?: string } = {
       rpoMet: report.rpo?.met,
       errorCode: report.error?.code,
       downtimeMs: report.downtime?.durationMs,
+      downtimeBudgetMs: report.downtime?.budgetMs,
+      downtimeMet: report.downtime?.met,
     }));
   const warnings: History["warnings"] = [];
   const latest = [...entries].reverse().find((entry) => entry.journey === "drill" && entry.rtoMs !== undefined);
@@ -113,6 +118,11 @@ export function buildHistory(reports: RunReport[], options: { app?: string } = {
     }
   }
   for (const entry of entries) {
+    if (entry.downtimeMet === false)
+      warnings.push({
+        code: "DOWNTIME_BUDGET_MISSED",
+        message: `failback ${entry.runId} missed its downtime budget: ${formatDuration(entry.downtimeMs ?? 0)} of ${formatDuration(entry.downtimeBudgetMs ?? 0)}`,
+      });
     if (entry.rtoMet === false)
       warnings.push({
         code: "RTO_MISSED",
@@ -134,11 +144,17 @@ export function renderHistoryTable(history: History): string[] {
       entry.journey === "failback"
         ? entry.downtimeMs === undefined
           ? "—"
-          : `down ${formatDuration(entry.downtimeMs)}`
+          : `down ${formatDuration(entry.downtimeMs)}${entry.downtimeMet === false ? " ✖" : ""}`
         : entry.rtoMs === undefined
           ? "—"
           : `${formatDuration(entry.rtoMs)}${entry.rtoMet === false ? " ✖" : ""}`,
-      entry.percentOfBudget === undefined ? "—" : `${entry.percentOfBudget.toFixed(1)} %`,
+      entry.journey === "failback"
+        ? entry.downtimeMs === undefined || !entry.downtimeBudgetMs
+          ? "—"
+          : `${((entry.downtimeMs / entry.downtimeBudgetMs) * 100).toFixed(1)} %`
+        : entry.percentOfBudget === undefined
+          ? "—"
+          : `${entry.percentOfBudget.toFixed(1)} %`,
       entry.dataLossWindowMs === undefined
         ? "—"
         : `${formatDuration(entry.dataLossWindowMs)}${entry.rpoMet === false ? " ✖" : ""}`,

@@ -261,6 +261,15 @@ function statementsFor(
         ...arns((r) => `arn:aws:rds:${r}:${account}:pg:*`),
       ],
     );
+    // A same-region recovery restores production's own automated backups: naming the live instance is
+    // all it may do with it (no modify, no delete).
+    if (regions.includes(plan.sourceRegion)) {
+      add(
+        "RestoreFromProductionBackups",
+        ["rds:RestoreDBInstanceToPointInTime"],
+        [`arn:aws:rds:${plan.sourceRegion}:${account}:db:${db}`],
+      );
+    }
     // An encrypted snapshot is restored with its own key, through RDS only.
     add(
       "RestoreEncryptedSnapshot",

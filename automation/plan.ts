@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { UsageError } from "./errors.js";
-import { DISPLAY_PHASES } from "./vocabulary.js";
+import { EXPECTABLE_PHASES } from "./vocabulary.js";
 
 const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 /** `arn:<partition>:acm:<region>:<account>:certificate/<id>`: what an ALB listener takes from ACM. */
@@ -371,7 +371,7 @@ export const PlanSchema = z
       )
       .refine((targets) => Object.keys(targets).length > 0, { message: "name at least one target region" })
       .describe(
-        "The regions the application may fail over to (at least one), keyed by AWS region code, e.g. ap-northeast-3; --target-region picks one.",
+        "The regions the application may fail over to (at least one), keyed by AWS region code, e.g. ap-northeast-3; --target-region picks one. An entry for sourceRegion itself describes a same-region recovery (corrupted data, not a dead region): its network, bucket and image in the production region; a drill or failover there needs --restore-time and builds a stack beside production whose names end in -recovery (-rec for the load balancer).",
       ),
     objectives: z
       .strictObject({
@@ -387,9 +387,9 @@ export const PlanSchema = z
           ),
         expectedPhaseDurations: z
           .partialRecord(
-            z.enum(DISPLAY_PHASES).meta({
+            z.enum(EXPECTABLE_PHASES).meta({
               title: "phase",
-              description: "A phase: preflight, database, service, dns, verification or teardown.",
+              description: `A phase: ${EXPECTABLE_PHASES.join(", ")}.`,
             }),
             duration("objectives.expectedPhaseDurations").describe(
               `How long this phase is expected to take: ${DURATION}.`,
@@ -398,6 +398,11 @@ export const PlanSchema = z
           .optional()
           .describe(
             "How long each phase is expected to take, e.g. { database: 30m, service: 10m }. A phase running longer raises PHASE_SLOWER_THAN_EXPECTED; the projected finish adds what is left of them. Default: the median of past successful runs ×1.5, once three exist.",
+          ),
+        failbackDowntime: duration("objectives.failbackDowntime")
+          .optional()
+          .describe(
+            `Downtime budget of a failback: the most time from the write freeze in the DR region to production answering healthy in the source region; ${DURATION}. The live view projects the downtime against it (DOWNTIME_PROJECTED_OVERRUN, from the phases' expected durations); a longer downtime is reported as missed (warning DOWNTIME_BUDGET_MISSED, the report and \`history\`) without failing the failback, which has already brought production home. Optional.`,
           ),
         maxDrillAge: duration("objectives.maxDrillAge")
           .prefault("35d")
@@ -671,13 +676,6 @@ export const PlanSchema = z
     (plan, ctx) => {
       const dns = (plan.dns ?? {}) as Partial<Plan["dns"]>;
       const isName = (value: unknown): value is string => typeof value === "string" && value.length > 0;
-      if (plan.targets && typeof plan.targets === "object" && plan.sourceRegion && plan.sourceRegion in plan.targets) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["targets", plan.sourceRegion],
-          message: "the source region cannot also be a target region",
-        });
-      }
       if (isName(dns.drillRecord) && dns.drillRecord === dns.productionRecord) {
         ctx.addIssue({
           code: "custom",
@@ -815,11 +813,17 @@ export async function loadPlan(path: string): Promise<Plan> {
   return parsePlan(document.toJS(), path);
 }
 
+/** A target equal to the source region: recovery from corrupted data beside production, not from a dead region. */
+export function isSameRegionRecovery(plan: Plan, targetRegion: string): boolean {
+  return targetRegion === plan.sourceRegion;
+}
+
 /** The target region's part of the plan, or a usage error naming the allowed ones. */
 export function targetOf(plan: Plan, targetRegion: string): TargetRegionPlan {
-  if (targetRegion === plan.sourceRegion) {
+  if (isSameRegionRecovery(plan, targetRegion) && !plan.targets[targetRegion]) {
+    const others = Object.keys(plan.targets).join(", ");
     throw new UsageError("TARGET_IS_SOURCE", `--target-region ${targetRegion} is the source region`, {
-      hint: `Fail over to one of: ${Object.keys(plan.targets).join(", ")}.`,
+      hint: `Fail over to one of: ${others}. To recover from corrupted data in ${targetRegion} itself, add targets.${targetRegion} (the production region's network, bucket and image) and pass --restore-time.`,
     });
   }
   const target = plan.targets[targetRegion];
@@ -834,6 +838,28 @@ export function targetOf(plan: Plan, targetRegion: string): TargetRegionPlan {
 /** Refuses a target region the plan does not name (or the source region), before anything starts. */
 export function checkTargetRegion(plan: Plan, targetRegion: string): void {
   targetOf(plan, targetRegion);
+}
+
+/**
+ * A same-region recovery restores production's own automated backups to a point before the damage:
+ * it needs that point (`--restore-time`); the latest restorable time holds the damage, and a snapshot
+ * of the production region is no different from production's data of that day.
+ */
+export function checkSameRegionRecovery(
+  plan: Plan,
+  targetRegion: string,
+  restore: { restoreTime?: string; snapshotIdentifier?: string },
+): void {
+  if (!isSameRegionRecovery(plan, targetRegion)) return;
+  if (restore.restoreTime === undefined || restore.snapshotIdentifier !== undefined) {
+    throw new UsageError(
+      "SAME_REGION_NEEDS_RESTORE_TIME",
+      `--target-region ${targetRegion} is the source region: a same-region recovery needs --restore-time${restore.snapshotIdentifier !== undefined ? ", not --snapshot" : ""}`,
+      {
+        hint: `Pass --restore-time <ISO 8601>, a point before the data was damaged (inside the restore window of ${plan.database.sourceIdentifier}'s automated backups), e.g. --restore-time 2026-11-28T02:55:00+09:00.`,
+      },
+    );
+  }
 }
 
 /** A failover switches production DNS: it needs `--confirm <the production record>`. */

@@ -6,7 +6,7 @@
  */
 import { formatDuration } from "./clock.js";
 import type { DrEvent } from "./events.js";
-import { CONCERNS, concernOf, DISPLAY_PHASES, RTO_PHASES } from "./vocabulary.js";
+import { CONCERNS, concernOf, DISPLAY_PHASES, EXPECTABLE_PHASES, RTO_PHASES } from "./vocabulary.js";
 
 export interface PhaseProgress {
   name: string;
@@ -42,15 +42,19 @@ export interface ProgressSnapshot {
   /** elapsed + what the unfinished phases are still expected to take. */
   projectedMs?: number;
   recoveredMs?: number;
-  /** A failback's downtime: since the write freeze (epoch ms), and its measured length once production is healthy. */
-  downtime?: { startedMs: number; elapsedMs: number; ended: boolean };
+  /**
+   * A failback's downtime: since the write freeze (epoch ms), and its measured length once production is healthy;
+   * with the plan's budget, and while it lasts the projected downtime: elapsed + what its unfinished phases are
+   * still expected to take (at least the elapsed time when no phase has an expectation).
+   */
+  downtime?: { startedMs: number; elapsedMs: number; ended: boolean; budgetMs?: number; projectedMs?: number };
   warnings: { code: string; message: string }[];
   finished?: { ok: boolean; reportPaths: string[] };
   doneResources: number;
 }
 
 export interface ProgressWarning {
-  code: "RTO_PROJECTED_OVERRUN" | "PHASE_SLOWER_THAN_EXPECTED";
+  code: "RTO_PROJECTED_OVERRUN" | "DOWNTIME_PROJECTED_OVERRUN" | "PHASE_SLOWER_THAN_EXPECTED";
   message: string;
 }
 
@@ -76,7 +80,7 @@ export class ProgressTracker {
   private recoveredMs?: number;
   private finished?: { ok: boolean; reportPaths: string[] };
   private doneResources = 0;
-  private downtime?: { startedMs: number; durationMs?: number };
+  private downtime?: { startedMs: number; durationMs?: number; budgetMs?: number; phases: string[] };
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -142,7 +146,12 @@ export class ProgressTracker {
         this.inFlight.clear();
         return;
       case "downtime":
-        this.downtime = { startedMs: Date.parse(event.startedAt), durationMs: event.durationMs };
+        this.downtime = {
+          startedMs: Date.parse(event.startedAt),
+          durationMs: event.durationMs,
+          budgetMs: event.budgetMs ?? this.downtime?.budgetMs,
+          phases: event.phases ?? this.downtime?.phases ?? [],
+        };
         return;
       case "info":
       case "dns-switched":
@@ -225,20 +234,36 @@ export class ProgressTracker {
       budgetMs: this.budgetMs,
       projectedMs,
       recoveredMs: this.recoveredMs,
-      downtime: this.downtime && {
-        startedMs: this.downtime.startedMs,
-        elapsedMs: this.downtime.durationMs ?? Math.max(0, now - this.downtime.startedMs),
-        ended: this.downtime.durationMs !== undefined,
-      },
+      downtime: this.downtime && this.downtimeOf(this.downtime, now),
       warnings: [...this.warnings],
       finished: this.finished,
       doneResources: this.doneResources,
     };
   }
 
+  private downtimeOf(
+    downtime: NonNullable<ProgressTracker["downtime"]>,
+    now: number,
+  ): NonNullable<ProgressSnapshot["downtime"]> {
+    const ended = downtime.durationMs !== undefined;
+    const elapsedMs = downtime.durationMs ?? Math.max(0, now - downtime.startedMs);
+    let projectedMs: number | undefined;
+    if (!ended && !this.finished && downtime.budgetMs !== undefined) {
+      const remaining = downtime.phases.reduce((sum, name) => {
+        const state = this.phases.get(name);
+        if (state?.status === "done") return sum;
+        const spent = state ? this.elapsedOf(state, now) : 0;
+        return sum + Math.max(0, (this.expected[name] ?? 0) - spent);
+      }, 0);
+      projectedMs = elapsedMs + remaining;
+    }
+    return { startedMs: downtime.startedMs, elapsedMs, ended, budgetMs: downtime.budgetMs, projectedMs };
+  }
+
   /**
    * Warnings that became true since the last call, each raised once per run:
-   * the projected finish is past the RTO budget, a phase runs longer than expected.
+   * the projected finish is past the RTO budget, a failback's projected downtime
+   * is past its budget, a phase runs longer than expected.
    */
   newWarnings(): ProgressWarning[] {
     if (this.finished || !this.started) return [];
@@ -257,6 +282,20 @@ export class ProgressTracker {
       raise("rto", {
         code: "RTO_PROJECTED_OVERRUN",
         message: `projected recovery ${formatDuration(snapshot.projectedMs)} exceeds the RTO ${formatDuration(snapshot.budgetMs)} (${formatDuration(snapshot.elapsedMs)} spent)`,
+      });
+    }
+    const downtime = snapshot.downtime;
+    if (
+      downtime?.budgetMs !== undefined &&
+      downtime.projectedMs !== undefined &&
+      downtime.projectedMs > downtime.budgetMs
+    ) {
+      raise("downtime", {
+        code: "DOWNTIME_PROJECTED_OVERRUN",
+        message:
+          downtime.elapsedMs > downtime.budgetMs
+            ? `the downtime ${formatDuration(downtime.elapsedMs)} is past its budget ${formatDuration(downtime.budgetMs)} (objectives.failbackDowntime)`
+            : `projected downtime ${formatDuration(downtime.projectedMs)} exceeds its budget ${formatDuration(downtime.budgetMs)} (${formatDuration(downtime.elapsedMs)} since the write freeze)`,
       });
     }
     for (const phase of snapshot.phases) {
@@ -284,7 +323,7 @@ export function expectedFromHistory(
   for (const run of runs) {
     for (const span of run.spans) {
       if (span.kind !== "phase" || span.durationMs === undefined || span.ok === false) continue;
-      if (!(DISPLAY_PHASES as readonly string[]).includes(span.name)) continue;
+      if (!(EXPECTABLE_PHASES as readonly string[]).includes(span.name)) continue;
       byPhase.set(span.name, [...(byPhase.get(span.name) ?? []), span.durationMs]);
     }
   }

@@ -200,12 +200,18 @@ export async function findReplicatedBackup(
       backup.RestoreWindow?.EarliestTime &&
       backup.RestoreWindow?.LatestTime,
   );
+  // Beside production (a same-region recovery) the instance's own automated backups are the ones.
+  const sameRegion = sourceRegion === targetRegion;
   if (replicated.length === 0) {
     throw new PreconditionError(
       "NO_REPLICATED_BACKUP",
-      `no automated backups of ${sourceIdentifier} (${sourceRegion}) are replicated to ${targetRegion}`,
+      sameRegion
+        ? `${sourceIdentifier} has no automated backups in ${sourceRegion} to restore to a point in time`
+        : `no automated backups of ${sourceIdentifier} (${sourceRegion}) are replicated to ${targetRegion}`,
       {
-        hint: `Start the replication (aws rds start-db-instance-automated-backups-replication --region ${targetRegion} --source-db-instance-arn <ARN of ${sourceIdentifier}> --kms-key-id <key of ${targetRegion}>), or set database.restoreFrom: snapshot.`,
+        hint: sameRegion
+          ? `Turn automated backups on (aws rds modify-db-instance --region ${sourceRegion} --db-instance-identifier ${sourceIdentifier} --backup-retention-period 7); only times after that can be restored.`
+          : `Start the replication (aws rds start-db-instance-automated-backups-replication --region ${targetRegion} --source-db-instance-arn <ARN of ${sourceIdentifier}> --kms-key-id <key of ${targetRegion}>), or set database.restoreFrom: snapshot.`,
       },
     );
   }
@@ -219,7 +225,7 @@ export async function findReplicatedBackup(
   if (at.getTime() < earliest.getTime() || at.getTime() > latest.getTime()) {
     throw new PreconditionError(
       "RESTORE_TIME_OUTSIDE_WINDOW",
-      `--restore-time ${at.toISOString()} is outside the restore window of ${sourceIdentifier}'s replicated automated backups in ${targetRegion}: ${windowText(earliest, latest)}`,
+      `--restore-time ${at.toISOString()} is outside the restore window of ${sourceIdentifier}'s ${sameRegion ? "" : "replicated "}automated backups in ${targetRegion}: ${windowText(earliest, latest)}`,
       {
         hint: `Give a --restore-time from ${windowText(earliest, latest)}, or leave it out to restore the latest restorable time.`,
       },

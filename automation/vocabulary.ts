@@ -42,6 +42,47 @@ export type JourneyPhase = (typeof JOURNEY_PHASES)[number];
 export const FAILBACK_METHODS = ["replica", "snapshot"] as const;
 export type FailbackMethod = (typeof FAILBACK_METHODS)[number];
 
+/**
+ * A failback's phases after preflight, in order, by method: the live view's
+ * downtime projection, the kill matrix (test/resilience/crash-failback.test.ts)
+ * and the bench read this one list. The downtime spans the write freeze to the
+ * end of the last phase (see FAILBACK_DOWNTIME_STARTS).
+ */
+export const FAILBACK_PHASES = {
+  // The replica is prepared before the freeze (no downtime); its hand-over follows verification, after the downtime.
+  replica: [
+    "prepare-replica",
+    "write-freeze",
+    "catch-up",
+    "promote",
+    "data-check",
+    "production-secret",
+    "production-service",
+    "dns",
+    "verification",
+  ],
+  snapshot: [
+    "write-freeze",
+    "final-snapshot",
+    "copy-snapshot",
+    "restore",
+    "data-check",
+    "production-secret",
+    "production-service",
+    "dns",
+    "verification",
+  ],
+} as const satisfies Record<FailbackMethod, readonly JourneyPhase[]>;
+
+/** The phase a failback's downtime starts with (a method may prepare before it, with production still up). */
+export const FAILBACK_DOWNTIME_STARTS: JourneyPhase = "write-freeze";
+
+/** The phases of a failback's downtime by this method, in order. */
+export function failbackDowntimePhases(method: FailbackMethod): readonly JourneyPhase[] {
+  const phases: readonly JourneyPhase[] = FAILBACK_PHASES[method];
+  return phases.slice(Math.max(0, phases.indexOf(FAILBACK_DOWNTIME_STARTS)));
+}
+
 /** What the provision step is shown as: one derived phase per concern of the stack (stacks/ has a component each). */
 export const CONCERNS = ["database", "service", "dns"] as const;
 export type Concern = (typeof CONCERNS)[number];
@@ -58,6 +99,11 @@ export const DISPLAY_PHASES = [
   "verification",
   "teardown",
 ] as const satisfies readonly PhaseName[];
+
+/** Phases an expected duration can be given for (objectives.expectedPhaseDurations): the displayed ones and a failback's. */
+export const EXPECTABLE_PHASES = [
+  ...new Set<PhaseName>([...DISPLAY_PHASES, ...Object.values(FAILBACK_PHASES).flat()]),
+] as [PhaseName, ...PhaseName[]];
 
 /** Phases that spend the RTO budget (teardown and reporting happen after recovery). */
 export const RTO_PHASES: ReadonlySet<string> = new Set<PhaseName>([

@@ -21,10 +21,13 @@ export interface DrStackArgs {
     /** The copied snapshot restored from; absent when restoring to a point in time. */
     snapshotIdentifier?: string;
     /**
-     * Point-in-time restore from the source's automated backups replicated to the target region
-     * (instead of a snapshot): their ARN and the restore time, resolved in preflight (RFC 3339, UTC).
+     * Point-in-time restore (instead of a snapshot) to the restore time resolved in preflight (RFC 3339,
+     * UTC), from the source's automated backups replicated to the target region (their ARN) or, in a
+     * same-region recovery, from the production instance's own (its identifier). Exactly one source.
      */
-    restoreToPointInTime?: { automatedBackupsArn: string; restoreTime: string };
+    restoreToPointInTime?:
+      | { automatedBackupsArn: string; sourceDbInstanceIdentifier?: undefined; restoreTime: string }
+      | { automatedBackupsArn?: undefined; sourceDbInstanceIdentifier: string; restoreTime: string };
     instanceClass: string;
     /**
      * The snapshot's engine and port (preflight checked the plan against them). No master user:

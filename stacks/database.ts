@@ -40,6 +40,7 @@ export class RestoredDatabase extends pulumi.ComponentResource {
         // ForceNew and in conflict with snapshotIdentifier upstream: exactly one of the two is set.
         restoreToPointInTime: database.restoreToPointInTime && {
           sourceDbInstanceAutomatedBackupsArn: database.restoreToPointInTime.automatedBackupsArn,
+          sourceDbInstanceIdentifier: database.restoreToPointInTime.sourceDbInstanceIdentifier,
           restoreTime: database.restoreToPointInTime.restoreTime,
         },
         instanceClass: database.instanceClass,

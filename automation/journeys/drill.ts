@@ -1,5 +1,6 @@
 /** Drill: rebuild in the target region, verify, report, tear down. Production DNS is never touched. */
 import type { Stack } from "@pulumi/pulumi/automation/index.js";
+import { checkSameRegionRecovery } from "../plan.js";
 import type { RunReport } from "../report/model.js";
 import { newRunId, shortId } from "../run/ids.js";
 import {
@@ -25,6 +26,7 @@ export interface DrillOptions extends ProvisionOptions {
 
 /** Drill: rebuild in the target region, verify, report, tear down. Production DNS is never touched. */
 export async function runDrill(ctx: JourneyContext, options: DrillOptions = {}): Promise<RunReport> {
+  checkSameRegionRecovery(ctx.plan, ctx.targetRegion, options);
   const runId = newRunId("drill");
   const stackName = stackNameFor(ctx.plan.app, "drill", ctx.targetRegion, shortId(runId));
   return runJourney(ctx, { journey: "drill", runId, stackName }, async (run) => {

@@ -35,7 +35,7 @@ import {
   type DnsRecordValue,
 } from "../dns.js";
 import { InterruptedError, PreconditionError, ToolError, UsageError, VerificationError } from "../errors.js";
-import { checkFailoverConfirmation } from "../plan.js";
+import { checkFailoverConfirmation, isSameRegionRecovery } from "../plan.js";
 import { failOnProblems, Problems } from "../preflight.js";
 import { sdkProbes, waitForStep } from "../readiness.js";
 import type { RunReport } from "../report/model.js";
@@ -50,6 +50,7 @@ import { checkEcsService, type CheckResult } from "../verify.js";
 import {
   FAILBACK_METHODS,
   type FailbackMethod,
+  failbackDowntimePhases,
   failbackStackNameFor,
   type JourneyPhase,
   stackNameFor,
@@ -136,6 +137,15 @@ export function checkFailbackOptions(plan: JourneyContext["plan"], options: Fail
 /** Failback: the DR database home, the production secret and service on it, the production record back. */
 export async function runFailback(ctx: JourneyContext, options: FailbackOptions = {}): Promise<RunReport> {
   const method = checkFailbackOptions(ctx.plan, options);
+  if (isSameRegionRecovery(ctx.plan, ctx.targetRegion)) {
+    throw new UsageError(
+      "FAILBACK_SAME_REGION",
+      `--target-region ${ctx.targetRegion} is the source region: a same-region recovery's database is already home`,
+      {
+        hint: "Nothing to bring back: production already runs on the recovered stack in its own region. Keep it, and adopt its database in your production IaC.",
+      },
+    );
+  }
   const runId = newRunId("failback");
   const stackName = stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, runId);
   return runJourney(ctx, { journey: "failback", runId, stackName }, async (run) => {
@@ -149,7 +159,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
     if (record.completedAt && record.freezeStartedAt) {
       // Done before: say so, and report what that run achieved (a re-run must not stretch the downtime).
       const durationMs = Date.parse(record.completedAt) - Date.parse(record.freezeStartedAt);
-      run.report.downtime = { startedAt: record.freezeStartedAt, endedAt: record.completedAt, durationMs };
+      run.report.downtime = measuredDowntime(run, record.freezeStartedAt, new Date(record.completedAt));
       const instance = await describeInstance(ctx.aws.rds(source), record.instance);
       if (instance) run.report.handOver = handOverOf(run, record, instance);
       // Killed after production was healthy, before the failback stack was handed over: finish that.
@@ -186,7 +196,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
         return;
       }
     }
-    if (record.freezeStartedAt) startDowntime(run, record.freezeStartedAt);
+    if (record.freezeStartedAt) startDowntime(run, record.freezeStartedAt, record.method);
     // A Ctrl-C (or a kill's signal) between or during the steps: say where production is and both ways out.
     let home = false;
     const phase = <T>(name: JourneyPhase, work: () => Promise<T>): Promise<T> =>
@@ -209,7 +219,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       const service = described.services?.[0];
       if (!record.freezeStartedAt) {
         await save({ freezeStartedAt: new Date().toISOString(), drDesiredCount: service?.desiredCount ?? undefined });
-        startDowntime(run, record.freezeStartedAt!);
+        startDowntime(run, record.freezeStartedAt!, record.method);
       }
       if (service && service.status === "ACTIVE" && (service.desiredCount ?? 0) > 0) {
         await ecs
@@ -787,20 +797,42 @@ export const describeCounts = (counts: Record<string, number>) =>
     .map(([name, value]) => `${name} ${value}`)
     .join(", ");
 
-function startDowntime(run: Run, startedAt: string) {
-  run.report.downtime = { startedAt };
-  run.emit({ type: "downtime", startedAt });
+/** The downtime starts (or continues, on a resume): the live view projects its phases against the plan's budget. */
+function startDowntime(run: Run, startedAt: string, method: FailbackMethod) {
+  const budgetMs = run.ctx.plan.objectives.failbackDowntime;
+  run.report.downtime = { startedAt, budgetMs };
+  run.emit({ type: "downtime", startedAt, budgetMs, phases: [...failbackDowntimePhases(method)] });
+}
+
+/** The downtime from `startedAt` to `endedAt`, against the plan's budget when it gives one. */
+function measuredDowntime(run: Run, startedAt: string, endedAt: Date): NonNullable<RunReport["downtime"]> {
+  const durationMs = endedAt.getTime() - new Date(startedAt).getTime();
+  const budgetMs = run.ctx.plan.objectives.failbackDowntime;
+  return {
+    startedAt,
+    endedAt: endedAt.toISOString(),
+    durationMs,
+    ...(budgetMs === undefined ? {} : { budgetMs, met: durationMs <= budgetMs }),
+  };
 }
 
 function endDowntime(run: Run, startedAt: string) {
-  const endedAt = new Date();
-  const durationMs = endedAt.getTime() - new Date(startedAt).getTime();
-  run.report.downtime = { startedAt, endedAt: endedAt.toISOString(), durationMs };
-  run.emit({ type: "downtime", startedAt, durationMs });
+  const downtime = measuredDowntime(run, startedAt, new Date());
+  const durationMs = downtime.durationMs!;
+  run.report.downtime = downtime;
+  run.emit({ type: "downtime", startedAt, durationMs, budgetMs: downtime.budgetMs });
   run.emit({
     type: "info",
-    message: `production healthy in ${run.ctx.plan.sourceRegion}: downtime ${formatDuration(durationMs)} (write freeze → healthy)`,
+    message: `production healthy in ${run.ctx.plan.sourceRegion}: downtime ${formatDuration(durationMs)} (write freeze → healthy)${downtime.budgetMs === undefined ? "" : ` of a ${formatDuration(downtime.budgetMs)} budget`}`,
   });
+  // A warning, not a failure: production is home and healthy; failing now would invite a retry or a roll-back.
+  if (downtime.met === false) {
+    run.emit({
+      type: "warning",
+      code: "DOWNTIME_BUDGET_MISSED",
+      message: `the failback's downtime ${formatDuration(durationMs)} exceeded its budget ${formatDuration(downtime.budgetMs!)} (objectives.failbackDowntime) by ${formatDuration(durationMs - downtime.budgetMs!)}`,
+    });
+  }
 }
 
 /** The report's hand-over: the new primary and the import lines that adopt it in the production IaC. */

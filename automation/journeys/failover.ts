@@ -14,7 +14,7 @@ import {
   type DnsRecordValue,
 } from "../dns.js";
 import { PreconditionError, RefusedError } from "../errors.js";
-import { checkFailoverConfirmation } from "../plan.js";
+import { checkFailoverConfirmation, checkSameRegionRecovery } from "../plan.js";
 import type { PreflightResult } from "../preflight.js";
 import type { RunReport } from "../report/model.js";
 import { newRunId } from "../run/ids.js";
@@ -47,6 +47,7 @@ export interface FailoverOptions extends ProvisionOptions {
 /** Failover: rebuild, then point the production record at the DR service. Needs nothing from the source region. */
 export async function runFailover(ctx: JourneyContext, options: FailoverOptions = {}): Promise<RunReport> {
   checkFailoverConfirmation(ctx.plan, options.confirm);
+  checkSameRegionRecovery(ctx.plan, ctx.targetRegion, options);
   const productionName = ctx.plan.dns.productionRecord;
   const commandStart = new Date();
   const runId = newRunId("failover");

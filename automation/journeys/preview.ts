@@ -10,7 +10,7 @@ import { type EngineEvent, Stack } from "@pulumi/pulumi/automation/index.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkTargetRegion } from "../plan.js";
+import { checkSameRegionRecovery, checkTargetRegion } from "../plan.js";
 import type { PreflightResult } from "../preflight.js";
 import { engineError } from "../run/engine-errors.js";
 import { newRunId } from "../run/ids.js";
@@ -43,6 +43,7 @@ export interface PreviewResult {
 /** What a failover would create or change; changes nothing. */
 export async function runPreview(ctx: JourneyContext, options: ProvisionOptions = {}): Promise<PreviewResult> {
   checkTargetRegion(ctx.plan, ctx.targetRegion);
+  checkSameRegionRecovery(ctx.plan, ctx.targetRegion, options);
   const runId = newRunId("preview");
   const stackName = stackNameFor(ctx.plan.app, "failover", ctx.targetRegion, runId);
   const run = new Run(ctx, "failover", runId, stackName, false);

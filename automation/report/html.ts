@@ -190,7 +190,7 @@ export function renderHtml(report: RunReport, options: HtmlOptions = {}): string
   if (report.downtime) {
     const { downtime } = report;
     cards.push(
-      `<div class="card" id="downtime-card"><div class="k">${e(t("downtime"))}</div><div class="v">${downtime.durationMs !== undefined ? formatDuration(downtime.durationMs) : "…"}</div><div class="s">${e(downtime.durationMs !== undefined ? t("downtimeSpan") : `${t("downtimeOngoing")} ${downtime.startedAt}`)}</div></div>`,
+      `<div class="card" id="downtime-card"><div class="k">${e(t("downtime"))}</div><div class="v">${downtime.durationMs !== undefined ? formatDuration(downtime.durationMs) : "…"}${downtime.budgetMs === undefined ? "" : ` / ${formatDuration(downtime.budgetMs)}`}</div><div class="s">${e(downtime.durationMs !== undefined ? t("downtimeSpan") : `${t("downtimeOngoing")} ${downtime.startedAt}`)}${downtime.met === undefined ? "" : ` — <span class="badge ${downtime.met ? "ok" : "bad"}">${e(downtime.met ? t("met") : t("missed"))}</span>`}</div></div>`,
     );
   }
   if (report.cache) {

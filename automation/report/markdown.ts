@@ -47,7 +47,7 @@ export function renderMarkdown(report: RunReport, options: MarkdownOptions = {})
   if (report.downtime) {
     lines.push(
       report.downtime.durationMs !== undefined
-        ? `| ${t("downtime")} | ${formatDuration(report.downtime.durationMs)} (${t("downtimeSpan")}: ${report.downtime.startedAt} → ${report.downtime.endedAt}) |`
+        ? `| ${t("downtime")} | ${report.downtime.met === undefined ? "" : `${okMark(report.downtime.met)} `}${formatDuration(report.downtime.durationMs)}${report.downtime.budgetMs === undefined ? "" : ` ${t("of")} ${formatDuration(report.downtime.budgetMs)}`} (${t("downtimeSpan")}: ${report.downtime.startedAt} → ${report.downtime.endedAt}) |`
         : `| ${t("downtime")} | ${t("downtimeOngoing")} ${report.downtime.startedAt} |`,
     );
   }

@@ -96,6 +96,10 @@ export interface RunReport {
     /** ISO time production answered healthy again; absent while (or when) it did not. */
     endedAt?: string;
     durationMs?: number;
+    /** The plan's downtime budget (objectives.failbackDowntime), when it gives one. */
+    budgetMs?: number;
+    /** durationMs ≤ budgetMs, once both are known. */
+    met?: boolean;
   };
   /** A failback's new primary, retained and deletion-protected, and how to adopt it in the production IaC. */
   handOver?: {

@@ -18,6 +18,7 @@ export function reportSummary(report: RunReport): ReportSummary {
     rpoMet: report.rpo?.met,
     snapshotIdentifier: report.rpo && restoreSourceLabel(report.rpo),
     downtimeMs: report.downtime?.durationMs,
+    downtimeMet: report.downtime?.met,
     cacheBackupAgeMs: report.cache?.ageMs,
     errorCode: report.error?.code,
     verification: {

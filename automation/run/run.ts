@@ -12,7 +12,7 @@ import { writeReport } from "../report/publish.js";
 import { listReports } from "../report/store.js";
 import { reportSummary } from "../report/summary.js";
 import { interrupted } from "./engine-errors.js";
-import type { JourneyPhase } from "../vocabulary.js";
+import { FAILBACK_PHASES, type JourneyPhase } from "../vocabulary.js";
 import type { ReadinessBudget } from "../readiness.js";
 import { redactor } from "./ids.js";
 
@@ -81,10 +81,15 @@ export class Run {
   /** Announces the run with its RTO budget and the expected phase durations (the plan's, else past runs'). */
   async start(): Promise<void> {
     const { ctx, report } = this;
-    // The plan's expectations are the rebuild's phases; a failback's come from past failbacks only.
+    // The plan's expectations of a rebuild's phases, else past runs'; a failback takes its past runs' medians,
+    // overridden by the plan's expectations of the failback phases (the downtime projection adds them up).
+    const planned: Record<string, number> = { ...ctx.plan.objectives.expectedPhaseDurations };
+    const failbackPhases = new Set<string>(Object.values(FAILBACK_PHASES).flat());
     let expected: Record<string, number> =
-      this.journey === "failback" ? {} : { ...ctx.plan.objectives.expectedPhaseDurations };
-    if (Object.keys(expected).length === 0) {
+      this.journey === "failback"
+        ? Object.fromEntries(Object.entries(planned).filter(([phase]) => failbackPhases.has(phase)))
+        : planned;
+    if (Object.keys(expected).length === 0 || this.journey === "failback") {
       const past = (await listReports(ctx.workspace.stateDir).catch(() => [])).filter(
         (candidate) =>
           candidate.app === report.app &&
@@ -92,7 +97,7 @@ export class Run {
           candidate.result === "succeeded" &&
           candidate.emulator === report.emulator,
       );
-      expected = expectedFromHistory(past.slice(-10));
+      expected = { ...expectedFromHistory(past.slice(-10)), ...(this.journey === "failback" ? expected : {}) };
     }
     if (Object.keys(expected).length) report.expectedPhaseMs = expected;
     this.watch = watchProgress((warning) => this.emit({ type: "warning", ...warning }));

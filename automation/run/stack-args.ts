@@ -1,6 +1,6 @@
 /** The plan (and what preflight resolved) → the stack's arguments; the stack's outputs → what the report shows. */
 import type { DrMode, DrStackArgs, DrStackOutputs } from "../../stacks/args.js";
-import { targetOf, type Plan } from "../plan.js";
+import { isSameRegionRecovery, targetOf, type Plan } from "../plan.js";
 import type { PreflightResult } from "../preflight.js";
 import type { RunReport } from "../report/model.js";
 import { shortId } from "./ids.js";
@@ -37,39 +37,48 @@ export function stackResourceNamesFor(
 ): StackResourceNames {
   const drill = mode === "drill";
   const short = drill ? shortId(runId) : "";
-  const suffix = drill ? `-drill-${short}` : "";
+  // A failover in another region takes production's names (cluster, service): that region has none of them.
+  // Beside production (a same-region recovery), every name says "recovery" and none is production's.
+  const recovery = isSameRegionRecovery(plan, targetRegion);
+  const suffix = drill ? `-drill-${short}` : recovery ? "-recovery" : "";
   // IAM names are account-global: the region keeps the failover stacks of two targets apart.
-  const roleSuffix = drill ? suffix : `-dr-${targetRegion}`;
+  const roleSuffix = drill ? suffix : `${recovery ? "-recovery" : "-dr"}-${targetRegion}`;
   const lbBase = `${plan.app}`.slice(0, 20);
+  const lbSuffix = drill ? `d${short}` : recovery ? "rec" : "dr";
   return {
-    databaseIdentifier: `${plan.database.sourceIdentifier}${drill ? suffix : "-dr"}`.slice(0, 63),
+    databaseIdentifier: `${plan.database.sourceIdentifier}${drill || recovery ? suffix : "-dr"}`.slice(0, 63),
     cluster: `${plan.service.cluster}${suffix}`,
     service: `${plan.service.name}${suffix}`,
     executionRole: `${plan.service.name}-exec${roleSuffix}`.slice(0, 64),
     taskRole: `${plan.service.name}-task${roleSuffix}`.slice(0, 64),
     taskFamily: `${plan.service.name}${roleSuffix}`,
     // ALB and target group names: at most 32 characters.
-    loadBalancer: `${lbBase}-${drill ? `d${short}` : "dr"}`.slice(0, 32),
-    targetGroup: `${lbBase}-${drill ? `d${short}` : "dr"}-tg`.slice(0, 32),
+    loadBalancer: `${lbBase}-${lbSuffix}`.slice(0, 32),
+    targetGroup: `${lbBase}-${lbSuffix}-tg`.slice(0, 32),
     cacheReplicationGroup: plan.cache
-      ? replicationGroupId(plan.cache.sourceReplicationGroupId, drill ? `-d${short}` : "-dr")
+      ? replicationGroupId(plan.cache.sourceReplicationGroupId, drill ? `-d${short}` : `-${lbSuffix}`)
       : undefined,
   };
 }
 
-/** The stack's restore source: the snapshot, or the replicated automated backups at the restore time. */
+/**
+ * The stack's restore source: the snapshot, or the automated backups at the restore time: those
+ * replicated to the target region, or, beside production, the production instance's own (named by
+ * its identifier, as RestoreDBInstanceToPointInTime takes a live source instance).
+ */
 function restoreSourceOf(
+  plan: Plan,
+  targetRegion: string,
   preflight: PreflightResult,
 ): Pick<DrStackArgs["database"], "snapshotIdentifier" | "restoreToPointInTime"> {
   const point = preflight.restorePoint;
-  return point.source !== "point-in-time"
-    ? { snapshotIdentifier: point.snapshotIdentifier }
-    : {
-        restoreToPointInTime: {
-          automatedBackupsArn: point.automatedBackupsArn!,
-          restoreTime: point.capturedAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
-        },
-      };
+  if (point.source !== "point-in-time") return { snapshotIdentifier: point.snapshotIdentifier };
+  const restoreTime = point.capturedAt.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return {
+    restoreToPointInTime: isSameRegionRecovery(plan, targetRegion)
+      ? { sourceDbInstanceIdentifier: plan.database.sourceIdentifier, restoreTime }
+      : { automatedBackupsArn: point.automatedBackupsArn!, restoreTime },
+  };
 }
 
 /** The cheapest retention that keeps backups on: 0 turns them off, an outage of the freshly restored instance. */
@@ -98,7 +107,7 @@ export function stackArgsFor(
     tags: { "dr-failover:app": plan.app, "dr-failover:mode": mode, "dr-failover:run": runId },
     database: {
       identifier: names.databaseIdentifier,
-      ...restoreSourceOf(preflight),
+      ...restoreSourceOf(plan, targetRegion, preflight),
       instanceClass: plan.database.instanceClass,
       engine: preflight.restoredDatabase.engine,
       port: preflight.restoredDatabase.port,

@@ -54,10 +54,12 @@ export function renderLiveScreen(snapshot: ProgressSnapshot, options: LiveScreen
 
   if (snapshot.downtime) {
     const { downtime } = snapshot;
-    push(
-      `downtime ${formatDuration(downtime.elapsedMs)}${downtime.ended ? " (write freeze → production healthy)" : ` since the write freeze at ${clockTime(downtime.startedMs)}`}`,
-      downtime.ended ? colors.green : colors.yellow,
-    );
+    let line = `downtime ${formatDuration(downtime.elapsedMs)}${downtime.budgetMs === undefined ? "" : ` / ${formatDuration(downtime.budgetMs)}`}${downtime.ended ? " (write freeze → production healthy)" : ` since the write freeze at ${clockTime(downtime.startedMs)}`}`;
+    if (downtime.projectedMs !== undefined) {
+      line += `  projected ${formatDuration(downtime.projectedMs)} (healthy at ${clockTime(downtime.startedMs + downtime.projectedMs)})`;
+    }
+    const over = downtime.budgetMs !== undefined && (downtime.projectedMs ?? downtime.elapsedMs) > downtime.budgetMs;
+    push(line, over ? colors.red : downtime.ended ? colors.green : colors.yellow);
   }
   // A failback's clock is its downtime: the RTO belongs to the failover.
   if (snapshot.budgetMs !== undefined && snapshot.journey !== "failback") {

@@ -50,7 +50,10 @@ export function reportSummaryLines(report: RunReport): string[] {
     );
   }
   if (report.downtime?.durationMs !== undefined) {
-    lines.push(`downtime ${formatDuration(report.downtime.durationMs)} (write freeze → production healthy)`);
+    const { budgetMs, met } = report.downtime;
+    lines.push(
+      `downtime ${formatDuration(report.downtime.durationMs)}${budgetMs === undefined ? "" : ` of ${formatDuration(budgetMs)} ${met ? "(met)" : "(MISSED)"}`} (write freeze → production healthy)`,
+    );
   }
   if (report.handOver) {
     lines.push(

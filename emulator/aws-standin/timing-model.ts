@@ -9,6 +9,8 @@
  *   DR_STANDIN_LATENCY_MODEL='{"aws:rds/instance:Instance": 900}'
  */
 
+import type { FAILBACK_PHASES } from "../../automation/vocabulary.js";
+
 export type LatencyOperation = "create" | "update" | "delete";
 
 export interface OperationLatency {
@@ -111,4 +113,82 @@ export function modeledDelayMs(
   const scale = latencyScale(env);
   if (scale === 0) return 0;
   return Math.round(modeledSeconds(token, operation, inputs, env) * scale * 1000);
+}
+
+/**
+ * Modeled seconds of the AWS operations a failback calls through the SDK
+ * (outside the engine, so the stand-in never sleeps them; moto answers at
+ * once): the bench adds them to the tool time a measured failback records per
+ * phase (test/bench/failback.ts). The terms shared with a failover are the
+ * TIMING_MODEL entries themselves, so the two figures cannot drift apart.
+ */
+export const FAILBACK_SDK_MODEL = {
+  /**
+   * UpdateService desiredCount 0 → no task running: ECS stops a task behind a
+   * load balancer only after the target group's deregistration delay (upstream
+   * `deregistration_delay` default 300 s, SPEC.md "aws:lb/targetGroup").
+   */
+  serviceDrainS: 300,
+  /** CreateDBSnapshot → available: a fixed part and a part per GB (incremental over the automated backups). */
+  snapshotCreateS: 60,
+  snapshotCreatePerGbS: 6,
+  /** CopyDBSnapshot across regions → available: the first copy is a full one, ~2 GB a minute. */
+  snapshotCopyS: 60,
+  snapshotCopyPerGbS: 30,
+  /** RestoreDBInstanceFromDBSnapshot → available: the failover's restore. */
+  restoreS: TIMING_MODEL["aws:rds/instance:Instance"].create,
+  /** UpdateService forceNewDeployment → steady: the failover's service wait. */
+  serviceDeploymentS: TIMING_MODEL["aws:ecs/service:Service"].update,
+  /** ChangeResourceRecordSets → INSYNC. */
+  insyncS: TIMING_MODEL["aws:route53/record:Record"].update,
+  /** Replica method (a model until it is measured): lag to zero once writes stop in DR. */
+  replicaCatchUpS: 30,
+  /** Replica method (a model): PromoteReadReplica → available (a reboot, a few minutes). */
+  promoteS: 300,
+} as const;
+
+/** What a modeled failback depends on besides the table: the database's size and the production record's TTL. */
+export interface FailbackModelInputs {
+  allocatedStorageGb: number;
+  ttlS: number;
+}
+
+/**
+ * A failback's modeled AWS waits by phase, in seconds, and the TTL clients keep
+ * the DR answer after INSYNC. `snapshot` uses the journey's own phase names
+ * (automation/vocabulary.ts FAILBACK_PHASES), `replica` its downtime phases
+ * (freeze → catch-up → promote → secret → service → INSYNC → TTL → health; the
+ * replica is prepared before the freeze and handed over after the health check).
+ */
+export function failbackModeledWaits(
+  method: "snapshot" | "replica",
+  inputs: FailbackModelInputs,
+): { phases: Record<string, number>; ttlS: number } {
+  const m = FAILBACK_SDK_MODEL;
+  const gb = inputs.allocatedStorageGb;
+  const common = {
+    "production-secret": 0,
+    "production-service": m.serviceDeploymentS,
+    dns: m.insyncS,
+    // The new tasks passed the target group's health checks inside the deployment wait: one request.
+    verification: 0,
+  };
+  // Every phase the journey runs has its term (a new phase without one does not compile).
+  const snapshot: Record<(typeof FAILBACK_PHASES)["snapshot"][number], number> = {
+    "write-freeze": m.serviceDrainS,
+    "final-snapshot": m.snapshotCreateS + m.snapshotCreatePerGbS * gb,
+    "copy-snapshot": m.snapshotCopyS + m.snapshotCopyPerGbS * gb,
+    restore: m.restoreS,
+    "data-check": 0,
+    ...common,
+  };
+  const replica: Record<Exclude<(typeof FAILBACK_PHASES)["replica"][number], "prepare-replica">, number> = {
+    "write-freeze": m.serviceDrainS,
+    "catch-up": m.replicaCatchUpS,
+    promote: m.promoteS,
+    "data-check": 0,
+    ...common,
+  };
+  const phases: Record<string, number> = method === "snapshot" ? snapshot : replica;
+  return { phases, ttlS: inputs.ttlS };
 }

@@ -235,8 +235,17 @@ export async function startRestorePointServer(options: RestorePointOptions): Pro
   return { address, port: options.port, stop };
 }
 
-/** Writes moto's map of restore points: "<region>/<snapshot id>" → the address of the server holding it. */
-export async function publishRestorePoints(file: string, endpoints: Record<string, string>): Promise<void> {
+/**
+ * A restore point's data over time, for moto: an address, or the addresses of its history, each
+ * holding the data until a time (the last one: up to now). See moto-server.py.
+ */
+export type PublishedRestorePoint = string | { until?: string; address: string }[];
+
+/** Writes moto's map of restore points: "<region>/<restore point>" → the server(s) holding it. */
+export async function publishRestorePoints(
+  file: string,
+  endpoints: Record<string, PublishedRestorePoint>,
+): Promise<void> {
   await writeFile(`${file}.new`, JSON.stringify(endpoints));
   await rename(`${file}.new`, file);
 }
@@ -277,10 +286,12 @@ export async function startRestorePointData(options: {
   rdsEndpointsFile: string;
   targetRegion: string;
   /**
-   * Restore points in the target region (snapshot ids or an automated backups ARN) with their
-   * age in days: 0 holds the newest data (and the lost rows of a bad world).
+   * Restore points in the target region (snapshot ids, an automated backups ARN, or the source
+   * instance's identifier for its own backups) with their age in days: 0 holds the newest data (and
+   * the lost rows of a bad world, or the entry's own `lost` tables). An id listed more than once is
+   * a history, oldest first: each entry but the last holds the data `until` a time.
    */
-  restorePoints: { id: string; age: number }[];
+  restorePoints: { id: string; age: number; until?: Date; lost?: readonly string[] }[];
   port: number;
   database: string;
   username: string;
@@ -291,13 +302,13 @@ export async function startRestorePointData(options: {
   const started = performance.now();
   const passwords = join(dirname(options.rdsEndpointsFile), "passwords");
   const results = await Promise.allSettled(
-    options.restorePoints.map(({ age }) =>
+    options.restorePoints.map(({ age, lost }) =>
       startRestorePointServer({
         port: options.port,
         database: options.database,
         username: options.username,
         password: options.password,
-        tables: restorePointRows(age, options.lostRows),
+        tables: restorePointRows(age, lost ?? options.lostRows),
         passwordFile: (address) => join(passwords, address),
       }),
     ),
@@ -311,13 +322,23 @@ export async function startRestorePointData(options: {
     await stop();
     throw failed.reason;
   }
-  const endpoints: Record<string, string> = {};
+  const endpoints: Record<string, PublishedRestorePoint> = {};
   const where: Record<string, string> = {};
   const rows: Record<string, TableRows> = {};
-  options.restorePoints.forEach(({ id, age }, index) => {
-    endpoints[`${options.targetRegion}/${id}`] = servers[index].address;
-    where[id] = `${servers[index].address}:${servers[index].port}`;
-    rows[id] = restorePointRows(age, options.lostRows);
+  options.restorePoints.forEach(({ id, age, until, lost }, index) => {
+    const key = `${options.targetRegion}/${id}`;
+    const { address } = servers[index];
+    const history = options.restorePoints.filter((point) => point.id === id).length > 1;
+    if (history) {
+      endpoints[key] = [
+        ...((endpoints[key] as { until?: string; address: string }[]) ?? []),
+        { until: until?.toISOString(), address },
+      ];
+    } else endpoints[key] = address;
+    // The data now (the last of a history) under the id; an earlier one under "<id>@<until>".
+    const name = until ? `${id}@${until.toISOString()}` : id;
+    where[name] = `${address}:${servers[index].port}`;
+    rows[name] = restorePointRows(age, lost ?? options.lostRows);
   });
   await publishRestorePoints(options.rdsEndpointsFile, endpoints);
   return { rows, servers: where, startSeconds: (performance.now() - started) / 1000, stop };
@@ -331,21 +352,34 @@ export async function startWorldRestorePoints(options: {
   lostRows?: readonly string[];
 }): Promise<RestorePointData | undefined> {
   const seeded = seededDatabase(options.plan);
-  // The replicated backups hold the data of the newest snapshot copy (whichever is newer depends
-  // on the world: a seeded copy can be minutes old, the backups trail by minutes too).
+  const { world } = options;
+  // The automated backups hold the data of the newest snapshot copy (whichever is newer depends
+  // on the world: a seeded copy can be minutes old, the backups trail by minutes too). Beside
+  // production (a same-region world) a point-in-time restore names the production instance.
+  const pointInTime =
+    world.targetRegion === world.sourceRegion ? options.plan.database.sourceIdentifier : world.automatedBackupsArn;
+  // A seeded bad event: the rows whole until it, damaged since.
+  const damage = world.dataDamage;
+  const history = (id: string) =>
+    damage
+      ? [
+          { id, age: 0, until: damage.at, lost: [] },
+          { id, age: 0, lost: damage.tables },
+        ]
+      : [{ id, age: 0 }];
   const restorePoints = [
-    ...(options.world.automatedBackupsArn ? [{ id: options.world.automatedBackupsArn, age: 0 }] : []),
-    ...options.world.copiedSnapshotIds.map((id, age) => ({ id, age })),
+    ...(pointInTime ? history(pointInTime) : []),
+    ...world.copiedSnapshotIds.map((id, age) => ({ id, age })),
   ];
   if (seeded.engine !== "postgres" || restorePoints.length === 0) return undefined;
   return startRestorePointData({
     rdsEndpointsFile: options.rdsEndpointsFile,
-    targetRegion: options.world.targetRegion,
+    targetRegion: world.targetRegion,
     restorePoints,
     port: seeded.port,
     database: options.plan.database.databaseName,
     username: seeded.username,
-    password: options.world.databasePassword,
+    password: world.databasePassword,
     lostRows: options.lostRows,
   });
 }

@@ -88,6 +88,12 @@ export interface WorldFaults {
   lostRows?: string[];
   /** No .rdb export of the cache in the target region's bucket, and no ElastiCache snapshot there. */
   noCacheBackup?: boolean;
+  /**
+   * A bad event (a bad deploy, a deleted table) `minutesAgo` before seeding halved the rows of
+   * `tables` in the production database: a point-in-time restore to a time before it finds them
+   * whole, one after it finds the damage. Used by the restore points' PostgreSQL servers.
+   */
+  dataDamage?: { minutesAgo: number; tables: string[] };
 }
 
 export interface SeedWorldOptions {
@@ -184,8 +190,13 @@ export interface SeededWorld {
    * export in the replicated bucket, and an ElastiCache snapshot (the plan's snapshotName, or one named after the day).
    */
   cache?: { rdbBucket: string; rdbKey: string; snapshotName: string; subnetGroup: string };
-  /** The production database's automated backups replicated to the target region (undefined with `noReplicatedBackup`). */
+  /**
+   * The production database's automated backups replicated to the target region (undefined with
+   * `noReplicatedBackup`, and in a same-region world: there a point-in-time restore names the instance).
+   */
   automatedBackupsArn?: string;
+  /** When the seeded bad event damaged which tables (the `dataDamage` fault). */
+  dataDamage?: { at: Date; tables: string[] };
   emulationGaps: EmulationGaps;
 }
 
@@ -548,6 +559,8 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
   const now = options.now ?? new Date();
   const target = targetOf(plan, targetRegion);
   const sourceRegion = plan.sourceRegion;
+  // A same-region world (targets.<sourceRegion>): no copies, no replication, production's bucket and subnet group.
+  const sameRegion = targetRegion === sourceRegion;
   const source = emulatorClients(endpoint, sourceRegion);
   const dr = emulatorClients(endpoint, targetRegion);
   const global = emulatorClients(endpoint, "us-east-1");
@@ -630,7 +643,9 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
 
     // ── Source region: the asset bucket and the DB connection secret (+ replica) ──
     const replicaBucket = target.storage.replicaBucket;
-    const sourceBucket = target.storage.sourceBucket ?? sourceBucketName(replicaBucket, targetRegion);
+    const sourceBucket = sameRegion
+      ? replicaBucket
+      : (target.storage.sourceBucket ?? sourceBucketName(replicaBucket, targetRegion));
     await createVersionedBucket(source, sourceBucket, { app: plan.app });
 
     const databaseSecretName = plan.secrets.databaseSecretName;
@@ -645,7 +660,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
           username: seeded.username,
           password: databasePassword,
         }),
-        AddReplicaRegions: [{ Region: targetRegion }],
+        ...(sameRegion ? {} : { AddReplicaRegions: [{ Region: targetRegion }] }),
         Tags: appTags,
       }),
     );
@@ -697,7 +712,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
 
     // ── Target region: the production database's automated backups, replicated (point-in-time restore) ──
     let automatedBackupsArn: string | undefined;
-    if (!faults.noReplicatedBackup) {
+    if (!faults.noReplicatedBackup && !sameRegion) {
       const started = await dr.rds.send(
         new RDS.StartDBInstanceAutomatedBackupsReplicationCommand({
           SourceDBInstanceArn: sourceInstanceArn,
@@ -710,7 +725,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
 
     // ── Target region: the copies of the snapshots, oldest first ──
     const copies: Array<{ id: string; arn: string }> = [];
-    if (!faults.noCopiedSnapshot) {
+    if (!faults.noCopiedSnapshot && !sameRegion) {
       for (const snapshot of sourceSnapshots) {
         // Called in the target region with the source ARN. The SDK has no SourceRegion input for
         // CopyDBSnapshot: its RDS middleware derives the source region from the ARN and adds the PreSignedUrl.
@@ -788,7 +803,7 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
 
     let replicaObjectKeys: string[] = [];
     if (!faults.noReplicaBucket) {
-      await createVersionedBucket(dr, replicaBucket, { app: plan.app });
+      if (!sameRegion) await createVersionedBucket(dr, replicaBucket, { app: plan.app });
       replicaObjectKeys = ASSET_OBJECTS.map((object) => object.key);
       // A re-generated report: its first version is what the runbook's monthly "restore a file from S3 versions" reads.
       const revised = ASSET_OBJECTS[0];
@@ -809,56 +824,58 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
           }),
         );
       }
-      // The replication rule the runbook configured (moto stores it; it copies nothing).
-      const roleName = `${plan.app}-s3-replication-${regionAbbreviation(targetRegion)}`;
-      const role = await global.iam.send(
-        new IAM.CreateRoleCommand({
-          RoleName: roleName,
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      // The replication rule the runbook configured (moto stores it; it copies nothing); none within one region.
+      if (!sameRegion) {
+        const roleName = `${plan.app}-s3-replication-${regionAbbreviation(targetRegion)}`;
+        const role = await global.iam.send(
+          new IAM.CreateRoleCommand({
+            RoleName: roleName,
+            AssumeRolePolicyDocument: JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            }),
+            Tags: appTags,
           }),
-          Tags: appTags,
-        }),
-      );
-      await global.iam.send(
-        new IAM.PutRolePolicyCommand({
-          RoleName: roleName,
-          PolicyName: "replicate",
-          PolicyDocument: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                Resource: `arn:aws:s3:::${sourceBucket}`,
-              },
-              { Effect: "Allow", Action: ["s3:GetObjectVersion*"], Resource: `arn:aws:s3:::${sourceBucket}/*` },
-              { Effect: "Allow", Action: ["s3:Replicate*"], Resource: `arn:aws:s3:::${replicaBucket}/*` },
-            ],
-          }),
-        }),
-      );
-      await source.s3.send(
-        new S3.PutBucketReplicationCommand({
-          Bucket: sourceBucket,
-          ReplicationConfiguration: {
-            Role: role.Role!.Arn!,
-            Rules: [
-              {
-                ID: `to-${targetRegion}`,
-                Status: "Enabled",
-                Priority: 1,
-                Filter: { Prefix: "" },
-                DeleteMarkerReplication: { Status: "Disabled" },
-                Destination: {
-                  Bucket: `arn:aws:s3:::${faults.replicationElsewhere ? `${sourceBucket}-elsewhere` : replicaBucket}`,
+        );
+        await global.iam.send(
+          new IAM.PutRolePolicyCommand({
+            RoleName: roleName,
+            PolicyName: "replicate",
+            PolicyDocument: JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Effect: "Allow",
+                  Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                  Resource: `arn:aws:s3:::${sourceBucket}`,
                 },
-              },
-            ],
-          },
-        }),
-      );
+                { Effect: "Allow", Action: ["s3:GetObjectVersion*"], Resource: `arn:aws:s3:::${sourceBucket}/*` },
+                { Effect: "Allow", Action: ["s3:Replicate*"], Resource: `arn:aws:s3:::${replicaBucket}/*` },
+              ],
+            }),
+          }),
+        );
+        await source.s3.send(
+          new S3.PutBucketReplicationCommand({
+            Bucket: sourceBucket,
+            ReplicationConfiguration: {
+              Role: role.Role!.Arn!,
+              Rules: [
+                {
+                  ID: `to-${targetRegion}`,
+                  Status: "Enabled",
+                  Priority: 1,
+                  Filter: { Prefix: "" },
+                  DeleteMarkerReplication: { Status: "Disabled" },
+                  Destination: {
+                    Bucket: `arn:aws:s3:::${faults.replicationElsewhere ? `${sourceBucket}-elsewhere` : replicaBucket}`,
+                  },
+                },
+              ],
+            },
+          }),
+        );
+      }
     }
 
     const cache = await seedCache(dr, plan, targetRegion, network.subnetIds, faults, options.dailySnapshotAt ?? now);
@@ -1008,6 +1025,10 @@ export async function seedWorld(options: SeedWorldOptions): Promise<SeededWorld>
       copiedSnapshotIds: copies.map((copy) => copy.id),
       copiedSnapshotArns: copies.map((copy) => copy.arn),
       automatedBackupsArn,
+      dataDamage: faults.dataDamage && {
+        at: new Date(now.getTime() - faults.dataDamage.minutesAgo * 60_000),
+        tables: faults.dataDamage.tables,
+      },
       cache,
       hostedZoneId,
       productionRecordValue,

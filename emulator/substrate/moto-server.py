@@ -140,6 +140,13 @@ def automated_backups_replicate():
     with that time instead of the clock (its copies keep it as OriginalSnapshotCreateTime):
     a seeded world's daily snapshot can be as old as a daily snapshot is. AWS has no such
     tag; only the emulator's seeding uses it.
+
+    An instance's own automated backups (its region, backups on) are listed as AWS lists them:
+    Status `active`, a DBInstanceAutomatedBackupsArn, and the same RestoreWindow as a replicated
+    backup (LatestTime the lag behind the clock, as LatestRestorableTime is on AWS: about five
+    minutes). A point-in-time restore of a live instance (SourceDBInstanceIdentifier, the
+    same-region recovery) checks RestoreTime against that window and the one-of rule, as above;
+    moto checks neither.
     """
     import copy
     import datetime
@@ -279,14 +286,42 @@ def automated_backups_replicate():
 
     describe_own = responses.RDSResponse.describe_db_instance_automated_backups
 
+    def own_record(database):
+        """A live instance's own automated backups, shaped like a replicated record (see shape)."""
+        arn = database.db_instance_arn
+        digest = hashlib.sha256(f"{arn}|own".encode()).hexdigest()
+        created = database.instance_create_time
+        return {
+            "arn": f"arn:aws:rds:{database.region}:{database.account_id}:auto-backup:ab-{digest[:26]}",
+            "source_arn": arn,
+            "source_region": database.region,
+            "identifier": database.db_instance_identifier,
+            "dbi_resource_id": database.dbi_resource_id,
+            "kms_key_id": database.kms_key_id if database.storage_encrypted else None,
+            "retention": int(database.backup_retention_period),
+            "earliest": min(
+                time.time() - seconds("DR_EMULATOR_PITR_HISTORY_SECONDS", 86400),
+                parse_time(created).timestamp() if created else time.time(),
+            ),
+            "lag": seconds("DR_EMULATOR_PITR_LAG_SECONDS", 300),
+            "stopped_at": None,
+            "source": {
+                key: getattr(database, key, None)
+                for key in ("allocated_storage", "port", "master_username", "engine", "engine_version", "license_model", "storage_type")
+            },
+        }
+
+    def own_records(backend):
+        return [own_record(db) for db in backend.databases.values() if db.backup_retention_period]
+
     def describe(self):
         params = self.params
         arn = params.get("DBInstanceAutomatedBackupsArn")
         identifier = params.get("DBInstanceIdentifier")
         resource_id = params.get("DbiResourceId")
         mine = [
-            shape(record)
-            for record in replicated(self.backend).values()
+            {**shape(record), **({"Status": "active"} if record["source_region"] == self.region else {})}
+            for record in list(replicated(self.backend).values()) + own_records(self.backend)
             if (arn is None or record["arn"] == arn)
             and (identifier is None or record["identifier"] == identifier)
             and (resource_id is None or record["dbi_resource_id"] == resource_id)
@@ -297,19 +332,18 @@ def automated_backups_replicate():
                     "DBInstanceAutomatedBackupNotFound", f"DBInstanceAutomatedBackup {arn} not found."
                 )
             return ActionResult({"DBInstanceAutomatedBackups": mine})
-        own = describe_own(self)
-        return ActionResult({"DBInstanceAutomatedBackups": list(own.result["DBInstanceAutomatedBackups"]) + mine})
+        # moto's own listing, less the live instances listed above: the retained backups of deleted ones.
+        live = {db.db_instance_identifier for db in self.backend.databases.values() if db.backup_retention_period}
+        own = [
+            backup
+            for backup in describe_own(self).result["DBInstanceAutomatedBackups"]
+            if backup.db_instance_identifier not in live
+        ]
+        return ActionResult({"DBInstanceAutomatedBackups": own + mine})
 
     restore_own = responses.RDSResponse.restore_db_instance_to_point_in_time
 
-    def restore(self):
-        params = self.params
-        arn = params.get("SourceDBInstanceAutomatedBackupsArn")
-        if not arn:
-            return restore_own(self)
-        record = replicated(self.backend).get(arn)
-        if record is None:
-            raise rds.RDSClientError("DBInstanceAutomatedBackupNotFound", f"DBInstanceAutomatedBackup {arn} not found.")
+    def check_restore_time(params, record, name):
         restore_time = params.get("RestoreTime")
         use_latest = str(params.get("UseLatestRestorableTime", "false")).lower() == "true"
         if restore_time and use_latest:
@@ -321,9 +355,27 @@ def automated_backups_replicate():
             at = parse_time(restore_time)
             if at < bounds["EarliestTime"] or at > bounds["LatestTime"]:
                 raise rds.InvalidParameterValue(
-                    f"The restore time {at.isoformat()} is outside the restore window of {arn} "
+                    f"The restore time {at.isoformat()} is outside the restore window of {name} "
                     f"({bounds['EarliestTime'].isoformat()} to {bounds['LatestTime'].isoformat()})."
                 )
+
+    def restore(self):
+        params = self.params
+        arn = params.get("SourceDBInstanceAutomatedBackupsArn")
+        if not arn:
+            identifier = params.get("SourceDBInstanceIdentifier")
+            database = self.backend.databases.get(identifier) if identifier else None
+            if database is not None:
+                if not database.backup_retention_period:
+                    raise rds.RDSClientError(
+                        "InvalidDBInstanceState", f"Automated backups are not enabled for {identifier}."
+                    )
+                check_restore_time(params, own_record(database), identifier)
+            return restore_own(self)
+        record = replicated(self.backend).get(arn)
+        if record is None:
+            raise rds.RDSClientError("DBInstanceAutomatedBackupNotFound", f"DBInstanceAutomatedBackup {arn} not found.")
+        check_restore_time(params, record, arn)
         source_backend = rds.rds_backends[record["account"]][record["source_region"]]
         database = source_backend.databases.get(record["identifier"])
         if database is None:
@@ -722,17 +774,37 @@ def restored_instances_reach_emulator_postgres():
 
     rds.RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
 
-    # A point-in-time restore from replicated automated backups (automated_backups_replicate) answers
-    # at the server listed for "<region>/<backups ARN>": the data as of the newest restorable time.
+    # A point-in-time restore (automated_backups_replicate) answers at the server listed for
+    # "<region>/<backups ARN>" (replicated backups) or "<region>/<source instance identifier>" (its own):
+    # an address, or the data's history as [{"until": <ISO time>, "address": …}, …, {"address": …}]
+    # (the first entry whose `until` is after the restore time; the last one for the latest time):
+    # a restore to a point before a seeded bad event finds the rows it damaged.
+    import datetime
+
     from moto.rds import responses
 
     restore_to_point_in_time = responses.RDSResponse.restore_db_instance_to_point_in_time
 
+    def address_at(listed, restore_time):
+        if not isinstance(listed, list):
+            return listed
+        for entry in listed:
+            until = entry.get("until")
+            if until is None or (restore_time and parse_time(restore_time) < parse_time(until)):
+                return entry["address"]
+        return None
+
+    def parse_time(value):
+        text = str(value).replace("Z", "+00:00")
+        parsed = datetime.datetime.fromisoformat(text)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+
     def restore_db_instance_to_point_in_time(self):
         result = restore_to_point_in_time(self)
-        arn = self.params.get("SourceDBInstanceAutomatedBackupsArn")
+        source = self.params.get("SourceDBInstanceAutomatedBackupsArn") or self.params.get("SourceDBInstanceIdentifier")
         key = (self.current_account, self.region, self.params.get("TargetDBInstanceIdentifier"))
-        address = endpoints().get(f"{self.region}/{arn}") if arn else None
+        listed = endpoints().get(f"{self.region}/{source}") if source else None
+        address = address_at(listed, self.params.get("RestoreTime"))
         if address:
             addresses[key] = address
         else:

@@ -17,7 +17,7 @@
  *
  * Env: DR_BENCH_SCALE (0.01), DR_BENCH_RUNS (3), DR_BENCH_SNAPSHOTS (5000),
  * DR_BENCH_RECORDS (10000), DR_BENCH_STACKS (50), DR_BENCH_REPORTS (1000),
- * DR_BENCH_SKIP (comma list of: rto, snapshots, startup, dns, estate, rpo).
+ * DR_BENCH_SKIP (comma list of: rto, snapshots, startup, dns, estate, rpo, failback).
  */
 import { CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient } from "@aws-sdk/client-rds";
 import { execa } from "execa";
@@ -30,6 +30,7 @@ import { APP_HEALTHY_AFTER_DATABASE_S, modeledSeconds, TIMING_MODEL } from "../.
 import { lastDailyBackup } from "../../emulator/rehearsal/seed-world.js";
 import { formatDuration } from "../../automation/clock.js";
 import { runPreflight } from "../../automation/preflight.js";
+import { benchFailbackDowntime } from "./failback.js";
 import { runbookOrderProgram } from "./runbook.js";
 import { runDrill } from "../../automation/journeys/drill.js";
 import { runFailover } from "../../automation/journeys/failover.js";
@@ -620,13 +621,14 @@ async function main(): Promise<number> {
   out(`dr-failover benchmark — latency scale ${SCALE}, ${RUNS} run(s) per journey`);
   out();
   if (!SKIP.has("startup")) await benchStartup();
-  if (!SKIP.has("rto") || !SKIP.has("snapshots") || !SKIP.has("dns") || !SKIP.has("rpo")) {
+  if (["rto", "snapshots", "dns", "rpo", "failback"].some((part) => !SKIP.has(part))) {
     const e2e = await startE2eWorld();
     try {
       if (!SKIP.has("rto")) await benchRto(e2e);
       if (!SKIP.has("snapshots")) await benchSnapshots(e2e);
       if (!SKIP.has("dns")) await benchDnsAtScale(e2e);
       if (!SKIP.has("rpo")) await benchRpo(e2e);
+      if (!SKIP.has("failback")) await benchFailbackDowntime(e2e, { out, figure }, SCALE);
     } finally {
       await e2e.stop();
     }

@@ -228,11 +228,22 @@ const cases: BadInput[] = [
     message: /dns\.productionRecord: must be inside the hosted zone peoplebooster\.example\.com/,
   },
   {
-    name: "source region listed as a target",
-    args: () => ["validate", "--plan", plans.sourceIsTarget],
+    name: "same-region recovery without --restore-time",
+    args: () => [...globals(), "drill", "--plan", plans.sourceIsTarget, "--target-region", "ap-northeast-1"],
     exitCode: 2,
-    code: "PLAN_INVALID",
-    message: /targets\.ap-northeast-1: the source region cannot also be a target region/,
+    code: "SAME_REGION_NEEDS_RESTORE_TIME",
+    message: /--target-region ap-northeast-1 is the source region: a same-region recovery needs --restore-time/,
+  },
+  {
+    name: "same-region recovery from a snapshot",
+    args: () => [
+      ...globals(),
+      ...["failover", "--plan", plans.sourceIsTarget, "--target-region", "ap-northeast-1"],
+      ...["--confirm", "api.peoplebooster.example.com", "--snapshot", "peoplebooster-production-2026-11-29"],
+    ],
+    exitCode: 2,
+    code: "SAME_REGION_NEEDS_RESTORE_TIME",
+    message: /a same-region recovery needs --restore-time, not --snapshot/,
   },
   {
     name: "invalid source region format",

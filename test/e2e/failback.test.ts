@@ -160,8 +160,15 @@ describe("failback", () => {
     });
     const frozenAt = events.find((event) => event.type === "downtime")!;
 
-    const report = await runFailback(run.context(), { confirm: PROD, method: "snapshot" });
+    // A downtime budget this run cannot keep: reported as missed, a warning, the failback still succeeds.
+    const tight = { ...run.plan, objectives: { ...run.plan.objectives, failbackDowntime: 1_000 } };
+    const report = await runFailback(run.context({ plan: tight }), { confirm: PROD, method: "snapshot" });
     expect(report.result).toBe("succeeded");
+    expect(report.downtime).toMatchObject({ budgetMs: 1_000, met: false });
+    expect(report.warnings).toContainEqual({
+      code: "DOWNTIME_BUDGET_MISSED",
+      message: expect.stringMatching(/^the failback's downtime \S+ exceeded its budget 0:00:01/),
+    });
     expect(report.journey).toBe("failback");
     expect(report.spans.filter((span) => span.kind === "phase").map((span) => [span.name, span.ok])).toEqual([
       ["preflight", true],
@@ -248,7 +255,7 @@ describe("failback", () => {
       `terraform import aws_db_instance.production ${handOver.instanceIdentifier}`,
     ]);
     const markdown = await readFile(join(run.stateDir, "runs", report.runId, "report.md"), "utf8");
-    expect(markdown).toContain("| Downtime |");
+    expect(markdown).toMatch(/\| Downtime \| ❌ \S+ of 0:00:01 /);
     expect(markdown).toContain(handOver.importCommands[0]);
     const html = await readFile(join(run.stateDir, "runs", report.runId, "report.html"), "utf8");
     expect(html).toContain('id="downtime-card"');
@@ -261,7 +268,7 @@ describe("failback", () => {
 
     // Run again: already done, nothing created, the same downtime reported.
     const snapshotsBefore = await run.summary();
-    const again = await runFailback(run.context(), { confirm: PROD });
+    const again = await runFailback(run.context({ plan: tight }), { confirm: PROD });
     expect(again.result).toBe("succeeded");
     expect(again.downtime).toEqual(report.downtime);
     expect(again.handOver?.instanceIdentifier).toBe(handOver.instanceIdentifier);

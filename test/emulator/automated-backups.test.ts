@@ -231,6 +231,60 @@ describe("replicated automated backups (emulator gap-fill)", () => {
   });
 });
 
+describe("an instance's own automated backups (same-region recovery)", () => {
+  it("lists them active with a restore window trailing the clock, and restores inside it only", async () => {
+    const own = (await source.rds.send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: DB })))
+      .DBInstanceAutomatedBackups!;
+    expect(own).toHaveLength(1);
+    const backup = own[0];
+    expect(backup).toMatchObject({
+      DBInstanceIdentifier: DB,
+      DBInstanceArn: sourceArn,
+      Region: SOURCE,
+      Status: "active",
+      Encrypted: true,
+      DBInstanceAutomatedBackupsArn: expect.stringMatching(
+        new RegExp(`^arn:aws:rds:${SOURCE}:\\d{12}:auto-backup:ab-`),
+      ),
+    });
+    const { EarliestTime, LatestTime } = backup.RestoreWindow!;
+    expect(Date.now() - LatestTime!.getTime()).toBeGreaterThanOrEqual(LAG_SECONDS * 1000 - 1000);
+    expect(LatestTime!.getTime() - EarliestTime!.getTime()).toBeGreaterThanOrEqual(
+      (HISTORY_SECONDS - LAG_SECONDS) * 1000,
+    );
+
+    const restore = (name: string, extra: Record<string, unknown>) =>
+      source.rds.send(
+        new RestoreDBInstanceToPointInTimeCommand({
+          SourceDBInstanceIdentifier: DB,
+          TargetDBInstanceIdentifier: name,
+          ...extra,
+        } as never),
+      );
+    // moto alone restores any time, and with neither or both of the two.
+    expect(await failure(restore("own-none", {}))).toMatchObject({ name: "InvalidParameterCombination" });
+    expect(
+      await failure(restore("own-both", { RestoreTime: LatestTime, UseLatestRestorableTime: true })),
+    ).toMatchObject({ name: "InvalidParameterCombination" });
+    expect(await failure(restore("own-late", { RestoreTime: new Date(Date.now() + 60_000) }))).toMatchObject({
+      name: "InvalidParameterValue",
+      message: expect.stringContaining("restore window"),
+    });
+    const inside = new Date(LatestTime!.getTime() - 60_000);
+    const restored = (await restore("own-recovery", { RestoreTime: inside })).DBInstance!;
+    expect(restored).toMatchObject({
+      DBInstanceIdentifier: "own-recovery",
+      Engine: "postgres",
+      StorageEncrypted: true,
+    });
+    expect(restored.AvailabilityZone?.startsWith(SOURCE)).toBe(true);
+    // The restored instance has backups of its own now; the source's are still listed once.
+    const listed = (await source.rds.send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: DB })))
+      .DBInstanceAutomatedBackups!;
+    expect(listed).toHaveLength(1);
+  });
+});
+
 function emulatorRestore(input: Record<string, unknown>) {
   return target.rds.send(new RestoreDBInstanceToPointInTimeCommand(input as never));
 }

@@ -4,6 +4,8 @@ import { autoName } from "../../emulator/aws-standin/provider.js";
 import { parseRecordId } from "../../emulator/aws-standin/route53.js";
 import {
   DEFAULT_LATENCY,
+  FAILBACK_SDK_MODEL,
+  failbackModeledWaits,
   modeledDelayMs,
   modeledSeconds,
   TIMING_MODEL,
@@ -20,6 +22,27 @@ describe("timing model", () => {
     expect(TIMING_MODEL["aws:route53/record:Record"]!.update).toBe(60);
     expect(DEFAULT_LATENCY.create).toBe(3);
     for (const entry of Object.values(TIMING_MODEL)) expect(entry.delete).toBeLessThanOrEqual(entry.create);
+  });
+
+  it("models a failback's SDK waits with the failover's own restore, service and INSYNC entries", () => {
+    expect(FAILBACK_SDK_MODEL).toMatchObject({ restoreS: 1200, serviceDeploymentS: 240, insyncS: 60 });
+    const snapshot = failbackModeledWaits("snapshot", { allocatedStorageGb: 20, ttlS: 60 });
+    expect(snapshot).toEqual({
+      phases: {
+        "write-freeze": 300,
+        "final-snapshot": 60 + 6 * 20,
+        "copy-snapshot": 60 + 30 * 20,
+        restore: 1200,
+        "data-check": 0,
+        "production-secret": 0,
+        "production-service": 240,
+        dns: 60,
+        verification: 0,
+      },
+      ttlS: 60,
+    });
+    const replica = failbackModeledWaits("replica", { allocatedStorageGb: 20, ttlS: 60 });
+    expect(Object.values(replica.phases).reduce((sum, seconds) => sum + seconds, 0)).toBe(300 + 30 + 300 + 240 + 60);
   });
 
   it("scales, is off by default, and honours per-type overrides", () => {

@@ -35,7 +35,7 @@ export interface E2eWorld {
   seed(
     faults?: WorldFaults,
     planOverride?: (plan: Plan) => Plan,
-    world?: Pick<SeedWorldOptions, "dailySnapshotAt">,
+    world?: Partial<Pick<SeedWorldOptions, "dailySnapshotAt" | "targetRegion">>,
   ): Promise<E2eRun>;
   stop(): Promise<void>;
 }
@@ -103,14 +103,14 @@ export async function startE2eWorld(options: { motoEnv?: Record<string, string> 
       });
       const context = (overrides: Partial<JourneyContext> = {}): JourneyContext => ({
         plan,
-        targetRegion: TARGET,
+        targetRegion: world.targetRegion,
         aws,
         emit: events,
         connectTo: app.connectTo,
         // The state's secrets under the world's KMS key; without secretsProvider the emulator's passphrase.
         workspace: {
           stateDir,
-          secretsProvider: emulatorSecretsProvider(moto.endpoint, TARGET, world.stateKeyAlias),
+          secretsProvider: emulatorSecretsProvider(moto.endpoint, world.targetRegion, world.stateKeyAlias),
           emulator: { standinBinDir: STANDIN_BIN_DIR },
         },
         ...overrides,

@@ -6,6 +6,14 @@
  * every request is counted by its AWS action (for API-call budgets).
  *
  * Product code stays honest: it polls GetChange exactly as against AWS.
+ *
+ * With `setSdkWaits`, it also models the waits of the operations a failback
+ * calls through the SDK (the stand-in plugin sleeps the engine's, not these):
+ * a snapshot created or copied answers `creating` in DescribeDBSnapshots, an
+ * instance restored from one `creating` in DescribeDBInstances, a service
+ * scaled to 0 keeps a running task (draining) and one given a new deployment
+ * shows two deployments in DescribeServices, each for its modeled time. Keyed
+ * by region (the request's credential scope) and identifier.
  */
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,8 +28,22 @@ export interface LatencyProxy {
   /** Every ChangeResourceRecordSets in order, with how often it was answered PENDING (its own answer and GetChange). */
   readonly changeLog: { id: string; pendingAnswers: number }[];
   setInsyncMs(ms: number): void;
+  /** Start (or, with undefined, stop) modeling a failback's SDK waits, in milliseconds. */
+  setSdkWaits(waits: SdkWaits | undefined): void;
   stop(): Promise<void>;
 }
+
+export interface SdkWaits {
+  snapshotCreateMs: number;
+  snapshotCopyMs: number;
+  restoreMs: number;
+  drainMs: number;
+  deploymentMs: number;
+}
+
+/** The region of a signed request (its credential scope), or "". */
+const regionOf = (headers: IncomingMessage["headers"]) =>
+  /Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\//.exec(String(headers.authorization ?? ""))?.[1] ?? "";
 
 /** The AWS action of a request: the Query protocol's Action= (RDS, EC2, …), the JSON target, or Route53's REST path. */
 function actionOf(method: string, url: string, headers: IncomingMessage["headers"], body: string): string {
@@ -45,6 +67,67 @@ export async function startLatencyProxy(target: string, options: { insyncMs: num
   const changes = new Map<string, number>();
   // moto gives every change the same id: a PENDING answer counts for the latest change of that id.
   const changeLog: LatencyProxy["changeLog"] = [];
+  let sdkWaits: SdkWaits | undefined;
+  // `${kind}:${region}:${identifier}` → when the modeled operation is done (performance.now()).
+  const pending = new Map<string, number>();
+  const busy = (key: string) => (pending.get(key) ?? 0) > performance.now();
+
+  /** Registers the wait a successful request starts. */
+  function started(action: string, region: string, body: string) {
+    if (!sdkWaits) return;
+    const now = performance.now();
+    if (action === "CreateDBSnapshot" || action === "CopyDBSnapshot" || action === "RestoreDBInstanceFromDBSnapshot") {
+      const form = new URLSearchParams(body);
+      if (action === "CreateDBSnapshot")
+        pending.set(`snapshot:${region}:${form.get("DBSnapshotIdentifier")}`, now + sdkWaits.snapshotCreateMs);
+      else if (action === "CopyDBSnapshot")
+        pending.set(`snapshot:${region}:${form.get("TargetDBSnapshotIdentifier")}`, now + sdkWaits.snapshotCopyMs);
+      else pending.set(`instance:${region}:${form.get("DBInstanceIdentifier")}`, now + sdkWaits.restoreMs);
+    } else if (action === "UpdateService") {
+      const input = JSON.parse(body || "{}") as {
+        service?: string;
+        desiredCount?: number;
+        forceNewDeployment?: boolean;
+      };
+      const name = String(input.service ?? "")
+        .split("/")
+        .pop();
+      if (input.desiredCount === 0) pending.set(`drain:${region}:${name}`, now + sdkWaits.drainMs);
+      if (input.forceNewDeployment) pending.set(`deploy:${region}:${name}`, now + sdkWaits.deploymentMs);
+    }
+  }
+
+  /** What a Describe answers while a modeled operation is still going. */
+  function inProgress(action: string, region: string, payload: Buffer<ArrayBufferLike>): Buffer<ArrayBufferLike> {
+    if (!sdkWaits) return payload;
+    if (action === "DescribeDBSnapshots" || action === "DescribeDBInstances") {
+      const [element, idTag, statusTag] =
+        action === "DescribeDBSnapshots"
+          ? ["DBSnapshot", "DBSnapshotIdentifier", "Status"]
+          : ["DBInstance", "DBInstanceIdentifier", "DBInstanceStatus"];
+      const kind = action === "DescribeDBSnapshots" ? "snapshot" : "instance";
+      const text = payload.toString("utf8").replace(new RegExp(`<${element}>[\\s\\S]*?</${element}>`, "g"), (block) => {
+        const id = new RegExp(`<${idTag}>([^<]+)</${idTag}>`).exec(block)?.[1];
+        return id && busy(`${kind}:${region}:${id}`)
+          ? block.replace(`<${statusTag}>available</${statusTag}>`, `<${statusTag}>creating</${statusTag}>`)
+          : block;
+      });
+      return Buffer.from(text, "utf8");
+    }
+    if (action === "DescribeServices") {
+      const answer = JSON.parse(payload.toString("utf8")) as {
+        services?: { serviceName?: string; runningCount?: number; deployments?: unknown[] }[];
+      };
+      for (const service of answer.services ?? []) {
+        if (busy(`drain:${region}:${service.serviceName}`))
+          service.runningCount = Math.max(1, service.runningCount ?? 0);
+        if (busy(`deploy:${region}:${service.serviceName}`) && service.deployments?.length)
+          service.deployments = [...service.deployments, { ...(service.deployments[0] as object), status: "ACTIVE" }];
+      }
+      return Buffer.from(JSON.stringify(answer), "utf8");
+    }
+    return payload;
+  }
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -60,7 +143,12 @@ export async function startLatencyProxy(target: string, options: { insyncMs: num
           const parts: Buffer[] = [];
           answer.on("data", (chunk: Buffer) => parts.push(chunk));
           answer.on("end", () => {
-            let payload = Buffer.concat(parts);
+            let payload: Buffer<ArrayBufferLike> = Buffer.concat(parts);
+            const region = regionOf(req.headers);
+            if (answer.statusCode === 200) {
+              started(action, region, body.toString("utf8"));
+              payload = inProgress(action, region, payload);
+            }
             if (action === "ChangeResourceRecordSets" || action === "GetChange") {
               let text = payload.toString("utf8");
               const id = /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(text)?.[1];
@@ -100,6 +188,10 @@ export async function startLatencyProxy(target: string, options: { insyncMs: num
     changes,
     changeLog,
     setInsyncMs: (ms) => (insyncMs = ms),
+    setSdkWaits: (waits) => {
+      sdkWaits = waits;
+      pending.clear();
+    },
     stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -31,6 +31,8 @@ export interface ResilienceKit {
   /** Kills injected, interrupts sent, resumes completed, resources orphaned (for the note). */
   matrix: { kills: number; interrupts: number; resumed: number; orphaned: number };
   failover(): string[];
+  /** `failback --confirm <production record>` by `method` (default snapshot). */
+  failback(method?: string): string[];
   drill(): string[];
   destroy(...extra: string[]): string[];
   /** Runs the command and SIGKILLs its process group when `when` fires (after `delayMs`). */
@@ -92,6 +94,7 @@ async function resilienceKit(w: CliWorld): Promise<ResilienceKit> {
   return {
     matrix,
     failover: () => [...w.globals(), "failover", ...target, "--confirm", PROD],
+    failback: (method = "snapshot") => [...w.globals(), "failback", ...target, "--confirm", PROD, "--method", method],
     drill: () => [...w.globals(), "drill", ...target],
     // After a failover without a failback: the outage's writes are given up on purpose (the test has none).
     destroy: (...extra) => [...w.globals(), "destroy", ...target, "--strand-dr-writes", ...extra],

@@ -9,6 +9,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 // Measured on the CI machine (3 workers): 70–100 s, 60 s, 45–55 s, 35–40 s, 10–25 s.
 const LONGEST_FIRST = [
   "test/resilience/crash-failover",
+  "test/resilience/crash-failback",
   "test/resilience/shared-backend",
   "test/resilience/faults-failover",
   "test/resilience/interrupts",

@@ -98,6 +98,20 @@ describe("iam-policy", () => {
     }
   });
 
+  it("lets a same-region recovery name production's instance for a point-in-time restore, and nothing more", () => {
+    const sameRegion = structuredClone(plan);
+    sameRegion.targets[plan.sourceRegion] = structuredClone(plan.targets[TARGET]);
+    const policy = iamPolicyFor(sameRegion, { journey: "failover", targetRegions: [plan.sourceRegion] });
+    const production = `arn:aws:rds:${plan.sourceRegion}:*:db:${plan.database.sourceIdentifier}`;
+    const naming = policy.Statement.filter((statement) => statement.Resource.includes(production));
+    expect(naming.map(({ Sid, Action }) => ({ Sid, Action }))).toEqual([
+      { Sid: "RestoreFromProductionBackups", Action: ["rds:RestoreDBInstanceToPointInTime"] },
+    ]);
+    // The recovery's own instance (…-recovery) is covered by the usual pattern; production matches no other.
+    const restore = granting(policy, "rds:ModifyDBInstance");
+    expect(restore[0].Resource).toContain(`arn:aws:rds:${plan.sourceRegion}:*:db:${plan.database.sourceIdentifier}-*`);
+  });
+
   it("lets preflight find and check the certificate in the target region only, and the provider manage listeners", () => {
     const policy = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET] });
     const list = granting(policy, "acm:ListCertificates");

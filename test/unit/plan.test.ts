@@ -2,7 +2,14 @@ import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../automation/errors.js";
-import { loadPlan, parseDuration, parsePlan, planJsonSchema, targetOf } from "../../automation/plan.js";
+import {
+  checkSameRegionRecovery,
+  loadPlan,
+  parseDuration,
+  parsePlan,
+  planJsonSchema,
+  targetOf,
+} from "../../automation/plan.js";
 
 const example = async () => parse(await readFile("examples/peoplebooster.yaml", "utf8"));
 
@@ -57,13 +64,11 @@ describe("the DR plan", () => {
     doc.database.port = "x";
     doc.objectives.rto = "banana";
     doc.dns.drillRecord = doc.dns.productionRecord;
-    doc.targets[doc.sourceRegion] = doc.targets["ap-northeast-3"];
     const error = parseError(doc);
     expect(error?.details).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^database\.port: /),
         expect.stringMatching(/^objectives\.rto: /),
-        "targets.ap-northeast-1: the source region cannot also be a target region",
         expect.stringMatching(/^dns\.drillRecord: must differ from dns\.productionRecord/),
       ]),
     );
@@ -88,6 +93,27 @@ describe("the DR plan", () => {
         hint: expect.stringContaining("ap-northeast-3, us-west-2"),
       }),
     );
+  });
+
+  it("takes an entry for the source region as a same-region recovery, which needs --restore-time and no --snapshot", async () => {
+    const doc = await example();
+    doc.targets[doc.sourceRegion] = doc.targets["ap-northeast-3"];
+    const plan = parsePlan(doc, "same-region.yaml");
+    expect(targetOf(plan, "ap-northeast-1")).toBe(plan.targets["ap-northeast-1"]);
+    expect(() => checkSameRegionRecovery(plan, "ap-northeast-1", {})).toThrow(
+      expect.objectContaining({
+        code: "SAME_REGION_NEEDS_RESTORE_TIME",
+        hint: expect.stringContaining("peoplebooster-production's automated backups"),
+      }),
+    );
+    expect(() =>
+      checkSameRegionRecovery(plan, "ap-northeast-1", { restoreTime: "2026-11-29T00:00:00Z", snapshotIdentifier: "s" }),
+    ).toThrow(expect.objectContaining({ message: expect.stringContaining("not --snapshot") }));
+    expect(() =>
+      checkSameRegionRecovery(plan, "ap-northeast-1", { restoreTime: "2026-11-29T00:00:00Z" }),
+    ).not.toThrow();
+    // Another region is no same-region recovery: nothing asked of it.
+    expect(() => checkSameRegionRecovery(plan, "ap-northeast-3", {})).not.toThrow();
   });
 
   it("takes the DR primary's backups from the plan: retention 1–35 days, a daily UTC window of at least 30 minutes", async () => {
