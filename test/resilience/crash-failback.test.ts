@@ -24,7 +24,6 @@ import { diffMotoState } from "../support/moto-state.js";
 import { spawnCli, TARGET, type CliRun } from "../support/cli-world.js";
 import { phaseStarted, PROD, runStarted, show, useResilienceWorld } from "../support/resilience.js";
 
-const r = useResilienceWorld("crash matrix (failback)");
 const FAILBACK = "-failback-";
 
 type Connection = { host: string; port: number; database: string; username: string; password: string };
@@ -66,12 +65,12 @@ const MATRIX: Record<
   },
 };
 
-describe("SIGKILL at every phase boundary of a failback, Ctrl-C in its cutover, then the same command again", {
-  timeout: 600_000,
-}, () => {
-  it.each(FAILBACK_METHODS)(
-    "failback --method %s resumes from every kill without a second snapshot, copy or instance, and moves DNS only onto a verified, healthy primary",
-    async (method) => {
+// One world per method: a failback leaves production on its new primary, so each method starts from its own failover.
+describe.each(FAILBACK_METHODS)(
+  "SIGKILL at every phase boundary of a failback --method %s, Ctrl-C in its cutover, then the same command again",
+  (method) => {
+    const r = useResilienceWorld(`crash matrix (failback ${method})`);
+    it(`failback --method ${method} resumes from every kill without a second snapshot, copy or instance, and moves DNS only onto a verified, healthy primary`, async () => {
       const { killed, completes, failover, failback, invariants, matrix } = r.kit;
       const { aws, plan, world } = r.w;
       const source = plan.sourceRegion;
@@ -222,6 +221,6 @@ describe("SIGKILL at every phase boundary of a failback, Ctrl-C in its cutover, 
       };
       matrix.orphaned += Object.values(diff.added).flat().length - Object.values(expected).flat().length;
       expect(diff.added).toEqual(expected);
-    },
-  );
-});
+    }, 600_000);
+  },
+);
