@@ -526,9 +526,11 @@ function statementsFor(
 }
 
 /**
- * A failback's own permissions: reads in the source and DR regions, the DR service scaled to 0, a final
- * snapshot of the DR database and its copy in the source region, a restore there under the failback's own
- * name (`<db>-failback-*`: the old primary `<db>` matches no pattern), the production secret and service.
+ * A failback's own permissions: reads in the source and DR regions, the DR service scaled to 0, a read
+ * replica of the DR database in the source region promoted there (method replica) or a final snapshot of
+ * the DR database, its copy in the source region and a restore there (method snapshot), both under the
+ * failback's own name (`<db>-failback-*`: the old primary `<db>` matches no pattern), the production
+ * secret and service.
  * No DeleteDBInstance anywhere.
  */
 function failbackStatements(
@@ -569,6 +571,20 @@ function failbackStatements(
       `arn:aws:rds:${source}:${account}:pg:*`,
     ],
   );
+  // Method replica: the read replica of the DR database (`<db>-*` in the DR region: never the old primary, which
+  // lives in the source region) created under the failback's own name, promoted there; no delete of either.
+  add(
+    "FailbackReplica",
+    ["rds:CreateDBInstanceReadReplica", "rds:AddTagsToResource"],
+    [
+      `arn:aws:rds:${source}:${account}:db:${db}-failback-*`,
+      ...regions.map((r) => `arn:aws:rds:${r}:${account}:db:${db}-*`),
+      `arn:aws:rds:${source}:${account}:subgrp:*`,
+      `arn:aws:rds:${source}:${account}:og:*`,
+      `arn:aws:rds:${source}:${account}:pg:*`,
+    ],
+  );
+  add("FailbackPromote", ["rds:PromoteReadReplica"], [`arn:aws:rds:${source}:${account}:db:${db}-failback-*`]);
   add(
     "FailbackKeys",
     ["kms:DescribeKey", "kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],

@@ -28,11 +28,19 @@ export const JOURNEY_PHASES = [
   "data-check",
   "production-secret",
   "production-service",
+  // failback by replica: the replica made ahead of the freeze, caught up, promoted, and handed over afterwards.
+  "prepare-replica",
+  "catch-up",
+  "promote",
+  "hand-over",
 ] as const;
 export type JourneyPhase = (typeof JOURNEY_PHASES)[number];
 
-/** How a failback brings the DR database home: `snapshot` (final snapshot → copy → restore). */
-export const FAILBACK_METHODS = ["snapshot"] as const;
+/**
+ * How a failback brings the DR database home: `replica` (a cross-region read replica made ahead of
+ * the cutover, promoted at it: the default) or `snapshot` (final snapshot → copy → restore).
+ */
+export const FAILBACK_METHODS = ["replica", "snapshot"] as const;
 export type FailbackMethod = (typeof FAILBACK_METHODS)[number];
 
 /**
@@ -42,6 +50,18 @@ export type FailbackMethod = (typeof FAILBACK_METHODS)[number];
  * end of the last phase (see FAILBACK_DOWNTIME_STARTS).
  */
 export const FAILBACK_PHASES = {
+  // The replica is prepared before the freeze (no downtime); its hand-over follows verification, after the downtime.
+  replica: [
+    "prepare-replica",
+    "write-freeze",
+    "catch-up",
+    "promote",
+    "data-check",
+    "production-secret",
+    "production-service",
+    "dns",
+    "verification",
+  ],
   snapshot: [
     "write-freeze",
     "final-snapshot",
@@ -143,6 +163,11 @@ export function parseUrn(urn: string): { type: string; name: string } {
 /** A DR stack's name: `<app>-failover-<region>` (one per target) or `<app>-drill-<region>-<drillId>`. */
 export function stackNameFor(app: string, mode: DrMode, targetRegion: string, drillId: string): string {
   return mode === "drill" ? `${app}-drill-${targetRegion}-${drillId}` : `${app}-failover-${targetRegion}`;
+}
+
+/** A failback stack's name (`--method replica`): `<app>-failback-<source region>`, one per app. */
+export function failbackStackNameFor(app: string, sourceRegion: string): string {
+  return `${app}-failback-${sourceRegion}`;
 }
 
 /** What a stack name says (the inverse of stackNameFor); undefined for a stack this tool did not name. */

@@ -95,13 +95,20 @@ Exit codes: 0 ok, 1 tool/engine, 2 usage/plan, 3 precondition (nothing created),
   )
     .option("--confirm <record>", "the production record name, to confirm the switch back")
     .addOption(
-      new Option("--method <method>", "how the data travels home: final snapshot → copy → restore")
+      new Option(
+        "--method <method>",
+        "how the data travels home: replica (cross-region read replica, promoted at the cutover) or snapshot (final snapshot → copy → restore)",
+      )
         .choices(FAILBACK_METHODS)
-        .default("snapshot"),
+        .default("replica"),
+    )
+    .option(
+      "--prepare-only",
+      "replica method: create the read replica in the source region and wait until it is caught up, then stop (no downtime); the same command without it resumes",
     )
     .option(
       "--source-kms-key <arn>",
-      "KMS key of the source region for the copy of an encrypted DR database (default: the old primary's key)",
+      "KMS key of the source region for the replica or the copy of an encrypted DR database (default: the old primary's key)",
     )
     .action(lazyAction(program, async () => (await import("./commands/failback.js")).failbackCommand));
 

@@ -146,3 +146,37 @@ export interface DrStackOutputs {
   cacheReplicationGroupId?: string;
   ownedRecordName?: string;
 }
+
+/**
+ * The failback stack's settings (`dr-failover:failbackArgs`): a read replica of the DR database in the
+ * source region (a failback by `--method replica`), promoted when `promote` is set.
+ */
+export interface FailbackStackArgs {
+  app: string;
+  /** The region the stack creates in: the plan's source region (the provider's region). */
+  targetRegion: string;
+  /** AWS endpoint override (an emulator); undefined against real AWS. */
+  endpoint?: string;
+  tags: Record<string, string>;
+  replica: {
+    identifier: string;
+    /** The DR database's ARN (a cross-region source is named by its ARN). */
+    sourceArn: string;
+    /** Cutover: the replica stops replicating and becomes the new primary. */
+    promote: boolean;
+    instanceClass: string;
+    /** The old primary's network and key in the source region: the production service already reaches it there. */
+    subnetGroupName?: string;
+    securityGroupIds?: string[];
+    /** A key of the source region (an encrypted DR database's key does not leave its region). */
+    kmsKeyId?: string;
+    /**
+     * The DR database's encryption, which the replica inherits. Set because the provider reads it back
+     * and `storage_encrypted` is ForceNew but not Computed: left out, it diffs true → false and replaces.
+     */
+    storageEncrypted: boolean;
+    /** Production's backups: applied after the create, and by the promotion (PromoteReadReplica). */
+    backupRetentionPeriod: number;
+    backupWindow?: string;
+  };
+}

@@ -25,3 +25,5 @@ export const PREVIOUS_RECORD_KEY = `${CONFIG_NAMESPACE}:previousProductionRecord
  * a re-run continues it, and `completedAt` says the outage's writes are home.
  */
 export const FAILBACK_KEY = `${CONFIG_NAMESPACE}:failback`;
+/** `dr-failover:failbackArgs` (on a failback stack): the resolved FailbackStackArgs (JSON). */
+export const FAILBACK_ARGS_KEY = "failbackArgs";

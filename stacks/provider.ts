@@ -20,7 +20,7 @@ const SERVICES = [
 ] as const;
 
 /** The explicit provider for the target region: nothing in the stack uses the default provider. */
-export function targetRegionProvider(args: DrStackArgs): Provider {
+export function targetRegionProvider(args: Pick<DrStackArgs, "targetRegion" | "endpoint" | "tags">): Provider {
   const emulator = args.endpoint
     ? {
         endpoints: [Object.fromEntries(SERVICES.map((service) => [service, args.endpoint]))],

@@ -2,7 +2,11 @@
  * Failback: bring the outage's writes home. The DR database (written to since
  * the failover) travels to the source region, the production secret and
  * service follow it, and the production record goes back to its pre-failover
- * value. Method `snapshot`, the runbook's own restore procedure run with the DR
+ * value. Method `replica` (the default; its own steps in failback-replica.ts):
+ * a cross-region read replica prepared ahead (no downtime, `--prepare-only`),
+ * then write freeze → caught up → promoted (once) → data check → production
+ * secret → service → record → health → the failback stack handed over (the
+ * instance retained). Method `snapshot`, the runbook's own restore procedure run with the DR
  * region's data: write freeze (DR service at 0) → final snapshot of the DR
  * database → copy to the source region → restore there (deletion-protected,
  * never deleted by dr-failover) → data check against the DR database's last
@@ -47,17 +51,21 @@ import {
   FAILBACK_METHODS,
   type FailbackMethod,
   failbackDowntimePhases,
+  failbackStackNameFor,
   type JourneyPhase,
   stackNameFor,
 } from "../vocabulary.js";
 import { checkStateBackend, findStack, openWorkspace, plainStackConfig, writeStackConfig } from "../workspace.js";
+import { cutOverToReplica, handOverReplica, prepareReplica } from "./failback-replica.js";
 import { runJourney } from "./skeleton.js";
 
 export interface FailbackOptions {
   /** Must equal the production record name. */
   confirm?: string;
-  /** Default `snapshot`. */
+  /** Default `replica`. */
   method?: string;
+  /** Replica method: prepare the read replica (no downtime), then stop; the same command without it resumes. */
+  prepareOnly?: boolean;
   /** KMS key (ARN) in the source region for the copy of an encrypted snapshot; default: the old primary's key. */
   sourceKmsKeyId?: string;
 }
@@ -82,6 +90,12 @@ export interface FailbackRecord {
   lastCounts?: Record<string, number>;
   /** ISO time production answered healthy in the source region. */
   completedAt?: string;
+  /** Replica method: the failback stack holding the read replica (`instance`). */
+  failbackStack?: string;
+  /** Replica method: ISO times the replica was first replicating, promoted, and handed over. */
+  preparedAt?: string;
+  promotedAt?: string;
+  handedOverAt?: string;
 }
 
 /** How long a snapshot, its copy or a restore may take before the step stops (re-run resumes it). */
@@ -91,11 +105,31 @@ const FREEZE_WAIT_MS = 15 * 60_000;
 /** Usage checks a CLI can run before loading the SDK: the confirmation and the method. */
 export function checkFailbackOptions(plan: JourneyContext["plan"], options: FailbackOptions): FailbackMethod {
   checkFailoverConfirmation(plan, options.confirm, "failback");
-  const method = options.method ?? "snapshot";
+  const method = options.method ?? "replica";
   if (!(FAILBACK_METHODS as readonly string[]).includes(method)) {
     throw new UsageError("FAILBACK_METHOD_UNKNOWN", `--method ${method} is not a failback method`, {
-      hint: `Use --method ${FAILBACK_METHODS.join(" | ")} (a cross-region read replica is not built yet).`,
+      hint: `Use --method ${FAILBACK_METHODS.join(" | ")}.`,
     });
+  }
+  if (method === "replica" && !plan.verification.sql?.checks.length) {
+    // RDS reports a replica's lag only as a CloudWatch metric; the plan's counts are this tool's proof of
+    // "caught up": without them the promotion could drop the last writes made before the freeze.
+    throw new UsageError(
+      "FAILBACK_REPLICA_NEEDS_DATA_CHECKS",
+      "--method replica promotes the replica only once it holds the DR database's last counts, and the plan has no verification.sql checks to count with",
+      {
+        hint: "Add verification.sql checks (e.g. SELECT count(*) FROM <your main table>) to the plan, or use --method snapshot (a snapshot taken after the write freeze needs no catch-up).",
+      },
+    );
+  }
+  if (options.prepareOnly && method !== "replica") {
+    throw new UsageError(
+      "FAILBACK_PREPARE_ONLY_METHOD",
+      `--prepare-only prepares a read replica: --method ${method} has nothing to prepare`,
+      {
+        hint: "Drop --prepare-only, or use --method replica.",
+      },
+    );
   }
   return method as FailbackMethod;
 }
@@ -128,13 +162,40 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       run.report.downtime = measuredDowntime(run, record.freezeStartedAt, new Date(record.completedAt));
       const instance = await describeInstance(ctx.aws.rds(source), record.instance);
       if (instance) run.report.handOver = handOverOf(run, record, instance);
+      // Killed after production was healthy, before the failback stack was handed over: finish that.
+      if (record.method === "replica" && !record.handedOverAt) await handOverReplica(run, record, save, run.phase);
       run.emit({
         type: "info",
         message: `the failback ${record.runId} completed at ${record.completedAt} (downtime ${formatDuration(durationMs)}): production runs on ${record.instance} in ${source}; nothing to do`,
       });
       return;
     }
+    if (options.prepareOnly && record.method !== "replica") {
+      // A resumed failback keeps its method: never turn a prepare-only run into a snapshot cutover.
+      throw new PreconditionError(
+        "FAILBACK_PREPARE_ONLY_METHOD",
+        `the failback ${record.runId} in progress goes by ${record.method}: --prepare-only has nothing to prepare`,
+        { hint: "Re-run without --prepare-only to continue it." },
+      );
+    }
     await save({});
+    if (record.method === "replica") {
+      if (options.prepareOnly && record.freezeStartedAt) {
+        throw new PreconditionError(
+          "FAILBACK_CUTOVER_STARTED",
+          `the cutover of the failback ${record.runId} started at ${record.freezeStartedAt}: there is nothing left to prepare`,
+          { hint: "Re-run without --prepare-only to finish the cutover (writes in DR are stopped)." },
+        );
+      }
+      await prepareReplica(run, record, save, { args, outputs });
+      if (options.prepareOnly) {
+        run.emit({
+          type: "info",
+          message: `prepared: ${record.instance} replicates ${outputs.databaseIdentifier} in ${source}; production still runs in ${ctx.targetRegion}. Run the same command without --prepare-only for the cutover.`,
+        });
+        return;
+      }
+    }
     if (record.freezeStartedAt) startDowntime(run, record.freezeStartedAt, record.method);
     // A Ctrl-C (or a kill's signal) between or during the steps: say where production is and both ways out.
     let home = false;
@@ -197,121 +258,129 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       }
     });
 
-    const rdsDr = ctx.aws.rds(ctx.targetRegion);
-    const rdsSource = ctx.aws.rds(source);
-    const snapshot = await phase("final-snapshot", async () => {
-      let found = await describeSnapshot(rdsDr, record.finalSnapshot);
-      if (!found) {
-        await rdsDr
-          .send(
-            new RDS.CreateDBSnapshotCommand({
-              DBInstanceIdentifier: outputs.databaseIdentifier,
-              DBSnapshotIdentifier: record.finalSnapshot,
-              Tags: [
-                { Key: "app", Value: ctx.plan.app },
-                { Key: "dr-failover:failback", Value: record.runId },
-              ],
-            }),
-          )
-          .catch((error: unknown) => {
-            throw wrapAwsError(`CreateDBSnapshot ${record.finalSnapshot} in ${ctx.targetRegion}`, error);
-          });
-      }
-      found = await waitForSnapshot(run, rdsDr, record.finalSnapshot, ctx.targetRegion);
-      run.emit({
-        type: "info",
-        message: `final snapshot ${record.finalSnapshot} of ${outputs.databaseIdentifier}: available`,
-      });
-      return found;
-    });
-
-    await phase("copy-snapshot", async () => {
-      if (!(await describeSnapshot(rdsSource, record.copy))) {
-        await rdsSource
-          .send(
-            new RDS.CopyDBSnapshotCommand({
-              SourceDBSnapshotIdentifier: snapshot.DBSnapshotArn,
-              TargetDBSnapshotIdentifier: record.copy,
-              ...(record.sourceKmsKeyId ? { KmsKeyId: record.sourceKmsKeyId } : {}),
-              CopyTags: true,
-            }),
-          )
-          .catch((error: unknown) => {
-            throw wrapAwsError(`CopyDBSnapshot ${record.finalSnapshot} → ${source}`, error);
-          });
-      }
-      await waitForSnapshot(run, rdsSource, record.copy, source);
-      run.emit({ type: "info", message: `snapshot copied to ${source} as ${record.copy}` });
-    });
-
-    const productionSecret = await readProductionSecret(run);
-    const restored = await phase("restore", async () => {
-      if (!(await describeInstance(rdsSource, record.instance))) {
-        const primary = await describeInstance(rdsSource, ctx.plan.database.sourceIdentifier);
-        await rdsSource
-          .send(
-            new RDS.RestoreDBInstanceFromDBSnapshotCommand({
-              DBInstanceIdentifier: record.instance,
-              DBSnapshotIdentifier: record.copy,
-              DBInstanceClass: ctx.plan.database.instanceClass,
-              MultiAZ: ctx.plan.database.multiAz,
-              // The old primary's network: the production service already reaches it there.
-              ...(primary?.DBSubnetGroup?.DBSubnetGroupName
-                ? { DBSubnetGroupName: primary.DBSubnetGroup.DBSubnetGroupName }
-                : {}),
-              ...(primary?.VpcSecurityGroups?.length
-                ? { VpcSecurityGroupIds: primary.VpcSecurityGroups.map((group) => group.VpcSecurityGroupId!) }
-                : {}),
-              DeletionProtection: true,
-              CopyTagsToSnapshot: true,
-              Tags: [
-                { Key: "app", Value: ctx.plan.app },
-                { Key: "dr-failover:failback", Value: record.runId },
-              ],
-            }),
-          )
-          .catch((error: unknown) => {
-            throw wrapAwsError(`RestoreDBInstanceFromDBSnapshot ${record.instance} in ${source}`, error);
-          });
-        run.emit({ type: "info", message: `restoring ${record.instance} in ${source} from ${record.copy}` });
-      }
-      const probes = sdkProbes(ctx.aws, source);
-      const budget = {
-        deadline: Date.now() + DATA_WAIT_MS,
-        allowanceMs: DATA_WAIT_MS,
-        source: "the failback's data wait",
-      };
-      await waitForStep("database", `database ${record.instance}`, () => probes.database(record.instance), budget, {
-        signal: ctx.signal,
-        initialIntervalMs: ctx.readinessPollIntervalMs,
-      });
-      // The production secret's credentials stay valid: the restored instance takes its password (and the plan's backups).
-      await rdsSource
-        .send(
-          new RDS.ModifyDBInstanceCommand({
-            DBInstanceIdentifier: record.instance,
-            MasterUserPassword: productionSecret.password,
-            BackupRetentionPeriod: ctx.plan.database.backup.retentionDays,
-            DeletionProtection: true,
-            ApplyImmediately: true,
-          }),
-        )
-        .catch((error: unknown) => {
-          throw wrapAwsError(`ModifyDBInstance ${record.instance} in ${source}`, error);
+    // Method snapshot: final snapshot in DR → copy at home → restore (the runbook's procedure).
+    const restoreBySnapshot = async (): Promise<DBInstance> => {
+      const rdsDr = ctx.aws.rds(ctx.targetRegion);
+      const rdsSource = ctx.aws.rds(source);
+      const snapshot = await phase("final-snapshot", async () => {
+        let found = await describeSnapshot(rdsDr, record.finalSnapshot);
+        if (!found) {
+          await rdsDr
+            .send(
+              new RDS.CreateDBSnapshotCommand({
+                DBInstanceIdentifier: outputs.databaseIdentifier,
+                DBSnapshotIdentifier: record.finalSnapshot,
+                Tags: [
+                  { Key: "app", Value: ctx.plan.app },
+                  { Key: "dr-failover:failback", Value: record.runId },
+                ],
+              }),
+            )
+            .catch((error: unknown) => {
+              throw wrapAwsError(`CreateDBSnapshot ${record.finalSnapshot} in ${ctx.targetRegion}`, error);
+            });
+        }
+        found = await waitForSnapshot(run, rdsDr, record.finalSnapshot, ctx.targetRegion);
+        run.emit({
+          type: "info",
+          message: `final snapshot ${record.finalSnapshot} of ${outputs.databaseIdentifier}: available`,
         });
-      const instance = await describeInstance(rdsSource, record.instance);
-      if (!instance?.Endpoint?.Address) {
-        throw new PreconditionError(
-          "FAILBACK_INSTANCE_NO_ENDPOINT",
-          `${record.instance} in ${source} has no endpoint`,
-          {
-            hint: "Look at the instance in the RDS console of the source region, then re-run.",
-          },
-        );
-      }
-      run.report.handOver = handOverOf(run, record, instance);
-      return instance;
-    });
+        return found;
+      });
+
+      await phase("copy-snapshot", async () => {
+        if (!(await describeSnapshot(rdsSource, record.copy))) {
+          await rdsSource
+            .send(
+              new RDS.CopyDBSnapshotCommand({
+                SourceDBSnapshotIdentifier: snapshot.DBSnapshotArn,
+                TargetDBSnapshotIdentifier: record.copy,
+                ...(record.sourceKmsKeyId ? { KmsKeyId: record.sourceKmsKeyId } : {}),
+                CopyTags: true,
+              }),
+            )
+            .catch((error: unknown) => {
+              throw wrapAwsError(`CopyDBSnapshot ${record.finalSnapshot} → ${source}`, error);
+            });
+        }
+        await waitForSnapshot(run, rdsSource, record.copy, source);
+        run.emit({ type: "info", message: `snapshot copied to ${source} as ${record.copy}` });
+      });
+
+      const restoredInstance = await phase("restore", async () => {
+        if (!(await describeInstance(rdsSource, record.instance))) {
+          const primary = await describeInstance(rdsSource, ctx.plan.database.sourceIdentifier);
+          await rdsSource
+            .send(
+              new RDS.RestoreDBInstanceFromDBSnapshotCommand({
+                DBInstanceIdentifier: record.instance,
+                DBSnapshotIdentifier: record.copy,
+                DBInstanceClass: ctx.plan.database.instanceClass,
+                MultiAZ: ctx.plan.database.multiAz,
+                // The old primary's network: the production service already reaches it there.
+                ...(primary?.DBSubnetGroup?.DBSubnetGroupName
+                  ? { DBSubnetGroupName: primary.DBSubnetGroup.DBSubnetGroupName }
+                  : {}),
+                ...(primary?.VpcSecurityGroups?.length
+                  ? { VpcSecurityGroupIds: primary.VpcSecurityGroups.map((group) => group.VpcSecurityGroupId!) }
+                  : {}),
+                DeletionProtection: true,
+                CopyTagsToSnapshot: true,
+                Tags: [
+                  { Key: "app", Value: ctx.plan.app },
+                  { Key: "dr-failover:failback", Value: record.runId },
+                ],
+              }),
+            )
+            .catch((error: unknown) => {
+              throw wrapAwsError(`RestoreDBInstanceFromDBSnapshot ${record.instance} in ${source}`, error);
+            });
+          run.emit({ type: "info", message: `restoring ${record.instance} in ${source} from ${record.copy}` });
+        }
+        const probes = sdkProbes(ctx.aws, source);
+        const budget = {
+          deadline: Date.now() + DATA_WAIT_MS,
+          allowanceMs: DATA_WAIT_MS,
+          source: "the failback's data wait",
+        };
+        await waitForStep("database", `database ${record.instance}`, () => probes.database(record.instance), budget, {
+          signal: ctx.signal,
+          initialIntervalMs: ctx.readinessPollIntervalMs,
+        });
+        // The production secret's credentials stay valid: the restored instance takes its password (and the plan's backups).
+        await rdsSource
+          .send(
+            new RDS.ModifyDBInstanceCommand({
+              DBInstanceIdentifier: record.instance,
+              MasterUserPassword: productionSecret.password,
+              BackupRetentionPeriod: ctx.plan.database.backup.retentionDays,
+              DeletionProtection: true,
+              ApplyImmediately: true,
+            }),
+          )
+          .catch((error: unknown) => {
+            throw wrapAwsError(`ModifyDBInstance ${record.instance} in ${source}`, error);
+          });
+        const instance = await describeInstance(rdsSource, record.instance);
+        if (!instance?.Endpoint?.Address) {
+          throw new PreconditionError(
+            "FAILBACK_INSTANCE_NO_ENDPOINT",
+            `${record.instance} in ${source} has no endpoint`,
+            {
+              hint: "Look at the instance in the RDS console of the source region, then re-run.",
+            },
+          );
+        }
+        run.report.handOver = handOverOf(run, record, instance);
+        return instance;
+      });
+      return restoredInstance;
+    };
+    const productionSecret = await readProductionSecret(run);
+    const restored =
+      record.method === "replica"
+        ? await cutOverToReplica(run, record, save, outputs.secretArn, phase)
+        : await restoreBySnapshot();
     const primaryConnection: DatabaseConnection = {
       ...productionSecret,
       host: restored.Endpoint!.Address!,
@@ -454,6 +523,7 @@ export async function runFailback(ctx: JourneyContext, options: FailbackOptions 
       endDowntime(run, record.freezeStartedAt!);
       await save({ completedAt: run.report.downtime!.endedAt });
     });
+    if (record.method === "replica") await handOverReplica(run, record, save, phase);
   });
 }
 
@@ -554,6 +624,13 @@ async function failbackPreflight(
           `the DR database ${outputs.databaseIdentifier} keeps no backups (BackupRetentionPeriod 0) — turn them on (ModifyDBInstance --backup-retention-period 7, or set database.backup.retentionDays and re-run the failover), then re-run`,
         );
       }
+      // A read replica is made of an available source (the cutover of a prepared one needs no new copy).
+      if (method === "replica" && !earlier?.preparedAt && drDatabase.DBInstanceStatus !== "available") {
+        problems.add(
+          "DR_DATABASE_NOT_AVAILABLE",
+          `the DR database ${outputs.databaseIdentifier} is ${drDatabase.DBInstanceStatus}, not available: RDS replicates only an available instance — wait until it is available, then re-run (or use --method snapshot)`,
+        );
+      }
       if (drDatabase.StorageEncrypted && !sourceKmsKeyId) {
         const primary = await problems.guard(
           `DescribeDBInstances ${ctx.plan.database.sourceIdentifier} in ${source}`,
@@ -563,7 +640,7 @@ async function failbackPreflight(
         if (primary !== undefined && !sourceKmsKeyId) {
           problems.add(
             "SOURCE_KMS_KEY_REQUIRED",
-            `the DR database is encrypted and its key does not leave ${ctx.targetRegion}: the copy needs a KMS key of ${source}, and the old primary ${ctx.plan.database.sourceIdentifier} names none — pass --source-kms-key arn:aws:kms:${source}:<account>:key/<id>`,
+            `the DR database is encrypted and its key does not leave ${ctx.targetRegion}: its replica or copy needs a KMS key of ${source}, and the old primary ${ctx.plan.database.sourceIdentifier} names none — pass --source-kms-key arn:aws:kms:${source}:<account>:key/<id>`,
           );
         }
       }
@@ -632,6 +709,7 @@ async function failbackPreflight(
       copy: `${outputs.databaseIdentifier}-failback-${stamp}`,
       instance: `${ctx.plan.database.sourceIdentifier}-failback-${stamp}`,
       sourceKmsKeyId: drDatabase?.StorageEncrypted ? sourceKmsKeyId : undefined,
+      ...(method === "replica" ? { failbackStack: failbackStackNameFor(ctx.plan.app, source) } : {}),
     };
     if (earlier) {
       run.emit({
@@ -648,7 +726,7 @@ async function failbackPreflight(
 }
 
 /** The production secret in the source region (its password registered for redaction at once). */
-async function readProductionSecret(run: Run): Promise<DatabaseConnection & { raw: Record<string, unknown> }> {
+export async function readProductionSecret(run: Run): Promise<DatabaseConnection & { raw: Record<string, unknown> }> {
   const { ctx } = run;
   const answer = await ctx.aws
     .secrets(ctx.plan.sourceRegion)
@@ -681,7 +759,7 @@ async function readProductionSecret(run: Run): Promise<DatabaseConnection & { ra
 }
 
 /** The plan's data checks as numbers; a check that gives none is a failure (the comparison needs every count). */
-async function countRows(
+export async function countRows(
   run: Run,
   connection: DatabaseConnection,
   options: { settleMs?: number } = {},
@@ -715,7 +793,7 @@ async function countRows(
   return counts;
 }
 
-const describeCounts = (counts: Record<string, number>) =>
+export const describeCounts = (counts: Record<string, number>) =>
   Object.entries(counts)
     .map(([name, value]) => `${name} ${value}`)
     .join(", ");
@@ -759,7 +837,7 @@ function endDowntime(run: Run, startedAt: string) {
 }
 
 /** The report's hand-over: the new primary and the import lines that adopt it in the production IaC. */
-function handOverOf(run: Run, record: FailbackRecord, instance: DBInstance): NonNullable<RunReport["handOver"]> {
+export function handOverOf(run: Run, record: FailbackRecord, instance: DBInstance): NonNullable<RunReport["handOver"]> {
   const id = record.instance;
   return {
     method: record.method,
@@ -785,7 +863,7 @@ async function describeSnapshot(rds: RDSClient, id: string): Promise<DBSnapshot 
 }
 
 /** The instance, or null when it does not exist. */
-async function describeInstance(rds: RDSClient, id: string): Promise<DBInstance | null> {
+export async function describeInstance(rds: RDSClient, id: string): Promise<DBInstance | null> {
   try {
     return (await rds.send(new RDS.DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0] ?? null;
   } catch (error) {
@@ -804,7 +882,7 @@ async function waitForSnapshot(run: Run, rds: RDSClient, id: string, region: str
 }
 
 /** Polls `look` (1 s doubling to 15 s) until done or `limitMs`; a miss is WAIT_TIMED_OUT (a re-run continues). */
-async function waitUntil(
+export async function waitUntil(
   run: Run,
   what: string,
   limitMs: number,

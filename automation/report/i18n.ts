@@ -102,6 +102,10 @@ const PHASE_NAMES: Record<PhaseName, Record<ReportLanguage, string>> = {
   "data-check": { en: "data-check", ja: "データ検証 (data-check)" },
   "production-secret": { en: "production-secret", ja: "本番シークレットの更新 (production-secret)" },
   "production-service": { en: "production-service", ja: "本番サービスの再起動 (production-service)" },
+  "prepare-replica": { en: "prepare-replica", ja: "リードレプリカの作成 (prepare-replica)" },
+  "catch-up": { en: "catch-up", ja: "レプリカの追いつき待ち (catch-up)" },
+  promote: { en: "promote", ja: "レプリカの昇格 (promote)" },
+  "hand-over": { en: "hand-over", ja: "新プライマリの引き渡し (hand-over)" },
 };
 
 export function phaseName(name: string, lang: ReportLanguage = "en"): string {

@@ -4,6 +4,7 @@ import { runJourneyCommand } from "./journey.js";
 export interface FailbackCommandOptions extends TargetOptions {
   confirm?: string;
   method?: string;
+  prepareOnly?: boolean;
   sourceKmsKey?: string;
 }
 
@@ -21,6 +22,7 @@ export async function failbackCommand(
       return runFailback(ctx, {
         confirm: options.confirm,
         method: options.method,
+        prepareOnly: options.prepareOnly,
         sourceKmsKeyId: options.sourceKmsKey,
       });
     },

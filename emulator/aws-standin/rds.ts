@@ -162,7 +162,77 @@ export function instanceOutputs(db: DBInstance): Props {
     backupRetentionPeriod: db.BackupRetentionPeriod,
     backupWindow: db.PreferredBackupWindow,
     tagsAll: fromTagList(db.TagList),
+    // Read: d.Set("replicate_source_db", ReadReplicaSourceDBInstanceIdentifier): "" once promoted (or never a replica).
+    replicateSourceDb: db.ReadReplicaSourceDBInstanceIdentifier ?? "",
+    replicas: db.ReadReplicaDBInstanceIdentifiers ?? [],
   });
+}
+
+/** Inputs upstream declares ConflictsWith replicate_source_db (a replica takes them from its source). */
+const REPLICA_CONFLICTS: [string, string][] = [
+  ["dbName", "db_name"],
+  ["engine", "engine"],
+  ["engineVersion", "engine_version"],
+  ["username", "username"],
+  ["restoreToPointInTime", "restore_to_point_in_time"],
+];
+
+/**
+ * resourceInstanceCreate's replicate_source_db branch: CreateDBInstanceReadReplica (upstream adds
+ * SourceRegion from the source ARN when kms_key_id is set; the JS SDK's RDS middleware presigns a
+ * cross-region source by its ARN without it), the id saved, waitDBInstanceCreated, then one ModifyDBInstance
+ * for what the request cannot carry (backup retention / window when they differ, the password).
+ */
+async function createReadReplica(ctx: HandlerContext, inputs: Props, tags: ReturnType<typeof toTagList>) {
+  const clients = ctx.clients;
+  const id: string = inputs.identifier;
+  const source = String(inputs.replicateSourceDb);
+  debug(`read replica ${id} of ${source} in ${clients.region}`);
+  await clients.rds().send(
+    new RDS.CreateDBInstanceReadReplicaCommand(
+      compact({
+        DBInstanceIdentifier: id,
+        SourceDBInstanceIdentifier: source,
+        DBInstanceClass: inputs.instanceClass,
+        CopyTagsToSnapshot: inputs.copyTagsToSnapshot ?? false,
+        DeletionProtection: inputs.deletionProtection ?? false,
+        PubliclyAccessible: inputs.publiclyAccessible ?? false,
+        Tags: tags,
+        AvailabilityZone: inputs.availabilityZone,
+        DBSubnetGroupName: inputs.dbSubnetGroupName,
+        KmsKeyId: inputs.kmsKeyId,
+        MultiAZ: inputs.multiAz || undefined,
+        Port: inputs.port,
+        StorageType: inputs.storageType,
+        VpcSecurityGroupIds: inputs.vpcSecurityGroupIds?.length ? inputs.vpcSecurityGroupIds : undefined,
+      }),
+    ),
+  );
+  ctx.created(id, { identifier: id });
+  try {
+    let db = await waitAvailable(clients, id, ctx.createLatencyMs);
+    const modify: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: id, ApplyImmediately: true };
+    let needed = false;
+    if (inputs.backupRetentionPeriod && db.BackupRetentionPeriod !== inputs.backupRetentionPeriod) {
+      modify.BackupRetentionPeriod = inputs.backupRetentionPeriod;
+      needed = true;
+    }
+    if (inputs.backupWindow && db.PreferredBackupWindow !== inputs.backupWindow) {
+      modify.PreferredBackupWindow = inputs.backupWindow;
+      needed = true;
+    }
+    if (inputs.password !== undefined && inputs.password !== "") {
+      modify.MasterUserPassword = inputs.password;
+      needed = true;
+    }
+    if (needed) {
+      await clients.rds().send(new RDS.ModifyDBInstanceCommand(modify));
+      db = await waitAvailable(clients, id);
+    }
+    return { id, outs: instanceOutputs(db) };
+  } catch (error) {
+    throw new Error(`waiting for RDS DB Instance (${id}) create: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 export const rdsInstance: ResourceHandler = {
@@ -173,6 +243,9 @@ export const rdsInstance: ResourceHandler = {
     snapshotIdentifier: { replace: true, computed: true },
     // TypeList MaxItems 1, Optional, ForceNew, not Computed: any change (or its removal) replaces.
     restoreToPointInTime: { replace: true, validate: (value) => restoreToPointInTimeProblems(value) },
+    // TypeString Optional: NOT ForceNew, NOT Computed. Removing it promotes the replica (update); another
+    // source is refused ("cannot elect new source database for replication"). Read sets it: live.
+    replicateSourceDb: { live: true },
     instanceClass: {},
     dbSubnetGroupName: { computed: true },
     vpcSecurityGroupIds: { computed: true, set: true },
@@ -215,9 +288,15 @@ export const rdsInstance: ResourceHandler = {
   autoname: { prop: "identifier", maxLength: 63, lowercase: true },
   // ConflictsWith of restore_to_point_in_time (and of its restore_time / use_latest_restorable_time).
   check(inputs) {
-    const pitr = inputs.restoreToPointInTime as Props | undefined;
-    if (!pitr) return [];
     const failures = [];
+    if (inputs.replicateSourceDb) {
+      for (const [prop, name] of REPLICA_CONFLICTS) {
+        if (inputs[prop] !== undefined && inputs[prop] !== null && inputs[prop] !== "")
+          failures.push({ property: prop, reason: `"${name}": conflicts with replicate_source_db` });
+      }
+    }
+    const pitr = inputs.restoreToPointInTime as Props | undefined;
+    if (!pitr) return failures;
     if (inputs.snapshotIdentifier)
       failures.push({
         property: "restoreToPointInTime",
@@ -248,6 +327,7 @@ export const rdsInstance: ResourceHandler = {
     const clients = ctx.clients;
     const id: string = inputs.identifier;
     const tags = toTagList(inputs.tags);
+    if (inputs.replicateSourceDb) return createReadReplica(ctx, inputs, tags);
     const pitr = inputs.restoreToPointInTime as Props | undefined;
     if (pitr) {
       // resourceInstanceCreate's restore_to_point_in_time branch: what it sends, and nothing after the wait
@@ -377,6 +457,31 @@ export const rdsInstance: ResourceHandler = {
 
   async update(ctx, id, olds, news) {
     const clients = ctx.clients;
+    // v5 resourceInstanceUpdate: the promotion comes first, as its own request, then the modify.
+    if ((olds.replicateSourceDb ?? "") !== (news.replicateSourceDb ?? "")) {
+      if (news.replicateSourceDb) throw new Error("cannot elect new source database for replication");
+      try {
+        await clients.rds().send(
+          new RDS.PromoteReadReplicaCommand(
+            compact({
+              DBInstanceIdentifier: id,
+              // d.Get: the configured (else the state's) retention, 0 when neither has one.
+              BackupRetentionPeriod: news.backupRetentionPeriod ?? olds.backupRetentionPeriod ?? 0,
+              PreferredBackupWindow: news.backupWindow || olds.backupWindow || undefined,
+            }),
+          ),
+        );
+      } catch (error) {
+        throw new Error(`promoting RDS DB Instance (${id}): ${(error as Error).message}`, { cause: error });
+      }
+      try {
+        await waitAvailable(clients, id);
+      } catch (error) {
+        throw new Error(`promoting RDS DB Instance (${id}): waiting for completion: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    }
     const modify: ModifyDBInstanceCommandInput = {
       DBInstanceIdentifier: id,
       ApplyImmediately: news.applyImmediately ?? false,

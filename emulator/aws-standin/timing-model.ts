@@ -163,9 +163,9 @@ export interface FailbackModelInputs {
 /**
  * A failback's modeled AWS waits by phase, in seconds, and the TTL clients keep
  * the DR answer after INSYNC. `snapshot` uses the journey's own phase names
- * (automation/vocabulary.ts FAILBACK_PHASES); `replica` is a model of the method
- * to come (freeze → catch-up → promote → secret → service → INSYNC → TTL → health),
- * its phase names provisional.
+ * (automation/vocabulary.ts FAILBACK_PHASES), `replica` its downtime phases
+ * (freeze → catch-up → promote → secret → service → INSYNC → TTL → health; the
+ * replica is prepared before the freeze and handed over after the health check).
  */
 export function failbackModeledWaits(
   method: "snapshot" | "replica",
@@ -189,15 +189,13 @@ export function failbackModeledWaits(
     "data-check": 0,
     ...common,
   };
-  const phases: Record<string, number> =
-    method === "snapshot"
-      ? snapshot
-      : {
-          "write-freeze": m.serviceDrainS,
-          "replica-catch-up": m.replicaCatchUpS,
-          promote: m.promoteS,
-          "data-check": 0,
-          ...common,
-        };
+  const replica: Record<Exclude<(typeof FAILBACK_PHASES)["replica"][number], "prepare-replica">, number> = {
+    "write-freeze": m.serviceDrainS,
+    "catch-up": m.replicaCatchUpS,
+    promote: m.promoteS,
+    "data-check": 0,
+    ...common,
+  };
+  const phases: Record<string, number> = method === "snapshot" ? snapshot : replica;
   return { phases, ttlS: inputs.ttlS };
 }

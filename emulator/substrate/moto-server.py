@@ -480,6 +480,105 @@ def resolve_in_hosted_zones(account, host):
     return name, written
 
 
+def cross_region_read_replicas():
+    """Cross-region read replicas by ARN and their promotion, as RDS does them.
+
+    moto's CreateDBInstanceReadReplica accepts the source's ARN in another region (it copies the
+    source object into the destination region), but: it checks neither the source's automated
+    backups nor, for an encrypted source, a KmsKeyId of the destination region; the copy shares the
+    source's tag list; PromoteReadReplica leaves ReadReplicaSourceDBInstanceIdentifier set and the
+    source still listing the replica; deleting a cross-region replica fails (the source lists it by
+    ARN, moto removes it by identifier); and a replica reports no StatusInfos. As on AWS (API
+    reference: CreateDBInstanceReadReplica, PromoteReadReplica, DBInstanceStatusInfo):
+    - the source must be `available` with BackupRetentionPeriod > 0, else InvalidDBInstanceState;
+    - a cross-region replica of an encrypted source needs KmsKeyId (a key of the destination region),
+      else InvalidParameterCombination; the replica is encrypted with that key;
+    - the replica has its own tags (the request's), lists ReadReplicaSourceDBInstanceIdentifier =
+      the source's ARN (cross-region), an availability zone of its region and StatusInfos [read replication: replicating, normal];
+    - PromoteReadReplica of an instance that is not a replica is InvalidDBInstanceState; a promotion
+      clears ReadReplicaSourceDBInstanceIdentifier and StatusInfos, drops the replica from the
+      source's ReadReplicaDBInstanceIdentifiers and applies BackupRetentionPeriod / PreferredBackupWindow.
+    """
+    from moto.rds import models as rds
+
+    create_replica = rds.RDSBackend.create_db_instance_read_replica
+
+    def create_db_instance_read_replica(self, db_kwargs):
+        source_id = db_kwargs["source_db_instance_identifier"]
+        source = self.find_db_from_id(source_id)
+        if source.status != "available" or (source.backup_retention_period or 0) <= 0:
+            raise rds.RDSClientError(
+                "InvalidDBInstanceState",
+                "Automated backups are not enabled for this database instance. To enable automated backups, "
+                "use ModifyDBInstance to set the backup retention period to a non-zero value."
+                if source.status == "available"
+                else f"DB instance {source.db_instance_identifier} is not in available state.",
+            )
+        cross_region = source.region != self.region_name
+        kms_key_id = db_kwargs.get("kms_key_id")
+        if cross_region and source.storage_encrypted:
+            if not kms_key_id:
+                raise rds.InvalidParameterCombination(
+                    "KmsKeyId is required to create an encrypted cross-region read replica "
+                    "(a key of the destination region)."
+                )
+            if not kms_key_id.startswith(f"arn:aws:kms:{self.region_name}:"):
+                raise rds.InvalidParameterValue(f"KmsKeyId {kms_key_id} is not a key of {self.region_name}.")
+        tags = db_kwargs.pop("tags", None) or []
+        # moto sets the subnet group before the destination backend: it would look it up in the source's region.
+        subnet_group = db_kwargs.pop("db_subnet_group_name", None)
+        if subnet_group:
+            self.describe_db_subnet_groups(subnet_group)  # DBSubnetGroupNotFoundFault in the destination region
+        replica = create_replica(self, db_kwargs)
+        replica.tags = tags
+        if subnet_group:
+            replica.db_subnet_group_name = subnet_group
+        replica.vpc_security_group_ids = list(db_kwargs.get("vpc_security_group_ids") or [])
+        if cross_region:
+            replica.availability_zone = db_kwargs.get("availability_zone") or f"{self.region_name}a"
+            if not source.storage_encrypted:
+                replica.kms_key_id = None
+        replica.source_db_instance_identifier = source.db_instance_arn if cross_region else source.db_instance_identifier
+        return replica
+
+    def status_infos(self):
+        if not getattr(self, "is_replica", False):
+            return []
+        return [{"StatusType": "read replication", "Normal": True, "Status": "replicating"}]
+
+    def promote_read_replica(self, db_kwargs):
+        database_id = db_kwargs["db_instance_identifier"]
+        database = self.describe_db_instances(database_id)[0]
+        if not database.is_replica:
+            raise rds.RDSClientError(
+                "InvalidDBInstanceState", f"DB Instance {database_id} is not a read replica."
+            )
+        try:
+            source = self.find_db_from_id(database.source_db_instance_identifier)
+            for entry in (database.db_instance_arn, database.db_instance_identifier):
+                if entry in source.replicas:
+                    source.replicas.remove(entry)
+        except rds.DBInstanceNotFoundError:
+            pass  # the source is gone: the replica stands alone anyway
+        database.is_replica = False
+        database.source_db_instance_identifier = None
+        if db_kwargs.get("backup_retention_period") is not None:
+            database.backup_retention_period = int(db_kwargs["backup_retention_period"])
+        if db_kwargs.get("preferred_backup_window"):
+            database.preferred_backup_window = db_kwargs["preferred_backup_window"]
+        return database
+
+    def remove_replica(self, replica):
+        for entry in (replica.db_instance_arn, replica.db_instance_identifier):
+            if entry in self.replicas:
+                self.replicas.remove(entry)
+
+    rds.RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
+    rds.RDSBackend.promote_read_replica = promote_read_replica
+    rds.DBInstance.remove_replica = remove_replica
+    rds.DBInstance.status_infos = property(status_infos)
+
+
 def ecs_tasks_run_sql_checks():
     """A one-off task of dr-failover's data checks (the ecs-task runner) runs, as Fargate would.
 
@@ -844,6 +943,26 @@ def restored_instances_reach_emulator_postgres():
             os.replace(target + ".new", target)
         return database
 
+    # A read replica (cross_region_read_replicas) answers at its source's server, and goes on answering
+    # there once promoted: the emulator keeps no second copy, so every write the source took before the
+    # promotion is in the new primary (after a write freeze, exactly the source's rows).
+    create_replica = rds.RDSBackend.create_db_instance_read_replica
+
+    def create_db_instance_read_replica(self, db_kwargs):
+        source_id = db_kwargs["source_db_instance_identifier"]
+        parts = source_id.split(":")
+        region = parts[3] if source_id.startswith("arn:") else self.region_name
+        replica = create_replica(self, db_kwargs)
+        served = addresses.get((self.account_id, region, parts[-1]))
+        key = (self.account_id, self.region_name, replica.db_instance_identifier)
+        if served:
+            addresses[key] = served
+        else:
+            addresses.pop(key, None)
+        return replica
+
+    rds.RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
+
     # A point-in-time restore (automated_backups_replicate) answers at the server listed for
     # "<region>/<backups ARN>" (replicated backups) or "<region>/<source instance identifier>" (its own):
     # an address, or the data's history as [{"until": <ISO time>, "address": …}, …, {"address": …}]
@@ -1000,6 +1119,7 @@ def replication_groups_restore_and_delete():
 
 restored_instances_start_creating()
 automated_backups_replicate()
+cross_region_read_replicas()
 replication_groups_restore_and_delete()
 restored_instances_reach_emulator_postgres()
 service_tasks_register_as_targets()

@@ -109,6 +109,7 @@ beforeAll(async () => {
     doc.service.containerPort = 70000;
     doc.service.healthCheckPath = "health";
   });
+  plans.noSqlChecks = await writePlan(p, "no-sql-checks", (doc) => delete doc.verification.sql);
   plans.noProductionRecord = await writePlan(
     p,
     "no-production-record",
@@ -371,6 +372,41 @@ const cases: BadInput[] = [
     exitCode: 2,
     code: "USAGE",
     message: /carrier-pigeon/,
+  },
+  {
+    name: "failback by replica with a plan that has no data checks",
+    args: () => [
+      ...globals(),
+      "failback",
+      "--plan",
+      plans.noSqlChecks,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.productionRecord,
+    ],
+    exitCode: 2,
+    code: "FAILBACK_REPLICA_NEEDS_DATA_CHECKS",
+    message: /the plan has no verification\.sql checks to count with/,
+  },
+  {
+    name: "failback --prepare-only by snapshot",
+    args: () => [
+      ...globals(),
+      "failback",
+      "--plan",
+      EXAMPLE,
+      "--target-region",
+      TARGET,
+      "--confirm",
+      plan.dns.productionRecord,
+      "--method",
+      "snapshot",
+      "--prepare-only",
+    ],
+    exitCode: 2,
+    code: "FAILBACK_PREPARE_ONLY_METHOD",
+    message: /--prepare-only prepares a read replica: --method snapshot has nothing to prepare/,
   },
 
   // ── State: runs and stacks ──

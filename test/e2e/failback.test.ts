@@ -1,14 +1,21 @@
 /**
  * Failback end-to-end: a real failover (Pulumi engine, stand-in plugin, moto),
  * writes in the DR database (a real PostgreSQL), then `failback --method
- * snapshot` brings them home. In the emulator a snapshot of the DR instance,
+ * snapshot` (first test) or `--method replica` (second) brings them home. In the emulator a snapshot of the DR instance,
  * its copy in the source region and the instance restored from it answer at
  * the same PostgreSQL server (moto-server.py): the data path is asserted with
  * real SQL, but no second copy of the rows exists (see docs/emulator.md).
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ModifyDBInstanceCommand } from "@aws-sdk/client-rds";
+import {
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBInstanceCommand,
+  PromoteReadReplicaCommand,
+  StartDBInstanceCommand,
+  StopDBInstanceCommand,
+} from "@aws-sdk/client-rds";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import pg from "pg";
@@ -99,6 +106,8 @@ describe("failback", () => {
         }),
       );
     await setRetention(0);
+    // …and stopped: a read replica (the default method) needs an available source.
+    await run.aws.rds(TARGET).send(new StopDBInstanceCommand({ DBInstanceIdentifier: drDatabase }));
     const beforeProblems = await run.summary();
     const missingKey = `arn:aws:kms:${SOURCE}:123456789012:key/00000000-0000-0000-0000-000000000000`;
     const problems = (await runFailback(run.context(), { confirm: PROD, sourceKmsKeyId: missingKey }).then(
@@ -108,9 +117,11 @@ describe("failback", () => {
     expect(problems.code).toBe("PREFLIGHT_FAILED");
     expect(problems.details).toEqual([
       expect.stringMatching(/keeps no backups \(BackupRetentionPeriod 0\) — turn them on/),
+      expect.stringMatching(/is stopped, not available: RDS replicates only an available instance/),
       expect.stringMatching(new RegExp(`${missingKey} is not an enabled key of ${SOURCE} .*--source-kms-key`)),
     ]);
     expect(diffMotoState(beforeProblems, await run.summary())).toEqual({ added: {}, removed: {} });
+    await run.aws.rds(TARGET).send(new StartDBInstanceCommand({ DBInstanceIdentifier: drDatabase }));
     await setRetention(7);
 
     // The outage's writes: a marker row in the DR database, through the DR connection secret.
@@ -146,7 +157,7 @@ describe("failback", () => {
           if (event.type === "phase-finished" && event.phase === "copy-snapshot") abort.abort();
         },
       }),
-      { confirm: PROD },
+      { confirm: PROD, method: "snapshot" },
     ).catch((error: unknown) => error);
     // Where production is, and both ways out: continue, or scale DR back up (DNS still there).
     expect(interrupted).toMatchObject({
@@ -282,5 +293,193 @@ describe("failback", () => {
         .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: handOver.instanceIdentifier }))
     ).DBInstances![0];
     expect(after.DeletionProtection).toBe(true);
+  }, 300_000);
+
+  it("brings the outage's writes home by a read replica: prepared ahead, promoted once at the cutover, handed over", async () => {
+    const run = await e2e.seed();
+    const failover = await runFailover(run.context(), { confirm: PROD });
+    expect(failover.result).toBe("succeeded");
+    const drLoadBalancer = failover.endpoints!.loadBalancer!.toLowerCase();
+    const drDatabase = (
+      await run.aws
+        .rds(TARGET)
+        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))
+    ).DBInstances![0]!;
+    const primaryBefore = (
+      await run.aws
+        .rds(SOURCE)
+        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: run.plan.database.sourceIdentifier }))
+    ).DBInstances![0]!;
+
+    // The outage's writes, through the DR connection secret.
+    const drSecrets = (await run.aws.secrets(TARGET).send(new ListSecretsCommand({}))).SecretList ?? [];
+    const drSecret = drSecrets.find((secret) => secret.Name?.startsWith(`${run.plan.secrets.databaseSecretName}/dr-`));
+    const drConnection = JSON.parse(
+      (await run.aws.secrets(TARGET).send(new GetSecretValueCommand({ SecretId: drSecret!.ARN }))).SecretString!,
+    ) as Connection;
+    await query(drConnection, "INSERT INTO users (id) VALUES ($1)", [515151]);
+
+    // --prepare-only: the replica in the source region, no downtime (DR keeps serving, DNS stays).
+    const prepared = await runFailback(run.context(), { confirm: PROD, prepareOnly: true });
+    expect(prepared.result).toBe("succeeded");
+    expect(prepared.spans.filter((span) => span.kind === "phase").map((span) => span.name)).toEqual([
+      "preflight",
+      "prepare-replica",
+    ]);
+    expect(prepared.downtime).toBeUndefined();
+    const replicasOf = async () =>
+      (await run.aws.rds(SOURCE).send(new DescribeDBInstancesCommand({}))).DBInstances!.filter((instance) =>
+        instance.DBInstanceIdentifier?.includes("-failback-"),
+      );
+    const [replica, ...more] = await replicasOf();
+    expect(more).toEqual([]);
+    // Replicating the DR database by its ARN, on the old primary's network, with a key of the source region.
+    expect(replica).toMatchObject({
+      ReadReplicaSourceDBInstanceIdentifier: drDatabase.DBInstanceArn,
+      DeletionProtection: true,
+      StorageEncrypted: true,
+      KmsKeyId: run.world.sourceKeyArn,
+      DBSubnetGroup: { DBSubnetGroupName: primaryBefore.DBSubnetGroup?.DBSubnetGroupName },
+    });
+    expect((await run.stacks()).sort()).toEqual(
+      ["peoplebooster-failback-ap-northeast-1", `peoplebooster-failover-${TARGET}`].sort(),
+    );
+    const drServiceCount = async () =>
+      (
+        await run.aws
+          .ecs(TARGET)
+          .send(
+            new DescribeServicesCommand({ cluster: "peoplebooster-production", services: ["peoplebooster-backend"] }),
+          )
+      ).services![0]!.desiredCount;
+    expect(await drServiceCount()).toBe(2);
+    expect(
+      (await readNameRecords(run.aws.route53(), run.world.hostedZoneId!, PROD)).routing.every(
+        (value) => recordTarget(value) === drLoadBalancer,
+      ),
+    ).toBe(true);
+    // Prepared again: nothing new (the same replica, no second one).
+    const preparedAgain = await runFailback(run.context(), { confirm: PROD, prepareOnly: true });
+    expect(preparedAgain.result).toBe("succeeded");
+    expect((await replicasOf()).map((instance) => instance.DBInstanceIdentifier)).toEqual([
+      replica!.DBInstanceIdentifier,
+    ]);
+
+    // Production keeps writing in DR after the prepare: those rows travel too.
+    await query(drConnection, "INSERT INTO users (id) VALUES ($1)", [515152]);
+    const drUsers = Number((await query(drConnection, "SELECT count(*) FROM users"))[0]![0]);
+
+    // The cutover killed after the replica caught up, and the replica promoted just before the kill
+    // (AWS did it, the state never heard): the resumed run must not promote it again.
+    const abort = new AbortController();
+    const interrupted = await runFailback(
+      run.context({
+        signal: abort.signal,
+        emit: (event) => {
+          run.events(event);
+          if (event.type === "phase-finished" && event.phase === "catch-up") abort.abort();
+        },
+      }),
+      { confirm: PROD },
+    ).catch((error: unknown) => error);
+    expect(interrupted).toMatchObject({ code: "INTERRUPTED" });
+    await run.aws.rds(SOURCE).send(
+      new PromoteReadReplicaCommand({
+        DBInstanceIdentifier: replica!.DBInstanceIdentifier,
+        BackupRetentionPeriod: 7,
+      }),
+    );
+
+    const resumed: string[] = [];
+    const report = await runFailback(
+      run.context({
+        emit: (event) => {
+          run.events(event);
+          if (event.type === "info") resumed.push(event.message);
+        },
+      }),
+      { confirm: PROD },
+    );
+    expect(report.result).toBe("succeeded");
+    expect(resumed).toContain(`${replica!.DBInstanceIdentifier} is promoted already: not promoting it again`);
+    expect(report.spans.filter((span) => span.kind === "phase").map((span) => [span.name, span.ok])).toEqual([
+      ["preflight", true],
+      ["prepare-replica", true],
+      ["write-freeze", true],
+      ["catch-up", true],
+      ["promote", true],
+      ["data-check", true],
+      ["production-secret", true],
+      ["production-service", true],
+      ["dns", true],
+      ["verification", true],
+      ["hand-over", true],
+    ]);
+    expect(await drServiceCount()).toBe(0);
+
+    // Exactly one new primary, promoted, protected, with production's backups; the old primary untouched.
+    const [primary, ...others] = await replicasOf();
+    expect(others).toEqual([]);
+    expect(primary!.DBInstanceIdentifier).toBe(replica!.DBInstanceIdentifier);
+    expect(primary!.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
+    expect(primary).toMatchObject({ DeletionProtection: true, BackupRetentionPeriod: 7 });
+    const oldPrimary = (
+      await run.aws
+        .rds(SOURCE)
+        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: run.plan.database.sourceIdentifier }))
+    ).DBInstances![0]!;
+    expect({ ...oldPrimary, LatestRestorableTime: undefined }).toEqual({
+      ...primaryBefore,
+      LatestRestorableTime: undefined,
+    });
+
+    // The production secret on the new primary, its password valid there, every DR write present.
+    const production = JSON.parse(
+      (await run.aws.secrets(SOURCE).send(new GetSecretValueCommand({ SecretId: run.plan.secrets.databaseSecretName })))
+        .SecretString!,
+    ) as Connection;
+    expect({ host: production.host, port: production.port }).toEqual({
+      host: primary!.Endpoint!.Address,
+      port: primary!.Endpoint!.Port,
+    });
+    expect(await query(production, "SELECT count(*) FROM users WHERE id IN (515151, 515152)")).toEqual([["2"]]);
+    expect(report.dataChecks?.find((check) => check.name === "users")).toMatchObject({ value: drUsers, ok: true });
+    const back = (await readNameRecords(run.aws.route53(), run.world.hostedZoneId!, PROD)).routing;
+    expect(back.map((value) => recordTarget(value))).toEqual([
+      run.world.productionRecordValue,
+      run.world.productionRecordValue,
+    ]);
+    expect(report.downtime!.durationMs).toBeGreaterThan(0);
+
+    // Handed over: the failback stack is gone, the instance stays, and the report says how to adopt it.
+    expect(await run.stacks()).toEqual([`peoplebooster-failover-${TARGET}`]);
+    expect(report.handOver).toMatchObject({
+      method: "replica",
+      instanceIdentifier: primary!.DBInstanceIdentifier,
+      importCommands: [
+        `pulumi import aws:rds/instance:Instance production-database ${primary!.DBInstanceIdentifier}`,
+        `terraform import aws_db_instance.production ${primary!.DBInstanceIdentifier}`,
+      ],
+    });
+
+    // Run again: already done and handed over, nothing created or promoted.
+    const settled = await run.summary();
+    const again = await runFailback(run.context(), { confirm: PROD });
+    expect(again.spans.filter((span) => span.kind === "phase").map((span) => span.name)).toEqual(["preflight"]);
+    expect(again.downtime).toEqual(report.downtime);
+    expect(diffMotoState(settled, await run.summary())).toEqual({ added: {}, removed: {} });
+
+    // The DR stack then goes, behind its final snapshot; the new primary stays.
+    const destroyed = await runDestroy(run.context());
+    expect(destroyed.result).toBe("succeeded");
+    expect(await run.stacks()).toEqual([]);
+    const finals = (
+      await run.aws.rds(TARGET).send(new DescribeDBSnapshotsCommand({ SnapshotType: "manual" }))
+    ).DBSnapshots!.filter((snapshot) =>
+      snapshot.DBSnapshotIdentifier?.startsWith("peoplebooster-production-dr-final-"),
+    );
+    expect(finals).toHaveLength(1);
+    const after = (await replicasOf())[0]!;
+    expect(after).toMatchObject({ DBInstanceIdentifier: primary!.DBInstanceIdentifier, DeletionProtection: true });
   }, 300_000);
 });

@@ -94,7 +94,20 @@ export const CONFORMANCE: ConformanceRow[] = [
       "MaxItems 1; ConflictsWith s3_import, snapshot_identifier, replicate_source_db; restore_time verify.ValidUTCTimestamp, ConflictsWith use_latest_restorable_time",
     source: `${RDS}: restore_to_point_in_time (schema; create's restore_to_point_in_time branch: RestoreDBInstanceToPointInTime, wait available, no ModifyDBInstance for password or backups)`,
     standin:
-      "matches (Check refuses snapshotIdentifier with it, and restore_time with use_latest_restorable_time; create sends no password and no backup settings). KINDER: s3_import / replicate_source_db conflicts not checked (not supported)",
+      "matches (Check refuses snapshotIdentifier with it, and restore_time with use_latest_restorable_time; create sends no password and no backup settings). KINDER: the s3_import conflict is not checked (not an input); replicateSourceDb's Check refuses the pair",
+  },
+  {
+    token: "aws:rds/instance:Instance",
+    input: "replicateSourceDb",
+    upstream: "replicate_source_db",
+    forceNew: false,
+    computed: false,
+    readRefreshes: true,
+    validation:
+      "TypeString Optional; db_name, engine, engine_version, username, restore_to_point_in_time, s3_import ConflictsWith it",
+    source: `${RDS}: replicate_source_db (v5.x resourceInstanceUpdate: removal = PromoteReadReplica with backup_retention_period, then waitDBInstanceAvailable, before the modify; another source = "cannot elect new source database for replication"; create: CreateDBInstanceReadReplica, wait, ModifyDBInstance for backups / password; Read sets it from ReadReplicaSourceDBInstanceIdentifier)`,
+    standin:
+      'matches (update promotes on removal and refuses another source; Check refuses engine, engine_version, username, db_name, restore_to_point_in_time with it; live from Read, "" once promoted). SourceRegion not sent (the JS SDK presigns by the source ARN)',
   },
   {
     token: "aws:rds/instance:Instance",

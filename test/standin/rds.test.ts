@@ -314,4 +314,70 @@ describe("stand-in aws:rds/instance:Instance on moto", () => {
     expect(outs.username).toBe("app");
     await provider.delete(id, urn(TYPE, "fresh"), outs);
   });
+
+  it("replicates a source of another region by ARN, and promotes only when replicateSourceDb is removed", async () => {
+    const a = sdk(moto, REGION_A);
+    const source = (await a.rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "prod-db" })))
+      .DBInstances![0]!;
+    // ConflictsWith replicate_source_db: a replica takes these from its source.
+    const conflicting = await provider.check(
+      urn(TYPE, "replica"),
+      {},
+      { instanceClass: "db.t3.micro", replicateSourceDb: source.DBInstanceArn, engine: "postgres", username: "app" },
+    );
+    expect(conflicting.failures).toEqual([
+      { property: "engine", reason: '"engine": conflicts with replicate_source_db' },
+      { property: "username", reason: '"username": conflicts with replicate_source_db' },
+    ]);
+
+    const inputs = {
+      identifier: "home-replica",
+      replicateSourceDb: source.DBInstanceArn,
+      instanceClass: "db.t3.micro",
+      dbSubnetGroupName: subnetGroup,
+      backupRetentionPeriod: 7,
+      deletionProtection: true,
+      skipFinalSnapshot: true,
+    };
+    const { id, outs } = await checkAndCreate(provider, urn(TYPE, "replica"), inputs);
+    // Read sets replicate_source_db (the source's ARN, cross-region) and the source lists the replica.
+    expect(outs).toMatchObject({ replicateSourceDb: source.DBInstanceArn, deletionProtection: true });
+    expect(outs.arn).toContain(`:${REGION_B}:`);
+    const listed = (await a.rds().send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "prod-db" })))
+      .DBInstances![0]!;
+    expect(listed.ReadReplicaDBInstanceIdentifiers).toEqual([outs.arn]);
+    expect(await provider.diff(id, urn(TYPE, "replica"), outs, inputs)).toMatchObject({ changes: false });
+
+    // Not ForceNew: another source is an update, which upstream refuses (a kinder stand-in would replace).
+    const other = { ...inputs, replicateSourceDb: source.DBInstanceArn!.replace(":prod-db", ":other-db") };
+    expect(await provider.diff(id, urn(TYPE, "replica"), outs, other)).toMatchObject({ changes: true, replaces: [] });
+    await expect(provider.update(id, urn(TYPE, "replica"), outs, other)).rejects.toThrow(
+      "cannot elect new source database for replication",
+    );
+
+    // Removed: an update (not a replacement) that promotes, with the configured backup retention.
+    const { replicateSourceDb: _, ...promotedInputs } = inputs;
+    expect(await provider.diff(id, urn(TYPE, "replica"), outs, promotedInputs)).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
+    const promoted = await provider.update(id, urn(TYPE, "replica"), outs, promotedInputs);
+    expect(promoted.outs.replicateSourceDb).toBe("");
+    const live = (
+      await sdk(moto, REGION_B)
+        .rds()
+        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))
+    ).DBInstances![0]!;
+    expect(live.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
+    expect(live.BackupRetentionPeriod).toBe(7);
+    // Promoted once: the state now matches, so the next diff (and a refresh) has nothing left to promote.
+    expect(await provider.diff(id, urn(TYPE, "replica"), promoted.outs, promotedInputs)).toMatchObject({
+      changes: false,
+    });
+    const refreshed = await provider.read(id, urn(TYPE, "replica"), outs);
+    expect(refreshed.props.replicateSourceDb).toBe("");
+    expect(await provider.diff(id, urn(TYPE, "replica"), refreshed.props, promotedInputs)).toMatchObject({
+      changes: false,
+    });
+  });
 });

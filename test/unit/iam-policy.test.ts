@@ -148,15 +148,29 @@ describe("iam-policy", () => {
     }
   });
 
-  it("lets a failback restore only its own instance in the source region and delete no database", () => {
+  it("lets a failback restore or replicate and promote only its own instance in the source region, and delete no database", () => {
     const policy = iamPolicyFor(plan, { journey: "failback", targetRegions: [TARGET], accountId: "123456789012" });
     expect(actions(policy).filter((action) => action.includes("Delete"))).toEqual([]);
     const db = plan.database.sourceIdentifier;
     expect(
       granting(policy, "rds:RestoreDBInstanceFromDBSnapshot").flatMap((statement) => statement.Resource),
     ).toContain(`arn:aws:rds:${plan.sourceRegion}:123456789012:db:${db}-failback-*`);
-    // The old primary (exactly <db>) is matched by no instance pattern a failback may modify.
-    for (const statement of granting(policy, "rds:ModifyDBInstance")) {
+    // Method replica: the replica and its promotion under the failback's name only.
+    expect(granting(policy, "rds:PromoteReadReplica").flatMap((statement) => statement.Resource)).toEqual([
+      `arn:aws:rds:${plan.sourceRegion}:123456789012:db:${db}-failback-*`,
+    ]);
+    expect(granting(policy, "rds:CreateDBInstanceReadReplica").flatMap((statement) => statement.Resource)).toEqual(
+      expect.arrayContaining([
+        `arn:aws:rds:${plan.sourceRegion}:123456789012:db:${db}-failback-*`,
+        `arn:aws:rds:${TARGET}:123456789012:db:${db}-*`,
+      ]),
+    );
+    // The old primary (exactly <db>) is matched by no instance pattern a failback may modify, replicate or promote.
+    for (const statement of [
+      ...granting(policy, "rds:ModifyDBInstance"),
+      ...granting(policy, "rds:CreateDBInstanceReadReplica"),
+      ...granting(policy, "rds:PromoteReadReplica"),
+    ]) {
       for (const resource of statement.Resource.filter((arn) => arn.includes(":db:"))) {
         expect(
           new RegExp(`^${resource.replace(/[.]/g, "\\.").replace(/\*/g, ".*")}$`).test(
