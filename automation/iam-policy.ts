@@ -484,6 +484,44 @@ function statementsFor(
       },
     });
   }
+  if (steps.has("provision") || steps.has("teardown")) {
+    // The database's connection name: a private hosted zone of the DR VPC (<app>.dr.internal, a drill's
+    // drill-<run>.<app>.dr.internal) holding one CNAME, db.<zone>. CreateHostedZone authorizes on "*" only;
+    // a private zone's VPC is checked with ec2:DescribeVpcs (RegionalReads).
+    const write = steps.has("provision");
+    const remove = steps.has("teardown");
+    add(
+      "ConnectionZone",
+      [
+        "route53:GetHostedZone",
+        "route53:ListTagsForResource",
+        ...(write
+          ? [
+              "route53:CreateHostedZone",
+              "route53:ChangeTagsForResource",
+              "route53:UpdateHostedZoneComment",
+              "route53:AssociateVPCWithHostedZone",
+            ]
+          : []),
+        ...(remove ? ["route53:DeleteHostedZone", "route53:DisassociateVPCFromHostedZone"] : []),
+      ],
+      ["*"],
+    );
+    add("ConnectionRecord", ["route53:ChangeResourceRecordSets"], ["arn:aws:route53:::hostedzone/*"], {
+      "ForAllValues:StringLike": {
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+          `db.${plan.app.toLowerCase()}.dr.internal`,
+          `db.drill-*.${plan.app.toLowerCase()}.dr.internal`,
+        ],
+      },
+      "ForAllValues:StringEquals": {
+        "route53:ChangeResourceRecordSetsActions": [
+          ...(write ? ["CREATE", "UPSERT"] : []),
+          ...(remove ? ["DELETE"] : []),
+        ],
+      },
+    });
+  }
   return statements;
 }
 

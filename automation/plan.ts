@@ -589,6 +589,24 @@ export const PlanSchema = z
           .describe(
             "HTTP path of the health check, used by the target group and by verification; starts with /. Default /health.",
           ),
+        healthCheckIntervalSeconds: z
+          .number()
+          .int()
+          .min(5)
+          .max(300)
+          .default(10)
+          .describe(
+            "Seconds between two health checks of the DR target group (5–300, as AWS allows). With healthyThreshold it sets when the app's first healthy answer can come once the restored database answers: interval × threshold, 30 s by default. Default 10 (AWS's own default is 30).",
+          ),
+        healthyThreshold: z
+          .number()
+          .int()
+          .min(2)
+          .max(10)
+          .default(3)
+          .describe(
+            "Consecutive successful health checks before the DR target group reports a task healthy (2–10, as AWS allows). Default 3.",
+          ),
         environment: z
           .record(
             z.string().meta({ title: "name", description: "An environment variable name." }),

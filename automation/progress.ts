@@ -110,7 +110,7 @@ export class ProgressTracker {
         return;
       }
       case "resource": {
-        const concern = this.current.includes("provision") ? concernOf(event.resourceType) : undefined;
+        const concern = this.current.includes("provision") ? concernOf(event.resourceType, event.name) : undefined;
         if (event.status === "started") {
           this.inFlight.set(event.urn, {
             name: event.name,

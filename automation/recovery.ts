@@ -299,6 +299,22 @@ async function findCreated(aws: AwsClients, region: string, resource: StateResou
         ? `${inputs.zoneId}_${name}_${inputs.type}${inputs.setIdentifier ? `_${inputs.setIdentifier}` : ""}`
         : undefined;
     }
+    case "aws:route53/zone:Zone": {
+      // Zone names are not unique: adopt only a private zone of this name, associated with the
+      // stack's VPC and carrying the stack's comment (set by CreateHostedZone itself).
+      const name = String(inputs.name).replace(/\.$/, "").toLowerCase();
+      const vpcIds = new Set(((inputs.vpcs as { vpcId?: string }[] | undefined) ?? []).map((vpc) => vpc.vpcId));
+      const listed = await aws
+        .route53()
+        .send(new Route53.ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 100 }));
+      for (const zone of listed.HostedZones ?? []) {
+        if (zone.Name?.replace(/\.$/, "").toLowerCase() !== name || zone.Config?.PrivateZone !== true) continue;
+        if ((zone.Config?.Comment ?? "") !== (inputs.comment ?? "")) continue;
+        const details = await aws.route53().send(new Route53.GetHostedZoneCommand({ Id: zone.Id }));
+        if ((details.VPCs ?? []).some((vpc) => vpcIds.has(vpc.VPCId))) return zone.Id!.replace(/^\/?hostedzone\//, "");
+      }
+      return undefined;
+    }
     default:
       // A secret version, or a type we cannot look up: a re-run creates it again (a new version of the same secret).
       return undefined;

@@ -43,6 +43,20 @@ export interface DatabaseConnection {
   password: string;
 }
 
+/**
+ * The connection as the tool reaches it from outside the DR VPC: the secret holds the stack's
+ * private connection name (db.<app>.dr.internal), which resolves only inside that VPC, to the
+ * instance's address; any other host is kept.
+ */
+export function reachableFromTool(
+  connection: DatabaseConnection,
+  outputs: { connectionName?: string; databaseAddress: string },
+): DatabaseConnection {
+  return outputs.connectionName !== undefined && connection.host === outputs.connectionName
+    ? { ...connection, host: outputs.databaseAddress }
+    : connection;
+}
+
 /** Reads the DR connection secret in the target region; the caller registers the password for redaction at once. */
 export async function readConnectionSecret(
   aws: AwsClients,

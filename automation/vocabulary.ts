@@ -5,6 +5,7 @@
  */
 import { resolve } from "node:path";
 import type { DrMode } from "../stacks/args.js";
+import { CONNECTION_NAME_RESOURCES } from "../stacks/config.js";
 
 /** The journeys a run (and its report) can be. */
 export const JOURNEYS = ["drill", "failover", "destroy", "failback"] as const;
@@ -127,9 +128,16 @@ const CONCERN_OF_SERVICE: Record<string, Concern> = {
   route53: "dns",
 };
 
-/** Which concern a resource of the stack belongs to (undefined: providers, components, the stack). */
-export function concernOf(resourceType: string): Concern | undefined {
+/** The database's connection name (its private zone and CNAME): the database's, though Route53's. */
+const DATABASE_CONNECTION_NAMES: ReadonlySet<string> = new Set(Object.values(CONNECTION_NAME_RESOURCES));
+
+/**
+ * Which concern a resource of the stack belongs to (undefined: providers, components, the stack);
+ * `name`, the resource's name, tells the database's connection name from production DNS.
+ */
+export function concernOf(resourceType: string, name?: string): Concern | undefined {
   const service = /^aws:([a-z0-9]+)\//.exec(resourceType)?.[1];
+  if (service === "route53" && name !== undefined && DATABASE_CONNECTION_NAMES.has(name)) return "database";
   return service === undefined ? undefined : CONCERN_OF_SERVICE[service];
 }
 

@@ -70,7 +70,8 @@ export interface DrStackArgs {
     finalSnapshotIdentifier?: string;
   };
   storage: { replicaBucket: string };
-  secret: { name: string };
+  /** `username`: the snapshot's master user as preflight read it (not an input of the instance). */
+  secret: { name: string; username: string };
   service: {
     cluster: string;
     name: string;
@@ -84,11 +85,22 @@ export interface DrStackArgs {
     desiredCount: number;
     containerPort: number;
     healthCheckPath: string;
+    /** The target group's health check: seconds between checks (5–300) and successes before healthy (2–10). */
+    healthCheckIntervalSeconds: number;
+    healthyThreshold: number;
     environment: Record<string, string>;
     subnetIds: string[];
     securityGroupIds: string[];
     assignPublicIp: boolean;
+    /** Seconds ECS ignores failing load balancer health checks of a new task (the service starts before the database is up). */
+    healthCheckGracePeriodSeconds: number;
   };
+  /**
+   * The database's connection name: a CNAME in a private hosted zone of the DR VPC that the stack
+   * owns, pointed at the restored instance once its address is known. The secret holds this name
+   * from the start, so the app tier does not wait for the restore.
+   */
+  connection: { zoneName: string; recordName: string; vpcId: string };
   loadBalancer: {
     name: string;
     targetGroupName: string;
@@ -119,6 +131,8 @@ export interface DrStackOutputs {
   /** The instance's master user as RDS reports it. */
   databaseUsername: string;
   secretArn: string;
+  /** The name the connection secret holds (resolves to databaseAddress inside the DR VPC). */
+  connectionName: string;
   clusterName: string;
   serviceName: string;
   loadBalancerDnsName: string;

@@ -1,5 +1,11 @@
 /** Config keys shared by the stack program, automation/ and plain `pulumi up` (no heavy imports here). */
 
+/**
+ * The resource names of the database's connection name (stacks/dns.ts ConnectionName): its private
+ * zone and its record are the database's concern (the report's database phase), not production DNS.
+ */
+export const CONNECTION_NAME_RESOURCES = { zone: "connection-zone", record: "connection-record" } as const;
+
 /** Config namespace. */
 export const CONFIG_NAMESPACE = "dr-failover";
 /** `dr-failover:stackArgs`: the resolved DrStackArgs (JSON). */

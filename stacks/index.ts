@@ -7,7 +7,7 @@ import type { DrStackArgs, DrStackOutputs } from "./args.js";
 import { RestoredCache } from "./cache.js";
 import { ARGS_KEY, CONFIG_NAMESPACE, PASSWORD_KEY } from "./config.js";
 import { RestoredDatabase } from "./database.js";
-import { OwnedRecord } from "./dns.js";
+import { ConnectionName, OwnedRecord } from "./dns.js";
 import { targetRegionProvider } from "./provider.js";
 import { ConnectionSecret } from "./secrets.js";
 import { AppService } from "./service.js";
@@ -25,15 +25,21 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
 
   const database = new RestoredDatabase("database", { mode: args.mode, database: args.database, password }, opts);
   const cache = args.cache ? new RestoredCache("cache", { mode: args.mode, cache: args.cache }, opts) : undefined;
+  // A name that exists before the database does: the secret and the service need not wait for the restore.
+  const connection = new ConnectionName(
+    "connection",
+    { ...args.connection, app: args.app, region: args.targetRegion, target: database.instance.address },
+    opts,
+  );
   const secret = new ConnectionSecret(
     "secret",
     {
       mode: args.mode,
       name: args.secret.name,
       database: args.database,
-      address: database.instance.address,
-      port: database.instance.port,
-      username: database.instance.username,
+      host: connection.fqdn,
+      port: args.database.port,
+      username: args.secret.username,
       password,
     },
     opts,
@@ -47,7 +53,6 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
       secretArn: secret.secret.arn,
       replicaBucket: args.storage.replicaBucket,
       cache: cache && { address: cache.group.primaryEndpointAddress, port: cache.group.port },
-      startAfter: [secret.version],
     },
     opts,
   );
@@ -76,6 +81,7 @@ export function drStack(args: DrStackArgs, password: pulumi.Output<string>): Out
     databasePort: database.instance.port,
     databaseUsername: database.instance.username,
     secretArn: secret.secret.arn,
+    connectionName: connection.fqdn,
     clusterName: service.cluster.name,
     serviceName: service.service.name,
     loadBalancerDnsName: service.loadBalancer.dnsName,

@@ -7,18 +7,19 @@ export interface ConnectionSecretArgs {
   mode: DrStackArgs["mode"];
   name: string;
   database: DrStackArgs["database"];
-  address: pulumi.Output<string>;
-  /** The instance's port and master user as RDS reports them (the snapshot's user: a restore cannot change it). */
-  port: pulumi.Output<number>;
-  username: pulumi.Output<string>;
+  /** The connection name (known before the database exists: the service does not wait for the restore). */
+  host: pulumi.Input<string>;
+  /** The snapshot's port and master user (preflight read them; a restore cannot change them). */
+  port: pulumi.Input<number>;
+  username: pulumi.Input<string>;
   password: pulumi.Output<string>;
 }
 
 /**
- * The application's DB connection secret in the target region, pointing at the
- * restored endpoint (runbook step 3). The secret itself does not wait for the
- * database — only its value does — so roles and the task definition can
- * reference its ARN while the restore is still running.
+ * The application's DB connection secret in the target region (runbook step 3).
+ * Its host is the stack's connection name (a CNAME in the DR VPC's private zone
+ * that points at the restored endpoint), so neither the secret nor its value
+ * waits for the database: the service starts while the restore runs.
  */
 export class ConnectionSecret extends pulumi.ComponentResource {
   readonly secret: secretsmanager.Secret;
@@ -37,7 +38,7 @@ export class ConnectionSecret extends pulumi.ComponentResource {
       { parent: this },
     );
     const secretString = pulumi
-      .all([args.address, args.port, args.username, args.password])
+      .all([args.host, args.port, args.username, args.password])
       .apply(([host, port, username, password]) =>
         JSON.stringify({
           engine: args.database.engine,

@@ -12,8 +12,6 @@ export interface AppServiceArgs {
   replicaBucket: pulumi.Input<string>;
   /** The restored cache's primary endpoint: the container gets it as REDIS_HOST and REDIS_PORT (not secret). */
   cache?: { address: pulumi.Output<string>; port: pulumi.Output<number | undefined> };
-  /** The service starts only once these exist (the secret value holding the restored endpoint). */
-  startAfter: pulumi.Resource[];
 }
 
 const ECS_TASKS_TRUST = JSON.stringify({
@@ -31,10 +29,11 @@ const SECRET_KEYS = {
 };
 
 /**
- * The ECS service behind an application load balancer. Everything except the
- * service itself is independent of the database, so it is created while the
- * restore runs; the service waits for the connection secret and then for
- * steady state.
+ * The ECS service behind an application load balancer. Nothing here waits for
+ * the database: the secret holds a connection name known up front, so the
+ * service starts (and reaches steady state) while the restore runs; its tasks
+ * answer healthy once the name resolves to the restored instance, and the
+ * health-check grace period keeps ECS from replacing them meanwhile.
  */
 export class AppService extends pulumi.ComponentResource {
   readonly cluster: ecs.Cluster;
@@ -143,7 +142,14 @@ export class AppService extends pulumi.ComponentResource {
         protocol: "HTTP",
         targetType: "ip",
         vpcId: loadBalancer.vpcId,
-        healthCheck: { path: service.healthCheckPath, matcher: "200-399" },
+        // Set explicitly, sized for DR: the app's first healthy answer after the restored database
+        // answers comes interval × healthyThreshold later (upstream's defaults, 30 s × 3, would be 90 s).
+        healthCheck: {
+          path: service.healthCheckPath,
+          matcher: "200-399",
+          interval: service.healthCheckIntervalSeconds,
+          healthyThreshold: service.healthyThreshold,
+        },
       },
       parent,
     );
@@ -189,11 +195,12 @@ export class AppService extends pulumi.ComponentResource {
         loadBalancers: [
           { targetGroupArn: targetGroup.arn, containerName: service.name, containerPort: service.containerPort },
         ],
+        healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
         waitForSteadyState: true,
       },
       {
         parent: this,
-        dependsOn: [listener, redirect, ...args.startAfter],
+        dependsOn: [listener, redirect],
         // The provider's default timeouts: automation/readiness.ts checks steady state and target
         // health itself, within the RTO budget left, on every run (a resumed update does not wait).
       },

@@ -45,7 +45,7 @@ import { checkPlanHealth, takeJourneyLock } from "../run/phases.js";
 import type { Run } from "../run/run.js";
 import { toOutputs } from "../run/stack-args.js";
 import { ECS, KMS, RDS, SecretsManager } from "../sdk.js";
-import { queryDirect, readConnectionSecret, type DatabaseConnection } from "../sql-checks.js";
+import { queryDirect, reachableFromTool, readConnectionSecret, type DatabaseConnection } from "../sql-checks.js";
 import { checkEcsService, type CheckResult } from "../verify.js";
 import {
   FAILBACK_METHODS,
@@ -697,8 +697,9 @@ async function failbackPreflight(
 
     let connection: DatabaseConnection | undefined;
     if (ctx.plan.verification.sql && !earlier?.lastCounts) {
-      connection = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
-      run.secrets.push(connection.password);
+      const held = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
+      run.secrets.push(held.password);
+      connection = reachableFromTool(held, outputs);
     }
     const stamp = run.runId.slice(0, 15).replace(/[^0-9a-z]/g, "");
     const record: FailbackRecord = earlier ?? {

@@ -7,7 +7,7 @@
 import { formatDuration, type Span } from "../clock.js";
 import { cacheAgeLabel, restoreSourceLabel, type RunReport, storageLabel } from "./model.js";
 import { messages, phaseName, type ReportLanguage } from "./i18n.js";
-import { CONCERNS } from "../vocabulary.js";
+import { CONCERNS, concernOf } from "../vocabulary.js";
 
 export interface HtmlOptions {
   lang?: ReportLanguage;
@@ -48,7 +48,8 @@ const PHASE_COLORS: Record<string, string> = {
 const colorOf = (span: Span) =>
   span.kind === "phase"
     ? (PHASE_COLORS[span.name] ?? "#475569")
-    : /^aws:(rds|secretsmanager)\//.test(span.resourceType ?? "")
+    : /^aws:(rds|secretsmanager)\//.test(span.resourceType ?? "") ||
+        (/^aws:route53\//.test(span.resourceType ?? "") && concernOf(span.resourceType ?? "", span.name) === "database")
       ? "#93c5fd"
       : /^aws:route53\//.test(span.resourceType ?? "")
         ? "#67e8f9"

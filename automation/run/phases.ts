@@ -29,6 +29,7 @@ import {
   evaluateSqlCheck,
   queryDirect,
   queryByTask,
+  reachableFromTool,
   readConnectionSecret,
   type SqlCheckResult,
 } from "../sql-checks.js";
@@ -61,7 +62,7 @@ function addConcernPhases(run: Run, spans: Span[]) {
   for (const concern of CONCERNS) {
     run.clock.addDerivedPhase(
       concern,
-      spans.filter((span) => span.kind === "resource" && concernOf(span.resourceType ?? "") === concern),
+      spans.filter((span) => span.kind === "resource" && concernOf(span.resourceType ?? "", span.name) === concern),
     );
   }
 }
@@ -627,8 +628,9 @@ async function dataChecksPhase(run: Run, outputs: DrStackOutputs): Promise<SqlCh
   });
   let outcomes: Awaited<ReturnType<typeof queryDirect>>;
   if (sql.runner === "direct") {
-    const connection = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
-    run.secrets.push(connection.password);
+    const held = await readConnectionSecret(ctx.aws, ctx.targetRegion, outputs.secretArn);
+    run.secrets.push(held.password);
+    const connection = reachableFromTool(held, outputs);
     outcomes = await queryDirect(connection, sql.checks, { timeoutMs: sql.timeout });
   } else {
     // ECS injects the secret into the task: the tool never reads the password for this runner.

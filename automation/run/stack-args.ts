@@ -22,6 +22,8 @@ export interface StackResourceNames {
   targetGroup: string;
   /** The restored cache's replication group id (when the plan has a cache): at most 40 characters. */
   cacheReplicationGroup?: string;
+  /** The private hosted zone (in the DR VPC) holding the database's connection name. */
+  connectionZone: string;
 }
 
 /** A replication group id: at most 40 characters, no trailing or double dash. */
@@ -58,6 +60,8 @@ export function stackResourceNamesFor(
     cacheReplicationGroup: plan.cache
       ? replicationGroupId(plan.cache.sourceReplicationGroupId, drill ? `-d${short}` : `-${lbSuffix}`)
       : undefined,
+    // One private zone per stack: a VPC cannot hold two private zones of the same name.
+    connectionZone: `${drill ? `drill-${short}.` : ""}${plan.app}.dr.internal`,
   };
 }
 
@@ -80,6 +84,13 @@ function restoreSourceOf(
       : { automatedBackupsArn: point.automatedBackupsArn!, restoreTime },
   };
 }
+
+/**
+ * ECS ignores failing load balancer health checks of a new task for this long: the service starts
+ * while the database restores, so its tasks answer unhealthy until the restore is done; without a
+ * grace longer than the restore, ECS would stop and replace them in a loop.
+ */
+export const HEALTH_CHECK_GRACE_PERIOD_S = 2 * 60 * 60;
 
 /** The cheapest retention that keeps backups on: 0 turns them off, an outage of the freshly restored instance. */
 export const DRILL_BACKUP_RETENTION_DAYS = 1;
@@ -126,7 +137,10 @@ export function stackArgsFor(
     storage: { replicaBucket: target.storage.replicaBucket },
     // Unique per stack generation: a destroyed failover's secret sits in its 7-day recovery window,
     // and Secrets Manager refuses a new secret of the same name meanwhile. Re-runs keep the first name.
-    secret: { name: `${plan.secrets.databaseSecretName}/dr-${drill ? "drill" : "failover"}-${shortId(runId)}` },
+    secret: {
+      name: `${plan.secrets.databaseSecretName}/dr-${drill ? "drill" : "failover"}-${shortId(runId)}`,
+      username: preflight.restoredDatabase.username,
+    },
     service: {
       cluster: names.cluster,
       name: names.service,
@@ -139,11 +153,15 @@ export function stackArgsFor(
       desiredCount: plan.service.desiredCount,
       containerPort: plan.service.containerPort,
       healthCheckPath: plan.service.healthCheckPath,
+      healthCheckIntervalSeconds: plan.service.healthCheckIntervalSeconds,
+      healthyThreshold: plan.service.healthyThreshold,
       environment: plan.service.environment,
       subnetIds: ids(target.service.subnets, preflight.subnetIds),
       securityGroupIds: ids(target.service.securityGroups, preflight.securityGroupIds),
       assignPublicIp: target.service.assignPublicIp,
+      healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_PERIOD_S,
     },
+    connection: { zoneName: names.connectionZone, recordName: "db", vpcId: preflight.vpcId },
     loadBalancer: {
       name: names.loadBalancer,
       targetGroupName: names.targetGroup,

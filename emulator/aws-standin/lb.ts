@@ -189,6 +189,45 @@ function healthCheckInput(hc: Props | undefined): Partial<ModifyTargetGroupComma
   });
 }
 
+/**
+ * What upstream's create sends for a given `health_check` block: the schema's defaults for what
+ * the block leaves out (enabled true, interval 30, healthy and unhealthy thresholds 3, port
+ * "traffic-port", protocol HTTP; target_group.go), never AWS's own (HTTP: healthy 5, unhealthy 2).
+ */
+export function healthCheckWithDefaults(hc: Props | undefined): Props | undefined {
+  if (!hc) return undefined;
+  return {
+    enabled: true,
+    interval: 30,
+    healthyThreshold: 3,
+    unhealthyThreshold: 3,
+    port: "traffic-port",
+    protocol: "HTTP",
+    ...Object.fromEntries(Object.entries(hc).filter(([, value]) => value !== undefined && value !== null)),
+  };
+}
+
+/** `health_check`'s `IntBetween` validations (target_group.go). */
+export function healthCheckProblems(value: unknown): string[] {
+  const hc = (Array.isArray(value) ? value[0] : value) as Props | undefined;
+  if (!hc || typeof hc !== "object") return [];
+  const ranges: [string, string, number, number][] = [
+    ["interval", "interval", 5, 300],
+    ["healthyThreshold", "healthy_threshold", 2, 10],
+    ["unhealthyThreshold", "unhealthy_threshold", 2, 10],
+    ["timeout", "timeout", 2, 120],
+  ];
+  return ranges
+    .filter(([prop, , min, max]) => {
+      const given = hc[prop];
+      return typeof given === "number" && (given < min || given > max || !Number.isInteger(given));
+    })
+    .map(
+      ([prop, key, min, max]) =>
+        `expected health_check.0.${key} to be in the range (${min} - ${max}), got ${String(hc[prop])}`,
+    );
+}
+
 export const lbTargetGroup: ResourceHandler = {
   token: "aws:lb/targetGroup:TargetGroup",
   props: {
@@ -198,7 +237,11 @@ export const lbTargetGroup: ResourceHandler = {
     targetType: { replace: true },
     vpcId: { replace: true },
     // Optional+Computed block; its path, matcher and timeout are Optional+Computed too (the rest have defaults).
-    healthCheck: { computed: true, computedFields: ["path", "matcher", "timeout"] },
+    healthCheck: {
+      computed: true,
+      computedFields: ["path", "matcher", "timeout"],
+      validate: (value) => healthCheckProblems(value),
+    },
     deregistrationDelay: {},
     tags: {},
   },
@@ -212,7 +255,7 @@ export const lbTargetGroup: ResourceHandler = {
           Protocol: inputs.protocol,
           TargetType: inputs.targetType ?? "instance",
           VpcId: inputs.vpcId,
-          ...healthCheckInput(inputs.healthCheck),
+          ...healthCheckInput(healthCheckWithDefaults(inputs.healthCheck as Props | undefined)),
           Tags: toTagList(inputs.tags),
         }),
       ),
@@ -226,9 +269,12 @@ export const lbTargetGroup: ResourceHandler = {
   },
   async update(ctx, id, olds, news) {
     if (!deepEqual(olds.healthCheck, news.healthCheck) && news.healthCheck) {
-      await ctx.clients
-        .elbv2()
-        .send(new ELBv2.ModifyTargetGroupCommand({ TargetGroupArn: id, ...healthCheckInput(news.healthCheck) }));
+      await ctx.clients.elbv2().send(
+        new ELBv2.ModifyTargetGroupCommand({
+          TargetGroupArn: id,
+          ...healthCheckInput(healthCheckWithDefaults(news.healthCheck as Props)),
+        }),
+      );
     }
     await updateTags(ctx.clients, id, olds, news);
     const tg = await describeTargetGroup(ctx.clients, id);

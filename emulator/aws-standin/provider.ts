@@ -13,7 +13,7 @@ import { iamRole, iamRolePolicy, iamRolePolicyAttachment } from "./iam.js";
 import { getBucket, getCallerIdentity, getPartition, getRegion } from "./invokes.js";
 import { lbListener, lbLoadBalancer, lbTargetGroup } from "./lb.js";
 import { rdsInstance } from "./rds.js";
-import { getZone, route53Record } from "./route53.js";
+import { getZone, route53Record, route53Zone } from "./route53.js";
 import { secretsManagerSecret, secretsManagerSecretVersion } from "./secrets.js";
 import { modeledDelayMs, type LatencyOperation } from "./timing-model.js";
 import type { HandlerContext, InvokeHandler, PropSpec, ResourceHandler } from "./types.js";
@@ -49,6 +49,7 @@ export const RESOURCE_HANDLERS: readonly ResourceHandler[] = [
   lbListener,
   route53Record,
   elasticacheReplicationGroup,
+  route53Zone,
 ];
 
 export const INVOKE_HANDLERS: readonly InvokeHandler[] = [

@@ -1,8 +1,15 @@
 /** `aws:route53/record:Record` and the `aws:route53/getZone:getZone` data source. */
-import type { ChangeAction, HostedZone, ResourceRecordSet, RRType } from "@aws-sdk/client-route-53";
+import type {
+  ChangeAction,
+  GetHostedZoneCommandOutput,
+  HostedZone,
+  ResourceRecordSet,
+  RRType,
+  VPC,
+} from "@aws-sdk/client-route-53";
 import type { Clients } from "./config.js";
 import type { InvokeHandler, ResourceHandler } from "./types.js";
-import { awsErrorName, compact, waitFor, type Props } from "./wire.js";
+import { awsErrorName, compact, fromTagList, randomHex, tagDelta, toTagList, waitFor, type Props } from "./wire.js";
 import { Route53 } from "../../automation/sdk.js";
 
 const TIMEOUT_MS = Number(process.env.DR_STANDIN_ROUTE53_TIMEOUT_MS ?? 30 * 60_000);
@@ -289,5 +296,229 @@ export const getZone: InvokeHandler = {
         "multiple Route 53 Hosted Zones matched; use additional constraints to reduce matches to a single Hosted Zone",
       );
     return details(cleanZoneId(matches[0]!.Id!));
+  },
+};
+
+/** Zone and NS/SOA apex records: what a hosted zone holds before anyone adds a record. */
+function isApexDefault(set: ResourceRecordSet, zone: string): boolean {
+  return cleanName(set.Name ?? "") === zone && (set.Type === "NS" || set.Type === "SOA");
+}
+
+async function allRecordSets(clients: Clients, zoneId: string): Promise<ResourceRecordSet[]> {
+  const sets: ResourceRecordSet[] = [];
+  let start: { StartRecordName?: string; StartRecordType?: RRType; StartRecordIdentifier?: string } = {};
+  for (;;) {
+    const out = await clients
+      .route53()
+      .send(new Route53.ListResourceRecordSetsCommand(compact({ HostedZoneId: zoneId, ...start })));
+    sets.push(...(out.ResourceRecordSets ?? []));
+    if (!out.IsTruncated || !out.NextRecordName) return sets;
+    start = compact({
+      StartRecordName: out.NextRecordName,
+      StartRecordType: out.NextRecordType,
+      StartRecordIdentifier: out.NextRecordIdentifier,
+    });
+  }
+}
+
+async function waitInsync(clients: Clients, changeId: string | undefined, what: string): Promise<void> {
+  if (!changeId) return;
+  await waitFor(
+    `Route 53 Hosted Zone (${what}) synchronize`,
+    async () => {
+      const status = await clients.route53().send(new Route53.GetChangeCommand({ Id: changeId }));
+      return status.ChangeInfo?.Status === "INSYNC" ? true : undefined;
+    },
+    { timeoutMs: TIMEOUT_MS },
+  );
+}
+
+function vpcsOf(props: Props, region: string): VPC[] {
+  return ((props.vpcs as Props[] | undefined) ?? []).map((vpc) => ({
+    VPCId: String(vpc.vpcId),
+    VPCRegion: String(vpc.vpcRegion || region),
+  })) as VPC[];
+}
+
+const vpcKey = (vpc: VPC) => vpc.VPCId ?? "";
+
+async function readZone(clients: Clients, id: string): Promise<Props | undefined> {
+  let out: GetHostedZoneCommandOutput;
+  try {
+    out = await clients.route53().send(new Route53.GetHostedZoneCommand({ Id: id }));
+  } catch (error) {
+    if (awsErrorName(error) === "NoSuchHostedZone") return undefined;
+    throw error;
+  }
+  const zone = out.HostedZone!;
+  const name = cleanName(zone.Name!);
+  const zoneId = cleanZoneId(zone.Id!);
+  let nameServers = out.DelegationSet?.NameServers ?? [];
+  if (zone.Config?.PrivateZone === true) {
+    // Upstream (findNameServersByZone): a private zone's name servers are its apex NS record's values.
+    const ns = (await allRecordSets(clients, zoneId)).find(
+      (set) => cleanName(set.Name ?? "") === name && set.Type === "NS",
+    );
+    nameServers = (ns?.ResourceRecords ?? []).map((record) => record.Value!);
+  }
+  const tags = await clients
+    .route53()
+    .send(new Route53.ListTagsForResourceCommand({ ResourceType: "hostedzone", ResourceId: zoneId }));
+  return compact({
+    zoneId,
+    arn: `arn:aws:route53:::hostedzone/${zoneId}`,
+    name,
+    comment: zone.Config?.Comment ?? "",
+    delegationSetId: out.DelegationSet?.Id ? out.DelegationSet.Id.replace(/^\/?delegationset\//, "") : "",
+    nameServers: [...nameServers].sort(),
+    primaryNameServer: nameServers[0],
+    vpcs: (out.VPCs ?? []).map((vpc) => ({ vpcId: vpc.VPCId, vpcRegion: vpc.VPCRegion })),
+    tagsAll: fromTagList(tags.ResourceTagSet?.Tags),
+  });
+}
+
+/**
+ * `aws:route53/zone:Zone` (upstream internal/service/route53/zone.go): CreateHostedZone with the
+ * first VPC (a private zone can only be created with one), INSYNC, tags, the other VPCs associated;
+ * update: comment, tags, VPCs associated before any is disassociated (a private zone cannot have
+ * none); delete: with `forceDestroy` every record but the apex NS/SOA first, else AWS refuses a
+ * zone that still holds records (HostedZoneNotEmpty) — so a stack deletes its records first.
+ */
+export const route53Zone: ResourceHandler = {
+  token: "aws:route53/zone:Zone",
+  props: {
+    name: {
+      replace: true,
+      validate: (value) =>
+        typeof value === "string" && value.length >= 1 && value.length <= 1024
+          ? undefined
+          : `expected length of name to be in the range (1 - 1024), got ${String(value)}`,
+    },
+    comment: {
+      live: true,
+      validate: (value) =>
+        typeof value === "string" && value.length <= 256
+          ? undefined
+          : `expected length of comment to be in the range (0 - 256), got ${String(value)}`,
+    },
+    delegationSetId: { replace: true },
+    forceDestroy: {},
+    vpcs: { set: true, live: true, computedFields: ["vpcRegion"] },
+    tags: {},
+  },
+  required: ["name"],
+  check(inputs) {
+    if (inputs.delegationSetId && ((inputs.vpcs as unknown[] | undefined) ?? []).length > 0)
+      return [{ property: "vpcs", reason: '"vpcs": conflicts with delegationSetId' }];
+    for (const vpc of (inputs.vpcs as Props[] | undefined) ?? [])
+      if (!vpc?.vpcId) return [{ property: "vpcs", reason: "vpcs[].vpcId must not be empty" }];
+    return [];
+  },
+  async create(ctx, inputs) {
+    const region = ctx.clients.region;
+    const vpcs = vpcsOf(inputs, region);
+    const out = await ctx.clients.route53().send(
+      new Route53.CreateHostedZoneCommand(
+        compact({
+          Name: inputs.name,
+          CallerReference: `${Date.now()}-${randomHex(8)}`,
+          HostedZoneConfig: compact({ Comment: inputs.comment ?? "Managed by Pulumi", PrivateZone: vpcs.length > 0 }),
+          DelegationSetId: inputs.delegationSetId || undefined,
+          VPC: vpcs[0] as VPC | undefined,
+        }),
+      ),
+    );
+    const zoneId = cleanZoneId(out.HostedZone!.Id!);
+    ctx.created(zoneId, { zoneId });
+    await waitInsync(ctx.clients, out.ChangeInfo?.Id, zoneId);
+    const tags = toTagList(inputs.tags);
+    if (tags?.length)
+      await ctx.clients
+        .route53()
+        .send(
+          new Route53.ChangeTagsForResourceCommand({ ResourceType: "hostedzone", ResourceId: zoneId, AddTags: tags }),
+        );
+    for (const vpc of vpcs.slice(1)) {
+      const assoc = await ctx.clients
+        .route53()
+        .send(new Route53.AssociateVPCWithHostedZoneCommand({ HostedZoneId: zoneId, VPC: vpc as VPC }));
+      await waitInsync(ctx.clients, assoc.ChangeInfo?.Id, zoneId);
+    }
+    return { id: zoneId, outs: (await readZone(ctx.clients, zoneId)) ?? { zoneId } };
+  },
+  async read(ctx, id) {
+    return readZone(ctx.clients, id);
+  },
+  async update(ctx, id, olds, news) {
+    const r53 = ctx.clients.route53();
+    if ((olds.comment ?? "") !== (news.comment ?? ""))
+      await r53.send(new Route53.UpdateHostedZoneCommentCommand({ Id: id, Comment: news.comment ?? "" }));
+    const delta = tagDelta(olds.tags, news.tags);
+    if (delta.removed.length > 0 || Object.keys(delta.set).length > 0)
+      await r53.send(
+        new Route53.ChangeTagsForResourceCommand(
+          compact({
+            ResourceType: "hostedzone",
+            ResourceId: id,
+            AddTags: Object.keys(delta.set).length > 0 ? toTagList(delta.set) : undefined,
+            RemoveTagKeys: delta.removed.length > 0 ? delta.removed : undefined,
+          }),
+        ),
+      );
+    const region = ctx.clients.region;
+    const before = new Map(vpcsOf(olds, region).map((vpc) => [vpcKey(vpc), vpc]));
+    const after = new Map(vpcsOf(news, region).map((vpc) => [vpcKey(vpc), vpc]));
+    // A private zone cannot be left without a VPC: associate the new ones first.
+    for (const [key, vpc] of after) {
+      if (before.has(key)) continue;
+      const out = await r53.send(new Route53.AssociateVPCWithHostedZoneCommand({ HostedZoneId: id, VPC: vpc as VPC }));
+      await waitInsync(ctx.clients, out.ChangeInfo?.Id, id);
+    }
+    for (const [key, vpc] of before) {
+      if (after.has(key)) continue;
+      const out = await r53.send(
+        new Route53.DisassociateVPCFromHostedZoneCommand({ HostedZoneId: id, VPC: vpc as VPC }),
+      );
+      await waitInsync(ctx.clients, out.ChangeInfo?.Id, id);
+    }
+    return (await readZone(ctx.clients, id)) ?? {};
+  },
+  async delete(ctx, id, state) {
+    const r53 = ctx.clients.route53();
+    let sets: ResourceRecordSet[];
+    try {
+      sets = await allRecordSets(ctx.clients, id);
+    } catch (error) {
+      if (awsErrorName(error) === "NoSuchHostedZone") return;
+      throw error;
+    }
+    const zone = cleanName(state.name ?? "");
+    const others = sets.filter((set) => !isApexDefault(set, zone));
+    if (others.length > 0) {
+      if (state.forceDestroy !== true)
+        // AWS refuses to delete a zone that holds records (moto deletes it anyway).
+        throw new Error(
+          `deleting Route53 Hosted Zone (${id}): HostedZoneNotEmpty: The specified hosted zone contains non-required resource record sets and so cannot be deleted.`,
+        );
+      for (let index = 0; index < others.length; index += 100) {
+        const out = await r53.send(
+          new Route53.ChangeResourceRecordSetsCommand({
+            HostedZoneId: id,
+            ChangeBatch: {
+              Comment: "Deleted by Pulumi",
+              Changes: others.slice(index, index + 100).map((set) => ({ Action: "DELETE", ResourceRecordSet: set })),
+            },
+          }),
+        );
+        await waitInsync(ctx.clients, out.ChangeInfo?.Id, id);
+      }
+    }
+    try {
+      const out = await r53.send(new Route53.DeleteHostedZoneCommand({ Id: id }));
+      await waitInsync(ctx.clients, out.ChangeInfo?.Id, id);
+    } catch (error) {
+      if (awsErrorName(error) === "NoSuchHostedZone") return;
+      throw error;
+    }
   },
 };

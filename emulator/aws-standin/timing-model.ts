@@ -43,12 +43,19 @@ export const TIMING_MODEL: Readonly<Record<string, OperationLatency>> = {
 };
 
 /**
- * Seconds from the database becoming reachable to the app's first healthy
- * answer behind the load balancer, for tasks already running: the target
- * group's healthy_threshold × interval (upstream defaults 3 × 30 s, SPEC.md
- * "aws:lb/targetGroup"). The floor of the critical path the benchmark aims at.
+ * Seconds from the database answering to the app's first healthy answer
+ * behind the load balancer, for tasks already running: the target group's
+ * interval × healthy threshold (as the stack sets them: plan
+ * service.healthCheckIntervalSeconds × service.healthyThreshold, 10 × 3 by
+ * default; upstream's schema defaults when the block leaves them out, 30 × 3).
+ * moto-server.py's DescribeTargetHealth waits the same, × the latency scale.
+ * A term of the critical path the benchmark aims at.
  */
-export const APP_HEALTHY_AFTER_DATABASE_S = 90;
+export function appHealthyAfterDatabaseSeconds(
+  healthCheck: { interval?: number; healthyThreshold?: number } = {},
+): number {
+  return (healthCheck.interval ?? 30) * (healthCheck.healthyThreshold ?? 3);
+}
 
 /** The latency scale from the environment (0 = no modeled delays). */
 export function latencyScale(env: NodeJS.ProcessEnv = process.env): number {

@@ -19,6 +19,13 @@ export interface AppStandinOptions {
   healthPath: string;
   /** Status of the health answer (default 200): set e.g. 503 to model an unhealthy app. */
   status?: number;
+  /**
+   * Whether the load balancer behind a name (the request's Host) has a healthy target: false
+   * answers 503, as the app does while its database does not answer (an ALB without healthy
+   * targets fails open to them). undefined (not a load balancer the emulator knows): `status`.
+   * See `loadBalancerHealth` (lb-health.ts), which asks moto's DescribeTargetHealth.
+   */
+  healthy?: (host: string) => Promise<boolean | undefined>;
   /** Port of the plain app server (default: any free one). */
   port?: number;
   /** The certificate (PEM, for the names verification uses) and its key: serve HTTPS and the redirect too. */
@@ -70,15 +77,23 @@ const redirectToHttps: RequestListener = (request: IncomingMessage, response: Se
 export async function startAppStandin(options: AppStandinOptions): Promise<AppStandin> {
   const requests: string[] = [];
   const status = options.status ?? 200;
+  /** The health answer's status for a name: the load balancer's targets decide when they are known. */
+  const healthStatus = async (host: string): Promise<number> => {
+    const targets = await options.healthy?.(host).catch(() => false);
+    return targets === false ? 503 : status;
+  };
   const app: RequestListener = (request, response) => {
     const path = new URL(request.url ?? "/", "http://standin").pathname;
     requests.push(`${request.method ?? "GET"} ${request.url ?? "/"}`);
-    const healthy = path === options.healthPath;
-    const body = healthy
-      ? { status: status >= 200 && status < 300 ? "ok" : "unhealthy" }
-      : { error: "not found", path };
-    response.writeHead(healthy ? status : 404, { "content-type": "application/json", connection: "close" });
-    response.end(request.method === "HEAD" ? undefined : JSON.stringify(body));
+    const host = (request.headers.host ?? "").replace(/:\d+$/, "");
+    const health = path === options.healthPath;
+    void (health ? healthStatus(host) : Promise.resolve(404)).then((answer) => {
+      const body = health
+        ? { status: answer >= 200 && answer < 300 ? "ok" : "unhealthy" }
+        : { error: "not found", path };
+      response.writeHead(answer, { "content-type": "application/json", connection: "close" });
+      response.end(request.method === "HEAD" ? undefined : JSON.stringify(body));
+    });
   };
   const servers: Server[] = [];
   const started = async (server: Server, port?: number) => {

@@ -9,7 +9,9 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Plan } from "../../automation/plan.js";
 import type { ConnectTo } from "../../automation/verify.js";
+import { AwsClients } from "../../automation/aws.js";
 import { startAppStandin } from "./app-standin.js";
+import { loadBalancerHealth } from "./lb-health.js";
 import { emulatorSecretsProvider } from "./clients.js";
 import { STANDIN_BIN_DIR } from "../paths.js";
 import { startMoto } from "./moto.js";
@@ -71,7 +73,13 @@ export async function startEmulatorSession(options: {
       progress(
         `restore points as PostgreSQL servers (${Object.values(data.servers).join(", ")}) in ${data.startSeconds.toFixed(1)} s`,
       );
-    const app = await startAppStandin({ healthPath: options.plan.service.healthCheckPath, tls: world.tls });
+    // The app answers healthy through a load balancer only once one of its targets is (moto-server.py).
+    const aws = new AwsClients({ endpoint: moto.endpoint });
+    const app = await startAppStandin({
+      healthPath: options.plan.service.healthCheckPath,
+      tls: world.tls,
+      healthy: loadBalancerHealth(aws, [options.targetRegion, options.plan.sourceRegion]),
+    });
     progress(`ready after ${((performance.now() - started) / 1000).toFixed(1)} s (moto at ${moto.endpoint})`);
     const restoredData = data;
     return {
@@ -84,6 +92,7 @@ export async function startEmulatorSession(options: {
       connectTo: app.connectTo,
       async stop() {
         await app.stop();
+        aws.destroy();
         await restoredData?.stop();
         await moto.stop();
       },

@@ -434,6 +434,52 @@ def automated_backups_replicate():
     responses.RDSResponse.restore_db_instance_to_point_in_time = restore
 
 
+# When each record set was last written: (name without the final dot, type) -> time.
+RECORDS_WRITTEN = {}
+
+
+def records_remember_when_written():
+    """Each ChangeResourceRecordSets stamps the time its record sets were written (RECORDS_WRITTEN)."""
+    import time
+
+    from moto.route53 import models as route53
+
+    change = route53.Route53Backend.change_resource_record_sets
+
+    def change_resource_record_sets(self, zoneid, change_list):
+        change(self, zoneid, change_list)
+        now = time.time()
+        for item in change_list:
+            record = item["ResourceRecordSet"]
+            RECORDS_WRITTEN[(record["Name"].rstrip(".").lower(), record.get("Type"))] = now
+
+    route53.Route53Backend.change_resource_record_sets = change_resource_record_sets
+
+
+def resolve_in_hosted_zones(account, host):
+    """(the name `host` leads to through CNAME records of the hosted zones, when the last of them was written).
+
+    What the DR VPC's resolver answers for the stack's private connection name (db.<zone>): the
+    restored instance's address. A name that is no CNAME is its own answer (written at 0).
+    """
+    from moto.route53.models import route53_backends
+
+    name = str(host).rstrip(".").lower()
+    written = 0.0
+    for _ in range(5):
+        record = None
+        for backend in list(route53_backends[account].values()):
+            for zone in list(backend.zones.values()):
+                for rrset in zone.rrsets:
+                    if rrset.type == "CNAME" and rrset.name.rstrip(".").lower() == name and rrset.records:
+                        record = rrset
+        if record is None:
+            break
+        written = max(written, RECORDS_WRITTEN.get((name, "CNAME"), 0.0))
+        name = record.records[0].rstrip(".").lower()
+    return name, written
+
+
 def cross_region_read_replicas():
     """Cross-region read replicas by ARN and their promotion, as RDS does them.
 
@@ -569,8 +615,10 @@ def ecs_tasks_run_sql_checks():
         try:
             import pg8000.native
 
+            # The task runs in the DR VPC: its resolver answers the private connection name.
+            host, _ = resolve_in_hosted_zones(account, env["PGHOST"])
             connection = pg8000.native.Connection(
-                env["PGUSER"], host=env["PGHOST"], port=int(env["PGPORT"]), database=env["PGDATABASE"],
+                env["PGUSER"], host=host, port=int(env["PGPORT"]), database=env["PGDATABASE"],
                 password=env["PGPASSWORD"], timeout=30,
             )
         except Exception as error:  # psql would fail every check the same way
@@ -666,6 +714,147 @@ def service_tasks_register_as_targets():
     backend.create_service = after(backend.create_service)
     backend.update_service = after(backend.update_service)
     backend.delete_service = after(backend.delete_service, running=False)
+
+
+def targets_healthy_once_database_answers():
+    """A service's targets turn healthy only once the database its tasks connect to answers.
+
+    On AWS the load balancer checks each registered target every HealthCheckIntervalSeconds, and
+    a target is healthy after HealthyThresholdCount checks in a row succeed; an app whose
+    database is not reachable answers its health path with an error, so its targets stay
+    unhealthy until the database answers. moto reports every registered target healthy at once.
+
+    Here a target registered by an ECS service (service_tasks_register_as_targets) is healthy
+    only from max(its registration, the moment its database answers) + interval × healthy
+    threshold (the target group's own settings) × DR_STANDIN_LATENCY_SCALE (the stand-in's
+    timing-model scale; 0 or unset: no wait). Its database: the `host` key of the connection
+    secret its task definition hands to the container (valueFrom "<secret arn>:host::"),
+    followed through CNAME records of the hosted zones (the stack's private connection name) to
+    a DB instance of the region with that address, `available`. It answers from when the last
+    link was written (the record pointing at it, the instance available). A task definition
+    without such a secret has no database: only the wait after registration applies.
+    """
+    import time
+
+    from moto.ecs.models import ecs_backends
+    from moto.elbv2 import models as elbv2
+    from moto.rds import models as rds
+    from moto.rds.models import rds_backends
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    def scale():
+        try:
+            value = float(os.environ.get("DR_STANDIN_LATENCY_SCALE", "") or 0)
+        except ValueError:
+            return 0.0
+        return value if value > 0 else 0.0
+
+    create_instance = rds.RDSBackend.create_db_instance
+
+    def create_db_instance(self, *args, **kwargs):
+        database = create_instance(self, *args, **kwargs)
+        database.dr_created_at = time.time()
+        return database
+
+    rds.RDSBackend.create_db_instance = create_db_instance
+
+    register = elbv2.FakeTargetGroup.register
+
+    def register_stamped(self, targets):
+        stamps = self.__dict__.setdefault("dr_registered_at", {})
+        now = time.time()
+        for target in targets:
+            if target["Id"] not in self.targets:
+                stamps[target["Id"]] = now
+        register(self, targets)
+
+    elbv2.FakeTargetGroup.register = register_stamped
+
+    NO_DATABASE = "no database"
+
+    def available_since(database):
+        """When the instance became available (None: not yet); it is refreshed by a describe."""
+        if database.status != "available":
+            database.dr_seen_unavailable = True
+            return None
+        since = getattr(database, "dr_available_at", None)
+        if since is None:
+            since = time.time() if getattr(database, "dr_seen_unavailable", False) else getattr(database, "dr_created_at", 0.0)
+            database.dr_available_at = since
+        return since
+
+    def database_answers_since(account, region, host):
+        """(time the host answers as a database, or None; what was found) following CNAMEs."""
+        name, since = resolve_in_hosted_zones(account, host)
+        backend = rds_backends[account][region]
+        for database in backend.describe_db_instances():  # refreshes `creating` instances
+            address = (database.address or "").rstrip(".").lower()
+            if address == name or database.db_instance_identifier.lower() == name:
+                available = available_since(database)
+                if available is None:
+                    return None, f"database {database.db_instance_identifier} is {database.status}"
+                return max(since, available), f"database {database.db_instance_identifier}"
+        return None, f"{host} resolves to no database"
+
+    def service_database(account, region, target_group_arn):
+        """For the service behind the target group: when its database answers (None: not yet), or NO_DATABASE."""
+        ecs = ecs_backends[account][region]
+        for service in list(ecs.services.values()):
+            if not any(lb.get("targetGroupArn") == target_group_arn for lb in service.load_balancers or []):
+                continue
+            try:
+                definition = ecs.describe_task_definition(service.task_definition)
+            except Exception:
+                return None, "no task definition"
+            for container in definition.container_definitions or []:
+                for secret in container.get("secrets") or []:
+                    value_from = secret.get("valueFrom") or ""
+                    if not value_from.endswith(":host::"):
+                        continue
+                    arn = value_from[: -len(":host::")]
+                    try:
+                        value = secretsmanager_backends[account][region].get_secret_value(arn, None, None)
+                        host = json.loads(value.get("SecretString") or "{}").get("host")
+                    except Exception:
+                        return None, "the connection secret has no value"
+                    if not host:
+                        return None, "the connection secret has no host"
+                    return database_answers_since(account, region, str(host))
+            return NO_DATABASE, "no database"
+        return NO_DATABASE, "no service"
+
+    health_for = elbv2.FakeTargetGroup.health_for
+
+    def gated_health_for(self, target, ec2_backend):
+        status = health_for(self, target, ec2_backend)
+        registered = getattr(self, "dr_registered_at", {}).get(target["Id"])
+        if status.status != "healthy" or registered is None:
+            return status
+        answers, found = service_database(self.account_id, self.region_name, self.arn)
+        if answers is None:
+            return elbv2.FakeHealthStatus(
+                status.instance_id,
+                status.port,
+                status.health_check_port,
+                "unhealthy",
+                "Target.ResponseCodeMismatch",
+                f"Health checks failed with these codes: [503] ({found})",
+            )
+        since = registered if answers == NO_DATABASE else max(registered, answers)
+        checks = int(self.healthy_threshold_count or 5) * int(self.health_check_interval_seconds or 30)
+        if time.time() < since + checks * scale():
+            first = answers == NO_DATABASE or answers <= registered
+            return elbv2.FakeHealthStatus(
+                status.instance_id,
+                status.port,
+                status.health_check_port,
+                "initial" if first else "unhealthy",
+                "Elb.InitialHealthChecking" if first else "Target.ResponseCodeMismatch",
+                "Initial health checks in progress" if first else "Health checks failed with these codes: [503]",
+            )
+        return status
+
+    elbv2.FakeTargetGroup.health_for = gated_health_for
 
 
 def restored_instances_reach_emulator_postgres():
@@ -934,6 +1123,8 @@ cross_region_read_replicas()
 replication_groups_restore_and_delete()
 restored_instances_reach_emulator_postgres()
 service_tasks_register_as_targets()
+records_remember_when_written()
+targets_healthy_once_database_answers()
 ecs_tasks_run_sql_checks()
 
 from moto.server import main  # noqa: E402  (after the patch, as moto_server would run)

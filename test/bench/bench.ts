@@ -26,7 +26,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AwsClients } from "../../automation/aws.js";
 import { dependencyGraph, longestPath, urnName, type StateResource } from "../../automation/critical-path.js";
-import { APP_HEALTHY_AFTER_DATABASE_S, modeledSeconds, TIMING_MODEL } from "../../emulator/aws-standin/timing-model.js";
+import {
+  appHealthyAfterDatabaseSeconds,
+  modeledSeconds,
+  TIMING_MODEL,
+} from "../../emulator/aws-standin/timing-model.js";
 import { lastDailyBackup } from "../../emulator/rehearsal/seed-world.js";
 import { formatDuration } from "../../automation/clock.js";
 import { runPreflight } from "../../automation/preflight.js";
@@ -118,7 +122,13 @@ interface RunFigures {
   reportingMs: number;
   ttlS: number;
   modeledRtoS: number;
-  predicted: { path: string[]; seconds: number; contributors: { name: string; seconds: number }[] };
+  predicted: {
+    path: string[];
+    seconds: number;
+    contributors: { name: string; seconds: number }[];
+    /** The app's first healthy answer after the database: the stack's target group health check. */
+    appHealthyS: number;
+  };
   measuredPath: string[];
   /** The first resource operations the engine started, with their start after the provision phase began. */
   firstStarted: string[];
@@ -148,8 +158,28 @@ async function predictedPath(
   const graph = dependencyGraph(resources, (resource) =>
     modeledCreateSeconds(resource.type, (resource as { inputs?: Record<string, unknown> }).inputs ?? {}),
   );
+  // The app's first healthy answer: the target group's checks succeed from when the database answers
+  // (and the tasks run) — beside the connection record's INSYNC, which is only its status: the name
+  // resolves in the VPC within seconds (moto-server.py starts the health clock when the record is written).
+  const urnOf = (type: string) => resources.find((resource) => resource.type === type)?.urn;
+  const targetGroup = resources.find((resource) => resource.type === "aws:lb/targetGroup:TargetGroup");
+  const appHealthyS = appHealthyAfterDatabaseSeconds(
+    (targetGroup?.inputs?.healthCheck ?? {}) as { interval?: number; healthyThreshold?: number },
+  );
+  const healthNode = `app healthy (${appHealthyS} s after the database)`;
+  // The tasks register as the service is created (its steady-state wait then runs beside the checks):
+  // the clock starts at max(the database, the service's start = what the service waits for).
+  const database = urnOf("aws:rds/instance:Instance");
+  const service = urnOf("aws:ecs/service:Service");
+  graph.set(healthNode, {
+    dependencies: [...(database ? [database] : []), ...(service ? (graph.get(service)?.dependencies ?? []) : [])],
+    weight: appHealthyS,
+  });
   const { path, total } = longestPath(graph);
-  const contributors = path.map((urn) => ({ name: urnName(urn), seconds: graph.get(urn)!.weight }));
+  const contributors = path.map((urn) => ({
+    name: urn === healthNode ? healthNode : urnName(urn),
+    seconds: graph.get(urn)!.weight,
+  }));
   if (switched) {
     // The production switch follows the update: INSYNC, then clients' caches expire.
     contributors.push(
@@ -161,6 +191,7 @@ async function predictedPath(
     path: contributors.map((item) => item.name),
     seconds: total + (switched ? INSYNC_S + ttlS : 0),
     contributors,
+    appHealthyS,
   };
 }
 
@@ -229,9 +260,15 @@ async function measureRun(e2e: E2eWorld, proxy: LatencyProxy, journey: BenchJour
       report.spans.filter((span) => span.kind === "resource").map((span) => [span.name, span.resourceType ?? ""]),
     );
     const measuredPath = report.criticalPath ?? [];
+    // The readiness wait for healthy targets is modeled time too (moto's health checks run on the
+    // scaled clock); it is ~0 when they turned healthy during the update, as they should.
+    const targetsWaitMs = (report.readiness ?? [])
+      .filter((step) => step.step === "targets")
+      .reduce((sum, step) => sum + step.durationMs, 0);
     const modeledWaitS =
       measuredPath.reduce((sum, name) => sum + modeledCreateSeconds(typeOf.get(name) ?? ""), 0) +
-      (journey !== "drill" ? INSYNC_S : 0);
+      (journey !== "drill" ? INSYNC_S : 0) +
+      targetsWaitMs / 1000 / SCALE;
     const overheadToRecoveryMs = measuredRtoMs - modeledWaitS * SCALE * 1000;
     const modeledRtoS = overheadToRecoveryMs / 1000 + modeledWaitS + ttlS;
     const predicted = await predictedPath(ctx, report.stackName, journey, ttlS);
@@ -326,12 +363,14 @@ async function benchRto(e2e: E2eWorld): Promise<void> {
   const ratio = failover.median / runbook.median;
   figure("dr-failover / runbook order", ratio.toFixed(3), "≤ 0.80", ratio <= 0.8);
   out();
-  // The floor: nothing can answer before the database is restored and the app has answered healthy with it.
+  // The floor: nothing can answer before the database is restored and the app has answered healthy with it
+  // (the target group's interval × healthy threshold, as the stack set them).
   const restoreS = modeledSeconds("aws:rds/instance:Instance", "create");
-  const floor = restoreS + APP_HEALTHY_AFTER_DATABASE_S + INSYNC_S + failover.ttlS;
+  const appHealthyS = failover.predicted.appHealthyS;
+  const floor = restoreS + appHealthyS + INSYNC_S + failover.ttlS;
   out("1e. Failover against the critical path we aim at");
   out(
-    `    database restore ${fmtS(restoreS)} + app healthy after it ${fmtS(APP_HEALTHY_AFTER_DATABASE_S)} + Route53 INSYNC ${fmtS(INSYNC_S)} + TTL ${fmtS(failover.ttlS)} = ${fmtS(floor)}`,
+    `    database restore ${fmtS(restoreS)} + app healthy after it ${fmtS(appHealthyS)} (target group interval × healthy threshold) + Route53 INSYNC ${fmtS(INSYNC_S)} + TTL ${fmtS(failover.ttlS)} = ${fmtS(floor)}`,
   );
   const contributors = [...failover.predicted.contributors].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
   out(`    top contributors today: ${contributors.map((item) => `${item.name} ${fmtS(item.seconds)}`).join(", ")}`);
@@ -622,7 +661,8 @@ async function main(): Promise<number> {
   out();
   if (!SKIP.has("startup")) await benchStartup();
   if (["rto", "snapshots", "dns", "rpo", "failback"].some((part) => !SKIP.has(part))) {
-    const e2e = await startE2eWorld();
+    // moto's target health checks run on the same scaled clock as the stand-in (moto-server.py).
+    const e2e = await startE2eWorld({ motoEnv: { DR_STANDIN_LATENCY_SCALE: String(SCALE) } });
     try {
       if (!SKIP.has("rto")) await benchRto(e2e);
       if (!SKIP.has("snapshots")) await benchSnapshots(e2e);

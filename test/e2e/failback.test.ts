@@ -127,9 +127,17 @@ describe("failback", () => {
     // The outage's writes: a marker row in the DR database, through the DR connection secret.
     const drSecrets = (await run.aws.secrets(TARGET).send(new ListSecretsCommand({}))).SecretList ?? [];
     const drSecret = drSecrets.find((secret) => secret.Name?.startsWith(`${run.plan.secrets.databaseSecretName}/dr-`));
-    const drConnection = JSON.parse(
+    const held = JSON.parse(
       (await run.aws.secrets(TARGET).send(new GetSecretValueCommand({ SecretId: drSecret!.ARN }))).SecretString!,
     ) as Connection;
+    // Its host is the private connection name (it resolves inside the DR VPC only): the instance's address.
+    expect(held.host).toBe("db.peoplebooster.dr.internal");
+    const drInstance = (
+      await run.aws
+        .rds(TARGET)
+        .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" }))
+    ).DBInstances![0]!;
+    const drConnection = { ...held, host: drInstance.Endpoint!.Address! };
     await query(drConnection, "INSERT INTO users (id) VALUES ($1)", [424242]);
     const drUsers = Number((await query(drConnection, "SELECT count(*) FROM users"))[0][0]);
 
@@ -306,9 +314,13 @@ describe("failback", () => {
     // The outage's writes, through the DR connection secret.
     const drSecrets = (await run.aws.secrets(TARGET).send(new ListSecretsCommand({}))).SecretList ?? [];
     const drSecret = drSecrets.find((secret) => secret.Name?.startsWith(`${run.plan.secrets.databaseSecretName}/dr-`));
-    const drConnection = JSON.parse(
-      (await run.aws.secrets(TARGET).send(new GetSecretValueCommand({ SecretId: drSecret!.ARN }))).SecretString!,
-    ) as Connection;
+    // Its host, the private connection name, resolves inside the DR VPC only: the instance's address.
+    const drConnection = {
+      ...(JSON.parse(
+        (await run.aws.secrets(TARGET).send(new GetSecretValueCommand({ SecretId: drSecret!.ARN }))).SecretString!,
+      ) as Connection),
+      host: drDatabase.Endpoint!.Address!,
+    };
     await query(drConnection, "INSERT INTO users (id) VALUES ($1)", [515151]);
 
     // --prepare-only: the replica in the source region, no downtime (DR keeps serving, DNS stays).

@@ -70,8 +70,9 @@ describe("failover: the production name's shape", () => {
       const destroyed = await runDestroy(context(), { strandDrWrites: true });
       expect(destroyed.result).toBe("succeeded");
       expect(await nameSets()).toEqual(before);
-      // Two changes (switch, restore), each answered PENDING (its own answer and GetChange) and polled until INSYNC.
-      expect(proxy.changeLog.map((change) => change.pendingAnswers >= 2)).toEqual([true, true]);
+      // Four changes (the connection name's record, the switch, the restore, the record's delete), each
+      // answered PENDING (its own answer and GetChange) and polled until INSYNC.
+      expect(proxy.changeLog.map((change) => change.pendingAnswers >= 2)).toEqual([true, true, true, true]);
     } finally {
       aws.destroy();
       await proxy.stop();

@@ -6,6 +6,7 @@
  * password is set — the RDS event an operator would look at on AWS too.
  */
 import { DescribeDBInstancesCommand, DescribeEventsCommand } from "@aws-sdk/client-rds";
+import { ListHostedZonesByNameCommand, ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import { readRecord, recordTarget } from "../../automation/dns.js";
@@ -14,7 +15,9 @@ import type { DrEvent } from "../../automation/events.js";
 import { runFailover } from "../../automation/journeys/failover.js";
 import { filesUnder, TARGET, useE2eWorld } from "../support/e2e.js";
 
-const CREATING_SECONDS = 25;
+// Long enough for the re-run of step 2 to find it still creating on a loaded machine: the first run
+// creates the whole app tier beside the restore (it does not wait for the database).
+const CREATING_SECONDS = 75;
 const e2e = useE2eWorld({ motoEnv: { DR_EMULATOR_RDS_CREATING_SECONDS: String(CREATING_SECONDS) } });
 
 const PROD = "api.peoplebooster.example.com";
@@ -88,7 +91,8 @@ describe("readiness before the production switch", () => {
     expect(resumed.readiness?.map((step) => step.step)).toEqual(["database", "database", "service", "targets"]);
     expect(await production()).toBe(resumed.endpoints?.loadBalancer?.toLowerCase());
 
-    // The password the connection secret hands to the service is the one RDS was given, and the address is real.
+    // The password the connection secret hands to the service is the one RDS was given, and its host, the
+    // connection name in the DR VPC's private zone, points at the instance's real address.
     expect(await resets()).toBe(1);
     const secrets = run.aws.secrets(TARGET);
     const listed = await secrets.send(new ListSecretsCommand({}));
@@ -97,7 +101,15 @@ describe("readiness before the production switch", () => {
       (await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString!,
     );
     const live = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: DB }))).DBInstances![0];
-    expect(connection.host).toBe(live.Endpoint!.Address);
+    expect(connection.host).toBe("db.peoplebooster.dr.internal");
+    const route53 = run.aws.route53();
+    const zone = (await route53.send(new ListHostedZonesByNameCommand({ DNSName: "peoplebooster.dr.internal" })))
+      .HostedZones![0]!;
+    const records = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone.Id }));
+    expect(
+      records.ResourceRecordSets!.find((set) => set.Name === "db.peoplebooster.dr.internal." && set.Type === "CNAME")
+        ?.ResourceRecords,
+    ).toEqual([{ Value: live.Endpoint!.Address }]);
     expect(connection.password).not.toBe(run.world.databasePassword);
     const leaks = (await filesUnder(run.stateDir)).filter((file) => file.text.includes(connection.password));
     expect(leaks.map((file) => file.path)).toEqual([]);

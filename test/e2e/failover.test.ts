@@ -7,25 +7,35 @@
  * failover-safety.test.ts; other production record shapes: failover-dns.test.ts.
  */
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, DescribeEventsCommand } from "@aws-sdk/client-rds";
-import { DescribeListenersCommand, DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { DescribeReplicationGroupsCommand } from "@aws-sdk/client-elasticache";
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
+import { get } from "node:http";
 import { describe, expect, it } from "vitest";
 import { AwsClients } from "../../automation/aws.js";
 import { readNameRecords, readRecord, recordTarget } from "../../automation/dns.js";
 import type { RefusedError } from "../../automation/errors.js";
+import type { DrEvent } from "../../automation/events.js";
 import { runDestroy } from "../../automation/journeys/destroy.js";
 import { runFailover } from "../../automation/journeys/failover.js";
 import { runPreview } from "../../automation/journeys/preview.js";
+import { renderHtml } from "../../automation/report/html.js";
 import { getStatus } from "../../automation/status.js";
 import { countingPulumiRoot } from "../support/pulumi-shim.js";
 import { startLatencyProxy } from "../support/latency-proxy.js";
 import { diffMotoState } from "../support/moto-state.js";
 import { serviceEnvironment, TARGET, useE2eWorld } from "../support/e2e.js";
 
-const e2e = useE2eWorld();
+// The target groups' health checks (interval × healthy threshold, 30 s) at the stand-in's latency scale:
+// a target turns healthy 30 ms after the database its tasks connect to answers (moto-server.py).
+const e2e = useE2eWorld({ motoEnv: { DR_STANDIN_LATENCY_SCALE: "0.001" } });
 
 /** The failover's load balancer in the target region. */
 async function drLoadBalancerArn(run: Awaited<ReturnType<typeof e2e.seed>>): Promise<string> {
@@ -78,8 +88,77 @@ describe("failover and destroy", () => {
     expect(diffMotoState(seeded, await run.summary())).toEqual({ added: {}, removed: {} });
     expect(await run.stacks()).toEqual([]);
 
-    const first = await runFailover(context(), { confirm: PROD });
+    // The restore takes 6 s (modeled, scale 0.001), the rest of the stack its modeled latencies at the
+    // same scale. While it runs, once the ECS service is steady: its targets and the app's answer
+    // through the DR load balancer are unhealthy (the database does not answer yet).
+    const latency = {
+      DR_STANDIN_LATENCY_SCALE: "0.001",
+      DR_STANDIN_LATENCY_MODEL: JSON.stringify({ "aws:rds/instance:Instance": { create: 6_000 } }),
+    };
+    let databaseDone = false;
+    let whileRestoring: Promise<{ targets: string[]; app: number }> | undefined;
+    const probeDrApp = async () => {
+      const elbv2 = run.aws.elbv2(TARGET);
+      const group = (await elbv2.send(new DescribeTargetGroupsCommand({ Names: ["peoplebooster-dr-tg"] })))
+        .TargetGroups![0]!;
+      const health = await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.TargetGroupArn }));
+      const lbName = (await elbv2.send(new DescribeLoadBalancersCommand({ Names: ["peoplebooster-dr"] })))
+        .LoadBalancers![0]!.DNSName!;
+      // The app stand-in's plain server, asked for the load balancer's name (what its HTTPS listener forwards).
+      const app = await new Promise<number>((resolve, reject) => {
+        const path = run.plan.service.healthCheckPath;
+        get({ host: "127.0.0.1", port: run.app.port, path, headers: { host: lbName } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        }).on("error", reject);
+      });
+      return {
+        targets: (health.TargetHealthDescriptions ?? []).map((target) => target.TargetHealth!.State!),
+        app,
+      };
+    };
+    const emit = (event: DrEvent) => {
+      run.events(event);
+      if (event.type !== "resource" || event.status !== "done") return;
+      if (event.resourceType === "aws:rds/instance:Instance") databaseDone = true;
+      if (event.resourceType === "aws:ecs/service:Service" && !databaseDone) whileRestoring ??= probeDrApp();
+    };
+    Object.assign(process.env, latency);
+    let first: Awaited<ReturnType<typeof runFailover>>;
+    try {
+      first = await runFailover(run.context({ aws, dnsPollIntervalMs: 250, emit }), { confirm: PROD });
+    } finally {
+      for (const key of Object.keys(latency)) delete process.env[key];
+    }
     expect(first.result).toBe("succeeded");
+    // The app tier is off the database's path: the load balancer and the ECS service (steady) were done
+    // before the restore was, per the engine's events; the service waited for the cache only.
+    const ended = (type: string) => {
+      const span = first.spans.find((found) => found.kind === "resource" && found.resourceType === type)!;
+      return span.offsetMs + (span.durationMs ?? 0);
+    };
+    const restoreEnded = ended("aws:rds/instance:Instance");
+    expect(ended("aws:ecs/service:Service")).toBeLessThan(restoreEnded);
+    expect(ended("aws:lb/loadBalancer:LoadBalancer")).toBeLessThan(restoreEnded);
+    expect(ended("aws:lb/listener:Listener")).toBeLessThan(restoreEnded);
+    // The report's Gantt shows it: the service's bar runs beside the restore's, and ends before it.
+    const html = renderHtml(first);
+    const bar = (name: string) => {
+      const [, x, width] = new RegExp(
+        `<rect x="([\\d.]+)" y="[\\d.]+" width="([\\d.]+)"[^>]*data-kind="resource" data-name="${name}"`,
+      ).exec(html)!;
+      return { start: Number(x), end: Number(x) + Number(width) };
+    };
+    expect(bar("service").start).toBeLessThan(bar("database").end);
+    expect(bar("service").end).toBeLessThan(bar("database").end);
+    // Meanwhile nothing answered healthy: the targets' health checks fail until the database answers.
+    expect(await whileRestoring).toEqual({ targets: ["unhealthy", "unhealthy"], app: 503 });
+    // Then, with the database: the targets healthy before production DNS moved, and the app answers healthy.
+    expect(first.readiness?.map(({ step, ok }) => ({ step, ok }))).toEqual([
+      { step: "database", ok: true },
+      { step: "service", ok: true },
+      { step: "targets", ok: true },
+    ]);
     // HTTPS through the production name, the certificate verified for it; plain HTTP only redirects.
     expect(first.verification.map(({ name, ok }) => ({ name, ok }))).toEqual([
       { name: `GET https://${PROD}/health`, ok: true },
@@ -114,9 +193,10 @@ describe("failover and destroy", () => {
       ["A", first.endpoints?.loadBalancer?.toLowerCase(), lb.CanonicalHostedZoneId],
       ["AAAA", first.endpoints?.loadBalancer?.toLowerCase(), lb.CanonicalHostedZoneId],
     ]);
-    // One batch, answered PENDING and polled until INSYNC.
-    expect(proxy.changeLog).toHaveLength(1);
-    expect(proxy.changeLog[0].pendingAnswers).toBeGreaterThanOrEqual(2);
+    // The stack's connection-name record (in the DR VPC's private zone), then the switch:
+    // one batch, answered PENDING and polled until INSYNC.
+    expect(proxy.changeLog).toHaveLength(2);
+    expect(proxy.changeLog[1].pendingAnswers).toBeGreaterThanOrEqual(2);
     expect(first.rto?.dnsTtlSeconds).toBe(run.plan.dns.ttl);
     const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "peoplebooster-production-dr" })))
       .DBInstances![0];
@@ -192,7 +272,8 @@ describe("failover and destroy", () => {
     expect(recordTarget(restored)).toBe(run.world.productionRecordValue);
     // Each set exactly as it was (alias zone and target health included), after a restore that was PENDING too.
     expect(await productionSets()).toEqual(productionBefore);
-    expect(proxy.changeLog.map((change) => change.pendingAnswers >= 2)).toEqual([true, true]);
+    // The connection record's create, the switch, the record's delete and the restore: each polled until INSYNC.
+    expect(proxy.changeLog.map((change) => change.pendingAnswers >= 2)).toEqual([true, true, true, true]);
     aws.destroy();
     await proxy.stop();
     const finals = (await rds.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots!.filter((snapshot) =>

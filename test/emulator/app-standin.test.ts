@@ -1,3 +1,4 @@
+import { get } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkHealth, checkHttpsRedirect, type ConnectTo } from "../../automation/verify.js";
 import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-standin.js";
@@ -30,6 +31,31 @@ describe("startAppStandin", () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ status: "unhealthy" });
     expect(app.requests).toHaveLength(1);
+  });
+
+  it("answers 503 through a load balancer without a healthy target, and per status for a name it does not know", async () => {
+    const asked: string[] = [];
+    app = await startAppStandin({
+      healthPath: "/health",
+      healthy: async (host) => {
+        asked.push(host);
+        return host === "dr-lb.example" ? false : undefined;
+      },
+    });
+    // fetch() does not let a request name its Host: node:http does.
+    const through = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = get({ host: "127.0.0.1", port: app!.port, path: "/health", headers: { host } }, (response) => {
+          let body = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk: string) => (body += chunk));
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.on("error", reject);
+      });
+    expect(await through("dr-lb.example")).toEqual({ status: 503, body: JSON.stringify({ status: "unhealthy" }) });
+    expect((await through("elsewhere.example")).status).toBe(200);
+    expect(asked).toEqual(["dr-lb.example", "elsewhere.example"]);
   });
 
   it("with tls plays the load balancer: HTTPS verified for the name, and HTTP that only redirects", async () => {

@@ -53,6 +53,7 @@ const ATTACHMENT = "internal/service/iam/role_policy_attachment.go @04c79849 (v4
 const SECRET = "internal/service/secretsmanager/secret.go @00c21ced (v5.x); secretsmanager/validate.go @0413c661";
 const SECRET_VERSION = "internal/service/secretsmanager/secret_version.go @0042e8ea (v6.x)";
 const RECORD = "internal/service/route53/record.go @00655c16 (v6.x)";
+const ZONE = "internal/service/route53/zone.go (aws-sdk-go-v2 version)";
 const BUCKET = "internal/service/s3/bucket_data_source.go @1bf14ce2 (v6.x)";
 const CACHE =
   "internal/service/elasticache/replication_group.go @001b6364 (v6.x, SDK v2: resourceReplicationGroup, Create/Read/Update/Delete)";
@@ -675,9 +676,8 @@ export const CONFORMANCE: ConformanceRow[] = [
     },
     readRefreshes: true,
     validation: "thresholds IntBetween(2, 10); interval IntBetween(5, 300); timeout IntBetween(2, 120)",
-    source: `${TG}: health_check (ModifyTargetGroup; Read: HealthCheck*)`,
-    standin:
-      "KINDER: sub-defaults not sent (AWS's own, e.g. healthy 5 / unhealthy 2 for HTTP, apply instead of 3/3); not refreshed",
+    source: `${TG}: health_check (resourceTargetGroupCreate sends enabled/interval/thresholds; ModifyTargetGroup; Read: HealthCheck*)`,
+    standin: "matches: sent with upstream's sub-defaults, ranges validated; KINDER: not refreshed",
   },
   {
     token: "aws:lb/targetGroup:TargetGroup",
@@ -1071,6 +1071,66 @@ export const CONFORMANCE: ConformanceRow[] = [
     validation: "TypeSet; ExactlyOneOf(alias, records)",
     source: `${RECORD}: records (Read: ResourceRecords, TXT un-quoted)`,
     standin: "KINDER (minor): ExactlyOneOf not checked; otherwise matches",
+  },
+
+  // ------------------------------------------------------------ aws:route53/zone:Zone
+  {
+    token: "aws:route53/zone:Zone",
+    input: "name",
+    upstream: "name",
+    required: true,
+    forceNew: true,
+    computed: false,
+    readRefreshes: true,
+    validation: "StringLenBetween(1, 1024); StateFunc normalizeZoneName",
+    source: `${ZONE}: name (Read: HostedZone.Name, trailing '.' trimmed)`,
+    standin: "matches (validated, trailing dot trimmed on Read). STRICTER: no StateFunc on the input",
+  },
+  {
+    token: "aws:route53/zone:Zone",
+    input: "comment",
+    upstream: "comment",
+    forceNew: false,
+    computed: false,
+    default: "Managed by Pulumi",
+    readRefreshes: true,
+    validation: "StringLenBetween(0, 256)",
+    source: `${ZONE}: comment (update: UpdateHostedZoneComment)`,
+    standin: "matches",
+  },
+  {
+    token: "aws:route53/zone:Zone",
+    input: "delegationSetId",
+    upstream: "delegation_set_id",
+    forceNew: true,
+    computed: false,
+    readRefreshes: true,
+    validation: "StringLenBetween(0, 32); ConflictsWith vpc",
+    source: `${ZONE}: delegation_set_id`,
+    standin: "matches (ConflictsWith checked). KINDER (minor): length not validated",
+  },
+  {
+    token: "aws:route53/zone:Zone",
+    input: "forceDestroy",
+    upstream: "force_destroy",
+    forceNew: false,
+    computed: false,
+    default: false,
+    readRefreshes: false,
+    source: `${ZONE}: force_destroy (delete: every record but apex NS/SOA first)`,
+    standin:
+      "matches; without it the stand-in refuses a zone holding records (HostedZoneNotEmpty) as AWS does and moto does not",
+  },
+  {
+    token: "aws:route53/zone:Zone",
+    input: "vpcs[].vpcId",
+    upstream: "vpc.vpc_id",
+    forceNew: false,
+    computed: false,
+    readRefreshes: true,
+    validation: "TypeSet keyed by vpc_id, MinItems 1; NoZeroValues; ConflictsWith delegation_set_id",
+    source: `${ZONE}: vpc (create with the first, associate the rest; update associates before it disassociates)`,
+    standin: "matches",
   },
 
   // ------------------------------------------------------------ aws:s3/getBucket:getBucket (invoke)

@@ -1,5 +1,9 @@
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
-import { DescribeListenersCommand, DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ImportCertificateCommand } from "@aws-sdk/client-acm";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -94,6 +98,30 @@ describe("stand-in aws:lb/* and data sources on moto", () => {
     };
     const tg = await checkAndCreate(provider, tgUrn, tgInputs);
     expect(tg.id).toBe(tg.outs.arn);
+    // Upstream's create sends the schema's defaults for what the block leaves out (interval 30,
+    // thresholds 3/3), not AWS's own (HTTP: healthy 5, unhealthy 2): when the app answers healthy depends on it.
+    const sent = (
+      await sdk(moto, REGION_B)
+        .elbv2()
+        .send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tg.id] }))
+    ).TargetGroups![0]!;
+    expect(sent).toMatchObject({
+      HealthCheckEnabled: true,
+      HealthCheckIntervalSeconds: 30,
+      HealthyThresholdCount: 3,
+      UnhealthyThresholdCount: 3,
+      HealthCheckPath: "/health",
+    });
+    // health_check's IntBetween validations: interval 5–300, thresholds 2–10.
+    const refused = await provider.check(
+      tgUrn,
+      {},
+      { ...tgInputs, healthCheck: { interval: 4, healthyThreshold: 11 } },
+    );
+    expect(refused.failures?.map((failure) => failure.reason)).toEqual([
+      "expected health_check.0.interval to be in the range (5 - 300), got 4",
+      "expected health_check.0.healthy_threshold to be in the range (2 - 10), got 11",
+    ]);
     for (const prop of ["name", "port", "protocol", "vpcId"]) {
       const value = prop === "port" ? 8080 : "other";
       expect((await provider.diff(tg.id, tgUrn, tg.outs, { ...tgInputs, [prop]: value })).replaces).toEqual([prop]);

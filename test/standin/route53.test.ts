@@ -1,12 +1,15 @@
 import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
+  GetHostedZoneCommand,
   ListResourceRecordSetsCommand,
 } from "@aws-sdk/client-route-53";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StandinProvider } from "../../emulator/aws-standin/provider.js";
+import { CreateVpcCommand } from "@aws-sdk/client-ec2";
 import {
   checkAndCreate,
+  ec2,
   REGION_B,
   sdk,
   standinProvider,
@@ -136,5 +139,42 @@ describe("stand-in aws:route53/record:Record and getZone on moto", () => {
     await expect(provider.invoke("aws:route53/getZone:getZone", { name: "missing.example" })).rejects.toThrow(
       /no matching Route 53 Hosted Zone/,
     );
+  });
+
+  it("Zone: a private zone in a VPC; refuses to delete while it holds records, unless forceDestroy", async () => {
+    const vpc = await ec2(moto, REGION_B).send(new CreateVpcCommand({ CidrBlock: "10.9.0.0/16" }));
+    const vpcId = vpc.Vpc!.VpcId!;
+    const zoneUrn = urn("aws:route53/zone:Zone", "zone");
+    const inputs = { name: "app.dr.internal", comment: "dr-failover app", vpcs: [{ vpcId }] };
+    const { id, outs } = await checkAndCreate(provider, zoneUrn, inputs);
+    expect(outs.zoneId).toBe(id);
+    expect(outs.name).toBe("app.dr.internal");
+    expect(outs.vpcs).toEqual([{ vpcId, vpcRegion: REGION_B }]);
+    const zone = await sdk(moto, REGION_B)
+      .route53()
+      .send(new GetHostedZoneCommand({ Id: id }));
+    expect(zone.HostedZone?.Config?.PrivateZone).toBe(true);
+    // ForceNew: name and delegationSetId; vpcs and comment in place (upstream zone.go).
+    expect((await provider.diff(id, zoneUrn, outs, { ...inputs, name: "other.dr.internal" })).replaces).toEqual([
+      "name",
+    ]);
+    expect((await provider.diff(id, zoneUrn, outs, { ...inputs, comment: "x" })).replaces).toEqual([]);
+    const record = await checkAndCreate(provider, urn(TYPE, "db"), {
+      zoneId: id,
+      name: "db.app.dr.internal",
+      type: "CNAME",
+      ttl: 30,
+      records: ["db-1.example.net"],
+    });
+    expect(record.outs.fqdn).toBe("db.app.dr.internal");
+    // AWS: HostedZoneNotEmpty (moto would delete it): the stack must delete its records first.
+    await expect(provider.delete(id, zoneUrn, outs)).rejects.toThrow(/HostedZoneNotEmpty/);
+    await provider.delete(id, zoneUrn, { ...outs, forceDestroy: true });
+    await expect(
+      sdk(moto, REGION_B)
+        .route53()
+        .send(new GetHostedZoneCommand({ Id: id })),
+    ).rejects.toThrow();
+    expect((await provider.read(id, zoneUrn, outs)).id).toBe("");
   });
 });

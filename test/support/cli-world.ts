@@ -15,6 +15,7 @@ import { ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { AwsClients } from "../../automation/aws.js";
 import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-standin.js";
+import { loadBalancerHealth } from "../../emulator/rehearsal/lb-health.js";
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
 import { seedWorld, type SeededWorld } from "../../emulator/rehearsal/seed-world.js";
 import { emulatorSecretsProvider } from "../../emulator/rehearsal/clients.js";
@@ -157,7 +158,11 @@ export async function startCliWorld(options: { latency?: string } = {}): Promise
   // The restored database answers at a real PostgreSQL with the restore point's data (the plan's record counts).
   const restorePoints = await startWorldRestorePoints({ rdsEndpointsFile: moto.rdsEndpointsFile, plan, world });
   const aws = new AwsClients({ endpoint: moto.endpoint });
-  const app = await startAppStandin({ healthPath: plan.service.healthCheckPath, tls: world.tls });
+  const app = await startAppStandin({
+    healthPath: plan.service.healthCheckPath,
+    tls: world.tls,
+    healthy: loadBalancerHealth(aws, [TARGET, plan.sourceRegion]),
+  });
   const stateDir = await mkdtemp(join(tmpdir(), "dr-cli-world-"));
   // The world's certificate, trusted by the child for the hook's connections only.
   const caFile = `${stateDir}-ca.pem`;

@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { AwsClients } from "../../automation/aws.js";
 import { ECS } from "../../automation/sdk.js";
 import { startAppStandin, type AppStandin } from "../../emulator/rehearsal/app-standin.js";
+import { loadBalancerHealth } from "../../emulator/rehearsal/lb-health.js";
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
 import {
   seedWorld,
@@ -95,7 +96,12 @@ export async function startE2eWorld(options: { motoEnv?: Record<string, string> 
       const restored = restorePoints;
       const stateDir = await mkdtemp(join(tmpdir(), "dr-e2e-"));
       const aws = new AwsClients({ endpoint: moto.endpoint });
-      const app = await startAppStandin({ healthPath: plan.service.healthCheckPath, tls: world.tls });
+      // The app answers healthy through a load balancer only once one of its targets is (moto-server.py).
+      const app = await startAppStandin({
+        healthPath: plan.service.healthCheckPath,
+        tls: world.tls,
+        healthy: loadBalancerHealth(aws, [TARGET, plan.sourceRegion]),
+      });
       const events = recordingSink();
       cleanups.push(async () => {
         aws.destroy();

@@ -26,7 +26,7 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
       releasing: false,
     },
     storage: { replicaBucket: "peoplebooster-production-assets-apne3" },
-    secret: { name: "peoplebooster/production/database/dr-failover-ab12" },
+    secret: { name: "peoplebooster/production/database/dr-failover-ab12", username: "app_admin" },
     service: {
       cluster: "peoplebooster-production",
       name: "peoplebooster-backend",
@@ -41,10 +41,18 @@ export function exampleStackArgs(mode: DrMode, overrides: Partial<DrStackArgs> =
       desiredCount: 2,
       containerPort: 8080,
       healthCheckPath: "/health",
+      healthCheckIntervalSeconds: 10,
+      healthyThreshold: 3,
       environment: {},
       subnetIds: ["subnet-a", "subnet-c"],
       securityGroupIds: ["sg-app"],
       assignPublicIp: false,
+      healthCheckGracePeriodSeconds: 7200,
+    },
+    connection: {
+      zoneName: drill ? "drill-ab12.peoplebooster.dr.internal" : "peoplebooster.dr.internal",
+      recordName: "db",
+      vpcId: "vpc-1",
     },
     loadBalancer: {
       name: "peoplebooster-dr",

@@ -209,6 +209,26 @@ describe("iam-policy", () => {
     expect(actions(failover)).toContain("elasticloadbalancing:SetIpAddressType");
   });
 
+  it("lets the stack create its private connection zone and only the db record in it; only teardown deletes them", () => {
+    const failover = iamPolicyFor(plan, { journey: "failover", targetRegions: [TARGET] });
+    expect(actions(failover)).toEqual(expect.arrayContaining(["route53:CreateHostedZone", "ec2:DescribeVpcs"]));
+    const record = failover.Statement.find((statement) => statement.Sid === "ConnectionRecord")!;
+    expect(record.Condition).toEqual({
+      "ForAllValues:StringLike": {
+        "route53:ChangeResourceRecordSetsNormalizedRecordNames": [
+          "db.peoplebooster.dr.internal",
+          "db.drill-*.peoplebooster.dr.internal",
+        ],
+      },
+      "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsActions": ["CREATE", "UPSERT"] },
+    });
+    const drill = iamPolicyFor(plan, { journey: "drill", targetRegions: [TARGET] });
+    expect(actions(drill)).toEqual(expect.arrayContaining(["route53:CreateHostedZone", "route53:DeleteHostedZone"]));
+    // The names are the stack's own (automation/run/stack-args.ts).
+    const names = stackResourceNamesFor(plan, TARGET, "drill", "20261130t000000-drill-ab12");
+    expect(`db.${names.connectionZone}`).toMatch(/^db\.drill-[0-9a-f]+\.peoplebooster\.dr\.internal$/);
+  });
+
   it("lets destroy take the final snapshot and delete only the DR database", () => {
     const destroy = iamPolicyFor(plan, { journey: "destroy", targetRegions: [TARGET] });
     expect(granting(destroy, "rds:DeleteDBInstance")[0].Resource).toEqual([

@@ -5,6 +5,7 @@ import type { UsageError } from "../../automation/errors.js";
 import { DEFAULT_SQL_CHECK_IMAGE, parsePlan } from "../../automation/plan.js";
 import type { RunReport } from "../../automation/report/model.js";
 import {
+  reachableFromTool,
   baselinesFrom,
   evaluateSqlCheck,
   parseSqlTaskOutput,
@@ -25,6 +26,17 @@ function planProblems(doc: unknown): string[] {
     return (error as UsageError).details ?? [];
   }
 }
+
+describe("the connection the tool's own data checks use", () => {
+  it("is the instance's address when the secret holds the private connection name, else the secret's host", () => {
+    const held = { host: "db.peoplebooster.dr.internal", port: 5432, database: "app", username: "u", password: "p" };
+    const outputs = { connectionName: "db.peoplebooster.dr.internal", databaseAddress: "db-1.rds.example" };
+    expect(reachableFromTool(held, outputs)).toEqual({ ...held, host: "db-1.rds.example" });
+    expect(reachableFromTool({ ...held, host: "db-1.rds.example" }, outputs).host).toBe("db-1.rds.example");
+    // A stack of an older version (no connection name): the secret's host as it is.
+    expect(reachableFromTool(held, { databaseAddress: "db-1.rds.example" }).host).toBe(held.host);
+  });
+});
 
 describe("verification.sql in the plan", () => {
   it("takes the example's record counts, with the defaults filled in", async () => {

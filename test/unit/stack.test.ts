@@ -257,12 +257,15 @@ describe("the DR stack program", () => {
 
   it("declares no production record: a failover's stack owns no DNS at all", async () => {
     await runStack("failover");
-    expect(ofType("aws:route53/record:Record")).toHaveLength(0);
+    // Its only record is the database's connection name, in the private zone the stack owns.
+    const records = ofType("aws:route53/record:Record");
+    expect(records.map((record) => record.inputs.name)).toEqual(["db.peoplebooster.dr.internal"]);
+    expect(one("aws:route53/zone:Zone").inputs.vpcs).toEqual([{ vpcId: "vpc-1", vpcRegion: expect.any(String) }]);
   });
 
   it("gives a drill its own record, never overwriting, deleted before a replacement", async () => {
     await runStack("drill");
-    const record = one("aws:route53/record:Record");
+    const record = ofType("aws:route53/record:Record").find((r) => r.inputs.zoneId === "Z123")!;
     expect(record.inputs.name).toBe("drill-api.peoplebooster.example.com");
     expect(record.inputs.allowOverwrite).toBeUndefined();
     expect(record.deleteBeforeReplace).toBe(true);
@@ -281,24 +284,39 @@ describe("the DR stack program", () => {
     }
   });
 
-  it("lets only the ECS service wait for the database; everything else starts at once", async () => {
+  it("lets only the connection name's record wait for the database; the app tier starts at once", async () => {
     await runStack("drill");
     const urnOf = (type: string) => one(type).urn;
-    const service = one("aws:ecs/service:Service");
-    expect(service.dependencies).toContain(urnOf("aws:secretsmanager/secretVersion:SecretVersion"));
     const dbUrn = urnOf("aws:rds/instance:Instance");
     const versionUrn = urnOf("aws:secretsmanager/secretVersion:SecretVersion");
+    const connection = ofType("aws:route53/record:Record").find(
+      (r) => r.inputs.name === "db.drill-ab12.peoplebooster.dr.internal",
+    )!;
+    expect(connection).toBeDefined();
+    const version = one("aws:secretsmanager/secretVersion:SecretVersion");
+    expect(version.dependencies).not.toContain(dbUrn);
+    expect(JSON.stringify(version.inputs.secretString)).toContain("db.drill-ab12.peoplebooster.dr.internal");
+    expect(one("aws:ecs/service:Service").inputs.healthCheckGracePeriodSeconds).toBe(7200);
+    // The health check is the stack's, sized for DR (10 s × 3): the app's first healthy answer after the database.
+    expect(one("aws:lb/targetGroup:TargetGroup").inputs.healthCheck).toMatchObject({
+      path: "/health",
+      interval: 10,
+      healthyThreshold: 3,
+    });
     for (const type of [
+      "aws:ecs/service:Service",
+      "aws:secretsmanager/secretVersion:SecretVersion",
+      "aws:route53/zone:Zone",
       "aws:ecs/cluster:Cluster",
       "aws:ecs/taskDefinition:TaskDefinition",
       "aws:lb/loadBalancer:LoadBalancer",
       "aws:lb/targetGroup:TargetGroup",
       "aws:lb/listener:Listener",
-      "aws:route53/record:Record",
       "aws:iam/role:Role",
       "aws:secretsmanager/secret:Secret",
     ]) {
-      for (const registration of ofType(type)) {
+      for (const registration of ofType(type).filter((r) => r.inputs.zoneId !== "Z123" || true)) {
+        if (registration === connection) continue;
         expect(registration.dependencies, type).not.toContain(dbUrn);
         expect(registration.dependencies, type).not.toContain(versionUrn);
       }

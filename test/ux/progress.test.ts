@@ -132,7 +132,13 @@ describe("progress tracker", () => {
         "aws:iam/role:Role",
         "aws:route53/record:Record",
         "pulumi:providers:aws",
-      ].map(concernOf),
+      ].map((type) => concernOf(type)),
     ).toEqual(["database", "database", "service", "service", "dns", undefined]);
+    // The database's connection name (its private zone and record) is the database's, not production DNS.
+    expect([
+      concernOf("aws:route53/zone:Zone", "connection-zone"),
+      concernOf("aws:route53/record:Record", "connection-record"),
+      concernOf("aws:route53/record:Record", "record"),
+    ]).toEqual(["database", "database", "dns"]);
   });
 });
