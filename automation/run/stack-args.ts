@@ -88,9 +88,13 @@ function restoreSourceOf(
 /**
  * ECS ignores failing load balancer health checks of a new task for this long: the service starts
  * while the database restores, so its tasks answer unhealthy until the restore is done; without a
- * grace longer than the restore, ECS would stop and replace them in a loop.
+ * grace longer than the restore, ECS would stop and replace them in a loop. Sized from the plan:
+ * the RTO, which the restore must finish within anyway (the readiness checks time out when it is
+ * spent). A task that exits is still replaced at once; only its failing health checks wait.
  */
-export const HEALTH_CHECK_GRACE_PERIOD_S = 2 * 60 * 60;
+export function healthCheckGracePeriodSeconds(plan: Plan): number {
+  return Math.ceil(plan.objectives.rto / 1000);
+}
 
 /** The cheapest retention that keeps backups on: 0 turns them off, an outage of the freshly restored instance. */
 export const DRILL_BACKUP_RETENTION_DAYS = 1;
@@ -159,7 +163,7 @@ export function stackArgsFor(
       subnetIds: ids(target.service.subnets, preflight.subnetIds),
       securityGroupIds: ids(target.service.securityGroups, preflight.securityGroupIds),
       assignPublicIp: target.service.assignPublicIp,
-      healthCheckGracePeriodSeconds: HEALTH_CHECK_GRACE_PERIOD_S,
+      healthCheckGracePeriodSeconds: healthCheckGracePeriodSeconds(plan),
     },
     connection: { zoneName: names.connectionZone, recordName: "db", vpcId: preflight.vpcId },
     loadBalancer: {

@@ -228,6 +228,10 @@ describe("the DR stack program", () => {
     const args = (mode: DrMode) => stackArgsFor(plan, "ap-northeast-3", mode, "20261128-0300-ab12", preflight).database;
     expect(args("failover")).toMatchObject({ backupRetentionPeriod: 7, backupWindow: "18:00-19:00" });
     expect(args("drill")).toMatchObject({ backupRetentionPeriod: 1, backupWindow: undefined });
+    // Tasks started while the database restores are not replaced for failing health checks within the RTO.
+    const service = stackArgsFor(plan, "ap-northeast-3", "failover", "20261128-0300-ab12", preflight).service;
+    expect(service.healthCheckGracePeriodSeconds).toBe(plan.objectives.rto / 1000);
+    expect(plan.objectives.rto).toBe(4 * 3600_000);
 
     await runStack("failover", { database: args("failover") });
     const db = one("aws:rds/instance:Instance");
