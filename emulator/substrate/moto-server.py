@@ -371,7 +371,13 @@ def automated_backups_replicate():
                         "InvalidDBInstanceState", f"Automated backups are not enabled for {identifier}."
                     )
                 check_restore_time(params, own_record(database), identifier)
-            return restore_own(self)
+            result = restore_own(self)
+            # moto passes the request on as the new instance's arguments: its SourceDBInstanceIdentifier
+            # would make the restored instance a read replica of the source (ReadReplicaSourceDBInstanceIdentifier).
+            restored = self.backend.databases.get(params.get("TargetDBInstanceIdentifier"))
+            if restored is not None:
+                restored.source_db_instance_identifier = None
+            return result
         record = replicated(self.backend).get(arn)
         if record is None:
             raise rds.RDSClientError("DBInstanceAutomatedBackupNotFound", f"DBInstanceAutomatedBackup {arn} not found.")

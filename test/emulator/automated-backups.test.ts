@@ -278,6 +278,8 @@ describe("an instance's own automated backups (same-region recovery)", () => {
       StorageEncrypted: true,
     });
     expect(restored.AvailabilityZone?.startsWith(SOURCE)).toBe(true);
+    // A restore, not a replica (moto alone names the source as its replication source).
+    expect(restored.ReadReplicaSourceDBInstanceIdentifier).toBeUndefined();
     // The restored instance has backups of its own now; the source's are still listed once.
     const listed = (await source.rds.send(new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: DB })))
       .DBInstanceAutomatedBackups!;

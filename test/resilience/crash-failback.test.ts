@@ -85,9 +85,18 @@ describe.each(FAILBACK_METHODS)(
       // The outage's write, in the DR database through its connection secret.
       const secrets = (await aws.secrets(TARGET).send(new ListSecretsCommand({}))).SecretList ?? [];
       const drSecret = secrets.find((secret) => secret.Name?.startsWith(`${plan.secrets.databaseSecretName}/dr-`));
-      const drConnection = JSON.parse(
-        (await aws.secrets(TARGET).send(new GetSecretValueCommand({ SecretId: drSecret!.ARN }))).SecretString!,
-      ) as Connection;
+      // Its host is the private connection name (it resolves inside the DR VPC only): the instance's address.
+      const drDatabase = (
+        await aws
+          .rds(TARGET)
+          .send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: `${plan.database.sourceIdentifier}-dr` }))
+      ).DBInstances![0];
+      const drConnection = {
+        ...(JSON.parse(
+          (await aws.secrets(TARGET).send(new GetSecretValueCommand({ SecretId: drSecret!.ARN }))).SecretString!,
+        ) as Connection),
+        host: drDatabase.Endpoint!.Address!,
+      };
       await query(drConnection, "INSERT INTO users (id) VALUES ($1)", [515151]);
 
       const failbackSnapshots = async (region: string) =>
