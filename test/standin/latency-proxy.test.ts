@@ -13,9 +13,11 @@ import {
 import {
   CopyDBSnapshotCommand,
   CreateDBInstanceCommand,
+  CreateDBInstanceReadReplicaCommand,
   CreateDBSnapshotCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
+  PromoteReadReplicaCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
 } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,6 +86,21 @@ describe("latency proxy: a failback's SDK waits", () => {
         ?.DBInstanceStatus;
     expect(await instanceStatus()).toBe("creating");
     expect(await until(instanceStatus, (status) => status === "available")).toBeGreaterThan(WAIT / 2);
+  });
+
+  it("answers modifying for a promoted read replica, then available", async () => {
+    proxy.setSdkWaits({ ...waits, promoteMs: WAIT });
+    const rds = aws.rds(REGION_A);
+    await rds.send(
+      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: "replica", SourceDBInstanceIdentifier: "db" }),
+    );
+    const status = async () =>
+      (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "replica" }))).DBInstances?.[0]
+        ?.DBInstanceStatus;
+    expect(await status()).toBe("available");
+    await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: "replica" }));
+    expect(await status()).toBe("modifying");
+    expect(await until(status, (seen) => seen === "available")).toBeGreaterThan(WAIT / 2);
   });
 
   it("keeps a service scaled to 0 draining and shows a new deployment beside the old one, then steady", async () => {

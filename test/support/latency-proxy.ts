@@ -12,7 +12,8 @@
  * a snapshot created or copied answers `creating` in DescribeDBSnapshots, an
  * instance restored from one `creating` in DescribeDBInstances, a service
  * scaled to 0 keeps a running task (draining) and one given a new deployment
- * shows two deployments in DescribeServices, each for its modeled time. Keyed
+ * shows two deployments in DescribeServices, and a promoted read replica
+ * answers `modifying` in DescribeDBInstances, each for its modeled time. Keyed
  * by region (the request's credential scope) and identifier.
  */
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
@@ -39,6 +40,8 @@ export interface SdkWaits {
   restoreMs: number;
   drainMs: number;
   deploymentMs: number;
+  /** PromoteReadReplica → available (the replica method); 0 when not given. */
+  promoteMs?: number;
 }
 
 /** The region of a signed request (its credential scope), or "". */
@@ -83,6 +86,9 @@ export async function startLatencyProxy(target: string, options: { insyncMs: num
       else if (action === "CopyDBSnapshot")
         pending.set(`snapshot:${region}:${form.get("TargetDBSnapshotIdentifier")}`, now + sdkWaits.snapshotCopyMs);
       else pending.set(`instance:${region}:${form.get("DBInstanceIdentifier")}`, now + sdkWaits.restoreMs);
+    } else if (action === "PromoteReadReplica") {
+      const form = new URLSearchParams(body);
+      pending.set(`promote:${region}:${form.get("DBInstanceIdentifier")}`, now + (sdkWaits.promoteMs ?? 0));
     } else if (action === "UpdateService") {
       const input = JSON.parse(body || "{}") as {
         service?: string;
@@ -108,8 +114,15 @@ export async function startLatencyProxy(target: string, options: { insyncMs: num
       const kind = action === "DescribeDBSnapshots" ? "snapshot" : "instance";
       const text = payload.toString("utf8").replace(new RegExp(`<${element}>[\\s\\S]*?</${element}>`, "g"), (block) => {
         const id = new RegExp(`<${idTag}>([^<]+)</${idTag}>`).exec(block)?.[1];
-        return id && busy(`${kind}:${region}:${id}`)
-          ? block.replace(`<${statusTag}>available</${statusTag}>`, `<${statusTag}>creating</${statusTag}>`)
+        const status = !id
+          ? undefined
+          : busy(`${kind}:${region}:${id}`)
+            ? "creating"
+            : kind === "instance" && busy(`promote:${region}:${id}`)
+              ? "modifying"
+              : undefined;
+        return status
+          ? block.replace(`<${statusTag}>available</${statusTag}>`, `<${statusTag}>${status}</${statusTag}>`)
           : block;
       });
       return Buffer.from(text, "utf8");
