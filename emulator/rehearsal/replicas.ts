@@ -139,20 +139,23 @@ export function watchReplicas(options: {
     servers.set(replica.server.address, replica.server);
     let last = 0;
     let answered = false;
+    let finalAttempts = 0;
     while (!stopped) {
       const promote = replica.promote;
       if (promote || Date.now() - last >= REPLICATION_MS) {
         last = Date.now();
-        // A failed copy (the source stopped, a table changing shape) is retried at the next one.
+        if (!(await current(replica))) return; // another replica of the same name replaced this one
+        // A failed copy (the source stopped, a table changing shape) is retried at the next one; at the
+        // promotion a few times, then the replica stands alone with its last copy (its source is gone).
         const copied = await copy(source, replica).then(
           () => true,
           () => false,
         );
-        if (!answered && copied && (await current(replica))) {
+        if (!answered && copied) {
           await write(`${replica.prefix}.address`, replica.server.address);
           answered = true;
         }
-        if (promote && answered) {
+        if (promote && answered && (copied || ++finalAttempts >= 5)) {
           await write(`${replica.prefix}.promoted`, "");
           return;
         }
@@ -201,7 +204,11 @@ export function watchReplicas(options: {
       await watching;
       await Promise.all(started.map((replica) => replica.done));
       await Promise.all(started.map((replica) => replica.server?.stop()));
-      await rm(options.folder, { recursive: true, force: true });
+      // Only our requests' files: another world's watcher may share the folder.
+      const suffixes = [".json", ".address", ".promote", ".promoted"];
+      await Promise.all(
+        started.flatMap((replica) => suffixes.map((suffix) => rm(`${replica.prefix}${suffix}`, { force: true }))),
+      );
     },
   };
 }
