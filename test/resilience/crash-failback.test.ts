@@ -151,7 +151,8 @@ describe.each(FAILBACK_METHODS)(
       for (const phase of phases) {
         if (phase === MATRIX[method].failDataCheckBefore) {
           // The new primary counts one row more than the DR database's last count: the comparison fails, nothing moves.
-          // (It has the production secret's password; in the emulator it is the DR database's PostgreSQL too.)
+          // (It has the production secret's password; in the emulator a restored one is the DR database's PostgreSQL
+          // too, a promoted replica a server of its own.)
           const [restored] = await newPrimaries();
           const primary = {
             ...(await productionSecret()),
