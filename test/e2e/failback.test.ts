@@ -20,7 +20,6 @@ import {
 } from "@aws-sdk/client-rds";
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { changeRecords, type DnsRecordValue, readNameRecords, recordTarget } from "../../automation/dns.js";
 import { runDestroy } from "../../automation/journeys/destroy.js";
@@ -28,28 +27,11 @@ import { runFailback } from "../../automation/journeys/failback.js";
 import { runFailover } from "../../automation/journeys/failover.js";
 import { diffMotoState } from "../support/moto-state.js";
 import { TARGET, useE2eWorld } from "../support/e2e.js";
+import { type Connection, query } from "../support/pg.js";
 
 const e2e = useE2eWorld();
 const PROD = "api.peoplebooster.example.com";
 const SOURCE = "ap-northeast-1";
-
-type Connection = { host: string; port: number; database: string; username: string; password: string };
-
-async function query(connection: Connection, text: string, values: unknown[] = []): Promise<unknown[][]> {
-  const client = new pg.Client({
-    host: connection.host,
-    port: connection.port,
-    database: connection.database,
-    user: connection.username,
-    password: connection.password,
-  });
-  await client.connect();
-  try {
-    return (await client.query({ text, values, rowMode: "array" })).rows as unknown[][];
-  } finally {
-    await client.end();
-  }
-}
 
 describe("failback", () => {
   it("brings the outage's writes home by snapshot: secret, service and DNS follow, downtime measured, a killed run resumes", async () => {

@@ -15,7 +15,6 @@ import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand } from "@aws-sdk
 import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
 import { GetSecretValueCommand, ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { readFile } from "node:fs/promises";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { readNameRecords, recordTarget } from "../../automation/dns.js";
 import { readJournal } from "../../automation/journal.js";
@@ -23,26 +22,9 @@ import { FAILBACK_METHODS, FAILBACK_PHASES, type FailbackMethod } from "../../au
 import { diffMotoState } from "../support/moto-state.js";
 import { spawnCli, TARGET, type CliRun } from "../support/cli-world.js";
 import { phaseStarted, PROD, runStarted, show, useResilienceWorld } from "../support/resilience.js";
+import { type Connection, query } from "../support/pg.js";
 
 const FAILBACK = "-failback-";
-
-type Connection = { host: string; port: number; database: string; username: string; password: string };
-
-async function query(connection: Connection, text: string, values: unknown[] = []): Promise<unknown[][]> {
-  const client = new pg.Client({
-    host: connection.host,
-    port: connection.port,
-    database: connection.database,
-    user: connection.username,
-    password: connection.password,
-  });
-  await client.connect();
-  try {
-    return (await client.query({ text, values, rowMode: "array" })).rows as unknown[][];
-  } finally {
-    await client.end();
-  }
-}
 
 /** Per method: before which phase a failing data check is injected (the first that changes production), where
  * a Ctrl-C lands (in the cutover), and what the failback leaves in AWS by design besides the new primary
