@@ -38,6 +38,17 @@ if missing:
 iam_models.aws_managed_policies_data = json.dumps({name: all_policies[name] for name in sorted(WANTED)})
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
+
+def parse_time(value):
+    """An ISO 8601 time (or a datetime) as an aware UTC datetime: AWS's RestoreTime, the emulator's tags."""
+    import datetime
+
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
+    parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
+
+
 # What AWS does and moto does not, where the DR tool's readiness waits depend on it.
 # Every server (direct or forked from the pool) imports this module first.
 
@@ -170,13 +181,6 @@ def automated_backups_replicate():
         if not hasattr(backend, "dr_replicated_backups"):
             backend.dr_replicated_backups = {}
         return backend.dr_replicated_backups
-
-    def parse_time(value):
-        if isinstance(value, datetime.datetime):
-            return value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)
-        text = str(value).replace("Z", "+00:00")
-        parsed = datetime.datetime.fromisoformat(text)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
 
     def window(record):
         until = record["stopped_at"] if record["stopped_at"] is not None else time.time()
@@ -1057,8 +1061,6 @@ def restored_instances_reach_emulator_postgres():
     # an address, or the data's history as [{"until": <ISO time>, "address": …}, …, {"address": …}]
     # (the first entry whose `until` is after the restore time; the last one for the latest time):
     # a restore to a point before a seeded bad event finds the rows it damaged.
-    import datetime
-
     from moto.rds import responses
 
     restore_to_point_in_time = responses.RDSResponse.restore_db_instance_to_point_in_time
@@ -1071,11 +1073,6 @@ def restored_instances_reach_emulator_postgres():
             if until is None or (restore_time and parse_time(restore_time) < parse_time(until)):
                 return entry["address"]
         return None
-
-    def parse_time(value):
-        text = str(value).replace("Z", "+00:00")
-        parsed = datetime.datetime.fromisoformat(text)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
 
     def restore_db_instance_to_point_in_time(self):
         result = restore_to_point_in_time(self)
